@@ -1,0 +1,9 @@
+"""ResNet50 (Keras applications architecture), ImageNet-shaped, seeded random weights.
+
+No weights are downloaded: weights=None gives the architecture with seeded random initialisation."""
+import tensorflow as tf
+
+
+def build():
+    image = tf.keras.Input(shape=(224, 224, 3), name="image")
+    return tf.keras.applications.ResNet50(weights=None, input_tensor=image, classes=1000)

@@ -1,0 +1,1 @@
+"""tf2aif's Python toolchain: builds, converts, quantizes and verifies model variants."""

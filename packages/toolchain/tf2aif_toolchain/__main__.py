@@ -1,0 +1,36 @@
+"""python -m tf2aif_toolchain <step> --job JOB.json --out DIR"""
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+
+from . import env  # noqa: F401 (sets TF_ENABLE_ONEDNN_OPTS before anything imports TensorFlow)
+from .errors import ToolchainError
+from .job import load_job
+from .steps import STEPS
+
+EXIT_USER_ERROR = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tf2aif_toolchain")
+    parser.add_argument("step", choices=sorted(STEPS))
+    parser.add_argument("--job", type=Path, required=True, help="JSON file with the step's options")
+    parser.add_argument("--out", type=Path, required=True, help="empty folder the step writes into")
+    args = parser.parse_args(argv)
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+        STEPS[args.step](load_job(args.step, args.job, args.out))
+    except ToolchainError as e:
+        print(f"tf2aif error: {e}", file=sys.stderr, flush=True)
+        return EXIT_USER_ERROR
+    except Exception:  # noqa: BLE001 (an unexpected failure: the traceback is what helps)
+        traceback.print_exc()
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""convert.json: what an artifact folder holds and how it was made."""
+from __future__ import annotations
+
+import platform
+from pathlib import Path
+
+from .errors import ToolchainError
+from .jsonio import read_json, write_json
+
+META_FILE = "convert.json"
+
+
+def size_bytes(path: Path) -> int:
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return path.stat().st_size
+
+
+def write_meta(out_dir: Path, meta: dict) -> dict:
+    artifact = out_dir / meta["artifact"]
+    full = {**meta, "sizeBytes": size_bytes(artifact), "python": platform.python_version()}
+    write_json(out_dir / META_FILE, full)
+    return full
+
+
+def read_meta(artifact_dir: Path) -> dict:
+    file = artifact_dir / META_FILE
+    if not file.is_file():
+        raise ToolchainError(f"{artifact_dir} holds no {META_FILE}: run the step that makes it first")
+    return read_json(file)
+
+
+def read_model_meta(model_dir: Path) -> dict:
+    file = model_dir / "model.json"
+    if not file.is_file():
+        raise ToolchainError(f"{model_dir} holds no model.json: run build-model first")
+    return read_json(file)

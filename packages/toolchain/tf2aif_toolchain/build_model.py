@@ -1,0 +1,99 @@
+"""build-model: make the model's SavedModel (from a build script, a SavedModel or a Keras file) and check it."""
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+from . import savedmodel
+from .env import import_tensorflow
+from .errors import ToolchainError
+from .job import Job
+from .jsonio import write_json
+from .modules import load_user_module, user_function
+from .progress import Stopwatch, log
+
+
+def _export_keras(model, target: Path) -> None:
+    tf = import_tensorflow()
+    if not isinstance(model, tf.keras.Model):
+        raise ToolchainError(f"build() must return a Keras model, got {type(model).__name__}")
+    model.export(str(target), format="tf_saved_model", verbose=False)
+
+
+def _from_script(job: Job, script: Path, target: Path) -> None:
+    tf = import_tensorflow()
+    module = load_user_module(script, "build script")
+    build = user_function(module, "build", script, "build script")
+    seed = int(job.require("source", dict).get("seed", 0))
+    tf.keras.utils.set_random_seed(seed)
+    log(f"running build() of {script.name} (seed {seed})")
+    try:
+        model = build()
+    except ToolchainError:
+        raise
+    except Exception as e:  # noqa: BLE001 (user code)
+        raise ToolchainError(f"build() in {script} raised {type(e).__name__}: {e}") from e
+    _export_keras(model, target)
+
+
+def _from_keras(path: Path, target: Path) -> None:
+    tf = import_tensorflow()
+    if not path.is_file():
+        raise ToolchainError(f"Keras model file {path} does not exist")
+    try:
+        model = tf.keras.models.load_model(str(path), compile=False)
+    except Exception as e:  # noqa: BLE001
+        raise ToolchainError(f"{path} is not a Keras model file TensorFlow can load: {e}") from e
+    _export_keras(model, target)
+
+
+def _from_saved_model(path: Path, target: Path) -> None:
+    savedmodel.load_signature(path)  # fails clearly before anything is copied
+    shutil.copytree(path, target)
+
+
+def tree_sha256(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(file.relative_to(folder)).encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def run(job: Job) -> None:
+    tf = import_tensorflow()
+    watch = Stopwatch()
+    source = job.require("source", dict)
+    model_dir = job.path("modelDir")
+    path = model_dir / source["path"]
+    target = job.out_dir / "saved_model"
+    fmt = source["format"]
+    log(f"building {job.require('model', str)} from {fmt} {path.relative_to(job.workspace)}")
+    if fmt == "script":
+        _from_script(job, path, target)
+    elif fmt == "keras":
+        _from_keras(path, target)
+    elif fmt == "savedmodel":
+        _from_saved_model(path, target)
+    else:
+        raise ToolchainError(f"source.format {fmt!r} is not script, savedmodel or keras")
+
+    _, signature = savedmodel.load_signature(target)
+    inputs, outputs = savedmodel.describe(signature)
+    savedmodel.check_declared_inputs(job.inputs, inputs, f"model {path.relative_to(job.workspace)}")
+    write_json(
+        job.out_dir / "model.json",
+        {
+            "name": job.require("model", str),
+            "savedModel": "saved_model",
+            "signature": savedmodel.SIGNATURE,
+            "inputs": [s.to_json() for s in inputs],
+            "outputs": [s.to_json() for s in outputs],
+            "source": source,
+            "sha256": tree_sha256(target),
+            "tensorflow": tf.__version__,
+            "seconds": watch.seconds,
+        },
+    )
+    log(f"SavedModel ready: inputs {[s.to_json() for s in inputs]}, outputs {[s.name for s in outputs]}")

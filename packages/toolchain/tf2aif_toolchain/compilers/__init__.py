@@ -1,0 +1,1 @@
+"""Compilers: hardware-specific compile steps (e.g. Vitis AI .xmodel)."""

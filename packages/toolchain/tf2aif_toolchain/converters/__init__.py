@@ -1,0 +1,1 @@
+"""Converters: SavedModel -> framework model, one module per toolchain."""

@@ -1,0 +1,85 @@
+"""Verification math: how far a variant's outputs are from the TensorFlow original's. Pure numpy."""
+from __future__ import annotations
+
+import numpy as np
+
+_TINY = 1e-12
+
+
+def error_stats(ref: np.ndarray, got: np.ndarray) -> dict[str, float]:
+    """Max/mean absolute error, max error relative to the reference's range, and per-sample cosine similarity."""
+    if ref.shape != got.shape:
+        raise ValueError(f"output shapes differ: reference {ref.shape}, variant {got.shape}")
+    r = ref.astype(np.float64).reshape(len(ref), -1)
+    g = got.astype(np.float64).reshape(len(got), -1)
+    diff = np.abs(g - r)
+    scale = max(float(np.abs(r).max(initial=0.0)), _TINY)
+    cos = cosine_per_sample(r, g)
+    return {
+        "maxAbsError": float(diff.max(initial=0.0)),
+        "meanAbsError": float(diff.mean()) if diff.size else 0.0,
+        "maxRelError": float(diff.max(initial=0.0) / scale),
+        "minCosine": float(cos.min(initial=1.0)),
+        "meanCosine": float(cos.mean()) if cos.size else 1.0,
+    }
+
+
+def cosine_per_sample(r: np.ndarray, g: np.ndarray) -> np.ndarray:
+    nr = np.linalg.norm(r, axis=1)
+    ng = np.linalg.norm(g, axis=1)
+    dot = np.einsum("ij,ij->i", r, g)
+    both_zero = (nr < _TINY) & (ng < _TINY)
+    cos = dot / np.maximum(nr * ng, _TINY)
+    return np.where(both_zero, 1.0, np.clip(cos, -1.0, 1.0))
+
+
+def top1_agreement(ref: np.ndarray, got: np.ndarray) -> float:
+    """Share of samples whose arg-max class is the same (classification outputs, classes on the last axis)."""
+    a = ref.reshape(len(ref), -1, ref.shape[-1]).argmax(-1)
+    b = got.reshape(len(got), -1, got.shape[-1]).argmax(-1)
+    return float((a == b).all(axis=1).mean())
+
+
+def masks(output: np.ndarray) -> np.ndarray:
+    """Class per pixel: arg-max over channels, or a 0.5 threshold for a single-channel output."""
+    if output.shape[-1] == 1:
+        return (output[..., 0] > 0.5).astype(np.int64)
+    return output.argmax(-1)
+
+
+def mean_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean IoU over the classes present in either mask (1.0 when both are empty)."""
+    ious = []
+    for c in np.union1d(np.unique(a), np.unique(b)):
+        inter = np.logical_and(a == c, b == c).sum()
+        union = np.logical_or(a == c, b == c).sum()
+        ious.append(inter / union)
+    return float(np.mean(ious)) if ious else 1.0
+
+
+def iou_agreement(ref: np.ndarray, got: np.ndarray) -> float:
+    """Mean over samples of the IoU between the reference's and the variant's segmentation masks."""
+    ma, mb = masks(ref), masks(got)
+    return float(np.mean([mean_iou(x, y) for x, y in zip(ma, mb)]))
+
+
+DEFAULT_TOLERANCES: dict[str, dict[str, float]] = {
+    "fp32": {"minCosine": 0.9999, "minTop1Agreement": 0.99, "minIouAgreement": 0.99},
+    "fp16": {"minCosine": 0.999, "minTop1Agreement": 0.95, "minIouAgreement": 0.95},
+    "int8": {"minCosine": 0.95, "minTop1Agreement": 0.85, "minIouAgreement": 0.85},
+}
+
+
+def check(result: dict, tolerance: dict[str, float], task: str) -> list[str]:
+    """Every way the measured figures miss the tolerance, as sentences with the numbers."""
+    failures: list[str] = []
+    for name, out in result["outputs"].items():
+        if "minCosine" in tolerance and out["minCosine"] < tolerance["minCosine"]:
+            failures.append(f"output {name}: min cosine similarity {out['minCosine']:.6f} < {tolerance['minCosine']}")
+        if "maxAbsError" in tolerance and out["maxAbsError"] > tolerance["maxAbsError"]:
+            failures.append(f"output {name}: max abs error {out['maxAbsError']:.3g} > {tolerance['maxAbsError']}")
+        if task == "classification" and "top1Agreement" in out and out["top1Agreement"] < tolerance.get("minTop1Agreement", 0):
+            failures.append(f"output {name}: top-1 agreement {out['top1Agreement']:.4f} < {tolerance['minTop1Agreement']}")
+        if task == "segmentation" and "iouAgreement" in out and out["iouAgreement"] < tolerance.get("minIouAgreement", 0):
+            failures.append(f"output {name}: mean IoU agreement {out['iouAgreement']:.4f} < {tolerance['minIouAgreement']}")
+    return failures

@@ -1,0 +1,1 @@
+"""Quantizers: FP32 framework model + calibration data -> reduced-precision artifact."""

@@ -1,0 +1,1 @@
+"""Runtimes: load a variant's artifact and run batches of named inputs to named outputs."""

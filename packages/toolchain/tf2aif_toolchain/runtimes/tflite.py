@@ -1,0 +1,43 @@
+"""TFLite / LiteRT interpreter (XNNPACK on CPU), through the model's serving signature."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+
+def _quantize(x: np.ndarray, detail: dict) -> np.ndarray:
+    scale, zero = detail["quantization"]
+    dtype = detail["dtype"]
+    if scale == 0 or not np.issubdtype(dtype, np.integer) or np.issubdtype(x.dtype, np.integer):
+        return x.astype(dtype, copy=False)
+    info = np.iinfo(dtype)
+    return np.clip(np.round(x / scale + zero), info.min, info.max).astype(dtype)
+
+
+def _dequantize(y: np.ndarray, detail: dict) -> np.ndarray:
+    scale, zero = detail["quantization"]
+    if scale == 0 or not np.issubdtype(y.dtype, np.integer):
+        return y
+    return ((y.astype(np.float32) - zero) * scale).astype(np.float32)
+
+
+class TFLiteRunner:
+    def __init__(self, model_path: Path, threads: int | None = None) -> None:
+        from ai_edge_litert.interpreter import Interpreter  # noqa: PLC0415 (heavy import, only when used)
+
+        self._interpreter = Interpreter(model_path=str(model_path), num_threads=threads or os.cpu_count())
+        self._runner = self._interpreter.get_signature_runner("serving_default")
+        self._in = self._runner.get_input_details()
+        self._out = self._runner.get_output_details()
+        self.description = "LiteRT interpreter (XNNPACK, CPU)"
+
+    def run(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        feed = {name: _quantize(batch[name], detail) for name, detail in self._in.items()}
+        result = self._runner(**feed)
+        return {name: _dequantize(value, self._out[name]) for name, value in result.items()}
+
+
+def load(artifact_dir: Path, meta: dict) -> TFLiteRunner:
+    return TFLiteRunner(artifact_dir / meta["artifact"])

@@ -1,0 +1,64 @@
+"""The toolchain steps an executor can run: each reads a Job and writes into job.out_dir."""
+from __future__ import annotations
+
+from . import build_model, verify
+from .artifact import read_meta, read_model_meta, write_meta
+from .data import samples_for
+from .job import Job
+from .modules import load_adapter
+from .progress import Stopwatch, log
+
+
+def _common_meta(job: Job) -> dict:
+    return {
+        "variant": job.require("variant", str),
+        "platform": job.require("platform", str),
+        "runtime": job.require("runtime", str),
+        "precision": job.precision,
+        "batchSize": job.batch_size,
+    }
+
+
+def convert(job: Job) -> None:
+    model_dir = job.path("modelPath")
+    model = read_model_meta(model_dir)
+    converter = load_adapter("converters", job.require("converter", str))
+    log(f"converting {job.require('variant', str)} with {job.require('converter', str)}")
+    watch = Stopwatch()
+    meta = converter.convert(job, model_dir / model["savedModel"], job.out_dir)
+    meta = write_meta(job.out_dir, {**_common_meta(job), "precision": "fp32", **meta, "converter": job.require("converter", str), "seconds": watch.seconds})
+    log(f"wrote {meta['artifact']} ({meta['sizeBytes'] / 1e6:.2f} MB) in {meta['seconds']:.1f}s")
+
+
+def quantize(job: Job) -> None:
+    model_dir = job.path("modelPath")
+    model = read_model_meta(model_dir)
+    quantizer_name = job.require("quantizer", str)
+    quantizer = load_adapter("quantizers", quantizer_name)
+    calibration = job.require("calibration", dict)
+    samples = samples_for(job, "calibration", int(calibration.get("samples", 100)), seed=int(calibration.get("seed", 0)))
+    log(f"quantizing {job.require('variant', str)} to {job.precision} with {quantizer_name} on {samples.count} samples ({samples.origin})")
+    watch = Stopwatch()
+    meta = quantizer.quantize(job, model_dir / model["savedModel"], job.path("convertPath"), samples, job.out_dir)
+    converted = read_meta(job.path("convertPath"))
+    meta = write_meta(
+        job.out_dir,
+        {
+            **_common_meta(job),
+            **meta,
+            "converter": converted.get("converter"),
+            "quantizer": quantizer_name,
+            "calibration": {"samples": samples.count, "origin": samples.origin},
+            "seconds": watch.seconds,
+            "convertSeconds": converted.get("seconds"),
+        },
+    )
+    log(f"wrote {meta['artifact']} ({meta['sizeBytes'] / 1e6:.2f} MB) in {meta['seconds']:.1f}s")
+
+
+STEPS = {
+    "build-model": build_model.run,
+    "convert": convert,
+    "quantize": quantize,
+    "verify": verify.run,
+}

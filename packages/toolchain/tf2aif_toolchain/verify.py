@@ -1,0 +1,90 @@
+"""verify: run the variant and the TensorFlow original on the same inputs and compare their outputs."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import metrics
+from .artifact import read_meta, read_model_meta
+from .data import samples_for
+from .errors import ToolchainError
+from .job import Job
+from .jsonio import write_json
+from .modules import load_adapter
+from .progress import Stopwatch, log
+from .runtimes.tensorflow import TensorFlowRunner
+
+RESULT_FILE = "verify.json"
+
+
+def tolerance_for(job: Job) -> dict[str, float]:
+    configured = job.require("verify", dict).get("tolerances", {}).get(job.precision, {})
+    return {**metrics.DEFAULT_TOLERANCES.get(job.precision, {}), **configured}
+
+
+def compare_outputs(ref: dict[str, np.ndarray], got: dict[str, np.ndarray], task: str) -> dict[str, dict]:
+    missing = set(ref) - set(got)
+    if missing:
+        raise ToolchainError(f"the variant does not produce output(s) {sorted(missing)} (it produces {sorted(got)})")
+    result = {}
+    for name in sorted(ref):
+        stats = metrics.error_stats(ref[name], got[name])
+        if task == "classification" and ref[name].ndim >= 2 and ref[name].shape[-1] > 1:
+            stats["top1Agreement"] = metrics.top1_agreement(ref[name], got[name])
+        if task == "segmentation" and ref[name].ndim >= 3:
+            stats["iouAgreement"] = metrics.iou_agreement(ref[name], got[name])
+        result[name] = stats
+    return result
+
+
+def run(job: Job) -> None:
+    settings = job.require("verify", dict)
+    task = job.require("task", str)
+    model_dir = job.path("modelPath")
+    model = read_model_meta(model_dir)
+    artifact_dir = job.path("artifactPath")
+    meta = read_meta(artifact_dir)
+    samples = samples_for(job, "verification", int(settings.get("samples", 32)), seed=1000 + int(settings.get("seed", 0)))
+
+    log(f"verifying {job.require('variant', str)} ({meta['artifact']}, {job.require('executor', str)}) on {samples.count} samples")
+    reference = TensorFlowRunner(model_dir / model["savedModel"])
+    variant = load_adapter("runtimes", job.require("executor", str)).load(artifact_dir, meta)
+    refs: dict[str, list[np.ndarray]] = {}
+    gots: dict[str, list[np.ndarray]] = {}
+    watch = Stopwatch()
+    for batch, real in samples.batches(job.batch_size):
+        ref = reference.run(batch)
+        got = variant.run(batch)
+        for name in ref:
+            refs.setdefault(name, []).append(ref[name][:real])
+            if name in got:
+                gots.setdefault(name, []).append(np.asarray(got[name])[:real])
+    outputs = compare_outputs(
+        {k: np.concatenate(v) for k, v in refs.items()}, {k: np.concatenate(v) for k, v in gots.items()}, task
+    )
+    tolerance = tolerance_for(job)
+    result = {
+        "variant": job.require("variant", str),
+        "platform": job.require("platform", str),
+        "runtime": job.require("runtime", str),
+        "precision": job.precision,
+        "task": task,
+        "samples": samples.count,
+        "inputOrigin": samples.origin,
+        "trained": bool(job.get("trained", True)),
+        "executedWith": getattr(variant, "description", job.require("executor", str)),
+        "outputs": outputs,
+        "tolerance": tolerance,
+        "seconds": watch.seconds,
+    }
+    failures = metrics.check(result, tolerance, task)
+    result["passed"] = not failures
+    write_json(job.out_dir / RESULT_FILE, result)
+    for name, stats in outputs.items():
+        log(f"output {name}: " + ", ".join(f"{k} {v:.6g}" for k, v in stats.items()))
+    if failures:
+        raise ToolchainError(
+            f"{job.require('variant', str)} is out of tolerance against the TensorFlow original:\n  - "
+            + "\n  - ".join(failures)
+            + "\n(tolerances can be set per precision in tf2aif.json verify.tolerances)"
+        )
+    log("verified: within tolerance")

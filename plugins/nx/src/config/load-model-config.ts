@@ -1,0 +1,83 @@
+import { readFileSync } from 'fs';
+import { basename, dirname, join } from 'path';
+import type { PlatformDescriptor, Precision, RuntimeDescriptor } from '../platforms/platform-descriptor';
+import type { PlatformRegistry } from '../platforms/platform-registry';
+import { ConfigFileError, parseJsonFile, parseOrThrow } from './format-issues';
+import { modelConfigSchema, type ModelConfig } from './model-config.schema';
+
+export interface ResolvedVariant {
+  /** Nx project name, `<model>-<platform>` */
+  project: string;
+  platform: PlatformDescriptor;
+  runtime: string;
+  runtimeDescriptor: RuntimeDescriptor;
+  precision: Precision;
+  batchSize: number;
+  /** Python quantizer module, or null when the converter's FP32 output is deployed */
+  quantizer: string | null;
+}
+
+export interface ResolvedModel {
+  name: string;
+  /** workspace-relative folder holding tf2aif.json */
+  dir: string;
+  /** workspace-relative path of tf2aif.json */
+  file: string;
+  config: ModelConfig;
+  variants: ResolvedVariant[];
+}
+
+function resolveVariant(
+  model: string,
+  platformName: string,
+  options: ModelConfig['platforms'][string],
+  registry: PlatformRegistry,
+): ResolvedVariant | string {
+  const platform = registry.get(platformName);
+  if (!platform) {
+    return `platforms.${platformName}: unknown platform "${platformName}" (known: ${[...registry.keys()].join(', ')})`;
+  }
+  const runtime = options.runtime ?? platform.defaults.runtime;
+  const runtimeDescriptor = platform.runtimes[runtime];
+  if (!runtimeDescriptor) {
+    return `platforms.${platformName}.runtime: "${runtime}" is not a runtime of ${platformName} (known: ${Object.keys(platform.runtimes).join(', ')})`;
+  }
+  const precision = options.precision ?? (runtimeDescriptor.precisions[platform.defaults.precision] ? platform.defaults.precision : 'fp32');
+  const quantizer = runtimeDescriptor.precisions[precision];
+  if (!quantizer) {
+    return `platforms.${platformName}.precision: ${platformName} with runtime ${runtime} supports ${Object.keys(runtimeDescriptor.precisions).join(', ')}, not "${precision}"`;
+  }
+  return {
+    project: `${model}-${platformName}`,
+    platform,
+    runtime,
+    runtimeDescriptor,
+    precision,
+    batchSize: options.batchSize ?? platform.defaults.batchSize,
+    quantizer: quantizer === 'none' ? null : quantizer,
+  };
+}
+
+/** Parses and checks one tf2aif.json; every error names the file and the field. */
+export function resolveModelConfig(text: string, file: string, registry: PlatformRegistry): ResolvedModel {
+  const config = parseOrThrow(modelConfigSchema, parseJsonFile(text, file), file);
+  const dir = dirname(file);
+  const name = config.name ?? basename(dir);
+  const problems: string[] = [];
+  if (!/^[a-z][a-z0-9-]*$/.test(name)) {
+    problems.push(`name: the folder name "${name}" is not a valid model name; set "name" (lowercase letters, digits, dashes)`);
+  }
+  if (Object.keys(config.platforms).length === 0) problems.push('platforms: list at least one platform');
+  const variants: ResolvedVariant[] = [];
+  for (const [platformName, options] of Object.entries(config.platforms)) {
+    const resolved = resolveVariant(name, platformName, options, registry);
+    if (typeof resolved === 'string') problems.push(resolved);
+    else variants.push(resolved);
+  }
+  if (problems.length > 0) throw new ConfigFileError(file, problems);
+  return { name, dir, file, config, variants };
+}
+
+export function loadModelConfig(workspaceRoot: string, file: string, registry: PlatformRegistry): ResolvedModel {
+  return resolveModelConfig(readFileSync(join(workspaceRoot, file), 'utf8'), file, registry);
+}

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { precisionSchema } from '../platforms/platform-descriptor';
+
+const relativePath = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith('/') && !p.split(/[\\/]/).includes('..'), 'must be a path inside the model folder');
+
+export const dtypeSchema = z.enum(['float32', 'float16', 'int8', 'uint8', 'int32', 'int64', 'bool']);
+
+export const tensorSpecSchema = z.strictObject({
+  name: z.string().min(1).describe('input name in the model signature'),
+  shape: z
+    .array(z.union([z.number().int().positive(), z.null()]))
+    .min(1)
+    .describe('dimensions; null for a dynamic one (the batch dimension first)'),
+  dtype: dtypeSchema.default('float32'),
+});
+
+export const modelSourceSchema = z
+  .strictObject({
+    format: z
+      .enum(['script', 'savedmodel', 'keras'])
+      .describe('script: a Python file whose build() returns a Keras model; savedmodel: a TF SavedModel folder; keras: a .keras/.h5 file'),
+    path: relativePath.describe('relative to the model folder'),
+    seed: z.number().int().nonnegative().default(0).describe('random seed set before build() runs'),
+  })
+  .describe('where the TensorFlow model comes from');
+
+export const calibrationSchema = z
+  .strictObject({
+    loader: relativePath
+      .optional()
+      .describe('Python file defining get_dataloader(path, batch_size, samples) that yields input batches (TF2AIF contract)'),
+    dataset: relativePath.optional().describe('folder passed to get_dataloader as path'),
+    samples: z.number().int().positive().default(100).describe('calibration samples'),
+    batchSize: z.number().int().positive().default(10),
+    random: z.boolean().default(false).describe('calibrate on random data; only allowed for untrained models'),
+  })
+  .describe('data for INT8 calibration and verification inputs');
+
+export const platformOptionsSchema = z.strictObject({
+  runtime: z.string().optional(),
+  precision: precisionSchema.optional(),
+  batchSize: z.number().int().positive().optional(),
+});
+
+export const toleranceSchema = z.strictObject({
+  minCosine: z.number().min(-1).max(1).optional(),
+  minTop1Agreement: z.number().min(0).max(1).optional(),
+  minIouAgreement: z.number().min(0).max(1).optional(),
+  maxAbsError: z.number().nonnegative().optional(),
+});
+
+export const verifySchema = z.strictObject({
+  samples: z.number().int().positive().default(32).describe('inputs compared between the variant and the TF original'),
+  seed: z.number().int().nonnegative().default(0),
+  tolerances: z.partialRecord(precisionSchema, toleranceSchema).default({}),
+});
+
+export const servingSchema = z.strictObject({
+  mode: z.enum(['LAT', 'THR']).default('LAT').describe('LAT: batch 1, lowest latency; THR: server-side batching'),
+});
+
+export const modelConfigSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes, starting with a letter')
+      .optional()
+      .describe('defaults to the folder name'),
+    description: z.string().optional(),
+    task: z.enum(['classification', 'segmentation', 'other']),
+    trained: z.boolean().default(true).describe('false for seeded random weights: calibration may then be random'),
+    source: modelSourceSchema,
+    inputs: z.array(tensorSpecSchema).min(1, 'a model needs at least one input'),
+    calibration: calibrationSchema.default({ samples: 100, batchSize: 10, random: false }),
+    processing: relativePath.optional().describe('Python file with preprocess/postprocess hooks for the server'),
+    serving: servingSchema.default({ mode: 'LAT' }),
+    verify: verifySchema.default({ samples: 32, seed: 0, tolerances: {} }),
+    platforms: z
+      .record(z.string(), platformOptionsSchema)
+      .describe('platform name -> options ({} for the platform defaults)'),
+  })
+  .superRefine((c, ctx) => {
+    if (!c.calibration.loader && !c.calibration.random) {
+      ctx.addIssue({ code: 'custom', path: ['calibration', 'loader'], message: 'required: give a loader, or set calibration.random (untrained models only)' });
+    }
+    if (c.calibration.random && c.trained) {
+      ctx.addIssue({ code: 'custom', path: ['calibration', 'random'], message: 'random calibration is only allowed when "trained" is false' });
+    }
+    if (c.calibration.samples < c.calibration.batchSize) {
+      ctx.addIssue({ code: 'custom', path: ['calibration', 'samples'], message: `must be at least calibration.batchSize (${c.calibration.batchSize})` });
+    }
+    const names = new Set<string>();
+    c.inputs.forEach((input, i) => {
+      if (names.has(input.name)) ctx.addIssue({ code: 'custom', path: ['inputs', i, 'name'], message: `duplicate input name "${input.name}"` });
+      names.add(input.name);
+    });
+  });
+
+export type ModelConfig = z.output<typeof modelConfigSchema>;
+export type TensorSpec = z.output<typeof tensorSpecSchema>;

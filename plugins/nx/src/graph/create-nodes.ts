@@ -1,0 +1,90 @@
+import type { CreateNodesResult, CreateNodesV2, ProjectConfiguration } from '@nx/devkit';
+import { readFileSync, readdirSync } from 'fs';
+import { join, relative } from 'path';
+import { workspaceDataDirectory } from 'nx/src/utils/cache-directory';
+import { resolveModelConfig, type ResolvedModel } from '../config/load-model-config';
+import { builtInPlatformsDir, loadPlatformRegistry } from '../platforms/platform-registry';
+import type { ToolchainLocation } from './inputs';
+import { buildModelTarget } from './model-targets';
+import { NodesCache } from './nodes-cache';
+import { variantProjectRoot } from './paths';
+import { variantTargets } from './variant-targets';
+
+export interface Tf2aifPluginOptions {
+  /** workspace-relative folder of the Python toolchain; defaults to the one next to this plugin */
+  toolchainDir?: string;
+}
+
+export const modelConfigGlob = 'models/*/tf2aif.json';
+
+const pluginDir = join(__dirname, '..', '..');
+
+function toolchainLocation(workspaceRoot: string, options: Tf2aifPluginOptions | undefined): ToolchainLocation {
+  return {
+    pluginDir: relative(workspaceRoot, pluginDir),
+    toolchainDir: options?.toolchainDir ?? relative(workspaceRoot, join(pluginDir, '..', '..', 'packages', 'toolchain')),
+  };
+}
+
+/** Projects inferred from one model config: the model itself and one project per platform. */
+export function projectsForModel(model: ResolvedModel, loc: ToolchainLocation): CreateNodesResult {
+  const projects: Record<string, ProjectConfiguration> = {};
+  projects[model.dir] = {
+    root: model.dir,
+    name: model.name,
+    projectType: 'library',
+    tags: ['tf2aif:model'],
+    targets: { 'build-model': buildModelTarget(model, loc) },
+  };
+  for (const v of model.variants) {
+    const root = variantProjectRoot(model.dir, v.platform.name);
+    projects[root] = {
+      root,
+      name: v.project,
+      projectType: 'application',
+      implicitDependencies: [model.name],
+      tags: ['tf2aif:variant', `model:${model.name}`, `platform:${v.platform.name}`, `arch:${v.platform.arch}`, `precision:${v.precision}`],
+      targets: variantTargets(model, v, loc),
+      metadata: { description: `${model.name} on ${v.platform.title}, ${v.runtime} ${v.precision.toUpperCase()}, batch ${v.batchSize}` },
+    };
+  }
+  return { projects };
+}
+
+/** Everything a result depends on besides the config file: the platform descriptors and this plugin's code. */
+function registryFingerprint(): string {
+  const parts: string[] = [];
+  for (const name of readdirSync(builtInPlatformsDir).sort()) {
+    try {
+      parts.push(name, readFileSync(join(builtInPlatformsDir, name, 'platform.json'), 'utf8'));
+    } catch {
+      parts.push(name);
+    }
+  }
+  for (const dir of ['graph', 'config', 'platforms']) {
+    const srcDir = join(pluginDir, 'src', dir);
+    for (const name of readdirSync(srcDir).sort()) parts.push(name, readFileSync(join(srcDir, name), 'utf8'));
+  }
+  return NodesCache.key(...parts);
+}
+
+export const createNodesV2: CreateNodesV2<Tf2aifPluginOptions> = [
+  modelConfigGlob,
+  async (configFiles, options, context) => {
+    const loc = toolchainLocation(context.workspaceRoot, options);
+    const registry = loadPlatformRegistry();
+    const fingerprint = registryFingerprint();
+    const cache = new NodesCache<CreateNodesResult>(join(workspaceDataDirectory, 'tf2aif-nodes.json'));
+    const used: string[] = [];
+    try {
+      return configFiles.map((file) => {
+        const text = readFileSync(join(context.workspaceRoot, file), 'utf8');
+        const key = NodesCache.key(fingerprint, JSON.stringify(loc), file, text);
+        used.push(key);
+        return [file, cache.getOrCompute(key, () => projectsForModel(resolveModelConfig(text, file, registry), loc))] as const;
+      });
+    } finally {
+      cache.save(used);
+    }
+  },
+];

@@ -1,0 +1,43 @@
+import type { InputDefinition } from '@nx/devkit';
+
+export interface ToolchainLocation {
+  /** workspace-relative folder of the Python toolchain (holds requirements.lock and tf2aif_toolchain/) */
+  toolchainDir: string;
+  /** workspace-relative folder of this plugin (its executors are inputs of the targets they run) */
+  pluginDir: string;
+}
+
+type Input = string | InputDefinition;
+
+const ws = (p: string) => `{workspaceRoot}/${p}`;
+
+/** Inputs every toolchain step shares: the pinned lock, the toolchain's core modules, the step runner. */
+export function coreToolchainInputs(loc: ToolchainLocation): Input[] {
+  return [
+    ws(`${loc.toolchainDir}/requirements.lock`),
+    ws(`${loc.toolchainDir}/tf2aif_toolchain/*.py`),
+    ws(`${loc.pluginDir}/src/toolchain/**/*.ts`),
+    ws(`${loc.pluginDir}/src/utils/**/*.ts`),
+    { externalDependencies: ['nx'] },
+  ];
+}
+
+/** The Python module of one adapter kind (converters, quantizers, runtimes, compilers). */
+export function adapterInput(loc: ToolchainLocation, kind: string, module: string): Input {
+  return ws(`${loc.toolchainDir}/tf2aif_toolchain/${kind}/${module}.py`);
+}
+
+export function executorInput(loc: ToolchainLocation, executor: string): Input {
+  return ws(`${loc.pluginDir}/src/executors/${executor}/**/*.ts`);
+}
+
+/**
+ * Content hash of files that git may ignore (weights, datasets): Nx's own file hashing skips ignored
+ * files, so these are hashed by a command at task time.
+ */
+export function hashedPathsInput(loc: ToolchainLocation, paths: string[]): Input {
+  return { runtime: `node ${loc.pluginDir}/bin/hash-paths.js ${paths.map((p) => JSON.stringify(p)).join(' ')}` };
+}
+
+/** Everything the dependencies wrote (the SavedModel, the converted model) is part of the hash. */
+export const upstreamOutputs: Input = { dependentTasksOutputFiles: '**/*', transitive: true };

@@ -1,0 +1,34 @@
+import type { TargetConfiguration } from '@nx/devkit';
+import type { ResolvedModel } from '../config/load-model-config';
+import { coreToolchainInputs, executorInput, hashedPathsInput, type ToolchainLocation } from './inputs';
+import { modelOutputDir } from './paths';
+
+/** Options of `build-model`; Nx hashes them, so every setting the step reads is here. */
+export function buildModelOptions(model: ResolvedModel, loc: ToolchainLocation) {
+  return {
+    model: model.name,
+    modelDir: model.dir,
+    source: model.config.source,
+    inputs: model.config.inputs,
+    outputPath: modelOutputDir(model.name),
+    toolchainDir: loc.toolchainDir,
+  };
+}
+
+/** The model project's one target: build or import the TensorFlow model into a checked SavedModel. */
+export function buildModelTarget(model: ResolvedModel, loc: ToolchainLocation): TargetConfiguration {
+  const { source } = model.config;
+  const sourceInputs =
+    source.format === 'script'
+      ? // a build script may read any file next to it; the config itself is passed as options instead
+        ['{projectRoot}/**/*', '!{projectRoot}/tf2aif.json']
+      : [hashedPathsInput(loc, [`${model.dir}/${source.path}`])];
+  return {
+    executor: '@tf2aif/nx:build-model',
+    cache: true,
+    inputs: [...sourceInputs, ...coreToolchainInputs(loc), executorInput(loc, 'build-model')],
+    outputs: [`{workspaceRoot}/${modelOutputDir(model.name)}`],
+    options: buildModelOptions(model, loc),
+    metadata: { description: `Build or import the TensorFlow model ${model.name} as a checked SavedModel` },
+  };
+}

@@ -1,0 +1,122 @@
+import type { TargetConfiguration } from '@nx/devkit';
+import type { ResolvedModel, ResolvedVariant } from '../config/load-model-config';
+import {
+  adapterInput,
+  coreToolchainInputs,
+  executorInput,
+  hashedPathsInput,
+  upstreamOutputs,
+  type ToolchainLocation,
+} from './inputs';
+import { modelOutputDir, variantOutputDir } from './paths';
+
+/** What every step of a variant knows about it; passed as options so Nx hashes it. */
+function variantOptions(model: ResolvedModel, v: ResolvedVariant, loc: ToolchainLocation) {
+  return {
+    model: model.name,
+    variant: v.project,
+    platform: v.platform.name,
+    arch: v.platform.arch,
+    runtime: v.runtime,
+    precision: v.precision,
+    batchSize: v.batchSize,
+    task: model.config.task,
+    trained: model.config.trained,
+    inputs: model.config.inputs,
+    modelPath: modelOutputDir(model.name),
+    toolchainDir: loc.toolchainDir,
+  };
+}
+
+function calibrationOptions(model: ResolvedModel) {
+  const c = model.config.calibration;
+  return {
+    ...c,
+    loader: c.loader ? `${model.dir}/${c.loader}` : undefined,
+    dataset: c.dataset ? `${model.dir}/${c.dataset}` : undefined,
+  };
+}
+
+/** Loader code and dataset files, hashed by content (datasets are often git-ignored). */
+function calibrationInputs(model: ResolvedModel, loc: ToolchainLocation) {
+  const c = calibrationOptions(model);
+  const paths = [c.loader, c.dataset].filter((p): p is string => Boolean(p));
+  return paths.length > 0 ? [hashedPathsInput(loc, paths)] : [];
+}
+
+/** The step whose output is the deployed artifact. */
+export function artifactStep(v: ResolvedVariant): 'convert' | 'quantize' {
+  return v.quantizer ? 'quantize' : 'convert';
+}
+
+export function variantTargets(
+  model: ResolvedModel,
+  v: ResolvedVariant,
+  loc: ToolchainLocation,
+): Record<string, TargetConfiguration> {
+  const base = variantOptions(model, v, loc);
+  const core = coreToolchainInputs(loc);
+  const rt = v.runtimeDescriptor;
+  const out = (step: string) => `{workspaceRoot}/${variantOutputDir(v.project, step)}`;
+  const targets: Record<string, TargetConfiguration> = {};
+
+  targets.convert = {
+    executor: '@tf2aif/nx:convert',
+    cache: true,
+    dependsOn: ['^build-model'],
+    inputs: [upstreamOutputs, ...core, adapterInput(loc, 'converters', rt.converter), executorInput(loc, 'convert')],
+    outputs: [out('convert')],
+    options: { ...base, converter: rt.converter, outputPath: variantOutputDir(v.project, 'convert') },
+    metadata: { description: `Convert ${model.name} for ${v.platform.title} with ${rt.converter}` },
+  };
+
+  if (v.quantizer) {
+    targets.quantize = {
+      executor: '@tf2aif/nx:quantize',
+      cache: true,
+      dependsOn: ['convert'],
+      inputs: [
+        upstreamOutputs,
+        ...core,
+        ...calibrationInputs(model, loc),
+        adapterInput(loc, 'quantizers', v.quantizer),
+        executorInput(loc, 'quantize'),
+      ],
+      outputs: [out('quantize')],
+      options: {
+        ...base,
+        quantizer: v.quantizer,
+        calibration: calibrationOptions(model),
+        convertPath: variantOutputDir(v.project, 'convert'),
+        outputPath: variantOutputDir(v.project, 'quantize'),
+      },
+      metadata: { description: `Quantize ${v.project} to ${v.precision.toUpperCase()} with ${v.quantizer}` },
+    };
+  }
+
+  const artifact = artifactStep(v);
+  targets.verify = {
+    executor: '@tf2aif/nx:verify',
+    cache: true,
+    dependsOn: [artifact],
+    inputs: [
+      upstreamOutputs,
+      ...core,
+      ...calibrationInputs(model, loc),
+      adapterInput(loc, 'runtimes', rt.executor),
+      adapterInput(loc, 'runtimes', 'tensorflow'),
+      executorInput(loc, 'verify'),
+    ],
+    outputs: [out('verify')],
+    options: {
+      ...base,
+      executor: rt.executor,
+      calibration: calibrationOptions(model),
+      verify: model.config.verify,
+      artifactPath: variantOutputDir(v.project, artifact),
+      outputPath: variantOutputDir(v.project, 'verify'),
+    },
+    metadata: { description: `Check ${v.project} against the TensorFlow original` },
+  };
+  return targets;
+}

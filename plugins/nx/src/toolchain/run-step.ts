@@ -1,0 +1,62 @@
+import type { ExecutorContext } from '@nx/devkit';
+import { rmSync, writeFileSync } from 'fs';
+import { ConfigFileError } from '../config/format-issues';
+import { withAtomicOutput } from '../utils/atomic-output';
+import { isNoise } from './log-filter';
+import { findPythonToolchain, toolchainEnv, ToolchainMissingError } from './python-toolchain';
+
+export interface StepOptions {
+  outputPath: string;
+  [key: string]: unknown;
+}
+
+/** Exit code the toolchain uses for errors the user can act on (the message says what to do). */
+const USER_ERROR = 2;
+
+export class StepFailedError extends Error {}
+
+/**
+ * Runs one step of the Python toolchain (`python -m tf2aif_toolchain <step>`) with the options as its
+ * job file, streaming its progress, and moves its output into place only on success.
+ */
+export async function runToolchainStep(step: string, options: StepOptions, context: ExecutorContext, toolchainDir: string) {
+  const toolchain = findPythonToolchain(context.root, toolchainDir);
+  const { execa } = await import('execa');
+  return withAtomicOutput(context.root, options.outputPath, async (outDir) => {
+    const jobFile = `${outDir}.job.json`;
+    writeFileSync(jobFile, JSON.stringify({ ...options, workspaceRoot: context.root }, null, 2));
+    try {
+      const subprocess = execa(toolchain.python, ['-m', 'tf2aif_toolchain', step, '--job', jobFile, '--out', outDir], {
+        cwd: context.root,
+        env: toolchainEnv(toolchain),
+        stdin: 'ignore',
+        stdout: 'inherit',
+        stderr: 'pipe',
+        reject: false,
+      });
+      // progress arrives on stderr; pass it on line by line as it comes, without the native start-up noise
+      for await (const line of subprocess.iterable({ from: 'stderr' })) {
+        if (!isNoise(String(line))) process.stderr.write(`${String(line)}\n`);
+      }
+      const result = await subprocess;
+      if (result.exitCode !== 0) {
+        const why = result.exitCode === USER_ERROR ? 'see the tf2aif error above' : `exit code ${result.exitCode ?? result.signal}`;
+        throw new StepFailedError(`${step} of ${context.projectName} failed (${why}); nothing was written to ${options.outputPath}`);
+      }
+    } finally {
+      rmSync(jobFile, { force: true });
+    }
+  });
+}
+
+/** Turns any failure into Nx's `{ success: false }` with one clear line, never a stack for known errors. */
+export async function asExecutorResult(run: () => Promise<unknown>): Promise<{ success: boolean }> {
+  try {
+    await run();
+    return { success: true };
+  } catch (e) {
+    if (e instanceof ToolchainMissingError || e instanceof StepFailedError || e instanceof ConfigFileError) console.error(`✖ ${e.message}`);
+    else console.error(e);
+    return { success: false };
+  }
+}
