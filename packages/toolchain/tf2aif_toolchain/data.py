@@ -22,6 +22,7 @@ class Samples:
 
     arrays: Batch
     origin: str  # "loader:<path>" or "random"
+    labels: np.ndarray | None = None  # when the loader yields (inputs, labels): accuracy can be measured
 
     @property
     def count(self) -> int:
@@ -47,6 +48,13 @@ def _to_numpy(value: Any, where: str) -> np.ndarray:
         raise ToolchainError(f"{where}: cannot turn {type(value).__name__} into an array: {e}") from e
 
 
+def _split_labels(batch: Any, specs: list[TensorSpec]) -> tuple[Any, Any]:
+    """(inputs, labels) pairs are accepted; labels let verify measure accuracy."""
+    if isinstance(batch, (tuple, list)) and len(batch) == 2 and (len(specs) == 1 or isinstance(batch[0], (dict, tuple, list))):
+        return batch[0], batch[1]
+    return batch, None
+
+
 def _normalize_batch(batch: Any, specs: list[TensorSpec], where: str) -> Batch:
     names = [s.name for s in specs]
     if isinstance(batch, dict):
@@ -55,12 +63,9 @@ def _normalize_batch(batch: Any, specs: list[TensorSpec], where: str) -> Batch:
             raise ToolchainError(f"{where}: batch dict lacks input(s) {missing} (keys: {list(batch)})")
         return {n: _to_numpy(batch[n], where) for n in names}
     if isinstance(batch, (tuple, list)):
-        if len(specs) == 1 and len(batch) == 2:
-            batch = batch[0]  # (inputs, labels): the labels are not needed here
-        elif len(batch) == len(specs):
-            return {n: _to_numpy(b, where) for n, b in zip(names, batch)}
-        else:
+        if len(batch) != len(specs):
             raise ToolchainError(f"{where}: a batch has {len(batch)} parts, the model has {len(specs)} input(s)")
+        return {n: _to_numpy(b, where) for n, b in zip(names, batch)}
     if len(specs) != 1:
         raise ToolchainError(f"{where}: the model has {len(specs)} inputs; yield a dict keyed by input name")
     return {names[0]: _to_numpy(batch, where)}
@@ -95,12 +100,19 @@ def from_loader(loader: Path, dataset: Path | None, specs: list[TensorSpec], sam
     kwargs = {"split": split} if _accepts(fn, "split") else {}
     log(f"reading {samples} {split} samples with {loader.name}:get_dataloader")
     collected: list[Batch] = []
+    labels: list[np.ndarray] | None = []
     count = 0
     try:
         for batch in fn(str(dataset) if dataset else None, batch_size, samples, **kwargs):
-            arrays = _check_and_cast(_normalize_batch(batch, specs, where), specs, where)
+            inputs, batch_labels = _split_labels(batch, specs)
+            arrays = _check_and_cast(_normalize_batch(inputs, specs, where), specs, where)
+            n = len(next(iter(arrays.values())))
+            if labels is not None and batch_labels is not None and len(_to_numpy(batch_labels, where)) == n:
+                labels.append(_to_numpy(batch_labels, where))
+            else:
+                labels = None
             collected.append(arrays)
-            count += len(next(iter(arrays.values())))
+            count += n
             if count >= samples:
                 break
     except ToolchainError:
@@ -110,7 +122,8 @@ def from_loader(loader: Path, dataset: Path | None, specs: list[TensorSpec], sam
     if count < samples:
         raise ToolchainError(f"{where} returned {count} samples; {samples} are needed ({split}). Provide more data or lower the sample count")
     stacked = {s.name: np.concatenate([b[s.name] for b in collected])[:samples] for s in specs}
-    return Samples(stacked, f"loader:{loader.name}")
+    stacked_labels = np.concatenate(labels)[:samples] if labels else None
+    return Samples(stacked, f"loader:{loader.name}", stacked_labels)
 
 
 def random_samples(specs: list[TensorSpec], samples: int, seed: int) -> Samples:

@@ -63,16 +63,27 @@ def iou_agreement(ref: np.ndarray, got: np.ndarray) -> float:
     return float(np.mean([mean_iou(x, y) for x, y in zip(ma, mb)]))
 
 
+def accuracy_delta(ref: np.ndarray, got: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    """Top-1 accuracy of the original and of the variant against true labels, and the change in points."""
+    truth = labels.reshape(len(labels), -1)[:, 0] if labels.ndim > 1 else labels
+    ref_acc = float((ref.reshape(len(ref), -1).argmax(-1) == truth).mean())
+    got_acc = float((got.reshape(len(got), -1).argmax(-1) == truth).mean())
+    return {"samples": int(len(truth)), "reference": ref_acc, "variant": got_acc, "deltaPoints": round((got_acc - ref_acc) * 100, 4)}
+
+
 DEFAULT_TOLERANCES: dict[str, dict[str, float]] = {
-    "fp32": {"minCosine": 0.9999, "minTop1Agreement": 0.99, "minIouAgreement": 0.99},
-    "fp16": {"minCosine": 0.999, "minTop1Agreement": 0.95, "minIouAgreement": 0.95},
-    "int8": {"minCosine": 0.95, "minTop1Agreement": 0.85, "minIouAgreement": 0.85},
+    "fp32": {"minCosine": 0.9999, "minTop1Agreement": 0.99, "minIouAgreement": 0.99, "maxAccuracyDropPoints": 0.5},
+    "fp16": {"minCosine": 0.999, "minTop1Agreement": 0.95, "minIouAgreement": 0.95, "maxAccuracyDropPoints": 0.5},
+    "int8": {"minCosine": 0.95, "minTop1Agreement": 0.85, "minIouAgreement": 0.85, "maxAccuracyDropPoints": 1.0},
 }
 
 
 def check(result: dict, tolerance: dict[str, float], task: str) -> list[str]:
     """Every way the measured figures miss the tolerance, as sentences with the numbers."""
     failures: list[str] = []
+    accuracy = result.get("accuracy")
+    if accuracy and "maxAccuracyDropPoints" in tolerance and -accuracy["deltaPoints"] > tolerance["maxAccuracyDropPoints"]:
+        failures.append(f"top-1 accuracy dropped {-accuracy['deltaPoints']:.2f} points (> {tolerance['maxAccuracyDropPoints']})")
     for name, out in result["outputs"].items():
         if "minCosine" in tolerance and out["minCosine"] < tolerance["minCosine"]:
             failures.append(f"output {name}: min cosine similarity {out['minCosine']:.6f} < {tolerance['minCosine']}")

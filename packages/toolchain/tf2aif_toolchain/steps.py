@@ -56,9 +56,22 @@ def quantize(job: Job) -> None:
     log(f"wrote {meta['artifact']} ({meta['sizeBytes'] / 1e6:.2f} MB) in {meta['seconds']:.1f}s")
 
 
+def compile_artifact(job: Job) -> None:
+    """Hardware-specific compile of the deployed artifact (e.g. a Vitis AI .xmodel for a DPU)."""
+    compiler_name = job.require("compiler", str)
+    compiler = load_adapter("compilers", compiler_name)
+    artifact_dir = job.path("artifactPath")
+    log(f"compiling {job.require('variant', str)} with {compiler_name}")
+    watch = Stopwatch()
+    meta = compiler.compile(job, artifact_dir, read_meta(artifact_dir), job.out_dir)
+    meta = write_meta(job.out_dir, {**_common_meta(job), **meta, "compiler": compiler_name, "seconds": watch.seconds})
+    log(f"wrote {meta['artifact']} ({meta['sizeBytes'] / 1e6:.2f} MB) in {meta['seconds']:.1f}s")
+
+
 STEPS = {
     "build-model": build_model.run,
     "convert": convert,
     "quantize": quantize,
     "verify": verify.run,
+    "compile": compile_artifact,
 }

@@ -62,6 +62,12 @@ def run(job: Job) -> None:
         {k: np.concatenate(v) for k, v in refs.items()}, {k: np.concatenate(v) for k, v in gots.items()}, task
     )
     tolerance = tolerance_for(job)
+    accuracy = None
+    if task == "classification" and samples.labels is not None:
+        first = sorted(refs)[0]
+        accuracy = metrics.accuracy_delta(
+            np.concatenate(refs[first]), np.concatenate(gots[first]), samples.labels
+        )
     result = {
         "variant": job.require("variant", str),
         "platform": job.require("platform", str),
@@ -73,6 +79,7 @@ def run(job: Job) -> None:
         "trained": bool(job.get("trained", True)),
         "executedWith": getattr(variant, "description", job.require("executor", str)),
         "outputs": outputs,
+        "accuracy": accuracy,
         "tolerance": tolerance,
         "seconds": watch.seconds,
     }
@@ -87,4 +94,6 @@ def run(job: Job) -> None:
             + "\n  - ".join(failures)
             + "\n(tolerances can be set per precision in tf2aif.json verify.tolerances)"
         )
+    if accuracy:
+        log(f"top-1 accuracy on {accuracy['samples']} labelled samples: TensorFlow {accuracy['reference']:.4f}, variant {accuracy['variant']:.4f} ({accuracy['deltaPoints']:+.2f} points)")
     log("verified: within tolerance")

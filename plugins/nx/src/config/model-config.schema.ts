@@ -50,6 +50,7 @@ export const toleranceSchema = z.strictObject({
   minTop1Agreement: z.number().min(0).max(1).optional(),
   minIouAgreement: z.number().min(0).max(1).optional(),
   maxAbsError: z.number().nonnegative().optional(),
+  maxAccuracyDropPoints: z.number().nonnegative().optional().describe('with labelled data: allowed top-1 accuracy drop, in points'),
 });
 
 export const verifySchema = z.strictObject({

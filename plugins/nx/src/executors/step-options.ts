@@ -57,3 +57,8 @@ export const verifyOptionsSchema = variantBase.extend({
   verify: z.object({ samples: z.number().int().positive(), seed: z.number().int(), tolerances: z.record(z.string(), z.any()) }),
   artifactPath: workspacePath,
 });
+
+export const compileOptionsSchema = variantBase.extend({
+  compiler: z.string().min(1),
+  artifactPath: workspacePath,
+});

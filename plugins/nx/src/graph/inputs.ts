@@ -1,4 +1,4 @@
-import type { InputDefinition } from '@nx/devkit';
+import type { TargetConfiguration } from '@nx/devkit';
 
 export interface ToolchainLocation {
   /** workspace-relative folder of the Python toolchain (holds requirements.lock and tf2aif_toolchain/) */
@@ -7,7 +7,7 @@ export interface ToolchainLocation {
   pluginDir: string;
 }
 
-type Input = string | InputDefinition;
+type Input = NonNullable<TargetConfiguration['inputs']>[number];
 
 const ws = (p: string) => `{workspaceRoot}/${p}`;
 

@@ -118,5 +118,23 @@ export function variantTargets(
     },
     metadata: { description: `Check ${v.project} against the TensorFlow original` },
   };
+
+  if (rt.compiler) {
+    // the hardware compile needs the vendor toolchain; verify checks the quantized model before it
+    targets.compile = {
+      executor: '@tf2aif/nx:compile',
+      cache: true,
+      dependsOn: ['verify'],
+      inputs: [upstreamOutputs, ...core, adapterInput(loc, 'compilers', rt.compiler), executorInput(loc, 'compile')],
+      outputs: [out('compile')],
+      options: {
+        ...base,
+        compiler: rt.compiler,
+        artifactPath: variantOutputDir(v.project, artifact),
+        outputPath: variantOutputDir(v.project, 'compile'),
+      },
+      metadata: { description: `Compile ${v.project} for ${v.platform.title} with ${rt.compiler}` },
+    };
+  }
   return targets;
 }
