@@ -1,4 +1,5 @@
-"""python -m tf2aif_toolchain <step> --job JOB.json --out DIR"""
+"""python -m tf2aif_toolchain <step> --job JOB.json --out DIR
+python -m tf2aif_toolchain inspect --format savedmodel|keras --path PATH   (prints input/output specs as JSON)"""
 from __future__ import annotations
 
 import argparse
@@ -14,7 +15,25 @@ from .steps import STEPS
 EXIT_USER_ERROR = 2
 
 
+def inspect_main(argv: list[str]) -> int:
+    from . import inspect_model  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser(prog="tf2aif_toolchain inspect")
+    parser.add_argument("--format", choices=["savedmodel", "keras"], required=True)
+    parser.add_argument("--path", type=Path, required=True)
+    args = parser.parse_args(argv)
+    try:
+        inspect_model.main(args.format, args.path)
+    except ToolchainError as e:
+        print(f"tf2aif error: {e}", file=sys.stderr, flush=True)
+        return EXIT_USER_ERROR
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["inspect"]:
+        return inspect_main(argv[1:])
     parser = argparse.ArgumentParser(prog="tf2aif_toolchain")
     parser.add_argument("step", choices=sorted(STEPS))
     parser.add_argument("--job", type=Path, required=True, help="JSON file with the step's options")

@@ -61,6 +61,14 @@ def tree_sha256(folder: Path) -> str:
     return digest.hexdigest()
 
 
+def shown(path: Path, workspace: Path) -> str:
+    """A path as the user wrote it: workspace-relative when inside the workspace."""
+    try:
+        return str(path.resolve().relative_to(workspace.resolve()))
+    except ValueError:
+        return str(path)
+
+
 def run(job: Job) -> None:
     tf = import_tensorflow()
     watch = Stopwatch()
@@ -69,7 +77,7 @@ def run(job: Job) -> None:
     path = model_dir / source["path"]
     target = job.out_dir / "saved_model"
     fmt = source["format"]
-    log(f"building {job.require('model', str)} from {fmt} {path.relative_to(job.workspace)}")
+    log(f"building {job.require('model', str)} from {fmt} {shown(path, job.workspace)}")
     if fmt == "script":
         _from_script(job, path, target)
     elif fmt == "keras":
@@ -81,7 +89,7 @@ def run(job: Job) -> None:
 
     _, signature = savedmodel.load_signature(target)
     inputs, outputs = savedmodel.describe(signature)
-    savedmodel.check_declared_inputs(job.inputs, inputs, f"model {path.relative_to(job.workspace)}")
+    savedmodel.check_declared_inputs(job.inputs, inputs, f"model {shown(path, job.workspace)}")
     write_json(
         job.out_dir / "model.json",
         {

@@ -22,7 +22,7 @@ export const modelSourceSchema = z
     format: z
       .enum(['script', 'savedmodel', 'keras'])
       .describe('script: a Python file whose build() returns a Keras model; savedmodel: a TF SavedModel folder; keras: a .keras/.h5 file'),
-    path: relativePath.describe('relative to the model folder'),
+    path: z.string().min(1).describe('relative to the model folder, or absolute (weights may live outside the workspace)'),
     seed: z.number().int().nonnegative().default(0).describe('random seed set before build() runs'),
   })
   .describe('where the TensorFlow model comes from');

@@ -1,12 +1,14 @@
 import type { CreateNodesResult, CreateNodesV2, ProjectConfiguration } from '@nx/devkit';
 import { readFileSync, readdirSync } from 'fs';
-import { join, relative } from 'path';
+import { basename, dirname, join } from 'path';
 import { workspaceDataDirectory } from 'nx/src/utils/cache-directory';
+import { ConfigFileError } from '../config/format-issues';
 import { resolveModelConfig, type ResolvedModel } from '../config/load-model-config';
-import { builtInPlatformsDir, loadPlatformRegistry } from '../platforms/platform-registry';
+import { builtInPlatformsDir, loadPlatformRegistry, type PlatformRegistry } from '../platforms/platform-registry';
 import type { ToolchainLocation } from './inputs';
 import { buildModelTarget } from './model-targets';
 import { NodesCache } from './nodes-cache';
+import { pluginDir, toolchainLocation } from '../toolchain/locations';
 import { variantProjectRoot } from './paths';
 import { variantTargets } from './variant-targets';
 
@@ -17,14 +19,6 @@ export interface Tf2aifPluginOptions {
 
 export const modelConfigGlob = 'models/*/tf2aif.json';
 
-const pluginDir = join(__dirname, '..', '..');
-
-function toolchainLocation(workspaceRoot: string, options: Tf2aifPluginOptions | undefined): ToolchainLocation {
-  return {
-    pluginDir: relative(workspaceRoot, pluginDir),
-    toolchainDir: options?.toolchainDir ?? relative(workspaceRoot, join(pluginDir, '..', '..', 'packages', 'toolchain')),
-  };
-}
 
 /** Projects inferred from one model config: the model itself and one project per platform. */
 export function projectsForModel(model: ResolvedModel, loc: ToolchainLocation): CreateNodesResult {
@@ -51,6 +45,39 @@ export function projectsForModel(model: ResolvedModel, loc: ToolchainLocation): 
   return { projects };
 }
 
+/** Every target name a model or variant project can have: a broken config must answer them all. */
+export const chainTargets = ['build-model', 'convert', 'quantize', 'verify', 'compile'];
+
+/**
+ * A config that does not validate becomes one project whose targets fail with the problems. Nx's
+ * run-many prints only "Failed to process project graph" for a createNodes error (the message needs
+ * --verbose), and one broken model should not stop the others from building.
+ */
+export function projectsForInvalidConfig(file: string, error: ConfigFileError): CreateNodesResult {
+  const dir = dirname(file);
+  const target = { executor: '@tf2aif/nx:invalid-config', cache: false, options: { message: error.message } };
+  return {
+    projects: {
+      [dir]: {
+        root: dir,
+        name: basename(dir),
+        tags: ['tf2aif:invalid-config'],
+        targets: Object.fromEntries(chainTargets.map((t) => [t, target])),
+        metadata: { description: error.message },
+      },
+    },
+  };
+}
+
+function projectsForFile(text: string, file: string, registry: PlatformRegistry, loc: ToolchainLocation): CreateNodesResult {
+  try {
+    return projectsForModel(resolveModelConfig(text, file, registry), loc);
+  } catch (e) {
+    if (!(e instanceof ConfigFileError)) throw e;
+    return projectsForInvalidConfig(file, e);
+  }
+}
+
 /** Everything a result depends on besides the config file: the platform descriptors and this plugin's code. */
 function registryFingerprint(): string {
   const parts: string[] = [];
@@ -71,7 +98,7 @@ function registryFingerprint(): string {
 export const createNodesV2: CreateNodesV2<Tf2aifPluginOptions> = [
   modelConfigGlob,
   async (configFiles, options, context) => {
-    const loc = toolchainLocation(context.workspaceRoot, options);
+    const loc = toolchainLocation(context.workspaceRoot, options?.toolchainDir);
     const registry = loadPlatformRegistry();
     const fingerprint = registryFingerprint();
     const cache = new NodesCache<CreateNodesResult>(join(workspaceDataDirectory, 'tf2aif-nodes.json'));
@@ -81,7 +108,11 @@ export const createNodesV2: CreateNodesV2<Tf2aifPluginOptions> = [
         const text = readFileSync(join(context.workspaceRoot, file), 'utf8');
         const key = NodesCache.key(fingerprint, JSON.stringify(loc), file, text);
         used.push(key);
-        return [file, cache.getOrCompute(key, () => projectsForModel(resolveModelConfig(text, file, registry), loc))] as const;
+        const result = cache.getOrCompute(key, () => projectsForFile(text, file, registry, loc));
+        if (result.projects?.[dirname(file)]?.tags?.includes('tf2aif:invalid-config')) {
+          console.error(`tf2aif: ${result.projects[dirname(file)].metadata?.description}`);
+        }
+        return [file, result] as const;
       });
     } finally {
       cache.save(used);

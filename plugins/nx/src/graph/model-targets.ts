@@ -1,4 +1,5 @@
 import type { TargetConfiguration } from '@nx/devkit';
+import { posix } from 'path';
 import type { ResolvedModel } from '../config/load-model-config';
 import { coreToolchainInputs, executorInput, hashedPathsInput, type ToolchainLocation } from './inputs';
 import { modelOutputDir } from './paths';
@@ -22,7 +23,7 @@ export function buildModelTarget(model: ResolvedModel, loc: ToolchainLocation): 
     source.format === 'script'
       ? // a build script may read any file next to it; the config itself is passed as options instead
         ['{projectRoot}/**/*', '!{projectRoot}/tf2aif.json']
-      : [hashedPathsInput(loc, [`${model.dir}/${source.path}`])];
+      : [hashedPathsInput(loc, [posix.isAbsolute(source.path) ? source.path : posix.join(model.dir, source.path)])];
   return {
     executor: '@tf2aif/nx:build-model',
     cache: true,

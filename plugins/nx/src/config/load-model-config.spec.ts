@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { loadPlatformRegistry } from '../platforms/platform-registry';
+import { ConfigFileError } from './format-issues';
+import { resolveModelConfig } from './load-model-config';
+
+const registry = loadPlatformRegistry();
+const file = 'models/demo/tf2aif.json';
+
+const valid = {
+  task: 'classification',
+  source: { format: 'script', path: 'build.py' },
+  inputs: [{ name: 'image', shape: [null, 8, 8, 1], dtype: 'float32' }],
+  calibration: { loader: 'data.py' },
+  platforms: { cpu: {}, arm: { precision: 'int8' }, gpu: { batchSize: 4 } },
+};
+
+function problems(config: unknown): string[] {
+  try {
+    resolveModelConfig(typeof config === 'string' ? config : JSON.stringify(config), file, registry);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigFileError);
+    expect((e as Error).message).toContain(file);
+    return (e as ConfigFileError).problems;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('resolveModelConfig', () => {
+  it('resolves platform defaults from the descriptors', () => {
+    const model = resolveModelConfig(JSON.stringify(valid), file, registry);
+    expect(model.name).toBe('demo');
+    expect(model.variants.map((v) => [v.project, v.runtime, v.precision, v.batchSize, v.quantizer])).toEqual([
+      ['demo-cpu', 'tflite', 'fp32', 1, null],
+      ['demo-arm', 'tflite', 'int8', 1, 'tflite_int8'],
+      ['demo-gpu', 'onnxruntime-tensorrt', 'int8', 4, 'tensorrt_calibration'],
+    ]);
+    expect(model.config.verify.samples).toBe(32);
+    expect(model.config.serving.mode).toBe('LAT');
+  });
+
+  it('names an unknown platform and lists the known ones', () => {
+    const [p] = problems({ ...valid, platforms: { cpux: {} } });
+    expect(p).toMatch(/^platforms\.cpux: unknown platform "cpux" \(known: .*cpu.*\)/);
+  });
+
+  it('points at a negative batch size', () => {
+    expect(problems({ ...valid, platforms: { gpu: { batchSize: -2 } } })).toEqual([
+      expect.stringMatching(/^platforms\.gpu\.batchSize: /),
+    ]);
+  });
+
+  it('points at a missing input list and at an empty one', () => {
+    const { inputs: _, ...noInputs } = valid;
+    expect(problems(noInputs)).toEqual([expect.stringMatching(/^inputs: /)]);
+    expect(problems({ ...valid, inputs: [] })).toEqual(['inputs: a model needs at least one input']);
+  });
+
+  it('points at a field with a wrong type inside an array', () => {
+    expect(problems({ ...valid, inputs: [{ name: 'image', shape: [null, 'eight'] }] })).toEqual([
+      expect.stringMatching(/^inputs\[0\]\.shape\[1\]: /),
+    ]);
+  });
+
+  it('names a misspelt field', () => {
+    expect(problems({ ...valid, platfroms: {} })).toContain('platfroms: unknown field "platfroms"');
+  });
+
+  it('rejects a precision the platform cannot deploy', () => {
+    expect(problems({ ...valid, platforms: { alveo: { precision: 'fp32' } } })).toEqual([
+      expect.stringMatching(/^platforms\.alveo\.precision: alveo with runtime vitis-ai supports int8, not "fp32"/),
+    ]);
+  });
+
+  it('refuses random calibration for a trained model', () => {
+    expect(problems({ ...valid, calibration: { random: true } })).toEqual([
+      'calibration.random: random calibration is only allowed when "trained" is false',
+    ]);
+  });
+
+  it('asks for a loader when there is no calibration data', () => {
+    expect(problems({ ...valid, calibration: undefined })).toEqual([expect.stringMatching(/^calibration\.loader: required/)]);
+  });
+
+  it('gives the line of a JSON syntax error', () => {
+    expect(problems('{\n  "task": "classification",\n  oops\n}')).toEqual([expect.stringMatching(/^not valid JSON \(line 3\)/)]);
+  });
+});

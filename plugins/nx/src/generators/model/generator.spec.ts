@@ -1,0 +1,58 @@
+import { readJson, readNxJson } from '@nx/devkit';
+import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import { describe, expect, it, vi } from 'vitest';
+import { modelGenerator } from './generator';
+
+const signature = {
+  inputs: [{ name: 'pixels', shape: [null, 32, 32, 3], dtype: 'float32' }],
+  outputs: [{ name: 'output_0', shape: [null, 10], dtype: 'float32' }],
+};
+
+describe('model generator', () => {
+  it('scaffolds tf2aif.json with the inputs read from the model, and a loader stub', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    const inspect = vi.fn(() => signature);
+    await modelGenerator(tree, { name: 'cifar', source: 'weights/cifar_savedmodel', skipFormat: true }, inspect);
+    expect(inspect).toHaveBeenCalledWith('savedmodel', expect.stringMatching(/weights\/cifar_savedmodel$/));
+    const config = readJson(tree, 'models/cifar/tf2aif.json');
+    expect(config).toMatchObject({
+      task: 'classification',
+      source: { format: 'savedmodel', path: '../../weights/cifar_savedmodel' },
+      inputs: signature.inputs,
+      calibration: { loader: 'calibration.py' },
+    });
+    expect(Object.keys(config.platforms)).toEqual(['alveo', 'arm', 'cpu', 'cpu-tf', 'gpu', 'agx'].sort((a, b) => a.localeCompare(b)));
+    expect(tree.read('models/cifar/calibration.py', 'utf8')).toContain('pixels: [None, 32, 32, 3] float32');
+    expect(readNxJson(tree)?.plugins).toContain('@tf2aif/nx');
+  });
+
+  it('takes explicit inputs and platforms, and an untrained model calibrates on random data', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    const inspect = vi.fn();
+    await modelGenerator(
+      tree,
+      { name: 'tiny', source: 'models/tiny/build.py', trained: false, platforms: 'cpu,arm', inputs: '[{"name":"x","shape":[null,4]}]', skipFormat: true },
+      inspect,
+    );
+    expect(inspect).not.toHaveBeenCalled();
+    const config = readJson(tree, 'models/tiny/tf2aif.json');
+    expect(config.source).toEqual({ format: 'script', path: 'build.py' });
+    expect(config.inputs).toEqual([{ name: 'x', shape: [null, 4], dtype: 'float32' }]);
+    expect(config.calibration).toMatchObject({ random: true });
+    expect(Object.keys(config.platforms)).toEqual(['cpu', 'arm']);
+    expect(tree.exists('models/tiny/calibration.py')).toBe(false);
+  });
+
+  it('refuses unknown platforms, bad inputs, a script without inputs, and an existing model', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    const inspect = () => signature;
+    await expect(modelGenerator(tree, { name: 'a', source: 'm', platforms: 'cpu,tpu' }, inspect)).rejects.toThrow(/unknown platform\(s\) tpu/);
+    await expect(modelGenerator(tree, { name: 'a', source: 'm', inputs: '[{"name":"x","shape":[0]}]' }, inspect)).rejects.toThrow(
+      /--inputs is not valid:\n {2}- \[0\]\.shape\[0\]/,
+    );
+    await expect(modelGenerator(tree, { name: 'a', source: 'build.py' }, inspect)).rejects.toThrow(/--inputs is required for a build script/);
+    await expect(modelGenerator(tree, { name: 'Bad Name', source: 'm' }, inspect)).rejects.toThrow(/name: must be lowercase/);
+    await modelGenerator(tree, { name: 'a', source: 'm', skipFormat: true }, inspect);
+    await expect(modelGenerator(tree, { name: 'a', source: 'm' }, inspect)).rejects.toThrow(/already exists/);
+  });
+});

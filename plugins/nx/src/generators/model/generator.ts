@@ -1,0 +1,115 @@
+import { formatFiles, generateFiles, joinPathFragments, writeJson, type Tree } from '@nx/devkit';
+import { existsSync, statSync } from 'fs';
+import { isAbsolute, join, relative } from 'path';
+import { z } from 'zod';
+import { parseOrThrow } from '../../config/format-issues';
+import { resolveModelConfig } from '../../config/load-model-config';
+import { jsonSchemaFile } from '../../config/model-config-json-schema';
+import { tensorSpecSchema, type TensorSpec } from '../../config/model-config.schema';
+import { loadPlatformRegistry } from '../../platforms/platform-registry';
+import { inspectModel, type InspectResult } from '../../toolchain/inspect-model';
+import { toolchainLocation } from '../../toolchain/locations';
+import { initGenerator } from '../init/generator';
+
+export interface ModelGeneratorOptions {
+  name: string;
+  /** SavedModel folder, Keras file or build script; workspace-relative or absolute */
+  source: string;
+  format?: 'savedmodel' | 'keras' | 'script';
+  task?: 'classification' | 'segmentation' | 'other';
+  /** comma-separated platform names; default: every platform enabled by default */
+  platforms?: string;
+  /** JSON list of {name, shape, dtype}; read from the model when omitted */
+  inputs?: string;
+  trained?: boolean;
+  skipFormat?: boolean;
+}
+
+const optionsSchema = z.object({
+  name: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes, starting with a letter'),
+  source: z.string().min(1),
+  format: z.enum(['savedmodel', 'keras', 'script']).optional(),
+  task: z.enum(['classification', 'segmentation', 'other']).default('classification'),
+  platforms: z.string().optional(),
+  inputs: z.string().optional(),
+  trained: z.boolean().default(true),
+  skipFormat: z.boolean().default(false),
+});
+
+type Inspector = (format: 'savedmodel' | 'keras', absolutePath: string) => InspectResult;
+
+function guessFormat(path: string): 'savedmodel' | 'keras' | 'script' {
+  if (path.endsWith('.py')) return 'script';
+  if (/\.(keras|h5)$/.test(path)) return 'keras';
+  return 'savedmodel';
+}
+
+function parseInputs(text: string): TensorSpec[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`--inputs must be JSON, e.g. '[{"name":"image","shape":[null,224,224,3]}]': ${(e as Error).message}`);
+  }
+  return parseOrThrow(z.array(tensorSpecSchema).min(1), raw, '--inputs');
+}
+
+/**
+ * Scaffolds models/<name>/tf2aif.json for an existing model, reading its input specs from the model
+ * itself (through the Python toolchain) unless --inputs gives them.
+ */
+export async function modelGenerator(tree: Tree, raw: ModelGeneratorOptions, inspect?: Inspector) {
+  const options = parseOrThrow(optionsSchema, raw, 'options of @tf2aif/nx:model');
+  const dir = joinPathFragments('models', options.name);
+  if (tree.exists(joinPathFragments(dir, 'tf2aif.json'))) {
+    throw new Error(`${dir}/tf2aif.json already exists; edit it, or use @tf2aif/nx:variant to change its platforms`);
+  }
+  const registry = loadPlatformRegistry();
+  const wanted = options.platforms
+    ? options.platforms.split(',').map((p) => p.trim()).filter(Boolean)
+    : [...registry.values()].filter((p) => p.defaultEnabled).map((p) => p.name);
+  const unknown = wanted.filter((p) => !registry.has(p));
+  if (unknown.length > 0) throw new Error(`--platforms: unknown platform(s) ${unknown.join(', ')} (known: ${[...registry.keys()].join(', ')})`);
+
+  const format = options.format ?? guessFormat(options.source);
+  const absolute = isAbsolute(options.source) ? options.source : join(tree.root, options.source);
+  const inside = !relative(tree.root, absolute).startsWith('..');
+  const sourcePath = inside ? relative(join(tree.root, dir), absolute) || '.' : absolute;
+
+  let inputs: TensorSpec[];
+  if (options.inputs) {
+    inputs = parseInputs(options.inputs);
+  } else if (format === 'script') {
+    throw new Error('--inputs is required for a build script (its model only exists once build() runs)');
+  } else {
+    if (!inspect && !existsSync(absolute)) throw new Error(`--source: ${options.source} does not exist`);
+    if (!inspect && format === 'savedmodel' && !statSync(absolute).isDirectory()) {
+      throw new Error(`--source: ${options.source} is a file; a SavedModel is a folder (use --format keras for a Keras file)`);
+    }
+    const read = inspect ?? ((f, p) => inspectModel(tree.root, toolchainLocation(tree.root).toolchainDir, f, p));
+    inputs = read(format, absolute).inputs.map((i) => ({ ...i, dtype: i.dtype as TensorSpec['dtype'] }));
+  }
+
+  const file = joinPathFragments(dir, 'tf2aif.json');
+  const relativeSchema = relative(join(tree.root, dir), join(tree.root, toolchainLocation(tree.root).pluginDir, jsonSchemaFile));
+  const config = {
+    $schema: relativeSchema,
+    task: options.task,
+    trained: options.trained,
+    source: { format, path: sourcePath },
+    inputs,
+    calibration: options.trained ? { loader: 'calibration.py', samples: 100, batchSize: 10 } : { random: true, samples: 20, batchSize: 4 },
+    serving: { mode: 'LAT' },
+    platforms: Object.fromEntries(wanted.map((p) => [p, {}])),
+  };
+  resolveModelConfig(JSON.stringify(config), file, registry); // what createNodes will check, before writing
+  writeJson(tree, file, config);
+  if (options.trained) {
+    const inputsText = inputs.map((i) => `${i.name}: [${i.shape.map((d) => d ?? 'None').join(', ')}] ${i.dtype}`).join('; ');
+    generateFiles(tree, join(__dirname, 'files'), dir, { name: options.name, inputsText, template: '' });
+  }
+  await initGenerator(tree, { skipFormat: true });
+  if (!options.skipFormat) await formatFiles(tree);
+}
+
+export default (tree: Tree, options: ModelGeneratorOptions) => modelGenerator(tree, options);

@@ -1,0 +1,57 @@
+import { formatFiles, joinPathFragments, readJson, writeJson, type Tree } from '@nx/devkit';
+import { z } from 'zod';
+import { parseOrThrow } from '../../config/format-issues';
+import { resolveModelConfig } from '../../config/load-model-config';
+import { loadPlatformRegistry } from '../../platforms/platform-registry';
+
+export interface VariantGeneratorOptions {
+  model: string;
+  /** comma-separated platforms to add */
+  add?: string;
+  /** comma-separated platforms to remove */
+  remove?: string;
+  precision?: 'fp32' | 'fp16' | 'int8';
+  batchSize?: number;
+  runtime?: string;
+  skipFormat?: boolean;
+}
+
+const optionsSchema = z.object({
+  model: z.string().min(1),
+  add: z.string().optional(),
+  remove: z.string().optional(),
+  precision: z.enum(['fp32', 'fp16', 'int8']).optional(),
+  batchSize: z.number().int().positive().optional(),
+  runtime: z.string().optional(),
+  skipFormat: z.boolean().default(false),
+});
+
+const list = (s?: string) => (s ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+
+/** Adds or removes platforms of a model; the result is checked like any tf2aif.json before it is written. */
+export async function variantGenerator(tree: Tree, raw: VariantGeneratorOptions) {
+  const options = parseOrThrow(optionsSchema, raw, 'options of @tf2aif/nx:variant');
+  const file = joinPathFragments('models', options.model, 'tf2aif.json');
+  if (!tree.exists(file)) throw new Error(`--model: ${file} does not exist (models: nx show projects --with-target build-model)`);
+  const add = list(options.add);
+  const remove = list(options.remove);
+  if (add.length + remove.length === 0) throw new Error('give --add and/or --remove with comma-separated platform names');
+  const registry = loadPlatformRegistry();
+  const config = readJson(tree, file);
+  const platforms: Record<string, Record<string, unknown>> = { ...(config.platforms ?? {}) };
+  for (const name of remove) {
+    if (!(name in platforms)) throw new Error(`--remove: ${options.model} has no platform "${name}" (it has: ${Object.keys(platforms).join(', ')})`);
+    delete platforms[name];
+  }
+  for (const name of add) {
+    if (!registry.has(name)) throw new Error(`--add: unknown platform "${name}" (known: ${[...registry.keys()].join(', ')})`);
+    const settings = { runtime: options.runtime, precision: options.precision, batchSize: options.batchSize };
+    platforms[name] = { ...platforms[name], ...Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) };
+  }
+  const next = { ...config, platforms };
+  resolveModelConfig(JSON.stringify(next), file, registry); // the same checks as createNodes, before writing
+  writeJson(tree, file, next);
+  if (!options.skipFormat) await formatFiles(tree);
+}
+
+export default variantGenerator;

@@ -1,0 +1,118 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const workspaceRoot = mkdtempSync(join(tmpdir(), 'tf2aif-nodes-'));
+const dataDir = join(workspaceRoot, '.nx', 'workspace-data');
+process.env.NX_WORKSPACE_DATA_DIRECTORY = dataDir;
+
+type CreateNodes = typeof import('./create-nodes').createNodesV2;
+let createNodesFn: CreateNodes[1];
+const context = { workspaceRoot, nxJsonConfiguration: {} };
+
+function writeModel(name: string, config: object) {
+  mkdirSync(join(workspaceRoot, 'models', name), { recursive: true });
+  writeFileSync(join(workspaceRoot, 'models', name, 'tf2aif.json'), JSON.stringify(config));
+  return `models/${name}/tf2aif.json`;
+}
+
+const resnet = {
+  task: 'classification',
+  trained: false,
+  source: { format: 'script', path: 'build.py' },
+  inputs: [{ name: 'image', shape: [null, 224, 224, 3] }],
+  calibration: { random: true, samples: 20, batchSize: 4 },
+  platforms: { cpu: {}, arm: {}, alveo: {} },
+};
+
+beforeAll(async () => {
+  createNodesFn = (await import('./create-nodes')).createNodesV2[1];
+});
+
+describe('createNodes', () => {
+  it('infers the model project and one project per platform', async () => {
+    const file = writeModel('resnet50', resnet);
+    const [[source, result]] = await createNodesFn([file], {}, context);
+    expect(source).toBe(file);
+    const projects = Object.values(result.projects ?? {});
+    expect(projects.map((p) => p.name)).toEqual(['resnet50', 'resnet50-cpu', 'resnet50-arm', 'resnet50-alveo']);
+    const cpu = result.projects!['models/resnet50/variants/cpu'];
+    expect(cpu.implicitDependencies).toEqual(['resnet50']);
+    expect(cpu.tags).toEqual(['tf2aif:variant', 'model:resnet50', 'platform:cpu', 'arch:amd64', 'precision:fp32']);
+  });
+
+  it('chains convert -> quantize -> verify -> compile where the platform needs each step', async () => {
+    const [[, result]] = await createNodesFn([writeModel('resnet50', resnet)], {}, context);
+    const targets = (root: string) =>
+      Object.fromEntries(Object.entries(result.projects![root].targets!).map(([name, t]) => [name, t.dependsOn]));
+    expect(targets('models/resnet50')).toEqual({ 'build-model': undefined });
+    expect(targets('models/resnet50/variants/cpu')).toEqual({ convert: ['^build-model'], verify: ['convert'] });
+    expect(targets('models/resnet50/variants/arm')).toEqual({
+      convert: ['^build-model'],
+      quantize: ['convert'],
+      verify: ['quantize'],
+    });
+    expect(targets('models/resnet50/variants/alveo')).toMatchObject({ quantize: ['convert'], verify: ['quantize'], compile: ['verify'] });
+  });
+
+  it('declares honest inputs and outputs under dist/', async () => {
+    const [[, result]] = await createNodesFn([writeModel('resnet50', resnet)], {}, context);
+    const arm = result.projects!['models/resnet50/variants/arm'].targets!;
+    expect(arm.convert.outputs).toEqual(['{workspaceRoot}/dist/variants/resnet50-arm/convert']);
+    expect(arm.quantize.outputs).toEqual(['{workspaceRoot}/dist/variants/resnet50-arm/quantize']);
+    expect(arm.convert.cache).toBe(true);
+    const inputs = arm.quantize.inputs!.map((i) => (typeof i === 'string' ? i : JSON.stringify(i)));
+    expect(inputs).toEqual(
+      expect.arrayContaining([
+        '{"dependentTasksOutputFiles":"**/*","transitive":true}',
+        expect.stringMatching(/^\{workspaceRoot\}\/.*packages\/toolchain\/requirements\.lock$/),
+        expect.stringMatching(/tf2aif_toolchain\/quantizers\/tflite_int8\.py$/),
+        expect.stringMatching(/src\/executors\/quantize\/\*\*\/\*\.ts$/),
+      ]),
+    );
+    expect(arm.quantize.options).toMatchObject({ quantizer: 'tflite_int8', precision: 'int8', batchSize: 1, calibration: { random: true } });
+    const build = result.projects!['models/resnet50'].targets!['build-model'];
+    expect(build.inputs).toEqual(expect.arrayContaining(['{projectRoot}/**/*', '!{projectRoot}/tf2aif.json']));
+    expect(build.outputs).toEqual(['{workspaceRoot}/dist/models/resnet50']);
+  });
+
+  it('hashes weights outside git by content, with a runtime input', async () => {
+    const file = writeModel('imported', { ...resnet, source: { format: 'savedmodel', path: 'weights/saved_model' } });
+    const [[, result]] = await createNodesFn([file], {}, context);
+    const inputs = result.projects!['models/imported'].targets!['build-model'].inputs!;
+    expect(inputs).toContainEqual({ runtime: expect.stringMatching(/bin\/hash-paths\.js "models\/imported\/weights\/saved_model"$/) });
+  });
+
+  it('reuses cached results for an unchanged config and recomputes a changed one', async () => {
+    const file = writeModel('cached', resnet);
+    await createNodesFn([file], {}, context);
+    const cacheFile = join(dataDir, 'tf2aif-nodes.json');
+    const cache = JSON.parse(readFileSync(cacheFile, 'utf8'));
+    const [key] = Object.keys(cache);
+    // tamper with the stored result: an unchanged config must be answered from the cache
+    cache[key].projects['models/cached'].name = 'from-cache';
+    writeFileSync(cacheFile, JSON.stringify(cache));
+    const [[, again]] = await createNodesFn([file], {}, context);
+    expect(again.projects!['models/cached'].name).toBe('from-cache');
+    writeModel('cached', { ...resnet, platforms: { cpu: {} } });
+    const [[, changed]] = await createNodesFn([file], {}, context);
+    expect(changed.projects!['models/cached'].name).toBe('cached');
+    expect(Object.keys(changed.projects!)).toEqual(['models/cached', 'models/cached/variants/cpu']);
+  });
+
+  it('turns a bad config into targets that fail with its file and field, leaving other models alone', async () => {
+    const bad = writeModel('broken', { ...resnet, platforms: { cpu: { batchSize: 0 } } });
+    const good = writeModel('fine', resnet);
+    const [[, broken], [, fine]] = await createNodesFn([bad, good], {}, context);
+    const project = broken.projects!['models/broken'];
+    expect(project.name).toBe('broken');
+    expect(Object.keys(project.targets!)).toEqual(['build-model', 'convert', 'quantize', 'verify', 'compile']);
+    expect(project.targets!.verify).toMatchObject({
+      executor: '@tf2aif/nx:invalid-config',
+      cache: false,
+      options: { message: expect.stringMatching(/models\/broken\/tf2aif\.json is not valid:\n {2}- platforms\.cpu\.batchSize: /) },
+    });
+    expect(Object.keys(fine.projects!)).toHaveLength(4);
+  });
+});
