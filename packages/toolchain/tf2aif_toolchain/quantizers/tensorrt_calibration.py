@@ -1,0 +1,200 @@
+"""INT8 for the TensorRT execution provider, as TF2AIF does for its GPU/AGX pairs.
+
+ONNX Runtime's calibrator runs the FP32 ONNX model over the calibration data at the variant's batch size and the
+ranges become a TensorRT calibration table. The deployed artifact stays the FP32 `model.onnx`: TensorRT builds its
+INT8 engine from that graph plus the table (trt_int8_calibration_table_name). A GPU is needed to run it, so the same
+ranges also go into an INT8 QDQ model that any CPU can execute: that is how verify measures INT8 accuracy here.
+
+Options (tf2aif.json `calibration`): `method` = minmax (TF2AIF's default), entropy or percentile. ORT's entropy
+search is pure Python, about 1 s per tensor on 2 cores (ResNet50: ~2 min), so it is opt-in.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager, redirect_stdout
+from pathlib import Path
+
+import numpy as np
+
+from ..data import Samples
+from ..errors import ToolchainError
+from ..job import Job
+from ..progress import Stopwatch, log
+from .onnx_fp16 import source_onnx
+
+ARTIFACT = "model.onnx"
+TABLE = "calibration.flatbuffers"  # the format the TensorRT EP reads when use_native_calibration_table is off
+TABLE_FILES = {"flatbuffers": TABLE, "text": "calibration.cache", "json": "calibration.json"}
+EMULATION = "model.int8.qdq.onnx"
+
+# ORT's names, and extra options matching TensorRT's own calibrators where they have a counterpart
+METHODS = {
+    "minmax": ("MinMax", {}),
+    "entropy": ("Entropy", {"num_bins": 2048, "num_quantized_bins": 128}),  # TensorRT's entropy calibrator bins
+    "percentile": ("Percentile", {"num_bins": 2048, "percentile": 99.999}),
+}
+
+# Ops whose inputs TensorRT runs in INT8 once they have a range. Relu/Add are left out on purpose: TensorRT fuses
+# them into the conv before it, so their inputs are never requantized; QDQ on them would add error TRT does not have.
+INT8_OPS = ["Conv", "ConvTranspose", "Gemm", "MatMul", "MaxPool", "AveragePool"]
+# TensorRT requantizes a conv/matmul result only where the next INT8 layer reads it, after the fused activation
+NO_OUTPUT_QDQ = ["Conv", "ConvTranspose", "Gemm", "MatMul"]
+
+# a tensor that was zero on every calibration sample still needs a positive range (TensorRT rejects 0)
+MIN_RANGE = 1e-6
+
+
+def method_of(job: Job) -> str:
+    method = str(job.require("calibration", dict).get("method", "minmax")).lower()
+    if method not in METHODS:
+        raise ToolchainError(f"calibration.method {method!r} is not one of {sorted(METHODS)}")
+    return method
+
+
+class _OneBatch:
+    """A CalibrationDataReader over a single batch: feeding batches one by one keeps memory flat for big models."""
+
+    def __init__(self, batch: dict[str, np.ndarray]) -> None:
+        self._batch: dict[str, np.ndarray] | None = batch
+
+    def get_next(self) -> dict[str, np.ndarray] | None:
+        batch, self._batch = self._batch, None
+        return batch
+
+
+@contextmanager
+def _quiet_ort_quantization():
+    """ORT's quantization tools print histogram chatter on stdout and log advice (pre-processing hints) on the
+    root logger; our own progress lines (stderr) say what is happening."""
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        with open(os.devnull, "w") as sink, redirect_stdout(sink):
+            yield
+    finally:
+        root.setLevel(level)
+
+
+def calibrate(model: Path, calibration: Samples, batch_size: int, method: str, work_dir: Path) -> dict[str, float]:
+    """Symmetric range (|max|) of every float tensor of the graph, as TensorRT's implicit INT8 wants it."""
+    from onnxruntime.quantization.calibrate import CalibrationMethod, create_calibrator  # noqa: PLC0415
+
+    ort_method, extra = METHODS[method]
+    calibrator = create_calibrator(
+        model,
+        None,  # every float tensor: TensorRT looks up ranges by tensor name for whatever layers it fuses
+        augmented_model_path=str(work_dir / "augmented.onnx"),
+        calibrate_method=getattr(CalibrationMethod, ort_method),
+        extra_options=extra,
+    )
+    batches = -(-calibration.count // batch_size)
+    every = max(1, batches // 5)
+    for i, (batch, _) in enumerate(calibration.batches(batch_size), start=1):
+        calibrator.collect_data(_OneBatch(batch))
+        if i % every == 0 or i == batches:
+            log(f"calibration batch {i}/{batches}")
+    ranges = calibrator.compute_data()
+    amax: dict[str, float] = {}
+    for name, data in ranges.items():
+        low, high = (float(np.max(np.abs(v))) for v in data.range_value)
+        if not np.isfinite(low) or not np.isfinite(high):
+            raise ToolchainError(
+                f"calibration saw non-finite values in tensor {name!r}; check the calibration data (NaN or inf inputs?)"
+            )
+        amax[name] = max(low, high, MIN_RANGE)
+    return amax
+
+
+def tensors_data(amax: dict[str, float], method: str):
+    """The ranges as ORT's TensorsData, symmetric around zero."""
+    from onnxruntime.quantization.calibrate import CalibrationMethod, TensorData, TensorsData  # noqa: PLC0415
+
+    data = {
+        name: TensorData(lowest=np.float32(-value), highest=np.float32(value)) for name, value in sorted(amax.items())
+    }
+    return TensorsData(getattr(CalibrationMethod, METHODS[method][0]), data)
+
+
+def write_table(ranges, out_dir: Path) -> None:
+    """calibration.flatbuffers (read by the TensorRT EP), plus the same ranges as text and JSON for people."""
+    from onnxruntime.quantization.quant_utils import write_calibration_table  # noqa: PLC0415
+
+    write_calibration_table(dict(ranges.items()), dir=str(out_dir))
+    missing = [f for f in TABLE_FILES.values() if not (out_dir / f).is_file()]
+    if missing:
+        raise ToolchainError(f"onnxruntime did not write {missing} into {out_dir}; check the onnxruntime install")
+
+
+def write_emulation(model: Path, ranges, out_path: Path, work_dir: Path) -> None:
+    """INT8 QDQ model from the same ranges: int8 symmetric per-tensor activations, int8 symmetric per-channel weights."""
+    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static  # noqa: PLC0415
+    from onnxruntime.quantization.calibrate import save_tensors_data  # noqa: PLC0415
+
+    cache = work_dir / "ranges.json"
+    save_tensors_data(ranges, cache)  # lets quantize_static reuse our ranges instead of calibrating again
+    quantize_static(
+        str(model),
+        str(out_path),
+        calibration_data_reader=None,
+        quant_format=QuantFormat.QDQ,
+        op_types_to_quantize=INT8_OPS,
+        per_channel=True,
+        activation_type=QuantType.QInt8,
+        weight_type=QuantType.QInt8,
+        calibrate_method=ranges.calibration_method,
+        calibration_cache_path=str(cache),
+        extra_options={
+            "ActivationSymmetric": True,
+            "WeightSymmetric": True,
+            "OpTypesToExcludeOutputQuantization": NO_OUTPUT_QDQ,
+        },
+    )
+
+
+def quantize(job: Job, saved_model: Path, convert_dir: Path, calibration: Samples, out_dir: Path) -> dict:
+    import onnx  # noqa: PLC0415
+    import onnxruntime  # noqa: PLC0415
+
+    source = source_onnx(job, convert_dir)
+    method = method_of(job)
+    batch_size = job.batch_size
+    shutil.copyfile(source, out_dir / ARTIFACT)
+
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".work-") as tmp, _quiet_ort_quantization():
+        work = Path(tmp)
+        log(f"calibrating {source.name} ({method}) on {calibration.count} samples, batch {batch_size}")
+        watch = Stopwatch()
+        try:
+            amax = calibrate(out_dir / ARTIFACT, calibration, batch_size, method, work)
+        except ToolchainError:
+            raise
+        except Exception as e:  # noqa: BLE001 (ORT raises plain RuntimeErrors for bad graphs or inputs)
+            raise ToolchainError(f"ONNX Runtime calibration of {source.name} failed: {str(e).strip().splitlines()[-1]}") from e
+        calibration_seconds = watch.seconds
+        ranges = tensors_data(amax, method)
+        write_table(ranges, out_dir)
+        log(f"wrote TensorRT calibration table {TABLE} ({len(amax)} tensors) in {calibration_seconds:.1f}s")
+
+        watch = Stopwatch()
+        write_emulation(out_dir / ARTIFACT, ranges, out_dir / EMULATION, work)
+        emulation_seconds = watch.seconds
+        log(f"wrote CPU INT8 emulation {EMULATION} in {emulation_seconds:.1f}s")
+
+    return {
+        "artifact": ARTIFACT,
+        "format": "onnx",
+        "calibrationTable": TABLE,
+        "calibrationFiles": TABLE_FILES,
+        "calibrationMethod": method,
+        "calibratedTensors": len(amax),
+        "calibrationSeconds": calibration_seconds,
+        "cpuEmulation": EMULATION,
+        "cpuEmulationScheme": "QDQ: int8 symmetric per-tensor activations, int8 symmetric per-channel weights, "
+        f"on {', '.join(INT8_OPS)} inputs",
+        "emulationSeconds": emulation_seconds,
+        "toolchain": {"onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__},
+    }
