@@ -36,6 +36,10 @@ export const calibrationSchema = z
     samples: z.number().int().positive().default(100).describe('calibration samples'),
     batchSize: z.number().int().positive().default(10),
     random: z.boolean().default(false).describe('calibrate on random data; only allowed for untrained models'),
+    method: z
+      .enum(['minmax', 'entropy', 'percentile'])
+      .default('minmax')
+      .describe('range calibration for ONNX Runtime / TensorRT INT8 (minmax is TF2AIF\'s; entropy is slow on CPU)'),
   })
   .describe('data for INT8 calibration and verification inputs');
 
@@ -76,7 +80,7 @@ export const modelConfigSchema = z
     trained: z.boolean().default(true).describe('false for seeded random weights: calibration may then be random'),
     source: modelSourceSchema,
     inputs: z.array(tensorSpecSchema).min(1, 'a model needs at least one input'),
-    calibration: calibrationSchema.default({ samples: 100, batchSize: 10, random: false }),
+    calibration: calibrationSchema.default({ samples: 100, batchSize: 10, random: false, method: 'minmax' }),
     processing: relativePath.optional().describe('Python file with preprocess/postprocess hooks for the server'),
     serving: servingSchema.default({ mode: 'LAT' }),
     verify: verifySchema.default({ samples: 32, seed: 0, tolerances: {} }),

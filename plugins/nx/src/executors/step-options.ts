@@ -41,6 +41,7 @@ const calibration = z.object({
   samples: z.number().int().positive(),
   batchSize: z.number().int().positive(),
   random: z.boolean(),
+  method: z.enum(['minmax', 'entropy', 'percentile']).default('minmax'),
 });
 
 export const convertOptionsSchema = variantBase.extend({ converter: z.string().min(1) });
