@@ -22,6 +22,10 @@ export const runtimeDescriptorSchema = z.strictObject({
   executor: moduleName,
   /** Python module in tf2aif_toolchain/compilers/ for a hardware-specific compile step, if any */
   compiler: moduleName.optional(),
+  serve: z.strictObject({
+    /** requirement set the image installs: packages/toolchain/serve-requirements/<set>-<arch>.lock */
+    requirements: z.string().regex(/^[a-z][a-z0-9-]*$/),
+  }),
 });
 export type RuntimeDescriptor = z.infer<typeof runtimeDescriptorSchema>;
 
@@ -38,6 +42,14 @@ export const platformDescriptorSchema = z
     baselineOf: z.string().optional(),
     /** included when a model lists no platforms */
     defaultEnabled: z.boolean().default(true),
+    image: z.strictObject({
+      /** upstream base image for real deployments; override per workspace with the plugin's baseImages option */
+      base: z.string().min(1),
+      env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/), z.string()).default({}),
+      /** what `docker run` needs to reach the hardware (e.g. --gpus all) */
+      runArgs: z.array(z.string()).default([]),
+      note: z.string().optional(),
+    }),
     runtimes: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), runtimeDescriptorSchema),
     defaults: z.strictObject({
       runtime: z.string(),

@@ -1,0 +1,282 @@
+"""INT8 for the Vitis AI DPUs (Alveo U280, Versal VCK190, Zynq ZCU104): a QDQ ONNX model whose every scale is 2^k.
+
+A DPU computes in fixed point, so each tensor is int8, symmetric (zero point 0), per tensor, with a scale of
+2^-fix_pos. Two ways to make such a model, tried in this order:
+
+1. AMD Quark (`quark.onnx`, XINT8 config: power-of-two scales, MinMSE calibration) when it imports. It is not in
+   the managed venv, so the path used there is 2. Why (measured on this project's 2-core machines): amd-quark 0.13
+   itself installs from PyPI in about 35 s, but `quark.onnx` imports torch and JIT-builds custom ops with it on
+   first use, and PyPI's Linux torch is the CUDA build (torch 2.15 + nvidia-* wheels: about 4 GB, a 6 GB venv);
+   amd-quark 0.13 also pins onnx<=1.22, below the onnx this venv locks. Where `amd-quark onnxruntime torch` are
+   installed, this path runs (ResNet50: about 35 s, against about 8 s for path 2, with the same accuracy).
+2. Otherwise ONNX Runtime's static quantization (quantize_static, QDQ, int8, per tensor) with every scale set
+   through its TensorQuantOverrides: ORT's MinMax calibrator gives activation ranges, each activation scale is
+   rounded *up* to 2^k (no calibrated value is clipped), each weight scale is the 2^k (of the three nearest the
+   range) with the least quantization error, as Vitis AI's quantizers pick weight positions. Biases stay int32
+   with scale input_scale * weight_scale, itself a power of two.
+
+Only ops the DPU runs are quantized; the rest (Softmax, Sigmoid, ...) stay float, as the Vitis AI runtime runs them
+on the CPU (Quark's XINT8 default also quantizes a Softmax output, which zeroes the near-uniform probabilities of an
+untrained model). The result runs on ONNX Runtime's CPU EP, so verify checks it here; compilers/vitis_ai.py
+compiles it to an .xmodel.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from ..compilers.vitis_ai import dpu_target
+from ..data import Samples
+from ..errors import ToolchainError
+from ..job import Job
+from ..progress import log
+
+ARTIFACT = "model.onnx"
+METHOD_QUARK = "amd-quark XINT8"
+METHOD_ORT = "onnxruntime QDQ, power-of-two scales"
+
+# Ops the DPUs execute (convolutions, fully connected, eltwise, pooling, concat, resize and the layout ops
+# around them); anything else stays float, as it runs on the host CPU under Vitis AI.
+DPU_OPS = [
+    "Conv", "ConvTranspose", "Gemm", "MatMul", "Add", "Mul", "MaxPool", "AveragePool", "GlobalAveragePool",
+    "Concat", "Relu", "Clip", "LeakyRelu", "Resize", "Pad", "Reshape", "Flatten", "Transpose", "Squeeze",
+    "Unsqueeze", "Split", "Slice",
+]
+INT8_MIN, INT8_MAX = -128, 127
+# float32 normal exponents: every 2^k in this range is exact in the float32 scale initializers
+MIN_EXP, MAX_EXP = -126, 127
+
+
+def _exp(value: float) -> int:
+    return int(min(max(value, MIN_EXP), MAX_EXP))
+
+
+def activation_scale(absmax: float) -> float:
+    """The smallest 2^k whose int8 range still holds absmax (a zero or broken range gets 1.0)."""
+    if not math.isfinite(absmax) or absmax <= 0:
+        return 1.0
+    return 2.0 ** _exp(math.ceil(math.log2(absmax / INT8_MAX)))
+
+
+def weight_scale(weights: np.ndarray) -> float:
+    """The 2^k with the least mean squared quantization error; clipping a few outliers can beat a coarse grid."""
+    w = weights.astype(np.float64).ravel()
+    absmax = float(np.abs(w).max(initial=0.0))
+    if not math.isfinite(absmax) or absmax <= 0:
+        return 1.0
+    top = _exp(math.ceil(math.log2(absmax / INT8_MAX)))
+
+    def error(k: int) -> float:
+        s = 2.0**k
+        return float(np.mean((np.clip(np.round(w / s), INT8_MIN, INT8_MAX) * s - w) ** 2))
+
+    return 2.0 ** min(range(_exp(top - 2), top + 1), key=lambda k: (error(k), -k))
+
+
+def input_names(model_path: Path, calibration: Samples) -> dict[str, str]:
+    """Calibration array name -> ONNX input name (tf2onnx may add a ':0' suffix)."""
+    import onnx  # noqa: PLC0415
+
+    graph = onnx.load(str(model_path), load_external_data=False).graph
+    initializers = {i.name for i in graph.initializer}
+    names = {}
+    for inp in graph.input:
+        if inp.name in initializers:
+            continue
+        key = inp.name if inp.name in calibration.arrays else inp.name.split(":")[0]
+        if key not in calibration.arrays:
+            raise ToolchainError(
+                f"the ONNX model takes input {inp.name!r}, the calibration data has {sorted(calibration.arrays)}"
+            )
+        names[key] = inp.name
+    return names
+
+
+def calibration_batches(model_path: Path, calibration: Samples, batch_size: int) -> list[dict[str, np.ndarray]]:
+    """Batches of exactly the model's fixed batch size, keyed by ONNX input name."""
+    names = input_names(model_path, calibration)
+    return [{names[k]: v for k, v in batch.items() if k in names} for batch, _ in calibration.batches(batch_size)]
+
+
+def quantize(job: Job, saved_model: Path, convert_dir: Path, calibration: Samples, out_dir: Path) -> dict:
+    target = dpu_target(job.require("platform", str))
+    fp32 = convert_dir / ARTIFACT
+    if not fp32.is_file():
+        raise ToolchainError(f"{convert_dir} holds no {ARTIFACT}: the vitis_pow2 quantizer needs the onnx converter's output")
+    batches = calibration_batches(fp32, calibration, job.batch_size)
+    if _quark_available():
+        log("quantizing with AMD Quark (XINT8, power-of-two scales)")
+        toolchain = _quantize_quark(fp32, batches, out_dir / ARTIFACT)
+        method = METHOD_QUARK
+    else:
+        log("AMD Quark is not importable: ONNX Runtime QDQ with power-of-two scales")
+        toolchain = _quantize_ort(fp32, batches, out_dir / ARTIFACT)
+        method = METHOD_ORT
+    bad = non_pow2_scales(out_dir / ARTIFACT)
+    if bad:  # a DPU cannot run it: a bug here or in Quark, not something the user can fix
+        raise RuntimeError(f"{method}: scales that are not powers of two remain in the QDQ model: {bad[:5]}")
+    return {
+        "artifact": ARTIFACT,
+        "format": "onnx-qdq",
+        "method": method,
+        "scales": "power-of-two, symmetric int8, per tensor",
+        "dpu": target,
+        "toolchain": toolchain,
+    }
+
+
+def host_nodes(model_path: Path) -> list[str]:
+    """Nodes the DPU does not run (left float, as the Vitis AI runtime runs them on the CPU)."""
+    import onnx  # noqa: PLC0415
+
+    graph = onnx.load(str(model_path), load_external_data=False).graph
+    return [n.name for n in graph.node if n.op_type not in DPU_OPS and n.name]
+
+
+def _quark_available() -> bool:
+    """quark.onnx needs torch at import; any import failure means the ONNX Runtime path."""
+    try:
+        import quark.onnx  # noqa: F401, PLC0415
+    except Exception:  # noqa: BLE001 (a broken torch or custom-op build raises more than ImportError)
+        return False
+    return True
+
+
+def _reader(batches: list[dict[str, np.ndarray]]):
+    from onnxruntime.quantization import CalibrationDataReader  # noqa: PLC0415
+
+    class Reader(CalibrationDataReader):
+        def __init__(self) -> None:
+            self._it = iter(batches)
+
+        def get_next(self):
+            return next(self._it, None)
+
+        def rewind(self) -> None:
+            self._it = iter(batches)
+
+    return Reader()
+
+
+def _quantize_quark(fp32: Path, batches: list[dict[str, np.ndarray]], out: Path) -> dict:
+    import onnx  # noqa: PLC0415
+    import onnxruntime  # noqa: PLC0415
+    import quark  # noqa: PLC0415
+    from quark.onnx import XINT8_QCONFIG, ModelQuantizer  # noqa: PLC0415
+
+    config = copy.deepcopy(XINT8_QCONFIG)  # quantize_model mutates its config
+    config.exclude = host_nodes(fp32)
+    try:
+        ModelQuantizer(config).quantize_model(str(fp32), str(out), _reader(batches))
+    except Exception as e:  # noqa: BLE001
+        raise ToolchainError(f"AMD Quark XINT8 quantization failed: {type(e).__name__}: {e}") from e
+    return {"amd-quark": quark.__version__, "onnxruntime": onnxruntime.__version__, "onnx": onnx.__version__}
+
+
+def _quantize_ort(fp32: Path, batches: list[dict[str, np.ndarray]], out: Path) -> dict:
+    import onnx  # noqa: PLC0415
+    import onnxruntime  # noqa: PLC0415
+    from onnxruntime.quantization import (  # noqa: PLC0415
+        CalibrationMethod,
+        QuantFormat,
+        QuantType,
+        create_calibrator,
+        quantize_static,
+        save_tensors_data,
+    )
+    from onnxruntime.quantization.shape_inference import quant_pre_process  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory(prefix="tf2aif-pow2-") as tmp:
+        work = Path(tmp)
+        # fold BatchNorm into Conv and infer shapes first: the DPU quantizes folded weights
+        prepared = work / "prepared.onnx"
+        quant_pre_process(str(fp32), str(prepared), skip_symbolic_shape=True)
+        model = onnx.load(str(prepared))
+
+        calibrator = create_calibrator(
+            prepared, DPU_OPS, augmented_model_path=str(work / "augmented.onnx"), calibrate_method=CalibrationMethod.MinMax
+        )
+        calibrator.collect_data(_reader(batches))
+        ranges = calibrator.compute_data()
+        cache = work / "ranges.json"
+        save_tensors_data(ranges, cache)
+
+        activations = {name: [_override(activation_scale(_absmax(ranges[name].range_value)))] for name in ranges}
+        weights = {name: [_override(weight_scale(w))] for name, w in _weights(model).items()}
+        overrides = {**activations, **weights}
+        log(f"power-of-two scales for {len(activations)} activations and {len(weights)} weights")
+
+        try:
+            quantize_static(
+                str(prepared),
+                str(out),
+                calibration_data_reader=None,
+                calibration_cache_path=cache,  # ranges from above: no second calibration pass
+                quant_format=QuantFormat.QDQ,
+                op_types_to_quantize=DPU_OPS,
+                per_channel=False,
+                activation_type=QuantType.QInt8,
+                weight_type=QuantType.QInt8,
+                calibrate_method=CalibrationMethod.MinMax,
+                extra_options={
+                    "ActivationSymmetric": True,
+                    "WeightSymmetric": True,
+                    "TensorQuantOverrides": overrides,
+                    # ORT would otherwise enlarge a weight scale to keep the int32 bias in range: not a power of two
+                    "QDQDisableWeightAdjustForInt32Bias": True,
+                },
+            )
+        except Exception as e:  # noqa: BLE001
+            raise ToolchainError(f"ONNX Runtime power-of-two QDQ quantization failed: {type(e).__name__}: {e}") from e
+    return {"onnxruntime": onnxruntime.__version__, "onnx": onnx.__version__}
+
+
+def _absmax(range_value) -> float:
+    return float(max(np.abs(np.asarray(r, dtype=np.float64)).max(initial=0.0) for r in range_value))
+
+
+def _override(scale: float) -> dict:
+    return {"scale": np.array(scale, dtype=np.float32), "zero_point": np.array(0, dtype=np.int8)}
+
+
+def _weights(model) -> dict[str, np.ndarray]:
+    """Float initializers the quantizer may turn into int8, i.e. all but Conv/Gemm biases (int32, derived scale)."""
+    from onnx import TensorProto, numpy_helper  # noqa: PLC0415
+
+    biases = {n.input[2] for n in model.graph.node if n.op_type in ("Conv", "ConvTranspose", "Gemm") and len(n.input) > 2}
+    return {
+        init.name: numpy_helper.to_array(init)
+        for init in model.graph.initializer
+        if init.data_type == TensorProto.FLOAT and init.name not in biases
+    }
+
+
+def qdq_scales(model_path: Path) -> dict[str, np.ndarray]:
+    """Scale initializer of every QuantizeLinear/DequantizeLinear node, by node name."""
+    import onnx  # noqa: PLC0415
+    from onnx import numpy_helper  # noqa: PLC0415
+
+    model = onnx.load(str(model_path))
+    consts = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
+    for node in model.graph.node:  # some quantizers emit scales as Constant nodes
+        if node.op_type == "Constant" and node.attribute and node.attribute[0].name == "value":
+            consts[node.output[0]] = numpy_helper.to_array(node.attribute[0].t)
+    return {
+        node.name or node.input[1]: consts[node.input[1]]
+        for node in model.graph.node
+        if node.op_type in ("QuantizeLinear", "DequantizeLinear") and node.input[1] in consts
+    }
+
+
+def non_pow2_scales(model_path: Path) -> list[tuple[str, float]]:
+    bad = []
+    for name, scale in qdq_scales(model_path).items():
+        for s in np.ravel(scale).astype(np.float64):
+            mantissa, _ = np.frexp(s)
+            if not (s > 0 and mantissa == 0.5):
+                bad.append((name, float(s)))
+    return bad
