@@ -38,6 +38,18 @@ describe('resolveModelConfig', () => {
     expect(model.config.serving.mode).toBe('LAT');
   });
 
+  it('lets several variants share a platform under names of their own', () => {
+    const config = { ...valid, platforms: { cpu: {}, 'cpu-openvino': { platform: 'cpu', runtime: 'openvino' } } };
+    const model = resolveModelConfig(JSON.stringify(config), file, registry);
+    expect(model.variants.map((v) => [v.key, v.project, v.platform.name, v.runtime])).toEqual([
+      ['cpu', 'demo-cpu', 'cpu', 'tflite'],
+      ['cpu-openvino', 'demo-cpu-openvino', 'cpu', 'openvino'],
+    ]);
+    expect(problems({ ...valid, platforms: { fast: { platform: 'tpu' } } })).toEqual([
+      expect.stringMatching(/^platforms\.fast\.platform: unknown platform "tpu"/),
+    ]);
+  });
+
   it('names an unknown platform and lists the known ones', () => {
     const [p] = problems({ ...valid, platforms: { cpux: {} } });
     expect(p).toMatch(/^platforms\.cpux: unknown platform "cpux" \(known: .*cpu.*\)/);

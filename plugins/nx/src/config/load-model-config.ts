@@ -6,7 +6,9 @@ import { ConfigFileError, parseJsonFile, parseOrThrow } from './format-issues';
 import { modelConfigSchema, type ModelConfig } from './model-config.schema';
 
 export interface ResolvedVariant {
-  /** Nx project name, `<model>-<platform>` */
+  /** the key in tf2aif.json `platforms`: the platform name, or a name of its own with `platform` set */
+  key: string;
+  /** Nx project name, `<model>-<key>` */
   project: string;
   platform: PlatformDescriptor;
   runtime: string;
@@ -29,26 +31,31 @@ export interface ResolvedModel {
 
 function resolveVariant(
   model: string,
-  platformName: string,
+  key: string,
   options: ModelConfig['platforms'][string],
   registry: PlatformRegistry,
 ): ResolvedVariant | string {
+  const field = `platforms.${key}`;
+  if (!/^[a-z][a-z0-9-]*$/.test(key)) return `${field}: variant names are lowercase letters, digits and dashes`;
+  const platformName = options.platform ?? key;
   const platform = registry.get(platformName);
   if (!platform) {
-    return `platforms.${platformName}: unknown platform "${platformName}" (known: ${[...registry.keys()].join(', ')})`;
+    const where = options.platform ? `${field}.platform` : field;
+    return `${where}: unknown platform "${platformName}" (known: ${[...registry.keys()].join(', ')})`;
   }
   const runtime = options.runtime ?? platform.defaults.runtime;
   const runtimeDescriptor = platform.runtimes[runtime];
   if (!runtimeDescriptor) {
-    return `platforms.${platformName}.runtime: "${runtime}" is not a runtime of ${platformName} (known: ${Object.keys(platform.runtimes).join(', ')})`;
+    return `${field}.runtime: "${runtime}" is not a runtime of ${platformName} (known: ${Object.keys(platform.runtimes).join(', ')})`;
   }
   const precision = options.precision ?? (runtimeDescriptor.precisions[platform.defaults.precision] ? platform.defaults.precision : 'fp32');
   const quantizer = runtimeDescriptor.precisions[precision];
   if (!quantizer) {
-    return `platforms.${platformName}.precision: ${platformName} with runtime ${runtime} supports ${Object.keys(runtimeDescriptor.precisions).join(', ')}, not "${precision}"`;
+    return `${field}.precision: ${platformName} with runtime ${runtime} supports ${Object.keys(runtimeDescriptor.precisions).join(', ')}, not "${precision}"`;
   }
   return {
-    project: `${model}-${platformName}`,
+    key,
+    project: `${model}-${key}`,
     platform,
     runtime,
     runtimeDescriptor,
@@ -69,8 +76,8 @@ export function resolveModelConfig(text: string, file: string, registry: Platfor
   }
   if (Object.keys(config.platforms).length === 0) problems.push('platforms: list at least one platform');
   const variants: ResolvedVariant[] = [];
-  for (const [platformName, options] of Object.entries(config.platforms)) {
-    const resolved = resolveVariant(name, platformName, options, registry);
+  for (const [key, options] of Object.entries(config.platforms)) {
+    const resolved = resolveVariant(name, key, options, registry);
     if (typeof resolved === 'string') problems.push(resolved);
     else variants.push(resolved);
   }

@@ -44,6 +44,10 @@ export const calibrationSchema = z
   .describe('data for INT8 calibration and verification inputs');
 
 export const platformOptionsSchema = z.strictObject({
+  platform: z
+    .string()
+    .optional()
+    .describe('the platform, when the key names a variant of its own (e.g. "cpu-openvino": {"platform": "cpu", "runtime": "openvino"})'),
   runtime: z.string().optional(),
   precision: precisionSchema.optional(),
   batchSize: z.number().int().positive().optional(),
@@ -86,7 +90,7 @@ export const modelConfigSchema = z
     verify: verifySchema.default({ samples: 32, seed: 0, tolerances: {} }),
     platforms: z
       .record(z.string(), platformOptionsSchema)
-      .describe('platform name -> options ({} for the platform defaults)'),
+      .describe('platform name (or variant name with "platform") -> options ({} for the platform defaults)'),
   })
   .superRefine((c, ctx) => {
     if (!c.calibration.loader && !c.calibration.random) {

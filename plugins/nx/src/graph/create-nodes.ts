@@ -31,7 +31,7 @@ export function projectsForModel(model: ResolvedModel, loc: ToolchainLocation): 
     targets: { 'build-model': buildModelTarget(model, loc) },
   };
   for (const v of model.variants) {
-    const root = variantProjectRoot(model.dir, v.platform.name);
+    const root = variantProjectRoot(model.dir, v.key);
     projects[root] = {
       root,
       name: v.project,

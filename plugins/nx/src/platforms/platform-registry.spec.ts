@@ -29,6 +29,7 @@ describe('platform registry', () => {
           ...Object.values(rt.precisions).filter((q) => q !== 'none').map((q) => ['quantizers', q]),
           ...(rt.compiler ? [['compilers', rt.compiler]] : []),
         ];
+        expect(existsSync(join(adapters, '..', 'serve-requirements', `${rt.serve.requirements}.in`)), `${platform.name}: ${rt.serve.requirements}.in`).toBe(true);
         for (const [kind, name] of modules) {
           expect(existsSync(join(adapters, kind, `${name}.py`)), `${platform.name}/${runtime}: ${kind}/${name}.py`).toBe(true);
         }
@@ -46,7 +47,8 @@ describe('platform registry', () => {
         title: 'Bad',
         arch: 'amd64',
         hardware: 'none',
-        runtimes: { tflite: { converter: 'tflite', precisions: { fp32: 'none' }, executor: 'tflite' } },
+        image: { base: 'python:3.11-slim-bookworm' },
+        runtimes: { tflite: { converter: 'tflite', precisions: { fp32: 'none' }, executor: 'tflite', serve: { requirements: 'tflite' } } },
         defaults: { runtime: 'onnx', precision: 'fp32', batchSize: 1 },
       }),
     );
