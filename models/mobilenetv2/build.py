@@ -6,4 +6,7 @@ import tensorflow as tf
 
 def build():
     image = tf.keras.Input(shape=(224, 224, 3), name="image")
-    return tf.keras.applications.MobileNetV2(weights=None, input_tensor=image, classes=1000)
+    # Logits, not softmax: with random weights the 1000 probabilities are all about 0.001, below the
+    # 1/256 step of an INT8 softmax output, so every full-integer variant would output zeros. Clients
+    # (or a postprocess hook) apply softmax; arg-max, and so top-1, is the same either way.
+    return tf.keras.applications.MobileNetV2(weights=None, input_tensor=image, classes=1000, classifier_activation=None)

@@ -64,7 +64,9 @@ def compile_artifact(job: Job) -> None:
     log(f"compiling {job.require('variant', str)} with {compiler_name}")
     watch = Stopwatch()
     meta = compiler.compile(job, artifact_dir, read_meta(artifact_dir), job.out_dir)
-    meta = write_meta(job.out_dir, {**_common_meta(job), **meta, "compiler": compiler_name, "seconds": watch.seconds})
+    # the compiled graph loses the signature's output names; the deployed runtime maps them back in order
+    outputs = [o["name"] for o in read_model_meta(job.path("modelPath"))["outputs"]]
+    meta = write_meta(job.out_dir, {**_common_meta(job), "outputs": outputs, **meta, "compiler": compiler_name, "seconds": watch.seconds})
     log(f"wrote {meta['artifact']} ({meta['sizeBytes'] / 1e6:.2f} MB) in {meta['seconds']:.1f}s")
 
 

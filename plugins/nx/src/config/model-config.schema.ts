@@ -71,6 +71,15 @@ export const servingSchema = z.strictObject({
   mode: z.enum(['LAT', 'THR']).default('LAT').describe('LAT: batch 1, lowest latency; THR: server-side batching'),
 });
 
+export const imageSchema = z.strictObject({
+  repository: z
+    .string()
+    .regex(/^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, 'must be a registry/repository prefix such as "tf2aif" or "registry.local:5000/team"')
+    .default('tf2aif')
+    .describe('images are tagged <repository>/<model>:<variant>'),
+  push: z.boolean().default(false).describe('push each image after it is built'),
+});
+
 export const modelConfigSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -87,6 +96,7 @@ export const modelConfigSchema = z
     calibration: calibrationSchema.default({ samples: 100, batchSize: 10, random: false, method: 'minmax' }),
     processing: relativePath.optional().describe('Python file with preprocess/postprocess hooks for the server'),
     serving: servingSchema.default({ mode: 'LAT' }),
+    image: imageSchema.default({ repository: 'tf2aif', push: false }),
     verify: verifySchema.default({ samples: 32, seed: 0, tolerances: {} }),
     platforms: z
       .record(z.string(), platformOptionsSchema)

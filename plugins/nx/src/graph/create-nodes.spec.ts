@@ -47,13 +47,23 @@ describe('createNodes', () => {
     const targets = (root: string) =>
       Object.fromEntries(Object.entries(result.projects![root].targets!).map(([name, t]) => [name, t.dependsOn]));
     expect(targets('models/resnet50')).toEqual({ 'build-model': undefined });
-    expect(targets('models/resnet50/variants/cpu')).toEqual({ convert: ['^build-model'], verify: ['convert'] });
+    expect(targets('models/resnet50/variants/cpu')).toEqual({
+      convert: ['^build-model'],
+      verify: ['convert'],
+      compose: ['verify'],
+      image: ['compose'],
+      serve: ['convert'],
+    });
     expect(targets('models/resnet50/variants/arm')).toEqual({
       convert: ['^build-model'],
       quantize: ['convert'],
       verify: ['quantize'],
+      compose: ['verify'],
+      image: ['compose'],
+      serve: ['quantize'],
     });
-    expect(targets('models/resnet50/variants/alveo')).toMatchObject({ quantize: ['convert'], verify: ['quantize'], compile: ['verify'] });
+    // an FPGA image needs the compiled .xmodel: compose waits for the vendor compile
+    expect(targets('models/resnet50/variants/alveo')).toMatchObject({ quantize: ['convert'], verify: ['quantize'], compile: ['verify'], compose: ['compile'] });
   });
 
   it('declares honest inputs and outputs under dist/', async () => {

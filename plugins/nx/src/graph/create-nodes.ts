@@ -5,23 +5,28 @@ import { workspaceDataDirectory } from 'nx/src/utils/cache-directory';
 import { ConfigFileError } from '../config/format-issues';
 import { resolveModelConfig, type ResolvedModel } from '../config/load-model-config';
 import { builtInPlatformsDir, loadPlatformRegistry, type PlatformRegistry } from '../platforms/platform-registry';
-import type { ToolchainLocation } from './inputs';
+import type { TargetSettings } from './inputs';
 import { buildModelTarget } from './model-targets';
 import { NodesCache } from './nodes-cache';
-import { pluginDir, toolchainLocation } from '../toolchain/locations';
+import { pluginDir, targetSettings } from '../toolchain/locations';
 import { variantProjectRoot } from './paths';
 import { variantTargets } from './variant-targets';
 
 export interface Tf2aifPluginOptions {
   /** workspace-relative folder of the Python toolchain; defaults to the one next to this plugin */
   toolchainDir?: string;
+  /**
+   * Base images to build FROM, keyed by platform name or image arch (platform wins), instead of the
+   * descriptors' upstream defaults; e.g. {"amd64": "tf2aif/base:bookworm-py311-amd64"} on an air-gapped machine.
+   */
+  baseImages?: Record<string, string>;
 }
 
 export const modelConfigGlob = 'models/*/tf2aif.json';
 
 
 /** Projects inferred from one model config: the model itself and one project per platform. */
-export function projectsForModel(model: ResolvedModel, loc: ToolchainLocation): CreateNodesResult {
+export function projectsForModel(model: ResolvedModel, loc: TargetSettings): CreateNodesResult {
   const projects: Record<string, ProjectConfiguration> = {};
   projects[model.dir] = {
     root: model.dir,
@@ -69,7 +74,7 @@ export function projectsForInvalidConfig(file: string, error: ConfigFileError): 
   };
 }
 
-function projectsForFile(text: string, file: string, registry: PlatformRegistry, loc: ToolchainLocation): CreateNodesResult {
+function projectsForFile(text: string, file: string, registry: PlatformRegistry, loc: TargetSettings): CreateNodesResult {
   try {
     return projectsForModel(resolveModelConfig(text, file, registry), loc);
   } catch (e) {
@@ -98,7 +103,7 @@ function registryFingerprint(): string {
 export const createNodesV2: CreateNodesV2<Tf2aifPluginOptions> = [
   modelConfigGlob,
   async (configFiles, options, context) => {
-    const loc = toolchainLocation(context.workspaceRoot, options?.toolchainDir);
+    const loc = targetSettings(context.workspaceRoot, options?.toolchainDir, options?.baseImages);
     const registry = loadPlatformRegistry();
     const fingerprint = registryFingerprint();
     const cache = new NodesCache<CreateNodesResult>(join(workspaceDataDirectory, 'tf2aif-nodes.json'));

@@ -1,10 +1,13 @@
 import type { TargetConfiguration } from '@nx/devkit';
 
-export interface ToolchainLocation {
+/** Where the plugin and toolchain are, and the plugin options that shape every model's targets. */
+export interface TargetSettings {
   /** workspace-relative folder of the Python toolchain (holds requirements.lock and tf2aif_toolchain/) */
   toolchainDir: string;
   /** workspace-relative folder of this plugin (its executors are inputs of the targets they run) */
   pluginDir: string;
+  /** base image overrides keyed by platform name or image arch (plugin option baseImages) */
+  baseImages: Record<string, string>;
 }
 
 type Input = NonNullable<TargetConfiguration['inputs']>[number];
@@ -12,7 +15,7 @@ type Input = NonNullable<TargetConfiguration['inputs']>[number];
 const ws = (p: string) => `{workspaceRoot}/${p}`;
 
 /** Inputs every toolchain step shares: the pinned lock, the toolchain's core modules, the step runner. */
-export function coreToolchainInputs(loc: ToolchainLocation): Input[] {
+export function coreToolchainInputs(loc: TargetSettings): Input[] {
   return [
     ws(`${loc.toolchainDir}/requirements.lock`),
     ws(`${loc.toolchainDir}/tf2aif_toolchain/*.py`),
@@ -23,11 +26,11 @@ export function coreToolchainInputs(loc: ToolchainLocation): Input[] {
 }
 
 /** The Python module of one adapter kind (converters, quantizers, runtimes, compilers). */
-export function adapterInput(loc: ToolchainLocation, kind: string, module: string): Input {
+export function adapterInput(loc: TargetSettings, kind: string, module: string): Input {
   return ws(`${loc.toolchainDir}/tf2aif_toolchain/${kind}/${module}.py`);
 }
 
-export function executorInput(loc: ToolchainLocation, executor: string): Input {
+export function executorInput(loc: TargetSettings, executor: string): Input {
   return ws(`${loc.pluginDir}/src/executors/${executor}/**/*.ts`);
 }
 
@@ -35,7 +38,7 @@ export function executorInput(loc: ToolchainLocation, executor: string): Input {
  * Content hash of files that git may ignore (weights, datasets): Nx's own file hashing skips ignored
  * files, so these are hashed by a command at task time.
  */
-export function hashedPathsInput(loc: ToolchainLocation, paths: string[]): Input {
+export function hashedPathsInput(loc: TargetSettings, paths: string[]): Input {
   return { runtime: `node ${loc.pluginDir}/bin/hash-paths.js ${paths.map((p) => JSON.stringify(p)).join(' ')}` };
 }
 

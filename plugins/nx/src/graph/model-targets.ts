@@ -1,11 +1,11 @@
 import type { TargetConfiguration } from '@nx/devkit';
 import { posix } from 'path';
 import type { ResolvedModel } from '../config/load-model-config';
-import { coreToolchainInputs, executorInput, hashedPathsInput, type ToolchainLocation } from './inputs';
+import { coreToolchainInputs, executorInput, hashedPathsInput, type TargetSettings } from './inputs';
 import { modelOutputDir } from './paths';
 
 /** Options of `build-model`; Nx hashes them, so every setting the step reads is here. */
-export function buildModelOptions(model: ResolvedModel, loc: ToolchainLocation) {
+export function buildModelOptions(model: ResolvedModel, loc: TargetSettings) {
   return {
     model: model.name,
     modelDir: model.dir,
@@ -17,7 +17,7 @@ export function buildModelOptions(model: ResolvedModel, loc: ToolchainLocation) 
 }
 
 /** The model project's one target: build or import the TensorFlow model into a checked SavedModel. */
-export function buildModelTarget(model: ResolvedModel, loc: ToolchainLocation): TargetConfiguration {
+export function buildModelTarget(model: ResolvedModel, loc: TargetSettings): TargetConfiguration {
   const { source } = model.config;
   const sourceInputs =
     source.format === 'script'

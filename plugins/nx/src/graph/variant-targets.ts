@@ -6,12 +6,14 @@ import {
   executorInput,
   hashedPathsInput,
   upstreamOutputs,
-  type ToolchainLocation,
+  type TargetSettings,
 } from './inputs';
 import { modelOutputDir, variantOutputDir } from './paths';
 
+const ws = (p: string) => `{workspaceRoot}/${p}`;
+
 /** What every step of a variant knows about it; passed as options so Nx hashes it. */
-function variantOptions(model: ResolvedModel, v: ResolvedVariant, loc: ToolchainLocation) {
+function variantOptions(model: ResolvedModel, v: ResolvedVariant, loc: TargetSettings) {
   return {
     model: model.name,
     variant: v.project,
@@ -38,7 +40,7 @@ function calibrationOptions(model: ResolvedModel) {
 }
 
 /** Loader code and dataset files, hashed by content (datasets are often git-ignored). */
-function calibrationInputs(model: ResolvedModel, loc: ToolchainLocation) {
+function calibrationInputs(model: ResolvedModel, loc: TargetSettings) {
   const c = calibrationOptions(model);
   const paths = [c.loader, c.dataset].filter((p): p is string => Boolean(p));
   return paths.length > 0 ? [hashedPathsInput(loc, paths)] : [];
@@ -52,7 +54,7 @@ export function artifactStep(v: ResolvedVariant): 'convert' | 'quantize' {
 export function variantTargets(
   model: ResolvedModel,
   v: ResolvedVariant,
-  loc: ToolchainLocation,
+  loc: TargetSettings,
 ): Record<string, TargetConfiguration> {
   const base = variantOptions(model, v, loc);
   const core = coreToolchainInputs(loc);
@@ -119,6 +121,11 @@ export function variantTargets(
     metadata: { description: `Check ${v.project} against the TensorFlow original` },
   };
 
+  const deployed = rt.compiler ? 'compile' : artifact;
+  targets.compose = composeTarget(model, v, loc, deployed);
+  targets.image = imageTarget(v, loc, model.config.image.push);
+  targets.serve = serveTarget(model, v, loc, artifact);
+
   if (rt.compiler) {
     // the hardware compile needs the vendor toolchain; verify checks the quantized model before it
     targets.compile = {
@@ -137,4 +144,106 @@ export function variantTargets(
     };
   }
   return targets;
+}
+
+/** The image's base: the plugin's baseImages (by platform, then by arch), else the descriptor's upstream default. */
+export function baseImageFor(v: ResolvedVariant, loc: TargetSettings): string {
+  return loc.baseImages[v.key] ?? loc.baseImages[v.platform.name] ?? loc.baseImages[v.platform.arch] ?? v.platform.image.base;
+}
+
+export function imageTags(model: ResolvedModel, v: ResolvedVariant) {
+  const repo = model.config.image.repository;
+  return { imageTag: `${repo}/${model.name}:${v.key}`, clientTag: `${repo}/${model.name}-client:${v.key}` };
+}
+
+function composeTarget(model: ResolvedModel, v: ResolvedVariant, loc: TargetSettings, deployed: string): TargetConfiguration {
+  const processing = model.config.processing ? `${model.dir}/${model.config.processing}` : undefined;
+  return {
+    executor: '@tf2aif/nx:compose',
+    cache: true,
+    // only a verified variant is packed: the compile step (where there is one) runs after verify
+    dependsOn: [deployed === 'compile' ? 'compile' : 'verify'],
+    inputs: [
+      upstreamOutputs,
+      ...coreToolchainInputs(loc),
+      // the whole toolchain package and the pinned image requirements are copied into the image
+      ws(`${loc.toolchainDir}/tf2aif_toolchain/**/*.py`),
+      ws(`${loc.toolchainDir}/serve-requirements/*.lock`),
+      ws(`${loc.pluginDir}/templates/**/*`),
+      ws(`${loc.pluginDir}/platforms/${v.platform.name}/**/*`),
+      ws(`${loc.pluginDir}/src/compose/**/*.ts`),
+      executorInput(loc, 'compose'),
+      ...(processing ? [hashedPathsInput(loc, [processing])] : []),
+    ],
+    outputs: [`{workspaceRoot}/${variantOutputDir(v.project, 'compose')}`],
+    options: {
+      variant: v.project,
+      model: model.name,
+      platform: v.platform.name,
+      title: v.platform.title,
+      hardware: v.platform.hardware,
+      arch: v.platform.arch,
+      runtime: v.runtime,
+      executor: v.runtimeDescriptor.serve.executor ?? v.runtimeDescriptor.executor,
+      precision: v.precision,
+      batchSize: v.batchSize,
+      mode: model.config.serving.mode,
+      processing,
+      baseImage: baseImageFor(v, loc),
+      env: v.platform.image.env,
+      runArgs: v.platform.image.runArgs,
+      requirements: v.runtimeDescriptor.serve.requirements,
+      ...imageTags(model, v),
+      modelPath: modelOutputDir(model.name),
+      artifactPath: variantOutputDir(v.project, deployed),
+      outputPath: variantOutputDir(v.project, 'compose'),
+      toolchainDir: loc.toolchainDir,
+    },
+    metadata: { description: `Render the Docker build contexts of ${v.project} (server and client images)` },
+  };
+}
+
+function imageTarget(v: ResolvedVariant, loc: TargetSettings, push: boolean): TargetConfiguration {
+  return {
+    executor: '@tf2aif/nx:image',
+    cache: true,
+    dependsOn: ['compose'],
+    inputs: [
+      upstreamOutputs,
+      ws(`${loc.pluginDir}/src/image/**/*.ts`),
+      executorInput(loc, 'image'),
+      { env: 'DOCKER_HOST' },
+      // an image lives in an engine, not in Nx's cache: another engine (another CI machine) must build it again
+      { runtime: `node ${loc.pluginDir}/bin/docker-engine-id.js` },
+    ],
+    outputs: [`{workspaceRoot}/${variantOutputDir(v.project, 'image')}`],
+    options: {
+      variant: v.project,
+      arch: v.platform.arch,
+      contextPath: variantOutputDir(v.project, 'compose'),
+      outputPath: variantOutputDir(v.project, 'image'),
+      push,
+    },
+    metadata: { description: `Build the ${v.project} server and client images through the Docker Engine API` },
+  };
+}
+
+function serveTarget(model: ResolvedModel, v: ResolvedVariant, loc: TargetSettings, artifact: string): TargetConfiguration {
+  return {
+    executor: '@tf2aif/nx:serve',
+    continuous: true,
+    dependsOn: [artifact],
+    options: {
+      variant: v.project,
+      model: model.name,
+      executor: v.runtimeDescriptor.executor,
+      stage: artifact,
+      mode: model.config.serving.mode,
+      processing: model.config.processing ? `${model.dir}/${model.config.processing}` : undefined,
+      port: 8000,
+      host: '0.0.0.0',
+      toolchainDir: loc.toolchainDir,
+    },
+    metadata: { description: `Serve ${v.project} over the Open Inference Protocol from the managed toolchain (no Docker)` },
+  };
 }

@@ -25,6 +25,8 @@ export const runtimeDescriptorSchema = z.strictObject({
   serve: z.strictObject({
     /** requirement set the image installs: packages/toolchain/serve-requirements/<set>-<arch>.lock */
     requirements: z.string().regex(/^[a-z][a-z0-9-]*$/),
+    /** runtime module the deployed server uses when it differs from the one verify uses (e.g. VART on a DPU) */
+    executor: moduleName.optional(),
   }),
 });
 export type RuntimeDescriptor = z.infer<typeof runtimeDescriptorSchema>;

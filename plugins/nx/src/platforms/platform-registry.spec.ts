@@ -3,11 +3,11 @@ import { existsSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { describe, expect, it } from 'vitest';
-import { toolchainLocation } from '../toolchain/locations';
+import { targetSettings } from '../toolchain/locations';
 import { loadPlatformRegistry } from './platform-registry';
 
 const workspaceRoot = join(__dirname, '..', '..', '..', '..');
-const adapters = join(workspaceRoot, toolchainLocation(workspaceRoot).toolchainDir, 'tf2aif_toolchain');
+const adapters = join(workspaceRoot, targetSettings(workspaceRoot).toolchainDir, 'tf2aif_toolchain');
 
 describe('platform registry', () => {
   const registry = loadPlatformRegistry();

@@ -8,7 +8,7 @@ import { jsonSchemaFile } from '../../config/model-config-json-schema';
 import { tensorSpecSchema, type TensorSpec } from '../../config/model-config.schema';
 import { loadPlatformRegistry } from '../../platforms/platform-registry';
 import { inspectModel, type InspectResult } from '../../toolchain/inspect-model';
-import { toolchainLocation } from '../../toolchain/locations';
+import { targetSettings } from '../../toolchain/locations';
 import { initGenerator } from '../init/generator';
 
 export interface ModelGeneratorOptions {
@@ -86,12 +86,12 @@ export async function modelGenerator(tree: Tree, raw: ModelGeneratorOptions, ins
     if (!inspect && format === 'savedmodel' && !statSync(absolute).isDirectory()) {
       throw new Error(`--source: ${options.source} is a file; a SavedModel is a folder (use --format keras for a Keras file)`);
     }
-    const read = inspect ?? ((f, p) => inspectModel(tree.root, toolchainLocation(tree.root).toolchainDir, f, p));
+    const read = inspect ?? ((f, p) => inspectModel(tree.root, targetSettings(tree.root).toolchainDir, f, p));
     inputs = read(format, absolute).inputs.map((i) => ({ ...i, dtype: i.dtype as TensorSpec['dtype'] }));
   }
 
   const file = joinPathFragments(dir, 'tf2aif.json');
-  const relativeSchema = relative(join(tree.root, dir), join(tree.root, toolchainLocation(tree.root).pluginDir, jsonSchemaFile));
+  const relativeSchema = relative(join(tree.root, dir), join(tree.root, targetSettings(tree.root).pluginDir, jsonSchemaFile));
   const config = {
     $schema: relativeSchema,
     task: options.task,

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+export const composeOptionsSchema = z.looseObject({
+  variant: z.string().min(1),
+  model: z.string().min(1),
+  platform: z.string().min(1),
+  title: z.string(),
+  hardware: z.string(),
+  arch: z.enum(['amd64', 'arm64']),
+  runtime: z.string(),
+  executor: z.string(),
+  precision: z.string(),
+  batchSize: z.number().int().positive(),
+  mode: z.enum(['LAT', 'THR']),
+  processing: z.string().optional(),
+  baseImage: z.string().min(1),
+  env: z.record(z.string(), z.string()),
+  runArgs: z.array(z.string()),
+  requirements: z.string(),
+  imageTag: z.string().min(1),
+  clientTag: z.string().min(1),
+  modelPath: z.string(),
+  artifactPath: z.string(),
+  outputPath: z.string(),
+  toolchainDir: z.string(),
+});
+export type ComposeOptions = z.infer<typeof composeOptionsSchema>;

@@ -1,0 +1,53 @@
+import type { ExecutorContext } from '@nx/devkit';
+import { readFileSync, writeFileSync } from 'fs';
+import { join } from 'path';
+import { z } from 'zod';
+import { parseOrThrow } from '../../config/format-issues';
+import { buildImage, ImageBuildError } from '../../image/build-image';
+import { connectEngine, engineAddress, EngineUnavailableError } from '../../image/docker-engine';
+import { withAtomicOutput } from '../../utils/atomic-output';
+
+const optionsSchema = z.looseObject({
+  variant: z.string().min(1),
+  arch: z.enum(['amd64', 'arm64']),
+  contextPath: z.string().min(1),
+  outputPath: z.string().min(1),
+  push: z.boolean().default(false),
+  client: z.boolean().default(true).describe('also build the load-generating client image'),
+});
+
+const composeSchema = z.looseObject({ image: z.string(), clientImage: z.string(), labels: z.record(z.string(), z.string()) });
+
+/** Builds the variant's server (and client) image from its composed context; writes image.json. */
+export default async function imageExecutor(raw: unknown, context: ExecutorContext): Promise<{ success: boolean }> {
+  try {
+    const o = parseOrThrow(optionsSchema, raw, `options of ${context.projectName}:image`);
+    const contextDir = join(context.root, o.contextPath);
+    const compose = parseOrThrow(composeSchema, JSON.parse(readFileSync(join(contextDir, 'compose.json'), 'utf8')), `${o.contextPath}/compose.json`);
+    const { docker, info } = await connectEngine();
+    const log = (line: string) => console.log(`[${o.variant}] ${line}`);
+    await withAtomicOutput(context.root, o.outputPath, async (dir) => {
+      const built: Record<string, unknown> = {};
+      const targets = [['server', compose.image], ...(o.client ? [['client', compose.clientImage]] : [])];
+      for (const [kind, tag] of targets) {
+        const ctx = join(contextDir, kind);
+        const id = await buildImage(docker, ctx, readFileSync(join(ctx, 'Dockerfile'), 'utf8'), tag, o.arch, log);
+        const inspect = await docker.getImage(id).inspect();
+        if (o.push) {
+          log(`pushing ${tag}`);
+          const stream = await docker.getImage(tag).push({});
+          await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve())));
+        }
+        built[kind] = { tag, id, sizeBytes: inspect.Size, arch: inspect.Architecture, pushed: o.push };
+        log(`built ${tag} (${id.slice(7, 19)}, ${(inspect.Size / 1e6).toFixed(0)} MB, ${inspect.Architecture})`);
+      }
+      const result = { variant: o.variant, ...built, labels: compose.labels, engine: { id: info.ID, address: engineAddress() } };
+      writeFileSync(join(dir, 'image.json'), JSON.stringify(result, null, 2) + '\n');
+    });
+    return { success: true };
+  } catch (e) {
+    if (e instanceof EngineUnavailableError || e instanceof ImageBuildError) console.error(`✖ ${e.message}`);
+    else console.error(e);
+    return { success: false };
+  }
+}

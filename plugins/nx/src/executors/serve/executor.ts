@@ -1,0 +1,54 @@
+import type { ExecutorContext } from '@nx/devkit';
+import { mkdirSync, readFileSync, writeFileSync } from 'fs';
+import { join, resolve } from 'path';
+import { z } from 'zod';
+import { parseOrThrow } from '../../config/format-issues';
+import { findPythonToolchain, toolchainEnv } from '../../toolchain/python-toolchain';
+import { asExecutorResult } from '../../toolchain/run-step';
+
+const optionsSchema = z.looseObject({
+  variant: z.string().min(1),
+  model: z.string().min(1),
+  executor: z.string().min(1),
+  stage: z.enum(['convert', 'quantize']),
+  mode: z.enum(['LAT', 'THR']),
+  processing: z.string().optional(),
+  port: z.coerce.number().int().min(0).max(65535),
+  host: z.string().min(1),
+  toolchainDir: z.string().min(1),
+});
+
+/**
+ * `nx run <variant>:serve --port N`: the variant's server straight from dist/ and the managed toolchain,
+ * until stopped (Ctrl-C or SIGTERM drains in-flight requests).
+ */
+export default async function serveExecutor(raw: unknown, context: ExecutorContext): Promise<{ success: boolean }> {
+  return asExecutorResult(async () => {
+    const o = parseOrThrow(optionsSchema, raw, `options of ${context.projectName}:serve`);
+    const toolchain = findPythonToolchain(context.root, o.toolchainDir);
+    const env = { ...process.env, ...toolchainEnv(toolchain) };
+    const { execa } = await import('execa');
+    const configFile = join(context.root, '.tf2aif', 'serve', `${o.variant}.variant.json`);
+    mkdirSync(join(configFile, '..'), { recursive: true });
+    await execa(
+      toolchain.python,
+      ['-m', 'tf2aif_toolchain.serve', 'make-config', '--workspace', context.root, '--variant', o.variant, '--model', o.model,
+        '--stage', o.stage, '--executor', o.executor, '--mode', o.mode, '--out', configFile],
+      { env, stdio: 'inherit' },
+    );
+    if (o.processing) {
+      const doc = JSON.parse(readFileSync(configFile, 'utf8'));
+      writeFileSync(configFile, JSON.stringify({ ...doc, processing: resolve(context.root, o.processing) }, null, 2));
+    }
+    const server = execa(toolchain.python, ['-m', 'tf2aif_toolchain.serve', '--config', configFile, '--port', String(o.port), '--host', o.host], {
+      env,
+      stdio: 'inherit',
+      reject: false,
+    });
+    const forward = (signal: NodeJS.Signals) => server.kill(signal);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    const result = await server;
+    if (result.exitCode !== 0 && !result.isTerminated) throw new Error(`the ${o.variant} server exited with code ${result.exitCode}`);
+  });
+}
