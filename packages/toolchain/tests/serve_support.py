@@ -1,0 +1,124 @@
+"""Shared by the test_serve_* files: a tiny TFLite variant built once per test process, variant.json writing,
+and a raw HTTP client (http.client) so tests see status codes and headers exactly as sent."""
+from __future__ import annotations
+
+import atexit
+import functools
+import http.client
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from tf2aif_toolchain.job import Job
+from tf2aif_toolchain.steps import STEPS
+
+INPUTS = [{"name": "image", "shape": [None, 6, 6, 1], "dtype": "float32"}]
+OUTPUTS = [{"name": "output_0", "shape": [None, 3], "dtype": "float32"}]
+
+BUILD = """
+import tensorflow as tf
+
+def build():
+    x = tf.keras.Input((6, 6, 1), name="image")
+    y = tf.keras.layers.Conv2D(4, 3, activation="relu")(x)
+    y = tf.keras.layers.Flatten()(y)
+    y = tf.keras.layers.Dense(3, activation="softmax")(y)
+    return tf.keras.Model(x, y)
+"""
+
+
+@functools.lru_cache(maxsize=1)
+def tiny_tflite() -> Path:
+    """build-model -> convert (TFLite FP32) through the toolchain's own steps; -> the artifact folder."""
+    ws = Path(tempfile.mkdtemp(prefix="tf2aif-serve-test-"))
+    atexit.register(shutil.rmtree, ws, True)
+    (ws / "models/tiny").mkdir(parents=True)
+    (ws / "models/tiny/build.py").write_text(BUILD)
+    common = {"workspaceRoot": str(ws), "inputs": INPUTS}
+    out = ws / "dist/models/tiny"
+    out.mkdir(parents=True)
+    STEPS["build-model"](Job("build-model", ws, out, {**common, "model": "tiny", "modelDir": "models/tiny", "source": {"format": "script", "path": "build.py", "seed": 1}}))
+    artifact = ws / "dist/variants/tiny-cpu/convert"
+    artifact.mkdir(parents=True)
+    variant = {"variant": "tiny-cpu", "platform": "cpu", "runtime": "tflite", "precision": "fp32", "batchSize": 1,
+               "converter": "tflite", "modelPath": "dist/models/tiny"}
+    STEPS["convert"](Job("convert", ws, artifact, {**common, **variant}))
+    return artifact
+
+
+def variant_doc(artifact_dir: Path, **overrides) -> dict:
+    return {
+        "name": "tiny-cpu",
+        "model": "tiny",
+        "version": "1",
+        "platform": "cpu",
+        "runtime": "tflite",
+        "executor": "tflite",
+        "precision": "fp32",
+        "batchSize": 1,
+        "mode": "LAT",
+        "inputs": INPUTS,
+        "outputs": OUTPUTS,
+        "artifactDir": str(artifact_dir),
+        **overrides,
+    }
+
+
+def write_variant(folder: Path, artifact_dir: Path, **overrides) -> Path:
+    path = folder / "variant.json"
+    path.write_text(json.dumps(variant_doc(artifact_dir, **overrides)))
+    return path
+
+
+def images(n: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).random((n, 6, 6, 1), dtype=np.float32)
+
+
+class Client:
+    """One keep-alive connection; returns (status, headers, body bytes)."""
+
+    def __init__(self, url: str, timeout: float = 30) -> None:
+        host, port = url.removeprefix("http://").rsplit(":", 1)
+        self.conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+        self.conn.request(method, path, body=body, headers=headers or {})
+        response = self.conn.getresponse()
+        data = response.read()
+        return response.status, dict(response.getheaders()), data
+
+    def get_json(self, path: str):
+        status, _, data = self.request("GET", path)
+        return status, json.loads(data)
+
+    def infer_json(self, path: str, doc: dict, headers: dict | None = None):
+        status, head, data = self.request("POST", path, json.dumps(doc).encode(), {"Content-Type": "application/json", **(headers or {})})
+        return status, json.loads(data[: int(head.get("Inference-Header-Content-Length", len(data)))]), head, data
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def binary_request(x: np.ndarray, binary_output: bool = True, name: str = "image", size: int | None = None) -> tuple[bytes, dict]:
+    """A binary-extension body: JSON header, then the tensor's raw little-endian bytes."""
+    raw = x.astype("<f4").tobytes()
+    header = json.dumps({
+        "inputs": [{"name": name, "shape": list(x.shape), "datatype": "FP32", "parameters": {"binary_data_size": len(raw) if size is None else size}}],
+        "parameters": {"binary_data_output": binary_output},
+    }).encode()
+    return header + raw, {"Inference-Header-Content-Length": str(len(header)), "Content-Type": "application/octet-stream"}
+
+
+def parse_binary_response(head: dict, data: bytes) -> dict[str, np.ndarray]:
+    length = int(head["Inference-Header-Content-Length"])
+    doc = json.loads(data[:length])
+    out, offset = {}, length
+    for entry in doc["outputs"]:
+        size = entry["parameters"]["binary_data_size"]
+        out[entry["name"]] = np.frombuffer(data[offset : offset + size], "<f4").reshape(entry["shape"])
+        offset += size
+    assert offset == len(data)
+    return out

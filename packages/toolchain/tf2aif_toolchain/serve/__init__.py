@@ -1,0 +1,22 @@
+"""The variant server: one variant's runtime adapter behind the Open Inference Protocol (KServe v2).
+
+In-process use (no HTTP), e.g. to measure what the server adds:
+    service = open_service("variant.json"); outputs = service.infer({"image": batch})
+"""
+from .. import env  # noqa: F401 (TF_ENABLE_ONEDNN_OPTS before any runtime imports TensorFlow)
+from .config import ConfigError, VariantConfig, load_config, parse_config
+from .from_dist import variant_config_from_dist
+from .server import RunningServer, start_server
+from .service import InferenceService, open_service
+
+__all__ = [
+    "ConfigError",
+    "InferenceService",
+    "RunningServer",
+    "VariantConfig",
+    "load_config",
+    "open_service",
+    "parse_config",
+    "start_server",
+    "variant_config_from_dist",
+]

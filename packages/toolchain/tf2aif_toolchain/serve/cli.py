@@ -1,0 +1,89 @@
+"""python -m tf2aif_toolchain.serve --config variant.json [--port N (default $TF2AIF_PORT or 8000)] [--host H]
+python -m tf2aif_toolchain.serve make-config --workspace W --variant V --model M --out variant.json [--stage S] [--mode THR]"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from ..errors import ToolchainError
+from .config import MODES, load_config
+from .from_dist import variant_config_from_dist
+from .server import describe, graceful_stop, start_server
+from .service import InferenceService
+
+EXIT_USER_ERROR = 2
+DEFAULT_PORT = 8000
+
+
+def _fail(message: str) -> int:
+    print(f"tf2aif serve error: {message}", file=sys.stderr, flush=True)
+    return EXIT_USER_ERROR
+
+
+def serve_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tf2aif_toolchain.serve", description="Serve one variant over the Open Inference Protocol (KServe v2).")
+    parser.add_argument("--config", type=Path, required=True, help="the variant.json to serve")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("TF2AIF_PORT", DEFAULT_PORT)),
+                        help=f"port to listen on; 0 picks a free one (default: $TF2AIF_PORT, else {DEFAULT_PORT})")
+    parser.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
+    parser.add_argument("--drain-seconds", type=float, default=20.0, help="on SIGTERM, how long in-flight requests may take to finish")
+    parser.add_argument("--verbose", action="store_true", help="log every request")
+    args = parser.parse_args(argv)
+    try:
+        service = InferenceService(load_config(args.config))
+    except ToolchainError as e:
+        return _fail(str(e))
+    try:
+        server = start_server(service, args.host, args.port, args.verbose)
+    except (OSError, OverflowError) as e:  # address in use, unknown host, port out of range
+        service.close()
+        return _fail(f"cannot listen on {args.host}:{args.port}: {getattr(e, 'strerror', None) or e}")
+
+    stop = threading.Event()
+    received: list[str] = []
+
+    def on_signal(signum: int, _frame) -> None:
+        received.append(signal.Signals(signum).name)
+        stop.set()
+        signal.signal(signum, signal.SIG_DFL)  # a second signal ends the process at once
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    print(f"tf2aif serve: {describe(service)} ready on http://{args.host}:{server.port}/v2/models/{service.config.model} "
+          f"(executed with {service.description})", flush=True)
+    while not stop.wait(0.5):  # a timed wait lets the signal handler run promptly
+        pass
+    graceful_stop(server, received[0] + " received", args.drain_seconds)
+    return 0
+
+
+def make_config_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tf2aif_toolchain.serve make-config", description="Write a variant.json from dist/.")
+    parser.add_argument("--workspace", type=Path, required=True)
+    parser.add_argument("--variant", required=True, help="e.g. digits-cpu")
+    parser.add_argument("--model", required=True, help="e.g. digits")
+    parser.add_argument("--stage", help="the variant's step folder holding the artifact: convert, quantize, compile (default: quantize if built, else convert)")
+    parser.add_argument("--fixed-batch", action=argparse.BooleanOptionalAction, default=None, help="the artifact takes only batchSize samples (default: ONNX formats)")
+    parser.add_argument("--executor", help="runtime adapter (default: from the artifact format)")
+    parser.add_argument("--mode", choices=MODES, default="LAT")
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    try:
+        doc = variant_config_from_dist(args.workspace, args.variant, args.model, stage=args.stage, executor=args.executor, mode=args.mode, fixed_batch=args.fixed_batch)
+    except ToolchainError as e:
+        return _fail(str(e))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(doc, indent=2) + "\n")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["make-config"]:
+        return make_config_main(argv[1:])
+    return serve_main(argv)
