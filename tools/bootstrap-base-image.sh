@@ -26,6 +26,14 @@ echo "tf2aif: debootstrap bookworm ($arch) into $rootfs (about a minute)" >&2
 debootstrap --arch="$arch" --variant=minbase --include=python3,python3-venv,ca-certificates \
   bookworm "$rootfs" "$mirror" >"$rootfs.log" 2>&1 || { tail -n 20 "$rootfs.log" >&2; exit 1; }
 rm -f "$rootfs.log"
+# Trust the host's extra CA certificates (e.g. a TLS-intercepting egress proxy), so pip inside image
+# builds reaches the package index the way the host does. TF2AIF_EXTRA_CA_CERTS names another folder.
+extra_certs="${TF2AIF_EXTRA_CA_CERTS:-/usr/local/share/ca-certificates}"
+if compgen -G "$extra_certs/*.crt" >/dev/null; then
+  cp "$extra_certs"/*.crt "$rootfs/usr/local/share/ca-certificates/"
+  chroot "$rootfs" update-ca-certificates >/dev/null
+  echo "tf2aif: the base trusts $(ls "$extra_certs"/*.crt | wc -l) extra CA certificate(s) from $extra_certs" >&2
+fi
 rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
 tar -C "$rootfs" -c . | docker import \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \

@@ -123,7 +123,7 @@ export function variantTargets(
 
   const deployed = rt.compiler ? 'compile' : artifact;
   targets.compose = composeTarget(model, v, loc, deployed);
-  targets.image = imageTarget(v, loc, model.config.image.push);
+  targets.image = imageTarget(v, loc, model.config.image.push, baseImageFor(v, loc));
   targets.serve = serveTarget(model, v, loc, artifact);
 
   if (rt.compiler) {
@@ -203,7 +203,7 @@ function composeTarget(model: ResolvedModel, v: ResolvedVariant, loc: TargetSett
   };
 }
 
-function imageTarget(v: ResolvedVariant, loc: TargetSettings, push: boolean): TargetConfiguration {
+function imageTarget(v: ResolvedVariant, loc: TargetSettings, push: boolean, baseImage: string): TargetConfiguration {
   return {
     executor: '@tf2aif/nx:image',
     cache: true,
@@ -213,8 +213,9 @@ function imageTarget(v: ResolvedVariant, loc: TargetSettings, push: boolean): Ta
       ws(`${loc.pluginDir}/src/image/**/*.ts`),
       executorInput(loc, 'image'),
       { env: 'DOCKER_HOST' },
-      // an image lives in an engine, not in Nx's cache: another engine (another CI machine) must build it again
-      { runtime: `node ${loc.pluginDir}/bin/docker-engine-id.js` },
+      // an image lives in an engine, not in Nx's cache: another engine (another CI machine) must build
+      // it again, and so must a rebuilt base
+      { runtime: `node ${loc.pluginDir}/bin/docker-engine-id.js ${JSON.stringify(baseImage)}` },
     ],
     outputs: [`{workspaceRoot}/${variantOutputDir(v.project, 'image')}`],
     options: {

@@ -1,0 +1,109 @@
+import type Docker from 'dockerode';
+import { execFileSync } from 'child_process';
+import { readFileSync } from 'fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { float32Tensor, toFloat32, V2Client } from '../plugins/nx/src/bench/v2-client';
+import { dockerEngine, ensureLocalBase, freePort } from './support/docker';
+import { createTempWorkspace, type TempWorkspace } from './support/temp-workspace';
+
+const engine = dockerEngine();
+const SAMPLES = 16;
+
+/** Held-out digits and the classes the local TFLite run (no server, no container) gives them. */
+function localReference(ws: TempWorkspace): { images: number[][]; classes: number[] } {
+  const script = `
+import json, sys
+import numpy as np
+sys.path.insert(0, "models/digits")
+from digits_data import held_out_set
+from tf2aif_toolchain.runtimes.tflite import TFLiteRunner
+images = held_out_set()[0][:${SAMPLES}]
+runner = TFLiteRunner("dist/variants/digits-cpu/convert/model.tflite")
+classes = [int(runner.run({"image": images[i:i+1]})["output_0"].argmax()) for i in range(len(images))]
+print(json.dumps({"images": images.reshape(len(images), -1).tolist(), "classes": classes}))
+`;
+  const out = execFileSync(ws.path('.tf2aif/venv/bin/python'), ['-c', script], {
+    cwd: ws.root,
+    env: { ...process.env, PYTHONPATH: ws.path('packages/toolchain'), TF_ENABLE_ONEDNN_OPTS: '0', TF_CPP_MIN_LOG_LEVEL: '3' },
+    encoding: 'utf8',
+  });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+describe.skipIf(!engine.docker)(`digits-cpu image through the Docker Engine API${engine.missing ? ` (skipped: ${engine.missing})` : ''}`, () => {
+  let ws: TempWorkspace;
+  let docker: Docker;
+  let container: Docker.Container | undefined;
+
+  beforeAll(() => {
+    docker = engine.docker!;
+    ensureLocalBase();
+    ws = createTempWorkspace({ models: ['digits'] });
+  });
+  afterAll(async () => {
+    await container?.remove({ force: true }).catch(() => undefined);
+    ws?.dispose();
+  });
+
+  it('builds the server and client images, non-root, labelled, and a second run is a cache hit', async () => {
+    const run = await ws.nx('run', 'digits-cpu:image');
+    expect(run.exitCode, run.output).toBe(0);
+    const image = JSON.parse(readFileSync(ws.path('dist/variants/digits-cpu/image/image.json'), 'utf8'));
+    expect(image.server.tag).toBe('tf2aif/digits:cpu');
+    expect(image.client.tag).toBe('tf2aif/digits-client:cpu');
+    const inspect = await docker.getImage(image.server.id).inspect();
+    expect(inspect.Config.User).toBe('10001');
+    expect(inspect.Config.Labels).toMatchObject({
+      'ai.tf2aif.platform': 'cpu',
+      'ai.tf2aif.precision': 'fp32',
+      'ai.tf2aif.runtime': 'tflite',
+      'ai.tf2aif.model.sha256': expect.stringMatching(/^[0-9a-f]{64}$/),
+      'ai.tf2aif.toolchain': expect.stringContaining('tensorflow=2.21.0'),
+    });
+    expect(inspect.Config.Healthcheck?.Test?.join(' ')).toContain('tf2aif_toolchain.serve.healthcheck');
+
+    const again = await ws.nx('run', 'digits-cpu:image');
+    expect(again.exitCode, again.output).toBe(0);
+    expect(again.output).toMatch(/from the cache instead of running the command for \d+ out of \d+ tasks/);
+    expect(again.output).toMatch(/for (\d+) out of \1 tasks/);
+  });
+
+  it('serves real digits over the v2 protocol (JSON and binary) with the same classes as the local TFLite run', async () => {
+    const port = await freePort();
+    const image = JSON.parse(readFileSync(ws.path('dist/variants/digits-cpu/image/image.json'), 'utf8'));
+    container = await docker.createContainer({ Image: image.server.tag, Cmd: ['--port', String(port)], Env: [`TF2AIF_PORT=${port}`], HostConfig: { NetworkMode: 'host' } });
+    await container.start();
+    const client = new V2Client(`http://127.0.0.1:${port}`);
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!(await client.ready())) {
+        if (Date.now() > deadline) throw new Error(`server not ready: ${(await container.logs({ stdout: true, stderr: true })).toString()}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      const { images, classes } = localReference(ws);
+      const viaBinary: number[] = [];
+      const viaJson: number[] = [];
+      for (const pixels of images) {
+        const [out] = await client.infer('digits', [float32Tensor('image', [1, 8, 8, 1], pixels)], ['output_0']);
+        const probs = Array.from(toFloat32(out));
+        viaBinary.push(probs.indexOf(Math.max(...probs)));
+        const [json] = await client.inferJson('digits', [{ name: 'image', shape: [1, 8, 8, 1], datatype: 'FP32', data: pixels }]);
+        const p = Array.from(toFloat32(json));
+        viaJson.push(p.indexOf(Math.max(...p)));
+      }
+      expect(viaBinary).toEqual(classes);
+      expect(viaJson).toEqual(classes);
+
+      // the image's HEALTHCHECK reaches the server on the port it was given
+      const healthDeadline = Date.now() + 60_000;
+      let health = '';
+      while (health !== 'healthy' && Date.now() < healthDeadline) {
+        health = (await container.inspect()).State.Health?.Status ?? '';
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      expect(health).toBe('healthy');
+    } finally {
+      client.close();
+    }
+  });
+});

@@ -1,0 +1,33 @@
+import Docker from 'dockerode';
+import { execFileSync } from 'child_process';
+import { join } from 'path';
+import { repoRoot } from './temp-workspace';
+
+export const localBaseImage = 'tf2aif/base:bookworm-py311-amd64';
+
+/** The engine DOCKER_HOST names, or why there is none (CI must have one: .ci/run starts it). */
+export function dockerEngine(): { docker?: Docker; missing?: string } {
+  const id = execFileSync('node', [join(repoRoot, 'plugins', 'nx', 'bin', 'docker-engine-id.js')], { encoding: 'utf8' }).trim();
+  if (id === 'no-engine') {
+    const why = `no Docker engine at ${process.env.DOCKER_HOST ?? 'the default socket'} (bash tools/docker-engine.sh start)`;
+    if (process.env.CI) throw new Error(`CI needs a Docker engine: ${why}`);
+    return { missing: why };
+  }
+  return { docker: new Docker() };
+}
+
+/** The offline base image the workspace builds FROM (nx.json baseImages), bootstrapped when absent. */
+export function ensureLocalBase(): void {
+  execFileSync('bash', [join(repoRoot, 'tools', 'bootstrap-base-image.sh'), 'amd64'], { stdio: 'inherit' });
+}
+
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('net');
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
