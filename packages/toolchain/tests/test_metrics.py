@@ -20,6 +20,12 @@ def test_error_stats_measures_the_worst_sample():
     assert s["meanCosine"] == pytest.approx(0.5)
 
 
+def test_cosine_is_scale_free_for_tiny_outputs():
+    x = np.array([[3e-12, 4e-12]])
+    assert metrics.cosine_per_sample(x, x * 1.0000001)[0] == pytest.approx(1.0)
+    assert metrics.cosine_per_sample(x, np.zeros_like(x))[0] == 0.0
+
+
 def test_zero_vectors_count_as_equal_and_shape_mismatch_is_an_error():
     assert metrics.cosine_per_sample(np.zeros((1, 3)), np.zeros((1, 3)))[0] == 1.0
     with pytest.raises(ValueError, match="shapes differ"):

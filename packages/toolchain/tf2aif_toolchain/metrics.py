@@ -25,12 +25,16 @@ def error_stats(ref: np.ndarray, got: np.ndarray) -> dict[str, float]:
 
 
 def cosine_per_sample(r: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Cosine similarity per row, scale-free: tiny outputs compare as well as large ones (float64 norms)."""
+    r = r.astype(np.float64)
+    g = g.astype(np.float64)
     nr = np.linalg.norm(r, axis=1)
     ng = np.linalg.norm(g, axis=1)
     dot = np.einsum("ij,ij->i", r, g)
-    both_zero = (nr < _TINY) & (ng < _TINY)
-    cos = dot / np.maximum(nr * ng, _TINY)
-    return np.where(both_zero, 1.0, np.clip(cos, -1.0, 1.0))
+    denom = nr * ng
+    safe = np.where(denom > 0, denom, 1.0)
+    # both all-zero: identical; one all-zero: nothing in common
+    return np.where(denom > 0, np.clip(dot / safe, -1.0, 1.0), np.where((nr == 0) & (ng == 0), 1.0, 0.0))
 
 
 def top1_agreement(ref: np.ndarray, got: np.ndarray) -> float:
