@@ -207,6 +207,8 @@ function imageTarget(v: ResolvedVariant, loc: TargetSettings, push: boolean, bas
   return {
     executor: '@tf2aif/nx:image',
     cache: true,
+    // builds share one engine (and often one base layer): they run one at a time
+    parallelism: false,
     dependsOn: ['compose'],
     inputs: [
       upstreamOutputs,
