@@ -8,10 +8,14 @@ from pathlib import Path
 from . import savedmodel
 from .env import import_tensorflow
 from .errors import ToolchainError
+from .flops import count_flops
 from .job import Job
 from .jsonio import write_json
 from .modules import load_user_module, user_function
 from .progress import Stopwatch, log
+
+
+KERAS_FILE = "model.keras"
 
 
 def _export_keras(model, target: Path) -> None:
@@ -19,6 +23,8 @@ def _export_keras(model, target: Path) -> None:
     if not isinstance(model, tf.keras.Model):
         raise ToolchainError(f"build() must return a Keras model, got {type(model).__name__}")
     model.export(str(target), format="tf_saved_model", verbose=False)
+    # the Keras model too: TF2AIF's native baseline serves it with model.predict, which the bench measures
+    model.save(str(target.parent / KERAS_FILE))
 
 
 def _from_script(job: Job, script: Path, target: Path) -> None:
@@ -87,9 +93,11 @@ def run(job: Job) -> None:
     else:
         raise ToolchainError(f"source.format {fmt!r} is not script, savedmodel or keras")
 
-    _, signature = savedmodel.load_signature(target)
+    loaded, signature = savedmodel.load_signature(target)  # `loaded` owns the variables the signature uses
     inputs, outputs = savedmodel.describe(signature)
     savedmodel.check_declared_inputs(job.inputs, inputs, f"model {shown(path, job.workspace)}")
+    flops = count_flops(signature, inputs)
+    del loaded
     write_json(
         job.out_dir / "model.json",
         {
@@ -100,8 +108,11 @@ def run(job: Job) -> None:
             "outputs": [s.to_json() for s in outputs],
             "source": source,
             "sha256": tree_sha256(target),
+            "keras": KERAS_FILE if (job.out_dir / KERAS_FILE).is_file() else None,
+            "flopsPerSample": flops,
             "tensorflow": tf.__version__,
             "seconds": watch.seconds,
         },
     )
-    log(f"SavedModel ready: inputs {[s.to_json() for s in inputs]}, outputs {[s.name for s in outputs]}")
+    gflops = f", {flops / 1e9:.3g} GFLOP per sample" if flops else ""
+    log(f"SavedModel ready: inputs {[s.to_json() for s in inputs]}, outputs {[s.name for s in outputs]}{gflops}")

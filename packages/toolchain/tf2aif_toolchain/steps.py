@@ -70,10 +70,24 @@ def compile_artifact(job: Job) -> None:
     log(f"wrote {meta['artifact']} ({meta['sizeBytes'] / 1e6:.2f} MB) in {meta['seconds']:.1f}s")
 
 
+def _bench_inprocess(job: Job) -> None:
+    from .bench import inprocess  # noqa: PLC0415 (imports the server and both runtimes)
+
+    inprocess.run(job)
+
+
+def _ceiling(job: Job) -> None:
+    from .bench import ceiling  # noqa: PLC0415
+
+    ceiling.run(job)
+
+
 STEPS = {
     "build-model": build_model.run,
     "convert": convert,
     "quantize": quantize,
     "verify": verify.run,
     "compile": compile_artifact,
+    "bench-inprocess": _bench_inprocess,
+    "ceiling": _ceiling,
 }

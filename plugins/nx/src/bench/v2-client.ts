@@ -121,7 +121,11 @@ export class V2Client {
   }
 
   async infer(model: string, inputs: Tensor[], outputs: string[]): Promise<Tensor[]> {
-    const { body, headerLength } = encodeBinaryRequest(inputs, outputs);
+    return this.inferEncoded(model, encodeBinaryRequest(inputs, outputs));
+  }
+
+  /** A request encoded once and sent many times (what a load generator does, like perf_analyzer). */
+  async inferEncoded(model: string, { body, headerLength }: { body: Buffer; headerLength: number }): Promise<Tensor[]> {
     const res = await this.raw('POST', `/v2/models/${model}/infer`, body, {
       'Content-Type': 'application/octet-stream',
       'Inference-Header-Content-Length': String(headerLength),

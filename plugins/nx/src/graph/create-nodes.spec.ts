@@ -36,7 +36,9 @@ describe('createNodes', () => {
     const [[source, result]] = await createNodesFn([file], {}, context);
     expect(source).toBe(file);
     const projects = Object.values(result.projects ?? {});
-    expect(projects.map((p) => p.name)).toEqual(['resnet50', 'resnet50-cpu', 'resnet50-arm', 'resnet50-alveo']);
+    expect(projects.map((p) => p.name)).toEqual(['resnet50', 'resnet50-cpu', 'resnet50-arm', 'resnet50-alveo', 'tf2aif']);
+    // the workspace project (ceiling, report) rides along with the first model
+    expect(Object.keys(result.projects!['.'].targets!)).toEqual(['ceiling', 'report']);
     const cpu = result.projects!['models/resnet50/variants/cpu'];
     expect(cpu.implicitDependencies).toEqual(['resnet50']);
     expect(cpu.tags).toEqual(['tf2aif:variant', 'model:resnet50', 'platform:cpu', 'arch:amd64', 'precision:fp32']);
@@ -53,6 +55,7 @@ describe('createNodes', () => {
       compose: ['verify'],
       image: ['compose'],
       serve: ['convert'],
+      bench: ['verify'],
     });
     expect(targets('models/resnet50/variants/arm')).toEqual({
       convert: ['^build-model'],
@@ -61,6 +64,7 @@ describe('createNodes', () => {
       compose: ['verify'],
       image: ['compose'],
       serve: ['quantize'],
+      bench: ['verify'],
     });
     // an FPGA image needs the compiled .xmodel: compose waits for the vendor compile
     expect(targets('models/resnet50/variants/alveo')).toMatchObject({ quantize: ['convert'], verify: ['quantize'], compile: ['verify'], compose: ['compile'] });
@@ -108,7 +112,7 @@ describe('createNodes', () => {
     writeModel('cached', { ...resnet, platforms: { cpu: {} } });
     const [[, changed]] = await createNodesFn([file], {}, context);
     expect(changed.projects!['models/cached'].name).toBe('cached');
-    expect(Object.keys(changed.projects!)).toEqual(['models/cached', 'models/cached/variants/cpu']);
+    expect(Object.keys(changed.projects!)).toEqual(['models/cached', 'models/cached/variants/cpu', '.']);
   });
 
   it('turns a bad config into targets that fail with its file and field, leaving other models alone', async () => {
@@ -124,5 +128,6 @@ describe('createNodes', () => {
       options: { message: expect.stringMatching(/models\/broken\/tf2aif\.json is not valid:\n {2}- platforms\.cpu\.batchSize: /) },
     });
     expect(Object.keys(fine.projects!)).toHaveLength(4);
+    expect(Object.keys(broken.projects!)).toEqual(['models/broken', '.']);
   });
 });

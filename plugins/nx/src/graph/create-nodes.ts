@@ -11,6 +11,7 @@ import { NodesCache } from './nodes-cache';
 import { pluginDir, targetSettings } from '../toolchain/locations';
 import { variantProjectRoot } from './paths';
 import { variantTargets } from './variant-targets';
+import { workspaceProject } from './workspace-targets';
 
 export interface Tf2aifPluginOptions {
   /** workspace-relative folder of the Python toolchain; defaults to the one next to this plugin */
@@ -109,7 +110,7 @@ export const createNodesV2: CreateNodesV2<Tf2aifPluginOptions> = [
     const cache = new NodesCache<CreateNodesResult>(join(workspaceDataDirectory, 'tf2aif-nodes.json'));
     const used: string[] = [];
     try {
-      return configFiles.map((file) => {
+      const results = configFiles.map((file) => {
         const text = readFileSync(join(context.workspaceRoot, file), 'utf8');
         const key = NodesCache.key(fingerprint, JSON.stringify(loc), file, text);
         used.push(key);
@@ -119,6 +120,12 @@ export const createNodesV2: CreateNodesV2<Tf2aifPluginOptions> = [
         }
         return [file, result] as const;
       });
+      // the workspace-level project rides along with the first model (its targets read every variant)
+      if (results.length > 0) {
+        const [file, first] = results[0];
+        results[0] = [file, { ...first, projects: { ...first.projects, '.': workspaceProject(loc) } }] as const;
+      }
+      return results;
     } finally {
       cache.save(used);
     }

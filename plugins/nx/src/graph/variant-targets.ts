@@ -1,5 +1,6 @@
 import type { TargetConfiguration } from '@nx/devkit';
 import type { ResolvedModel, ResolvedVariant } from '../config/load-model-config';
+import { runsOnOf } from '../platforms/platform-descriptor';
 import {
   adapterInput,
   coreToolchainInputs,
@@ -123,8 +124,9 @@ export function variantTargets(
 
   const deployed = rt.compiler ? 'compile' : artifact;
   targets.compose = composeTarget(model, v, loc, deployed);
-  targets.image = imageTarget(v, loc, model.config.image.push, baseImageFor(v, loc));
+  targets.image = imageTarget(model, v, loc, baseImageFor(v, loc));
   targets.serve = serveTarget(model, v, loc, artifact);
+  targets.bench = benchTarget(model, v, loc, deployed);
 
   if (rt.compiler) {
     // the hardware compile needs the vendor toolchain; verify checks the quantized model before it
@@ -171,7 +173,8 @@ function composeTarget(model: ResolvedModel, v: ResolvedVariant, loc: TargetSett
       ws(`${loc.toolchainDir}/serve-requirements/*.lock`),
       ws(`${loc.pluginDir}/templates/**/*`),
       ws(`${loc.pluginDir}/platforms/${v.platform.name}/**/*`),
-      ws(`${loc.pluginDir}/src/compose/**/*.ts`),
+      ws(`${loc.pluginDir}/src/platforms/**/*.ts`),
+      ws(`${loc.pluginDir}/src/compose/**/*`),
       executorInput(loc, 'compose'),
       ...(processing ? [hashedPathsInput(loc, [processing])] : []),
     ],
@@ -203,7 +206,8 @@ function composeTarget(model: ResolvedModel, v: ResolvedVariant, loc: TargetSett
   };
 }
 
-function imageTarget(v: ResolvedVariant, loc: TargetSettings, push: boolean, baseImage: string): TargetConfiguration {
+function imageTarget(model: ResolvedModel, v: ResolvedVariant, loc: TargetSettings, baseImage: string): TargetConfiguration {
+  const push = model.config.image.push;
   return {
     executor: '@tf2aif/nx:image',
     cache: true,
@@ -211,7 +215,8 @@ function imageTarget(v: ResolvedVariant, loc: TargetSettings, push: boolean, bas
     parallelism: false,
     dependsOn: ['compose'],
     inputs: [
-      upstreamOutputs,
+      // the build contexts only: a change to the Kubernetes manifests must not rebuild the images
+      { dependentTasksOutputFiles: '**/compose/{server,client}/**/*', transitive: false },
       ws(`${loc.pluginDir}/src/image/**/*.ts`),
       executorInput(loc, 'image'),
       { env: 'DOCKER_HOST' },
@@ -225,6 +230,7 @@ function imageTarget(v: ResolvedVariant, loc: TargetSettings, push: boolean, bas
       arch: v.platform.arch,
       contextPath: variantOutputDir(v.project, 'compose'),
       outputPath: variantOutputDir(v.project, 'image'),
+      ...imageTags(model, v),
       push,
     },
     metadata: { description: `Build the ${v.project} server and client images through the Docker Engine API` },
@@ -248,5 +254,47 @@ function serveTarget(model: ResolvedModel, v: ResolvedVariant, loc: TargetSettin
       toolchainDir: loc.toolchainDir,
     },
     metadata: { description: `Serve ${v.project} over the Open Inference Protocol from the managed toolchain (no Docker)` },
+  };
+}
+
+function benchTarget(model: ResolvedModel, v: ResolvedVariant, loc: TargetSettings, deployed: string): TargetConfiguration {
+  return {
+    executor: '@tf2aif/nx:bench',
+    cache: true,
+    // timings need the machine to themselves: one benchmark at a time
+    parallelism: false,
+    // verify, not compile: where the hardware is missing, bench records why instead of failing on the
+    // vendor compile; where it is present, bench needs the compile output and says so if it is not there
+    dependsOn: ['verify'],
+    inputs: [
+      upstreamOutputs,
+      ...coreToolchainInputs(loc),
+      ws(`${loc.toolchainDir}/tf2aif_toolchain/bench/*.py`),
+      ws(`${loc.toolchainDir}/tf2aif_toolchain/serve/*.py`),
+      ws(`${loc.toolchainDir}/tf2aif_toolchain/runtimes/*.py`),
+      ws(`${loc.pluginDir}/src/bench/**/*.ts`),
+      executorInput(loc, 'bench'),
+      // a result measured (or skipped) on one machine is not another machine's
+      { runtime: `node ${loc.pluginDir}/bin/hardware-probe.js` },
+    ],
+    outputs: [`{workspaceRoot}/${variantOutputDir(v.project, 'bench')}`],
+    options: {
+      variant: v.project,
+      model: model.name,
+      platform: v.platform.name,
+      runsOn: runsOnOf(v.platform),
+      baselineOf: v.platform.baselineOf,
+      executor: v.runtimeDescriptor.serve.executor ?? v.runtimeDescriptor.executor,
+      stage: deployed,
+      batchSize: v.batchSize,
+      maxSeconds: 45,
+      image: false,
+      imageTag: imageTags(model, v).imageTag,
+      runArgs: v.platform.image.runArgs,
+      modelPath: modelOutputDir(model.name),
+      outputPath: variantOutputDir(v.project, 'bench'),
+      toolchainDir: loc.toolchainDir,
+    },
+    metadata: { description: `Measure ${v.project}: latency (LAT), throughput (THR), server overhead and speedup over native TensorFlow` },
   };
 }

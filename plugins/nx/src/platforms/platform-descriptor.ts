@@ -31,6 +31,43 @@ export const runtimeDescriptorSchema = z.strictObject({
 });
 export type RuntimeDescriptor = z.infer<typeof runtimeDescriptorSchema>;
 
+const labelName = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
+
+/**
+ * Where a variant may run in a Kubernetes cluster and what it asks of the node, read by the one manifest
+ * renderer (src/compose/kubernetes-manifests.ts); no platform has code of its own. Every field is optional
+ * and the renderer supplies the defaults, so that they are part of compose's cache inputs.
+ */
+export const kubernetesDescriptorSchema = z.strictObject({
+  /** node labels a node must carry; kubernetes.io/arch (from `arch`) is always added */
+  nodeSelector: z.record(z.string().regex(labelName, 'must be a Kubernetes label key'), z.string().regex(labelValue, 'must be a Kubernetes label value')).optional(),
+  /** extended resources published by device plugins (nvidia.com/gpu, amd.com/<shell>-<timestamp>, ...) -> count; set as limits */
+  resources: z.record(z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, 'must be a domain-prefixed extended resource name'), z.number().int().positive()).optional(),
+  /** taints such nodes usually carry */
+  tolerations: z
+    .array(
+      z.strictObject({
+        key: z.string().regex(labelName, 'must be a Kubernetes label key'),
+        operator: z.enum(['Exists', 'Equal']).optional(),
+        value: z.string().regex(labelValue).optional(),
+        effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
+      }),
+    )
+    .optional(),
+  /** RuntimeClass the pod runs with (e.g. "nvidia" where the NVIDIA runtime is not the node's default) */
+  runtimeClassName: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/).max(253).optional(),
+  /** the hardware is reachable only from a privileged container (no device plugin): then, and only then, privilege escalation is allowed */
+  privileged: z.boolean().optional(),
+  /** how long a replica may take to load its model (TensorRT builds its engines at start-up), before liveness checks count */
+  startupSeconds: z.number().int().positive().optional(),
+  /** resident memory of the serving process with no model loaded, per runtime, in MiB (the memory request adds a multiple of the artifact size) */
+  baselineMemoryMiB: z.record(z.string(), z.number().int().positive()).optional(),
+  /** why these labels and resources: where the names come from, what the cluster needs installed */
+  note: z.string().optional(),
+});
+export type KubernetesDescriptor = z.infer<typeof kubernetesDescriptorSchema>;
+
 /** A platform is data: this descriptor plus the small Python adapters it names. */
 export const platformDescriptorSchema = z
   .strictObject({
@@ -40,6 +77,8 @@ export const platformDescriptorSchema = z
     arch: z.enum(['amd64', 'arm64']),
     /** what a node needs to run this variant, in words */
     hardware: z.string().min(1),
+    /** what `bench` needs on the machine to measure it; default: a CPU of the image's arch */
+    runsOn: z.enum(['x86_64', 'aarch64', 'nvidia-gpu', 'jetson', 'amd-dpu']).optional(),
     /** native TensorFlow baseline of another platform */
     baselineOf: z.string().optional(),
     /** included when a model lists no platforms */
@@ -58,8 +97,19 @@ export const platformDescriptorSchema = z
       precision: precisionSchema,
       batchSize: z.number().int().positive(),
     }),
+    /** placement and resources of the variant's Kubernetes manifests (written by compose) */
+    kubernetes: kubernetesDescriptorSchema.optional(),
   })
   .superRefine((d, ctx) => {
+    const arch = d.kubernetes?.nodeSelector?.['kubernetes.io/arch'];
+    if (arch !== undefined && arch !== d.arch) {
+      ctx.addIssue({ code: 'custom', path: ['kubernetes', 'nodeSelector', 'kubernetes.io/arch'], message: `"${arch}" contradicts arch "${d.arch}"` });
+    }
+    for (const runtime of Object.keys(d.kubernetes?.baselineMemoryMiB ?? {})) {
+      if (!d.runtimes[runtime]) {
+        ctx.addIssue({ code: 'custom', path: ['kubernetes', 'baselineMemoryMiB', runtime], message: `"${runtime}" is not one of runtimes: ${Object.keys(d.runtimes).join(', ')}` });
+      }
+    }
     const runtime = d.runtimes[d.defaults.runtime];
     if (!runtime) {
       ctx.addIssue({ code: 'custom', path: ['defaults', 'runtime'], message: `"${d.defaults.runtime}" is not one of runtimes: ${Object.keys(d.runtimes).join(', ')}` });
@@ -68,3 +118,8 @@ export const platformDescriptorSchema = z
     }
   });
 export type PlatformDescriptor = z.infer<typeof platformDescriptorSchema>;
+
+/** The hardware a platform's variants are measured on (bench), explicit or a CPU of the image's arch. */
+export function runsOnOf(d: Pick<PlatformDescriptor, 'runsOn' | 'arch'>): NonNullable<PlatformDescriptor['runsOn']> {
+  return d.runsOn ?? (d.arch === 'arm64' ? 'aarch64' : 'x86_64');
+}

@@ -13,8 +13,8 @@ describe('platform registry', () => {
   const registry = loadPlatformRegistry();
 
   it("holds TF2AIF's pairs and their native-TensorFlow baselines", () => {
-    expect([...registry.keys()].sort()).toEqual(
-      ['agx', 'agx-tf', 'alveo', 'arm', 'arm-tf', 'cpu', 'cpu-tf', 'gpu', 'gpu-tf', 'versal', 'zynq'].sort(),
+    expect([...registry.keys()]).toEqual(
+      expect.arrayContaining(['agx', 'agx-tf', 'alveo', 'arm', 'arm-tf', 'cpu', 'cpu-tf', 'gpu', 'gpu-tf', 'versal', 'zynq']),
     );
     expect(registry.get('arm')?.arch).toBe('arm64');
     expect(registry.get('gpu-tf')?.baselineOf).toBe('gpu');

@@ -29,7 +29,44 @@ const verifyJsonSchema = z.looseObject({
   accuracy: z.object({ reference: z.number(), variant: z.number(), deltaPoints: z.number(), samples: z.number() }).nullish(),
 });
 
+const latencySchema = z.looseObject({ p50: z.number(), p90: z.number(), p99: z.number() });
+
+const benchJsonSchema = z.looseObject({
+  status: z.enum(['measured', 'not-run']),
+  reason: z.string().optional(),
+  measuredWith: z.string().optional(),
+  executedWith: z.string().nullish(),
+  latency: z
+    .looseObject({ http: latencySchema.extend({ stable: z.boolean() }).loose(), inProcess: latencySchema.loose().nullable(), serverOverhead: z.number().nullable() })
+    .optional(),
+  throughput: z
+    .looseObject({
+      batch: z.number(),
+      http: z.looseObject({ perSecond: z.number(), stable: z.boolean(), errors: z.number() }),
+      inProcess: z.looseObject({ perSecond: z.number() }).nullable(),
+      httpShareOfInProcess: z.number().nullable(),
+    })
+    .optional(),
+  baselines: z
+    .looseObject({
+      tfSignature: latencySchema.loose(),
+      kerasPredict: latencySchema.loose().nullish(),
+      speedupVsTfSignature: z.number(),
+      speedupVsKerasPredict: z.number().nullish(),
+    })
+    .nullish(),
+  flopsPerSample: z.number().nullish(),
+  achievedGflops: z.looseObject({ batch1: z.number().nullable(), throughput: z.number().nullable() }).optional(),
+});
+
+const imageJsonSchema = z.looseObject({
+  server: z.looseObject({ tag: z.string(), id: z.string(), sizeBytes: z.number(), arch: z.string() }),
+  client: z.looseObject({ tag: z.string() }).optional(),
+});
+
 export type ConvertJson = z.infer<typeof convertJsonSchema>;
+export type BenchJson = z.infer<typeof benchJsonSchema>;
+export type ImageJson = z.infer<typeof imageJsonSchema>;
 export type VerifyJson = z.infer<typeof verifyJsonSchema>;
 
 export interface VariantResult {
@@ -37,6 +74,8 @@ export interface VariantResult {
   convert?: ConvertJson;
   verify?: VerifyJson;
   compile?: ConvertJson;
+  bench?: BenchJson;
+  image?: ImageJson;
   /** a file that exists but does not parse: reported, never hidden */
   problems: string[];
 }
@@ -50,22 +89,27 @@ function readStepJson<S extends z.ZodType>(dir: string, file: string, schema: S,
   return undefined;
 }
 
-/** What each variant's steps wrote under dist/variants; the deployed artifact is quantize's, else convert's. */
+/** What one variant's steps wrote under dist/variants/<variant>; the deployed artifact is quantize's, else convert's. */
+export function readVariantResult(workspaceRoot: string, variant: string): VariantResult {
+  const dir = join(workspaceRoot, distRoot, 'variants', variant);
+  const problems: string[] = [];
+  const artifactDir = existsSync(join(dir, 'quantize', 'convert.json')) ? 'quantize' : 'convert';
+  return {
+    variant,
+    convert: readStepJson(join(dir, artifactDir), 'convert.json', convertJsonSchema, problems),
+    verify: readStepJson(join(dir, 'verify'), 'verify.json', verifyJsonSchema, problems),
+    compile: readStepJson(join(dir, 'compile'), 'convert.json', convertJsonSchema, problems),
+    bench: readStepJson(join(dir, 'bench'), 'bench.json', benchJsonSchema, problems),
+    image: readStepJson(join(dir, 'image'), 'image.json', imageJsonSchema, problems),
+    problems,
+  };
+}
+
+/** Every variant that has anything under dist/variants. */
 export function collectVariantResults(workspaceRoot: string): VariantResult[] {
   const root = join(workspaceRoot, distRoot, 'variants');
   if (!existsSync(root)) return [];
   return readdirSync(root)
     .sort()
-    .map((variant) => {
-      const dir = join(root, variant);
-      const problems: string[] = [];
-      const artifactDir = existsSync(join(dir, 'quantize', 'convert.json')) ? 'quantize' : 'convert';
-      return {
-        variant,
-        convert: readStepJson(join(dir, artifactDir), 'convert.json', convertJsonSchema, problems),
-        verify: readStepJson(join(dir, 'verify'), 'verify.json', verifyJsonSchema, problems),
-        compile: readStepJson(join(dir, 'compile'), 'convert.json', convertJsonSchema, problems),
-        problems,
-      };
-    });
+    .map((variant) => readVariantResult(workspaceRoot, variant));
 }

@@ -20,33 +20,47 @@ export class StepFailedError extends Error {}
  * job file, streaming its progress, and moves its output into place only on success.
  */
 export async function runToolchainStep(step: string, options: StepOptions, context: ExecutorContext, toolchainDir: string) {
-  const toolchain = findPythonToolchain(context.root, toolchainDir);
+  return withAtomicOutput(context.root, options.outputPath, (outDir) =>
+    runPythonStep(step, options, context.root, toolchainDir, outDir, context.projectName),
+  );
+}
+
+/** One toolchain step writing into `outDir` (the caller owns atomicity), progress streamed as it comes. */
+export async function runPythonStep(
+  step: string,
+  options: Record<string, unknown>,
+  workspaceRoot: string,
+  toolchainDir: string,
+  outDir: string,
+  project = '',
+  extraEnv: Record<string, string> = {},
+) {
+  const toolchain = findPythonToolchain(workspaceRoot, toolchainDir);
   const { execa } = await import('execa');
-  return withAtomicOutput(context.root, options.outputPath, async (outDir) => {
-    const jobFile = `${outDir}.job.json`;
-    writeFileSync(jobFile, JSON.stringify({ ...options, workspaceRoot: context.root }, null, 2));
-    try {
-      const subprocess = execa(toolchain.python, ['-m', 'tf2aif_toolchain', step, '--job', jobFile, '--out', outDir], {
-        cwd: context.root,
-        env: toolchainEnv(toolchain),
-        stdin: 'ignore',
-        stdout: 'inherit',
-        stderr: 'pipe',
-        reject: false,
-      });
-      // progress arrives on stderr; pass it on line by line as it comes, without the native start-up noise
-      for await (const line of subprocess.iterable({ from: 'stderr' })) {
-        if (!isNoise(String(line))) process.stderr.write(`${String(line)}\n`);
-      }
-      const result = await subprocess;
-      if (result.exitCode !== 0) {
-        const why = result.exitCode === USER_ERROR ? 'see the tf2aif error above' : `exit code ${result.exitCode ?? result.signal}`;
-        throw new StepFailedError(`${step} of ${context.projectName} failed (${why}); nothing was written to ${options.outputPath}`);
-      }
-    } finally {
-      rmSync(jobFile, { force: true });
+  const jobFile = `${outDir}.job.json`;
+  writeFileSync(jobFile, JSON.stringify({ ...options, workspaceRoot }, null, 2));
+  try {
+    const subprocess = execa(toolchain.python, ['-m', 'tf2aif_toolchain', step, '--job', jobFile, '--out', outDir], {
+      cwd: workspaceRoot,
+      env: { ...toolchainEnv(toolchain), ...extraEnv },
+      stdin: 'ignore',
+      stdout: 'inherit',
+      stderr: 'pipe',
+      reject: false,
+    });
+    // progress arrives on stderr; pass it on line by line as it comes, without the native start-up noise
+    for await (const line of subprocess.iterable({ from: 'stderr' })) {
+      if (!isNoise(String(line))) process.stderr.write(`${String(line)}\n`);
     }
-  });
+    const result = await subprocess;
+    if (result.exitCode !== 0) {
+      const why = result.exitCode === USER_ERROR ? 'see the tf2aif error above' : `exit code ${result.exitCode ?? result.signal}`;
+      const output = typeof options.outputPath === 'string' ? options.outputPath : outDir;
+      throw new StepFailedError(`${step} of ${project} failed (${why}); nothing was written to ${output}`);
+    }
+  } finally {
+    rmSync(jobFile, { force: true });
+  }
 }
 
 /** Turns any failure into Nx's `{ success: false }` with one clear line, never a stack for known errors. */

@@ -3,18 +3,20 @@ import { writeFileSync } from 'fs';
 import { join } from 'path';
 import { parseOrThrow } from '../../config/format-issues';
 import { composeOptionsSchema } from '../../compose/compose-options';
+import { writeVariantManifests } from '../../compose/kubernetes-manifests';
 import { writeClientContext, writeServerContext } from '../../compose/server-context';
 import { asExecutorResult } from '../../toolchain/run-step';
 import { withAtomicOutput } from '../../utils/atomic-output';
 
-/** Renders the variant's Docker build contexts (server and client) and compose.json, atomically. */
+/** Renders the variant's Docker build contexts (server and client), its Kubernetes manifests and compose.json, atomically. */
 export default async function composeExecutor(raw: unknown, context: ExecutorContext) {
   return asExecutorResult(async () => {
     const o = parseOrThrow(composeOptionsSchema, raw, `options of ${context.projectName}:compose`);
     await withAtomicOutput(context.root, o.outputPath, async (dir) => {
       const server = writeServerContext(context.root, o, join(dir, 'server'));
       writeClientContext(context.root, o, join(dir, 'client'), server);
-      const compose = { variant: o.variant, image: o.imageTag, clientImage: o.clientTag, baseImage: o.baseImage, arch: o.arch, runArgs: o.runArgs, labels: server.labels };
+      const kubernetes = writeVariantManifests(o, server.labels, dir);
+      const compose = { variant: o.variant, image: o.imageTag, clientImage: o.clientTag, baseImage: o.baseImage, arch: o.arch, runArgs: o.runArgs, labels: server.labels, kubernetes };
       writeFileSync(join(dir, 'compose.json'), JSON.stringify(compose, null, 2) + '\n');
       console.log(`composed ${o.variant}: ${o.imageTag} FROM ${o.baseImage} (${o.arch}) in ${o.outputPath}`);
     });

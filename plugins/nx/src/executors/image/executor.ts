@@ -12,11 +12,13 @@ const optionsSchema = z.looseObject({
   arch: z.enum(['amd64', 'arm64']),
   contextPath: z.string().min(1),
   outputPath: z.string().min(1),
+  imageTag: z.string().min(1),
+  clientTag: z.string().min(1),
   push: z.boolean().default(false),
   client: z.boolean().default(true).describe('also build the load-generating client image'),
 });
 
-const composeSchema = z.looseObject({ image: z.string(), clientImage: z.string(), labels: z.record(z.string(), z.string()) });
+const composeSchema = z.looseObject({ labels: z.record(z.string(), z.string()) });
 
 /** Builds the variant's server (and client) image from its composed context; writes image.json. */
 export default async function imageExecutor(raw: unknown, context: ExecutorContext): Promise<{ success: boolean }> {
@@ -28,7 +30,8 @@ export default async function imageExecutor(raw: unknown, context: ExecutorConte
     const log = (line: string) => console.log(`[${o.variant}] ${line}`);
     await withAtomicOutput(context.root, o.outputPath, async (dir) => {
       const built: Record<string, unknown> = {};
-      const targets = [['server', compose.image], ...(o.client ? [['client', compose.clientImage]] : [])];
+      // tags come from the options (hashed by Nx), the build contexts from compose
+      const targets = [['server', o.imageTag], ...(o.client ? [['client', o.clientTag]] : [])];
       for (const [kind, tag] of targets) {
         const ctx = join(contextDir, kind);
         const id = await buildImage(docker, ctx, readFileSync(join(ctx, 'Dockerfile'), 'utf8'), tag, o.arch, log);

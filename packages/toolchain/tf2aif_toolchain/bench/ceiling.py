@@ -1,0 +1,100 @@
+"""ceiling: the machine's peak GEMM throughput, FP32 and INT8, with the fastest CPU kernels at hand: XNNPACK
+through LiteRT (FP32 and INT8) and numpy's BLAS (FP32). The FP32 ceiling is the faster of the two on this
+machine (which one wins differs between machines); variants' achieved FLOP/s are reported as a share of it."""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import platform
+import time
+
+import numpy as np
+
+from ..env import import_tensorflow
+from ..job import Job
+from ..jsonio import write_json
+from ..progress import log
+
+RESULT_FILE = "ceiling.json"
+
+
+def _tflite_gemm(m: int, k: int, n: int, int8: bool) -> bytes:
+    with contextlib.redirect_stdout(io.StringIO()):  # the Keras export prints its signature to stdout
+        return _convert_gemm(m, k, n, int8)
+
+
+def _convert_gemm(m: int, k: int, n: int, int8: bool) -> bytes:
+    tf = import_tensorflow()
+    x = tf.keras.Input((k,), batch_size=m, name="x")
+    model = tf.keras.Model(x, tf.keras.layers.Dense(n, use_bias=False)(x))
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    if int8:
+        rng = np.random.default_rng(0)
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter.inference_input_type = tf.int8
+        converter.inference_output_type = tf.int8
+        converter.representative_dataset = lambda: ([rng.standard_normal((m, k)).astype(np.float32)] for _ in range(4))
+    return converter.convert()
+
+
+def _best_seconds(fn, repeats: int, rounds: int = 5) -> float:
+    fn()
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(repeats):
+            fn()
+        best = min(best, (time.perf_counter() - start) / repeats)
+    return best
+
+
+def tflite_gops(m: int, k: int, n: int, int8: bool) -> float:
+    from ai_edge_litert.interpreter import Interpreter  # noqa: PLC0415
+
+    interpreter = Interpreter(model_content=_tflite_gemm(m, k, n, int8), num_threads=os.cpu_count())
+    interpreter.allocate_tensors()
+    detail = interpreter.get_input_details()[0]
+    data = np.random.default_rng(1).integers(-100, 100, (m, k)).astype(detail["dtype"]) if int8 else np.random.default_rng(1).random((m, k), dtype=np.float32)
+    interpreter.set_tensor(detail["index"], data)
+    return 2 * m * k * n / _best_seconds(interpreter.invoke, repeats=10) / 1e9
+
+
+def numpy_gflops(size: int) -> float:
+    a = np.random.default_rng(2).random((size, size), dtype=np.float32)
+    return 2 * size**3 / _best_seconds(lambda: a @ a, repeats=3) / 1e9
+
+
+def run(job: Job) -> None:
+    m, k, n = (int(v) for v in job.get("gemm", [256, 2048, 2048]))
+    log(f"peak GEMM on {os.cpu_count()} cores: [{m}x{k}] x [{k}x{n}], best of 5 rounds")
+    fp32 = tflite_gops(m, k, n, int8=False)
+    log(f"FP32 (XNNPACK): {fp32:.1f} GFLOP/s")
+    int8 = tflite_gops(m, k, n, int8=True)
+    log(f"INT8 (XNNPACK): {int8:.1f} GOP/s")
+    blas = numpy_gflops(2048)
+    log(f"FP32 numpy BLAS: {blas:.1f} GFLOP/s")
+    write_json(
+        job.out_dir / RESULT_FILE,
+        {
+            "machine": {"cpu": _cpu_name(), "cores": os.cpu_count(), "arch": platform.machine()},
+            "gemm": {"m": m, "k": k, "n": n},
+            "fp32Gflops": round(max(fp32, blas), 2),
+            "fp32Kernel": "XNNPACK via LiteRT" if fp32 >= blas else "numpy BLAS",
+            "xnnpackFp32Gflops": round(fp32, 2),
+            "numpyFp32Gflops": round(blas, 2),
+            "int8Gops": round(int8, 2),
+            "int8Kernel": "XNNPACK via LiteRT",
+        },
+    )
+
+
+def _cpu_name() -> str:
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+
+export const benchOptionsSchema = z.looseObject({
+  variant: z.string().min(1),
+  model: z.string().min(1),
+  platform: z.string().min(1),
+  runsOn: z.enum(['x86_64', 'aarch64', 'nvidia-gpu', 'jetson', 'amd-dpu']),
+  executor: z.string().min(1),
+  stage: z.string().min(1),
+  batchSize: z.number().int().positive(),
+  maxSeconds: z.coerce.number().positive().default(45).describe('time bound per measurement before giving up on stability'),
+  image: z.union([z.boolean(), z.string()]).default(false).describe('measure the built image (true) instead of the local server'),
+  imageTag: z.string().min(1),
+  runArgs: z.array(z.string()).default([]),
+  modelPath: z.string().min(1),
+  outputPath: z.string().min(1),
+  toolchainDir: z.string().min(1),
+});
+export type BenchOptions = z.infer<typeof benchOptionsSchema>;

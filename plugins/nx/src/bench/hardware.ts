@@ -1,0 +1,24 @@
+/** Whether this machine has what a platform's variants run on; bench measures only there, and says so elsewhere. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { probeHardware } = require('../../bin/hardware-probe.js') as { probeHardware: () => Record<string, string | boolean> };
+
+export type RunsOn = 'x86_64' | 'aarch64' | 'nvidia-gpu' | 'jetson' | 'amd-dpu';
+
+const needs: Record<RunsOn, string> = {
+  x86_64: 'an x86-64 CPU',
+  aarch64: 'an arm64 CPU (under emulation its timings would mean nothing)',
+  'nvidia-gpu': 'an NVIDIA GPU (nvidia-smi finds none)',
+  jetson: 'an NVIDIA Jetson board',
+  'amd-dpu': 'an AMD/Xilinx FPGA with a Vitis AI DPU',
+};
+
+/** null when the variant can be measured here, else why not. */
+export function cannotRunHere(runsOn: RunsOn): string | null {
+  const hw = probeHardware();
+  const ok = runsOn === 'x86_64' || runsOn === 'aarch64' ? hw.cpu === runsOn : hw[runsOn] === true;
+  return ok ? null : `needs ${needs[runsOn]}; this machine is ${hw.cpu} with ${['nvidia-gpu', 'jetson', 'amd-dpu'].filter((k) => hw[k] === true).join(', ') || 'no accelerator'}`;
+}
+
+export function machineDescription(): Record<string, string | boolean> {
+  return probeHardware();
+}

@@ -1,0 +1,109 @@
+import { untilStable, percentile, median } from './stable-windows';
+import { bytesPerElement, encodeBinaryRequest, V2Client, type ModelMetadata, type Tensor } from './v2-client';
+
+/** Random binary tensors shaped from the server's model metadata (-1 dims: `batch` first, then 1). */
+export function randomInputs(meta: ModelMetadata, batch: number): Tensor[] {
+  return meta.inputs.map((spec) => {
+    const shape = spec.shape.map((d, i) => (d === -1 ? (i === 0 ? batch : 1) : d));
+    const count = shape.reduce((a, b) => a * b, 1);
+    const data = Buffer.alloc(count * bytesPerElement(spec.datatype));
+    if (spec.datatype === 'FP32') for (let i = 0; i < count; i++) data.writeFloatLE(Math.random(), i * 4);
+    else for (let i = 0; i < data.length; i++) data[i] = Math.floor(Math.random() * 100);
+    return { name: spec.name, datatype: spec.datatype, shape, data };
+  });
+}
+
+export interface LatencyResult {
+  p50: number;
+  p90: number;
+  p99: number;
+  mean: number;
+  requests: number;
+  stable: boolean;
+  windows: number;
+}
+
+type Progress = (line: string) => void;
+
+/** LAT: one client, batch 1, requests back to back; windows of ~0.5 s until their medians agree. */
+export async function latencyBench(url: string, model: string, maxSeconds: number, progress: Progress): Promise<LatencyResult> {
+  const client = new V2Client(url);
+  try {
+    const meta = await client.metadata(model);
+    const request = encodeBinaryRequest(randomInputs(meta, 1), meta.outputs.map((o) => o.name));
+    const once = async () => {
+      const start = process.hrtime.bigint();
+      await client.inferEncoded(model, request);
+      return Number(process.hrtime.bigint() - start) / 1e6;
+    };
+    for (let i = 0; i < 5; i++) await once(); // warm-up: connection, caches, lazy init
+    const first = await once();
+    const perWindow = Math.max(5, Math.min(500, Math.ceil(500 / Math.max(first, 0.01))));
+    const windows: number[][] = [];
+    const result = await untilStable(
+      async () => {
+        const samples: number[] = [];
+        for (let i = 0; i < perWindow; i++) samples.push(await once());
+        windows.push(samples);
+        return median(samples);
+      },
+      { maxSeconds, onWindow: (n, v, ok) => progress(`LAT window ${n}: p50 ${v.toFixed(3)} ms${ok ? ' (stable)' : ''}`) },
+    );
+    const kept = windows.slice(-3).flat();
+    return {
+      p50: percentile(kept, 50),
+      p90: percentile(kept, 90),
+      p99: percentile(kept, 99),
+      mean: kept.reduce((a, b) => a + b, 0) / kept.length,
+      requests: windows.flat().length,
+      stable: result.stable,
+      windows: windows.length,
+    };
+  } finally {
+    client.close();
+  }
+}
+
+export interface ThroughputResult {
+  perSecond: number;
+  concurrency: number;
+  requestBatch: number;
+  stable: boolean;
+  windows: number;
+  errors: number;
+}
+
+/** THR: `concurrency` clients sending batch-1 requests; the server batches them. Windows of fixed wall time. */
+export async function throughputBench(url: string, model: string, concurrency: number, maxSeconds: number, progress: Progress): Promise<ThroughputResult> {
+  const client = new V2Client(url);
+  try {
+    const meta = await client.metadata(model);
+    const request = encodeBinaryRequest(randomInputs(meta, 1), meta.outputs.map((o) => o.name));
+    let errors = 0;
+    const window = async (ms: number) => {
+      let done = 0;
+      const end = Date.now() + ms;
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (Date.now() < end) {
+            try {
+              await client.inferEncoded(model, request);
+              done++;
+            } catch {
+              errors++;
+            }
+          }
+        }),
+      );
+      return (done * 1000) / ms;
+    };
+    await window(1000); // warm-up
+    const result = await untilStable(() => window(1500), {
+      maxSeconds,
+      onWindow: (n, v, ok) => progress(`THR window ${n}: ${v.toFixed(1)} inferences/s with ${concurrency} clients${ok ? ' (stable)' : ''}`),
+    });
+    return { perSecond: median(result.values.slice(-3)), concurrency, requestBatch: 1, stable: result.stable, windows: result.values.length, errors };
+  } finally {
+    client.close();
+  }
+}

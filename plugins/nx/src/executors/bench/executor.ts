@@ -1,0 +1,94 @@
+import type { ExecutorContext } from '@nx/devkit';
+import { readFileSync, writeFileSync } from 'fs';
+import { join, relative } from 'path';
+import { benchOptionsSchema } from '../../bench/bench-options';
+import { cannotRunHere, machineDescription } from '../../bench/hardware';
+import { latencyBench, throughputBench } from '../../bench/http-bench';
+import { startImageServer, startLocalServer, type RunningServer } from '../../bench/local-server';
+import { makeVariantConfig } from '../../bench/make-variant-config';
+import { parseOrThrow } from '../../config/format-issues';
+import { asExecutorResult, runPythonStep } from '../../toolchain/run-step';
+import { withAtomicOutput } from '../../utils/atomic-output';
+
+const round = (n: number, digits = 4) => Number(n.toFixed(digits));
+
+/**
+ * Measures one variant where its hardware is: in-process next to native TensorFlow (Python), then through
+ * its server over HTTP with binary tensors in LAT and THR mode (this process is the client). Elsewhere it
+ * records why it did not run. Writes bench.json.
+ */
+export default async function benchExecutor(raw: unknown, context: ExecutorContext) {
+  return asExecutorResult(async () => {
+    const o = parseOrThrow(benchOptionsSchema, raw, `options of ${context.projectName}:bench`);
+    const say = (line: string) => console.log(`[bench ${o.variant}] ${line}`);
+    const useImage = o.image === true || o.image === 'true';
+    await withAtomicOutput(context.root, o.outputPath, async (dir) => {
+      const base = { variant: o.variant, platform: o.platform, machine: machineDescription() };
+      const reason = cannotRunHere(o.runsOn);
+      if (reason) {
+        say(`not measured: ${reason}`);
+        writeFileSync(join(dir, 'bench.json'), JSON.stringify({ ...base, status: 'not-run', reason }, null, 2) + '\n');
+        return;
+      }
+      // on a GPU, the runtime must not fall back to CPU emulation silently
+      const env: Record<string, string> = o.runsOn === 'nvidia-gpu' || o.runsOn === 'jetson' ? { TF2AIF_REQUIRE_GPU: '1' } : {};
+      const configs = { LAT: join(dir, 'variant-lat.json'), THR: join(dir, 'variant-thr.json') };
+      await makeVariantConfig(context.root, o.toolchainDir, o, 'LAT', configs.LAT);
+      await makeVariantConfig(context.root, o.toolchainDir, o, 'THR', configs.THR);
+
+      let inProcess: any = null;
+      if (!useImage) {
+        say('in-process, side by side with native TensorFlow');
+        await runPythonStep(
+          'bench-inprocess',
+          { variantConfig: relative(context.root, configs.LAT), modelPath: o.modelPath, maxSeconds: o.maxSeconds },
+          context.root,
+          o.toolchainDir,
+          join(dir, 'inprocess'),
+          o.variant,
+          env,
+        );
+        inProcess = JSON.parse(readFileSync(join(dir, 'inprocess', 'inprocess.json'), 'utf8'));
+      }
+
+      const start = (mode: 'LAT' | 'THR'): Promise<RunningServer> =>
+        useImage ? startImageServer(o.imageTag, o.runArgs) : startLocalServer(context.root, o.toolchainDir, configs[mode], env);
+      say(`LAT mode over HTTP (${useImage ? `image ${o.imageTag}` : 'local server'})`);
+      let server = await start('LAT');
+      const lat = await latencyBench(server.url, o.model, o.maxSeconds, say).finally(() => server.stop());
+      const concurrency = Math.max(2, 2 * o.batchSize);
+      say(`THR mode over HTTP, server-side batching up to ${o.batchSize}`);
+      server = await start('THR');
+      const thr = await throughputBench(server.url, o.model, concurrency, o.maxSeconds, say).finally(() => server.stop());
+
+      const result = {
+        ...base,
+        status: 'measured',
+        measuredWith: useImage ? `image ${o.imageTag}` : 'local server (managed toolchain)',
+        executedWith: inProcess?.executedWith,
+        latency: {
+          batch: 1,
+          http: lat,
+          inProcess: inProcess?.latency ?? null,
+          serverOverhead: inProcess ? round(lat.p50 / inProcess.latency.p50 - 1) : null,
+        },
+        throughput: {
+          batch: o.batchSize,
+          http: thr,
+          inProcess: inProcess?.throughput ?? null,
+          httpShareOfInProcess: inProcess ? round(thr.perSecond / inProcess.throughput.perSecond) : null,
+        },
+        baselines: inProcess?.baselines ?? null,
+        flopsPerSample: inProcess?.flopsPerSample ?? null,
+        achievedGflops: { batch1: inProcess?.achievedGflopsBatch1 ?? null, throughput: inProcess?.achievedGflopsThroughput ?? null },
+      };
+      writeFileSync(join(dir, 'bench.json'), JSON.stringify(result, null, 2) + '\n');
+      say(
+        `LAT p50 ${lat.p50.toFixed(3)} ms over HTTP` +
+          (inProcess ? ` (in-process ${inProcess.latency.p50.toFixed(3)} ms, overhead ${(result.latency.serverOverhead! * 100).toFixed(1)}%)` : '') +
+          `; THR ${thr.perSecond.toFixed(1)}/s` +
+          (inProcess ? ` (${(result.throughput.httpShareOfInProcess! * 100).toFixed(0)}% of in-process)` : ''),
+      );
+    });
+  });
+}

@@ -1,0 +1,42 @@
+import type { ExecutorContext } from '@nx/devkit';
+import { existsSync, readFileSync, writeFileSync } from 'fs';
+import { join } from 'path';
+import { z } from 'zod';
+import { parseOrThrow } from '../../config/format-issues';
+import { buildReport, type Ceiling } from '../../report/build-report';
+import { variantFactsFromGraph } from '../../report/graph-facts';
+import { htmlReport } from '../../report/html';
+import { markdownReport } from '../../report/markdown';
+import { readVariantResult } from '../../report/variant-results';
+import { asExecutorResult } from '../../toolchain/run-step';
+import { withAtomicOutput } from '../../utils/atomic-output';
+
+const optionsSchema = z.looseObject({ outputPath: z.string().min(1), ceilingPath: z.string().min(1) });
+const ceilingSchema = z.looseObject({
+  machine: z.object({ cpu: z.string(), cores: z.number(), arch: z.string() }),
+  fp32Gflops: z.number(),
+  fp32Kernel: z.string(),
+  int8Gops: z.number(),
+});
+
+/** dist/report/: report.json (one profile per variant), report.md and report.html, from what the targets wrote. */
+export default async function reportExecutor(raw: unknown, context: ExecutorContext) {
+  return asExecutorResult(async () => {
+    const o = parseOrThrow(optionsSchema, raw, `options of ${context.projectName}:report`);
+    const facts = variantFactsFromGraph(context.projectGraph!);
+    const results = new Map(facts.map((f) => [f.variant, readVariantResult(context.root, f.variant)]));
+    const ceilingFile = join(context.root, o.ceilingPath, 'ceiling.json');
+    const ceiling: Ceiling | null = existsSync(ceilingFile)
+      ? parseOrThrow(ceilingSchema, JSON.parse(readFileSync(ceilingFile, 'utf8')), ceilingFile)
+      : null;
+    const report = buildReport(facts, results, ceiling);
+    await withAtomicOutput(context.root, o.outputPath, async (dir) => {
+      writeFileSync(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+      writeFileSync(join(dir, 'report.md'), markdownReport(report));
+      writeFileSync(join(dir, 'report.html'), htmlReport(report));
+    });
+    const measured = report.variants.filter((v) => v.stages.bench === 'measured').length;
+    console.log(`report: ${report.variants.length} variants (${measured} measured here) -> ${o.outputPath}/report.{json,md,html}`);
+    for (const g of report.goals) console.log(`  ${g.met === null ? '·' : g.met ? '✔' : '✖'} ${g.goal}: ${g.measured}`);
+  });
+}

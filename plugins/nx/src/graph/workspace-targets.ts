@@ -1,0 +1,36 @@
+import type { ProjectConfiguration } from '@nx/devkit';
+import { coreToolchainInputs, executorInput, type TargetSettings } from './inputs';
+import { distRoot } from './paths';
+
+export const workspaceProjectName = 'tf2aif';
+const ceilingPath = `${distRoot}/machine`;
+
+/**
+ * Workspace-level targets: `ceiling` (the machine's peak GEMM, measured on every run) and `report`
+ * (every variant's results in one place). `nx report` is Nx's own command: call it `nx run tf2aif:report`.
+ */
+export function workspaceProject(loc: TargetSettings): ProjectConfiguration {
+  return {
+    root: '.',
+    name: workspaceProjectName,
+    tags: ['tf2aif:workspace'],
+    targets: {
+      ceiling: {
+        executor: '@tf2aif/nx:ceiling',
+        cache: false,
+        inputs: [...coreToolchainInputs(loc), executorInput(loc, 'ceiling')],
+        outputs: [`{workspaceRoot}/${ceilingPath}`],
+        options: { outputPath: ceilingPath, toolchainDir: loc.toolchainDir },
+        metadata: { description: "Measure this machine's peak GEMM throughput (FP32, INT8)" },
+      },
+      report: {
+        executor: '@tf2aif/nx:report',
+        cache: false,
+        dependsOn: ['ceiling'],
+        outputs: [`{workspaceRoot}/${distRoot}/report`],
+        options: { outputPath: `${distRoot}/report`, ceilingPath },
+        metadata: { description: 'Aggregate every variant into dist/report (report.json, report.md, report.html)' },
+      },
+    },
+  };
+}

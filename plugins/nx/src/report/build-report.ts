@@ -1,0 +1,168 @@
+import type { VariantResult } from './variant-results';
+
+/** What the project graph says about a variant (from its bench target's options). */
+export interface VariantFacts {
+  variant: string;
+  model: string;
+  platform: string;
+  title: string;
+  hardware: string;
+  arch: string;
+  runtime: string;
+  precision: string;
+  batchSize: number;
+  runsOn: string;
+  baselineOf?: string;
+}
+
+export interface Ceiling {
+  machine: { cpu: string; cores: number; arch: string };
+  fp32Gflops: number;
+  fp32Kernel: string;
+  int8Gops: number;
+}
+
+/** One profile per variant: what a scheduler needs to place it, and what a person needs to trust it. */
+export interface VariantProfile extends VariantFacts {
+  stages: { converted: boolean; verified: boolean | null; compiled: boolean; image: string | null; bench: 'measured' | 'not-run' | 'missing' };
+  notes: string[];
+  artifact: { format: string | null; sizeBytes: number; makeSeconds: number; toolchain: Record<string, string> } | null;
+  accuracy: {
+    minCosine: number;
+    top1Agreement: number | null;
+    iouAgreement: number | null;
+    referenceAccuracy: number | null;
+    variantAccuracy: number | null;
+    deltaPoints: number | null;
+    samples: number;
+    trained: boolean;
+  } | null;
+  latencyMs: { p50: number; p90: number; p99: number; stable: boolean } | null;
+  inProcessLatencyMs: { p50: number } | null;
+  serverOverhead: number | null;
+  throughput: { batch: number; perSecond: number; inProcessPerSecond: number | null; shareOfInProcess: number | null; stable: boolean } | null;
+  speedup: { vsTfFunction: number; vsModelPredict: number | null } | null;
+  baselineLatencyMs: { tfFunction: number; modelPredict: number | null } | null;
+  achievedGflops: number | null;
+  shareOfPeak: number | null;
+}
+
+export interface Goal {
+  goal: string;
+  measured: string;
+  met: boolean | null;
+}
+
+export interface Report {
+  generatedAt: string;
+  machine: Ceiling | null;
+  variants: VariantProfile[];
+  goals: Goal[];
+}
+
+function profile(f: VariantFacts, r: VariantResult | undefined, ceiling: Ceiling | null): VariantProfile {
+  const notes: string[] = [...(r?.problems ?? [])];
+  const c = r?.convert;
+  const v = r?.verify;
+  const b = r?.bench;
+  if (!c) notes.push(`not converted yet (nx run ${f.variant}:convert)`);
+  else if (!v) notes.push(`not verified yet, or out of tolerance (nx run ${f.variant}:verify says which)`);
+  if (v && !v.trained) notes.push('untrained model (seeded random weights): agreement with the original is measured, accuracy is not');
+  if (b?.status === 'not-run') notes.push(`not benchmarked here: ${b.reason}`);
+  else if (!b && v) notes.push(`not benchmarked yet (nx run ${f.variant}:bench)`);
+  if (b?.latency && !b.latency.http.stable) notes.push('latency did not stabilise within the time bound (3 windows within 10%)');
+
+  const first = v ? Object.values(v.outputs)[0] : undefined;
+  const measured = b?.status === 'measured' ? b : undefined;
+  const gflops = measured?.achievedGflops?.batch1 ?? null;
+  const peak = ceiling ? (f.precision === 'int8' ? ceiling.int8Gops : ceiling.fp32Gflops) : null;
+  return {
+    ...f,
+    stages: {
+      converted: Boolean(c),
+      verified: v ? v.passed : null,
+      compiled: Boolean(r?.compile),
+      image: r?.image?.server.tag ?? null,
+      bench: b ? b.status : 'missing',
+    },
+    notes,
+    artifact: c
+      ? { format: (c.format as string | undefined) ?? null, sizeBytes: c.sizeBytes, makeSeconds: c.seconds + (c.convertSeconds ?? 0), toolchain: (c.toolchain as Record<string, string>) ?? {} }
+      : null,
+    accuracy:
+      v && first
+        ? {
+            minCosine: first.minCosine,
+            top1Agreement: first.top1Agreement ?? null,
+            iouAgreement: first.iouAgreement ?? null,
+            referenceAccuracy: v.accuracy?.reference ?? null,
+            variantAccuracy: v.accuracy?.variant ?? null,
+            deltaPoints: v.accuracy?.deltaPoints ?? null,
+            samples: v.samples,
+            trained: v.trained,
+          }
+        : null,
+    latencyMs: measured?.latency ? { p50: measured.latency.http.p50, p90: measured.latency.http.p90, p99: measured.latency.http.p99, stable: measured.latency.http.stable } : null,
+    inProcessLatencyMs: measured?.latency?.inProcess ? { p50: measured.latency.inProcess.p50 } : null,
+    serverOverhead: measured?.latency?.serverOverhead ?? null,
+    throughput: measured?.throughput
+      ? {
+          batch: measured.throughput.batch,
+          perSecond: measured.throughput.http.perSecond,
+          inProcessPerSecond: measured.throughput.inProcess?.perSecond ?? null,
+          shareOfInProcess: measured.throughput.httpShareOfInProcess,
+          stable: measured.throughput.http.stable,
+        }
+      : null,
+    speedup: measured?.baselines
+      ? { vsTfFunction: measured.baselines.speedupVsTfSignature, vsModelPredict: measured.baselines.speedupVsKerasPredict ?? null }
+      : null,
+    baselineLatencyMs: measured?.baselines
+      ? { tfFunction: measured.baselines.tfSignature.p50, modelPredict: measured.baselines.kerasPredict?.p50 ?? null }
+      : null,
+    achievedGflops: gflops,
+    shareOfPeak: gflops !== null && peak ? Number((gflops / peak).toFixed(4)) : null,
+  };
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/** The goals the project states for itself, each with the measured figure (never assumed). */
+export function goals(variants: VariantProfile[]): Goal[] {
+  const out: Goal[] = [];
+  const cpuResnet = variants.filter((v) => v.model === 'resnet50' && v.runsOn === 'x86_64' && !v.baselineOf && v.speedup);
+  const best = [...cpuResnet].sort((a, b) => b.speedup!.vsTfFunction - a.speedup!.vsTfFunction)[0];
+  out.push({
+    goal: 'ResNet50 batch 1: best CPU variant >= 5x faster than native tf.function',
+    measured: best ? `${best.variant}: x${best.speedup!.vsTfFunction.toFixed(2)}` : 'not measured',
+    met: best ? best.speedup!.vsTfFunction >= 5 : null,
+  });
+  const bestPredict = [...cpuResnet].filter((v) => v.speedup!.vsModelPredict).sort((a, b) => b.speedup!.vsModelPredict! - a.speedup!.vsModelPredict!)[0];
+  out.push({
+    goal: "ResNet50 batch 1: best CPU variant >= 10x faster than TF2AIF's model.predict baseline",
+    measured: bestPredict ? `${bestPredict.variant}: x${bestPredict.speedup!.vsModelPredict!.toFixed(2)}` : 'not measured',
+    met: bestPredict ? bestPredict.speedup!.vsModelPredict! >= 10 : null,
+  });
+  const overheads = variants.filter((v) => v.model === 'resnet50' && v.serverOverhead !== null);
+  const worstOverhead = [...overheads].sort((a, b) => b.serverOverhead! - a.serverOverhead!)[0];
+  out.push({
+    goal: 'LAT mode, ResNet50, binary tensors: server p50 <= 1.10 x in-process p50',
+    measured: overheads.length ? overheads.map((v) => `${v.variant} +${pct(v.serverOverhead!)}`).join(', ') : 'not measured',
+    met: worstOverhead ? worstOverhead.serverOverhead! <= 0.1 : null,
+  });
+  const shares = variants.filter((v) => v.model === 'resnet50' && v.throughput !== null && v.throughput.shareOfInProcess !== null);
+  const worstShare = [...shares].sort((a, b) => a.throughput!.shareOfInProcess! - b.throughput!.shareOfInProcess!)[0];
+  out.push({
+    goal: 'THR mode, ResNet50: throughput >= 90% of in-process throughput at the same batch size',
+    measured: shares.length ? shares.map((v) => `${v.variant} ${pct(v.throughput!.shareOfInProcess!)}`).join(', ') : 'not measured',
+    met: worstShare ? worstShare.throughput!.shareOfInProcess! >= 0.9 : null,
+  });
+  return out;
+}
+
+export function buildReport(facts: VariantFacts[], results: Map<string, VariantResult>, ceiling: Ceiling | null, now = new Date()): Report {
+  const variants = facts
+    .map((f) => profile(f, results.get(f.variant), ceiling))
+    .sort((a, b) => a.model.localeCompare(b.model) || a.variant.localeCompare(b.variant));
+  return { generatedAt: now.toISOString(), machine: ceiling, variants, goals: goals(variants) };
+}

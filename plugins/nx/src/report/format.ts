@@ -1,0 +1,14 @@
+/** Number formats shared by the Markdown and HTML reports. */
+export const dash = '–';
+export const fixed = (n: number | null | undefined, digits: number) => (n === null || n === undefined ? dash : n.toFixed(digits));
+export const times = (n: number | null | undefined) => (n === null || n === undefined ? dash : `×${n.toFixed(2)}`);
+export const percent = (n: number | null | undefined, digits = 1) => (n === null || n === undefined ? dash : `${(n * 100).toFixed(digits)}%`);
+export const megabytes = (bytes: number | undefined) => (bytes === undefined ? dash : (bytes / 1e6).toFixed(2));
+
+export function accuracyCell(a: { variantAccuracy: number | null; deltaPoints: number | null; top1Agreement: number | null; iouAgreement: number | null } | null): string {
+  if (!a) return dash;
+  if (a.variantAccuracy !== null && a.deltaPoints !== null) return `${(a.variantAccuracy * 100).toFixed(1)}% (${a.deltaPoints >= 0 ? '+' : ''}${a.deltaPoints.toFixed(1)} pt)`;
+  if (a.top1Agreement !== null) return `top-1 agree ${percent(a.top1Agreement, 0)}`;
+  if (a.iouAgreement !== null) return `IoU agree ${percent(a.iouAgreement, 0)}`;
+  return dash;
+}
