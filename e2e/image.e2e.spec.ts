@@ -107,3 +107,16 @@ describe.skipIf(!engine.docker)(`digits-cpu image through the Docker Engine API$
     }
   });
 });
+
+describe('image without a Docker engine', () => {
+  it('fails with one line saying how to point it at one', async () => {
+    const ws = createTempWorkspace({ fixtures: ['tiny'] });
+    try {
+      const run = await ws.nxEnv({ DOCKER_HOST: 'unix:///nonexistent/docker.sock' }, 'run', 'tiny-cpu:image');
+      expect(run.exitCode).not.toBe(0);
+      expect(run.output).toMatch(/✖ No Docker engine answers at unix:\/\/\/nonexistent\/docker\.sock \(.*\): start one .* or set DOCKER_HOST to a running engine\./);
+    } finally {
+      ws.dispose();
+    }
+  });
+});

@@ -9,6 +9,8 @@ export interface TempWorkspace {
   root: string;
   /** runs the workspace's Nx; never throws, so tests can assert on failures */
   nx(...args: string[]): Promise<{ exitCode: number; output: string }>;
+  /** the same, with extra environment variables */
+  nxEnv(env: Record<string, string>, ...args: string[]): Promise<{ exitCode: number; output: string }>;
   path(...parts: string[]): string;
   dispose(): void;
 }
@@ -44,12 +46,15 @@ export function createTempWorkspace(options: { models?: string[]; fixtures?: str
   return {
     root,
     path: (...parts) => join(root, ...parts),
-    async nx(...args) {
+    nx(...args) {
+      return this.nxEnv({}, ...args);
+    },
+    async nxEnv(env, ...args) {
       const result = await execa('node', [join(root, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), ...args], {
         cwd: root,
         reject: false,
         all: true,
-        env: { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_ISOLATE_PLUGINS: 'false', NX_TUI: 'false', FORCE_COLOR: '0' },
+        env: { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_ISOLATE_PLUGINS: 'false', NX_TUI: 'false', FORCE_COLOR: '0', ...env },
       });
       return { exitCode: result.exitCode ?? 1, output: result.all ?? '' };
     },

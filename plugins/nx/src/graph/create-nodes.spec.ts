@@ -91,6 +91,17 @@ describe('createNodes', () => {
     expect(build.outputs).toEqual(['{workspaceRoot}/dist/models/resnet50']);
   });
 
+  it('gives every variant target explicit inputs (a virtual project root cannot be hashed)', async () => {
+    const [[, result]] = await createNodesFn([writeModel('resnet50', resnet)], {}, context);
+    for (const [root, project] of Object.entries(result.projects!)) {
+      if (!root.includes('/variants/')) continue;
+      for (const [name, target] of Object.entries(project.targets!)) {
+        expect(target.inputs, `${project.name}:${name}`).toBeDefined();
+        expect(JSON.stringify(target.inputs), `${project.name}:${name}`).not.toContain('{projectRoot}');
+      }
+    }
+  });
+
   it('hashes weights outside git by content, with a runtime input', async () => {
     const file = writeModel('imported', { ...resnet, source: { format: 'savedmodel', path: 'weights/saved_model' } });
     const [[, result]] = await createNodesFn([file], {}, context);

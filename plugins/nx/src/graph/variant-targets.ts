@@ -242,6 +242,8 @@ function serveTarget(model: ResolvedModel, v: ResolvedVariant, loc: TargetSettin
     executor: '@tf2aif/nx:serve',
     continuous: true,
     dependsOn: [artifact],
+    // never cached, but Nx still hashes it: without explicit inputs it would hash the (virtual) project root
+    inputs: [upstreamOutputs, ...coreToolchainInputs(loc)],
     options: {
       variant: v.project,
       model: model.name,
