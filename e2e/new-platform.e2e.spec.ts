@@ -1,0 +1,169 @@
+import { execa, type ResultPromise } from 'execa';
+import { execFileSync } from 'child_process';
+import { existsSync, readdirSync, readFileSync } from 'fs';
+import { join, relative } from 'path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { float32Tensor, toFloat32, V2Client } from '../plugins/nx/src/bench/v2-client';
+import { freePort } from './support/docker';
+import { createTempWorkspace, type TempWorkspace } from './support/temp-workspace';
+
+const NEW = 'cpu-int8-e2e';
+const SAMPLES = 16;
+const readJson = (ws: TempWorkspace, path: string) => JSON.parse(readFileSync(ws.path(path), 'utf8'));
+
+/** Every file under the given folders, workspace-relative (what the generator may have added). */
+function files(ws: TempWorkspace, ...dirs: string[]): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.name === '__pycache__' || entry.name === '.pytest_cache') continue;
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else out.push(relative(ws.root, path));
+    }
+  };
+  dirs.forEach((d) => walk(ws.path(d)));
+  return out.sort();
+}
+
+/** Held-out digits and the classes the INT8 IR gives them, run locally with the platform's runtime (no server). */
+function localReference(ws: TempWorkspace, variant: string): { images: number[][]; classes: number[] } {
+  const script = `
+import json, sys
+sys.path.insert(0, "models/digits")
+from digits_data import held_out_set
+from tf2aif_toolchain.artifact import read_meta
+from tf2aif_toolchain.runtimes import openvino
+from pathlib import Path
+images = held_out_set()[0][:${SAMPLES}]
+folder = Path("dist/variants/${variant}/quantize")
+runner = openvino.load(folder, read_meta(folder))
+classes = [int(runner.run({"image": images[i:i+1]})["output_0"].argmax()) for i in range(len(images))]
+print(json.dumps({"images": images.reshape(len(images), -1).tolist(), "classes": classes}))
+`;
+  const out = execFileSync(ws.path('.tf2aif/venv/bin/python'), ['-c', script], {
+    cwd: ws.root,
+    env: { ...process.env, PYTHONPATH: ws.path('packages/toolchain'), TF_ENABLE_ONEDNN_OPTS: '0', TF_CPP_MIN_LOG_LEVEL: '3' },
+    encoding: 'utf8',
+  });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+describe('a platform added with one command (nx g @tf2aif/nx:platform), in a fresh workspace', () => {
+  let ws: TempWorkspace;
+  let server: ResultPromise | undefined;
+
+  beforeAll(() => {
+    ws = createTempWorkspace({ models: ['digits'] });
+  });
+  /** Signals the process group of the serve run this test started; gone already is fine. */
+  const stop = (signal: NodeJS.Signals) => {
+    try {
+      if (server?.pid) process.kill(-server.pid, signal);
+    } catch {
+      // already exited
+    }
+  };
+  afterAll(() => {
+    stop('SIGKILL');
+    ws?.dispose();
+  });
+
+  it('scaffolds a platform on existing toolchain modules by adding one file, and the model takes it', async () => {
+    const before = files(ws, 'plugins', 'packages');
+    const gen = await ws.nx(
+      'g', '@tf2aif/nx:platform', NEW,
+      '--title=x86-64 CPU, INT8 (e2e copy of cpu-int8)', '--arch=amd64', '--runtime=openvino', '--converter=openvino',
+      '--quantizer=nncf_ov_int8', '--executor=openvino', '--requirements=openvino', '--precision=int8', '--no-interactive',
+    );
+    expect(gen.exitCode, gen.output).toBe(0);
+    // one new file, no Python and no edit of anything that was there
+    expect(files(ws, 'plugins', 'packages')).toEqual([...before, `plugins/nx/platforms/${NEW}/platform.json`].sort());
+    expect(readJson(ws, `plugins/nx/platforms/${NEW}/platform.json`)).toMatchObject({
+      name: NEW,
+      arch: 'amd64',
+      kubernetes: { nodeSelector: { 'kubernetes.io/arch': 'amd64' } },
+      runtimes: { openvino: { converter: 'openvino', precisions: { int8: 'nncf_ov_int8' }, executor: 'openvino', serve: { requirements: 'openvino' } } },
+      defaults: { runtime: 'openvino', precision: 'int8', batchSize: 1 },
+    });
+
+    const add = await ws.nx('g', '@tf2aif/nx:variant', 'digits', `--add=${NEW},cpu-int8`, '--no-interactive');
+    expect(add.exitCode, add.output).toBe(0);
+    const shown = await ws.nx('show', 'projects', '--json');
+    expect(shown.exitCode, shown.output).toBe(0);
+    expect(JSON.parse(shown.output.slice(shown.output.indexOf('[')))).toEqual(expect.arrayContaining([`digits-${NEW}`, 'digits-cpu-int8', 'digits-cpu']));
+    const project = await ws.nx('show', 'project', `digits-${NEW}`, '--json');
+    expect(Object.keys(JSON.parse(project.output.slice(project.output.indexOf('{'))).targets)).toEqual(
+      expect.arrayContaining(['convert', 'quantize', 'verify', 'compose', 'image', 'serve']),
+    );
+  });
+
+  it('converts, quantizes to INT8 with NNCF and verifies within 1 accuracy point, for it and for cpu-int8', async () => {
+    const run = await ws.nx('run-many', '-t', 'verify', `--projects=digits-${NEW},digits-cpu-int8`, '--parallel=1');
+    expect(run.exitCode, run.output).toBe(0);
+    for (const variant of [`digits-${NEW}`, 'digits-cpu-int8']) {
+      const verify = readJson(ws, `dist/variants/${variant}/verify/verify.json`);
+      expect(verify, variant).toMatchObject({ passed: true, precision: 'int8', samples: 256, inputOrigin: 'loader:digits_data.py' });
+      expect(verify.executedWith, variant).toMatch(/^OpenVINO .* CPU plugin$/);
+      expect(verify.outputs.output_0.minCosine, variant).toBeGreaterThanOrEqual(0.95);
+      expect(verify.outputs.output_0.top1Agreement, variant).toBeGreaterThanOrEqual(0.97);
+      expect(verify.accuracy.reference, variant).toBeGreaterThan(0.9);
+      expect(verify.accuracy.deltaPoints, variant).toBeGreaterThanOrEqual(-1);
+      const quantized = readJson(ws, `dist/variants/${variant}/quantize/convert.json`);
+      expect(quantized, variant).toMatchObject({
+        format: 'openvino-ir',
+        precision: 'int8',
+        quantizer: 'nncf_ov_int8',
+        converter: 'openvino',
+        weightsDtype: 'int8',
+        calibration: { samples: 200, origin: 'loader:digits_data.py' },
+      });
+      expect(quantized.quantized.int8WeightConstants, variant).toBe(4); // 2 convs + 2 dense layers
+      expect(quantized.int8Kernels, variant).toEqual({ int8: 4, computeLayers: 4 });
+    }
+  });
+
+  it('serves the new variant over the v2 protocol (nx run <variant>:serve), with the classes of a local run', async () => {
+    const port = await freePort();
+    server = execa('node', [ws.path('node_modules/nx/dist/bin/nx.js'), 'run', `digits-${NEW}:serve`, `--port=${port}`, '--host=127.0.0.1'], {
+      cwd: ws.root,
+      detached: true, // a process group of its own (nx, the executor, the Python server), stopped below
+      reject: false,
+      all: true,
+      env: { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_ISOLATE_PLUGINS: 'false', NX_TUI: 'false', FORCE_COLOR: '0' },
+    });
+    const client = new V2Client(`http://127.0.0.1:${port}`);
+    try {
+      const deadline = Date.now() + 180_000;
+      while (!(await client.ready().catch(() => false))) {
+        if (server.exitCode !== null) throw new Error(`nx run digits-${NEW}:serve exited with ${server.exitCode}:\n${(await server).all}`);
+        if (Date.now() > deadline) throw new Error('the server did not become ready in 180 s');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      const { images, classes } = localReference(ws, `digits-${NEW}`);
+      const served: number[] = [];
+      for (const pixels of images) {
+        const [out] = await client.infer('digits', [float32Tensor('image', [1, 8, 8, 1], pixels)], ['output_0']);
+        const probs = Array.from(toFloat32(out));
+        served.push(probs.indexOf(Math.max(...probs)));
+      }
+      expect(served).toEqual(classes);
+    } finally {
+      client.close();
+      stop('SIGTERM'); // the server drains and exits
+      await server;
+      server = undefined;
+    }
+  });
+
+  it('benches like the built-in platforms (when the bench target is there)', async (ctx) => {
+    const project = await ws.nx('show', 'project', `digits-${NEW}`, '--json');
+    const targets = JSON.parse(project.output.slice(project.output.indexOf('{'))).targets;
+    if (!targets.bench) ctx.skip();
+    const run = await ws.nx('run', `digits-${NEW}:bench`);
+    expect(run.exitCode, run.output).toBe(0);
+    const bench = readJson(ws, `dist/variants/digits-${NEW}/bench/bench.json`);
+    expect(bench).toMatchObject({ variant: `digits-${NEW}`, platform: NEW, status: 'measured' });
+    expect(existsSync(ws.path(`dist/variants/digits-${NEW}/bench/bench.json`))).toBe(true);
+  });
+});

@@ -1,0 +1,152 @@
+"""Quantizer nncf_ov_int8: the INT8 artifact of platform cpu-int8 (x86-64 CPU, INT8 OpenVINO IR quantized by NNCF).
+
+Scaffolded by `nx g @tf2aif/nx:platform cpu-int8`, then filled in.
+NNCF post-training quantization (`nncf.quantize`) of the FP32 OpenVINO IR that converters/openvino.py made:
+min-max ranges from the calibration samples, then fast bias correction. NNCF puts FakeQuantize ops on the
+inputs of convolutions and matmuls and stores their weights as INT8 constants; OpenVINO's CPU plugin then runs
+those layers with INT8 kernels (VNNI or AMX where the CPU has them). Inputs and outputs stay float32, so clients,
+verify and the server feed the same arrays as for FP32, and the same runtime (runtimes/openvino.py) loads it.
+
+Preset: "performance" (symmetric INT8 activations and weights, the fastest kernels) for models whose activations
+are ReLU-like, as most CNNs; "mixed" (asymmetric activations) where an activation that goes negative without a
+hard floor (Swish, GELU, ELU, PReLU, Tanh, ...) feeds a quantized layer: a symmetric grid would spend half its
+levels on values that barely occur. The choice and its reason are written to convert.json.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from ..artifact import read_meta
+from ..data import Samples
+from ..errors import ToolchainError
+from ..job import Job
+from ..progress import log
+
+ARTIFACT = "openvino_model"  # a folder: model.xml + model.bin, as the FP32 IR
+XML = "model.xml"
+
+# activations that output values well below zero: with them the "mixed" preset keeps accuracy
+SIGNED_ACTIVATIONS = {"Swish", "HSwish", "Gelu", "Elu", "PRelu", "Mish", "Tanh", "Selu", "SoftSign"}
+# layers whose INT8 execution is the point of this platform
+COMPUTE_LAYERS = {"Convolution", "GroupConvolution", "Deconvolution", "FullyConnected", "MatMul"}
+
+
+def source_ir(job: Job, convert_dir: Path) -> tuple[dict, Path]:
+    """The FP32 IR the convert step wrote, with a clear error when the platform converts to something else."""
+    converted = read_meta(convert_dir)
+    if converted.get("format") != "openvino-ir":
+        raise ToolchainError(
+            f"quantizer nncf_ov_int8 needs an OpenVINO IR from the convert step, but {convert_dir} holds a "
+            f"{converted.get('format')!r} artifact; use it on a platform whose converter is 'openvino'"
+        )
+    xml = convert_dir / converted["artifact"] / XML
+    if not xml.is_file():
+        raise ToolchainError(f"{xml} is missing: run the convert step of {job.require('variant', str)} again")
+    return converted, xml
+
+
+def choose_preset(model) -> tuple[str, str]:
+    """("performance" | "mixed", why)."""
+    signed = sorted({op.get_type_name() for op in model.get_ops()} & SIGNED_ACTIVATIONS)
+    if signed:
+        return "mixed", f"activations that go negative ({', '.join(signed)}): asymmetric INT8 activations"
+    return "performance", "ReLU-like or no activations: symmetric INT8 activations and weights"
+
+
+def calibration_items(model, calibration: Samples) -> tuple[list[dict], int]:
+    """Calibration inputs keyed by input name, in batches the IR accepts (1 where its batch is dynamic)."""
+    first = model.inputs[0].get_partial_shape()
+    static = first.rank.is_static and first.rank.get_length() > 0 and first[0].is_static
+    size = first[0].get_length() if static else 1
+    if size > calibration.count:
+        raise ToolchainError(f"the IR has a fixed batch of {size} but there are only {calibration.count} calibration samples")
+    return [batch for batch, real in calibration.batches(size) if real == size], size
+
+
+def int8_summary(model) -> dict:
+    """What the saved IR holds: quantizers inserted and INT8 weight constants."""
+    ops = model.get_ops()
+    import openvino as ov  # noqa: PLC0415
+
+    return {
+        "fakeQuantize": sum(op.get_type_name() == "FakeQuantize" for op in ops),
+        "int8WeightConstants": sum(op.get_type_name() == "Constant" and op.get_element_type() == ov.Type.i8 for op in ops),
+    }
+
+
+def int8_kernels(xml: Path) -> dict:
+    """How many compute layers the CPU plugin runs in INT8 here, compiled as runtimes/openvino.py compiles it."""
+    import openvino as ov  # noqa: PLC0415
+
+    compiled = ov.Core().compile_model(str(xml), "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
+    layers = [op.get_rt_info() for op in compiled.get_runtime_model().get_ops()]
+    compute = [info for info in layers if info["layerType"].astype(str) in COMPUTE_LAYERS]
+    int8 = [info for info in compute if info["runtimePrecision"].astype(str).lower() in ("i8", "u8")]
+    return {"int8": len(int8), "computeLayers": len(compute)}
+
+
+def quiet_progress_bars() -> None:
+    """NNCF draws rich progress bars on stdout, animated whenever FORCE_COLOR is set (Nx sets it): one final
+    line per bar on stderr instead, as the rest of the toolchain's progress."""
+    try:
+        import rich  # noqa: PLC0415 (NNCF's own dependency)
+    except ImportError:
+        return
+    rich.reconfigure(file=sys.stderr, force_terminal=False, force_interactive=False)
+
+
+def quantize(job: Job, saved_model: Path, convert_dir: Path, calibration: Samples, out_dir: Path) -> dict:
+    # NNCF sends usage statistics unless told it runs in CI: a build step should not phone home
+    os.environ.setdefault("NNCF_CI", "1")
+    import nncf  # noqa: PLC0415 (heavy, only when used)
+    import openvino as ov  # noqa: PLC0415
+
+    if job.precision != "int8":
+        raise ToolchainError(f"quantizer nncf_ov_int8 makes INT8 models, not {job.precision}")
+    converted, source = source_ir(job, convert_dir)
+    model = ov.Core().read_model(str(source))
+    preset, reason = choose_preset(model)
+    items, batch = calibration_items(model, calibration)
+    log(f"NNCF: quantizing {source.parent.name} to INT8 ({preset} preset: {reason}) on {len(items) * batch} samples")
+    quiet_progress_bars()
+    try:
+        quantized = nncf.quantize(
+            model,
+            nncf.Dataset(items),
+            preset=nncf.QuantizationPreset(preset),
+            target_device=nncf.TargetDevice.CPU,
+            subset_size=len(items),
+        )
+    except Exception as e:  # noqa: BLE001 (NNCF raises its own errors and plain ones alike)
+        raise ToolchainError(f"NNCF quantization of {job.require('variant', str)} failed: {type(e).__name__}: {str(e).strip()[:500]}") from e
+    summary = int8_summary(quantized)
+    if summary["fakeQuantize"] == 0:
+        raise ToolchainError(
+            f"NNCF found nothing to quantize in {job.require('variant', str)} (no convolution or matmul it can run in INT8): "
+            "an INT8 variant of it would be FP32; use the cpu platform"
+        )
+    (out_dir / ARTIFACT).mkdir()
+    xml = out_dir / ARTIFACT / XML
+    ov.save_model(quantized, str(xml), compress_to_fp16=False)
+    kernels = int8_kernels(xml)
+    log(
+        f"{summary['fakeQuantize']} quantizers, {summary['int8WeightConstants']} INT8 weight tensors; "
+        f"the CPU plugin runs {kernels['int8']} of {kernels['computeLayers']} conv/matmul layers in INT8 here"
+    )
+    return {
+        "artifact": ARTIFACT,
+        "format": "openvino-ir",
+        "model": f"{ARTIFACT}/{XML}",
+        "outputs": converted.get("outputs"),
+        "source": converted["artifact"],
+        "method": "NNCF post-training quantization (min-max ranges, fast bias correction)",
+        "preset": preset,
+        "presetReason": reason,
+        "weightsDtype": "int8",
+        "ioDtype": "float32",
+        "quantized": summary,
+        "int8Kernels": kernels,
+        "toolchain": {"nncf": nncf.__version__, "openvino": ov.__version__.split("-")[0]},
+    }
