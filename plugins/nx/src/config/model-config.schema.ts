@@ -51,6 +51,10 @@ export const platformOptionsSchema = z.strictObject({
   runtime: z.string().optional(),
   precision: precisionSchema.optional(),
   batchSize: z.number().int().positive().optional(),
+  ioType: z
+    .enum(['uint8', 'int8', 'float32'])
+    .optional()
+    .describe('TFLite full-integer INT8: the type of the model inputs/outputs (TF2AIF\'s ARM pair uses uint8)'),
 });
 
 export const toleranceSchema = z.strictObject({

@@ -89,6 +89,7 @@ export function variantTargets(
       options: {
         ...base,
         quantizer: v.quantizer,
+        ...(v.ioType ? { ioType: v.ioType } : {}),
         calibration: calibrationOptions(model),
         convertPath: variantOutputDir(v.project, 'convert'),
         outputPath: variantOutputDir(v.project, 'quantize'),

@@ -29,8 +29,8 @@ describe('variant generator', () => {
   });
 
   it('refuses what the resulting config would not allow, and leaves the file as it was', async () => {
-    await expect(variantGenerator(tree, { model: 'digits', add: 'cpu', precision: 'int8' })).rejects.toThrow(
-      /platforms\.cpu\.precision: cpu with runtime tflite supports fp32, not "int8"/,
+    await expect(variantGenerator(tree, { model: 'digits', add: 'arm', precision: 'fp16' })).rejects.toThrow(
+      /platforms\.arm\.precision: arm with runtime tflite supports fp32, int8, not "fp16"/,
     );
     await expect(variantGenerator(tree, { model: 'digits', add: 'fpga' })).rejects.toThrow(/unknown platform "fpga"/);
     await expect(variantGenerator(tree, { model: 'digits', remove: 'gpu' })).rejects.toThrow(/has no platform "gpu"/);
