@@ -3,7 +3,7 @@ import { execFileSync } from 'child_process';
 import { readFileSync } from 'fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { float32Tensor, toFloat32, V2Client } from '../plugins/nx/src/bench/v2-client';
-import { dockerEngine, ensureLocalBase, freePort } from './support/docker';
+import { arm64Emulation, dockerEngine, ensureLocalBase, freePort } from './support/docker';
 import { createTempWorkspace, type TempWorkspace } from './support/temp-workspace';
 
 const engine = dockerEngine();
@@ -115,6 +115,26 @@ describe('image without a Docker engine', () => {
       const run = await ws.nxEnv({ DOCKER_HOST: 'unix:///nonexistent/docker.sock' }, 'run', 'tiny-cpu:image');
       expect(run.exitCode).not.toBe(0);
       expect(run.output).toMatch(/✖ No Docker engine answers at unix:\/\/\/nonexistent\/docker\.sock \(.*\): start one .* or set DOCKER_HOST to a running engine\./);
+    } finally {
+      ws.dispose();
+    }
+  });
+});
+
+const emulation = engine.docker ? arm64Emulation() : { ok: false, missing: engine.missing };
+
+describe.skipIf(!emulation.ok)(`digits-arm image for linux/arm64${emulation.missing ? ` (skipped: ${emulation.missing})` : ''}`, () => {
+  it('is built under emulation on this x86-64 engine and recorded as arm64', async () => {
+    ensureLocalBase('arm64');
+    const ws = createTempWorkspace({ models: ['digits'] });
+    try {
+      const run = await ws.nx('run', 'digits-arm:image');
+      expect(run.exitCode, run.output).toBe(0);
+      const image = JSON.parse(readFileSync(ws.path('dist/variants/digits-arm/image/image.json'), 'utf8'));
+      expect(image.server).toMatchObject({ tag: 'tf2aif/digits:arm', arch: 'arm64' });
+      const inspect = await engine.docker!.getImage(image.server.id).inspect();
+      expect(inspect.Architecture).toBe('arm64');
+      expect(inspect.Config.Labels?.['ai.tf2aif.precision']).toBe('int8');
     } finally {
       ws.dispose();
     }

@@ -1,5 +1,6 @@
 import Docker from 'dockerode';
 import { execFileSync } from 'child_process';
+import { existsSync } from 'fs';
 import { join } from 'path';
 import { repoRoot } from './temp-workspace';
 
@@ -17,8 +18,16 @@ export function dockerEngine(): { docker?: Docker; missing?: string } {
 }
 
 /** The offline base image the workspace builds FROM (nx.json baseImages), bootstrapped when absent. */
-export function ensureLocalBase(): void {
-  execFileSync('bash', [join(repoRoot, 'tools', 'bootstrap-base-image.sh'), 'amd64'], { stdio: 'inherit' });
+export function ensureLocalBase(arch: 'amd64' | 'arm64' = 'amd64'): void {
+  execFileSync('bash', [join(repoRoot, 'tools', 'bootstrap-base-image.sh'), arch], { stdio: 'inherit' });
+}
+
+/** Whether this machine can build arm64 images (qemu's aarch64 handler registered with binfmt_misc). */
+export function arm64Emulation(): { ok: boolean; missing?: string } {
+  if (existsSync('/proc/sys/fs/binfmt_misc/qemu-aarch64')) return { ok: true };
+  const why = 'arm64 emulation is not registered (bash tools/register-arm64-emulation.sh)';
+  if (process.env.CI) throw new Error(`CI needs ${why}`);
+  return { ok: false, missing: why };
 }
 
 export async function freePort(): Promise<number> {

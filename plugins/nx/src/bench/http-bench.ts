@@ -1,3 +1,4 @@
+import { RawConnection } from './raw-connection';
 import { untilStable, percentile, median } from './stable-windows';
 import { bytesPerElement, encodeBinaryRequest, V2Client, type ModelMetadata, type Tensor } from './v2-client';
 
@@ -25,15 +26,26 @@ export interface LatencyResult {
 
 type Progress = (line: string) => void;
 
+/** Sends one pre-encoded binary infer request over a raw keep-alive connection; throws on a non-200. */
+function inferOver(connection: RawConnection, model: string, request: { body: Buffer; headerLength: number }) {
+  const headers = { 'Content-Type': 'application/octet-stream', 'Inference-Header-Content-Length': String(request.headerLength) };
+  return connection.request('POST', `/v2/models/${model}/infer`, request.body, headers).then((res) => {
+    if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${res.body.toString()}`);
+    return res;
+  });
+}
+
 /** LAT: one client, batch 1, requests back to back; windows of ~0.5 s until their medians agree. */
 export async function latencyBench(url: string, model: string, maxSeconds: number, progress: Progress): Promise<LatencyResult> {
   const client = new V2Client(url);
   try {
     const meta = await client.metadata(model);
     const request = encodeBinaryRequest(randomInputs(meta, 1), meta.outputs.map((o) => o.name));
+    const { hostname, port } = new URL(url);
+    const connection = new RawConnection(hostname, Number(port));
     const once = async () => {
       const start = process.hrtime.bigint();
-      await client.inferEncoded(model, request);
+      await inferOver(connection, model, request);
       return Number(process.hrtime.bigint() - start) / 1e6;
     };
     for (let i = 0; i < 5; i++) await once(); // warm-up: connection, caches, lazy init
@@ -49,6 +61,7 @@ export async function latencyBench(url: string, model: string, maxSeconds: numbe
       },
       { maxSeconds, onWindow: (n, v, ok) => progress(`LAT window ${n}: p50 ${v.toFixed(3)} ms${ok ? ' (stable)' : ''}`) },
     );
+    connection.close();
     const kept = windows.slice(-3).flat();
     return {
       p50: percentile(kept, 50),
@@ -79,15 +92,17 @@ export async function throughputBench(url: string, model: string, concurrency: n
   try {
     const meta = await client.metadata(model);
     const request = encodeBinaryRequest(randomInputs(meta, 1), meta.outputs.map((o) => o.name));
+    const { hostname, port } = new URL(url);
+    const connections = Array.from({ length: concurrency }, () => new RawConnection(hostname, Number(port)));
     let errors = 0;
     const window = async (ms: number) => {
       let done = 0;
       const end = Date.now() + ms;
       await Promise.all(
-        Array.from({ length: concurrency }, async () => {
+        connections.map(async (connection) => {
           while (Date.now() < end) {
             try {
-              await client.inferEncoded(model, request);
+              await inferOver(connection, model, request);
               done++;
             } catch {
               errors++;
@@ -102,6 +117,7 @@ export async function throughputBench(url: string, model: string, concurrency: n
       maxSeconds,
       onWindow: (n, v, ok) => progress(`THR window ${n}: ${v.toFixed(1)} inferences/s with ${concurrency} clients${ok ? ' (stable)' : ''}`),
     });
+    for (const c of connections) c.close();
     return { perSecond: median(result.values.slice(-3)), concurrency, requestBatch: 1, stable: result.stable, windows: result.values.length, errors };
   } finally {
     client.close();

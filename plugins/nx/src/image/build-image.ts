@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { readdirSync, statSync } from 'fs';
 import { join, relative } from 'path';
+import { setImageArchitecture } from './fix-architecture';
 
 export class ImageBuildError extends Error {}
 
@@ -62,12 +63,17 @@ export async function buildImage(
   dockerfile: string,
   tag: string,
   arch: string,
+  engineArch: string,
   log: (line: string) => void,
 ): Promise<string> {
   await ensureBaseImage(docker, fromImage(dockerfile), arch, log);
+  // Under emulation the legacy builder must not be given the platform: it records the engine's arch on
+  // every intermediate image and then refuses them as the wrong platform. The arch is set afterwards.
+  const emulated = arch !== engineArch;
+  if (emulated) log(`building linux/${arch} under emulation on a ${engineArch} engine (slow: every RUN step is emulated)`);
   const stream = await docker.buildImage(
     { context: contextDir, src: contextFiles(contextDir) },
-    { t: tag, networkmode: 'host', platform: `linux/${arch}`, rm: true, forcerm: true, pull: false },
+    { t: tag, networkmode: 'host', rm: true, forcerm: true, pull: false, ...(emulated ? {} : { platform: `linux/${arch}` }) },
   );
   let imageId = '';
   const errors: string[] = [];
@@ -93,5 +99,10 @@ export async function buildImage(
     }
     throw new ImageBuildError(`building ${tag} failed: ${message}`);
   }
-  return imageId || (await docker.getImage(tag).inspect()).Id;
+  const id = imageId || (await docker.getImage(tag).inspect()).Id;
+  if (emulated && (await docker.getImage(tag).inspect()).Architecture !== arch) {
+    log(`recording architecture ${arch} in ${tag} (the legacy builder wrote ${engineArch})`);
+    return setImageArchitecture(docker, tag, arch);
+  }
+  return id;
 }

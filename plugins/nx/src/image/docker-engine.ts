@@ -23,3 +23,8 @@ export async function connectEngine(timeoutMs = 5000): Promise<{ docker: Docker;
     throw fail((e as Error).message.split('\n')[0]);
   }
 }
+
+/** The engine's architecture in image terms (its info says x86_64 / aarch64). */
+export function engineArch(architecture: string): string {
+  return ({ x86_64: 'amd64', aarch64: 'arm64' } as Record<string, string>)[architecture] ?? architecture;
+}

@@ -4,7 +4,7 @@ import { join } from 'path';
 import { z } from 'zod';
 import { parseOrThrow } from '../../config/format-issues';
 import { buildImage, ImageBuildError } from '../../image/build-image';
-import { connectEngine, engineAddress, EngineUnavailableError } from '../../image/docker-engine';
+import { connectEngine, engineAddress, engineArch, EngineUnavailableError } from '../../image/docker-engine';
 import { withAtomicOutput } from '../../utils/atomic-output';
 
 const optionsSchema = z.looseObject({
@@ -34,7 +34,7 @@ export default async function imageExecutor(raw: unknown, context: ExecutorConte
       const targets = [['server', o.imageTag], ...(o.client ? [['client', o.clientTag]] : [])];
       for (const [kind, tag] of targets) {
         const ctx = join(contextDir, kind);
-        const id = await buildImage(docker, ctx, readFileSync(join(ctx, 'Dockerfile'), 'utf8'), tag, o.arch, log);
+        const id = await buildImage(docker, ctx, readFileSync(join(ctx, 'Dockerfile'), 'utf8'), tag, o.arch, engineArch(info.Architecture), log);
         const inspect = await docker.getImage(id).inspect();
         if (o.push) {
           log(`pushing ${tag}`);
