@@ -26,6 +26,7 @@ describe('summary table', () => {
     write(root, 'dist/variants/d-arm/convert/convert.json', { ...convert, precision: 'fp32', sizeBytes: 160_000 });
     write(root, 'dist/variants/d-arm/quantize/convert.json', convert);
     write(root, 'dist/variants/d-arm/verify/verify.json', verify);
+    write(root, 'dist/variants/d-arm/bench/bench.json', { status: 'not-run', reason: 'needs an arm64 CPU' });
     write(root, 'dist/variants/d-gpu/convert/convert.json', { ...convert, variant: 'd-gpu', runtime: 'onnxruntime' });
     write(root, 'dist/variants/d-bad/verify/verify.json', { passed: 'yes' });
     const results = collectVariantResults(root);
@@ -33,7 +34,7 @@ describe('summary table', () => {
     expect(results[1].problems[0]).toMatch(/d-bad\/verify\/verify\.json: passed: /);
     const lines = formatSummaryTable(results).split('\n');
     expect(lines[0]).toMatch(/^variant\s+runtime\s+precision/);
-    expect(lines[2]).toMatch(/^d-arm\s+tflite\s+int8\s+1\s+0\.05\s+5\.3\s+verified\s+0\.99542\s+1\.000\s+97\.3% \(-0\.4\)\s+loader:digits_data\.py$/);
+    expect(lines[2]).toMatch(/^d-arm\s+tflite\s+int8\s+1\s+0\.05\s+5\.3\s+verified\s+0\.99542\s+1\.000\s+97\.3% \(-0\.4\)\s+not here\s+-\s+loader:digits_data\.py$/);
     expect(lines[3]).toMatch(/^d-bad .* unreadable result/);
     expect(lines[4]).toMatch(/^d-gpu .* not verified/);
   });

@@ -11,7 +11,7 @@ function status(r: VariantResult): string {
 
 /** A plain-text table of what was produced, one row per variant, for the terminal and the README. */
 export function formatSummaryTable(results: VariantResult[]): string {
-  const header = ['variant', 'runtime', 'precision', 'batch', 'size MB', 'make s', 'status', 'min cosine', 'top-1 agree', 'accuracy', 'inputs'];
+  const header = ['variant', 'runtime', 'precision', 'batch', 'size MB', 'make s', 'status', 'min cosine', 'top-1 agree', 'accuracy', 'LAT p50 ms', 'vs tf.function', 'inputs'];
   const rows = results.map((r) => {
     const c = r.convert;
     const v = r.verify;
@@ -19,6 +19,9 @@ export function formatSummaryTable(results: VariantResult[]): string {
     const seconds = c ? c.seconds + (c.convertSeconds ?? 0) : undefined;
     const accuracy = v?.accuracy ? `${(v.accuracy.variant * 100).toFixed(1)}% (${v.accuracy.deltaPoints >= 0 ? '+' : ''}${v.accuracy.deltaPoints.toFixed(1)})` : '-';
     const origin = v ? (v.trained ? v.inputOrigin : `${v.inputOrigin}, untrained`) : '-';
+    const b = r.bench;
+    const latency = b?.status === 'not-run' ? 'not here' : fmt(b?.latency?.http.p50, 2);
+    const speedup = b?.baselines ? `x${b.baselines.speedupVsTfSignature.toFixed(2)}` : '-';
     return [
       r.variant,
       c?.runtime ?? '-',
@@ -30,6 +33,8 @@ export function formatSummaryTable(results: VariantResult[]): string {
       fmt(first?.minCosine, 5),
       fmt(first?.top1Agreement, 3),
       accuracy,
+      latency,
+      speedup,
       origin,
     ];
   });
