@@ -12,22 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from tf2aif_toolchain.job import Job
-from tf2aif_toolchain.steps import STEPS
+from tiny_models import build_tiny_model, run_step
 
 INPUTS = [{"name": "image", "shape": [None, 6, 6, 1], "dtype": "float32"}]
 OUTPUTS = [{"name": "output_0", "shape": [None, 3], "dtype": "float32"}]
 
-BUILD = """
-import tensorflow as tf
-
-def build():
-    x = tf.keras.Input((6, 6, 1), name="image")
-    y = tf.keras.layers.Conv2D(4, 3, activation="relu")(x)
-    y = tf.keras.layers.Flatten()(y)
-    y = tf.keras.layers.Dense(3, activation="softmax")(y)
-    return tf.keras.Model(x, y)
-"""
 
 
 @functools.lru_cache(maxsize=1)
@@ -35,18 +24,10 @@ def tiny_tflite() -> Path:
     """build-model -> convert (TFLite FP32) through the toolchain's own steps; -> the artifact folder."""
     ws = Path(tempfile.mkdtemp(prefix="tf2aif-serve-test-"))
     atexit.register(shutil.rmtree, ws, True)
-    (ws / "models/tiny").mkdir(parents=True)
-    (ws / "models/tiny/build.py").write_text(BUILD)
-    common = {"workspaceRoot": str(ws), "inputs": INPUTS}
-    out = ws / "dist/models/tiny"
-    out.mkdir(parents=True)
-    STEPS["build-model"](Job("build-model", ws, out, {**common, "model": "tiny", "modelDir": "models/tiny", "source": {"format": "script", "path": "build.py", "seed": 1}}))
-    artifact = ws / "dist/variants/tiny-cpu/convert"
-    artifact.mkdir(parents=True)
+    build_tiny_model(ws, (6, 6, 1), classes=3, filters=4)
     variant = {"variant": "tiny-cpu", "platform": "cpu", "runtime": "tflite", "precision": "fp32", "batchSize": 1,
                "converter": "tflite", "modelPath": "dist/models/tiny"}
-    STEPS["convert"](Job("convert", ws, artifact, {**common, **variant}))
-    return artifact
+    return run_step("convert", ws, ws / "dist/variants/tiny-cpu/convert", INPUTS, **variant)
 
 
 def variant_doc(artifact_dir: Path, **overrides) -> dict:

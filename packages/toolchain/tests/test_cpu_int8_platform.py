@@ -14,11 +14,12 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from tf2aif_toolchain.errors import ToolchainError  # noqa: E402
 from tf2aif_toolchain.job import Job  # noqa: E402
 from tf2aif_toolchain.metrics import cosine_per_sample  # noqa: E402
-from tf2aif_toolchain.steps import STEPS  # noqa: E402
+from tiny_models import build_source, build_tiny_model, input_specs, run_step  # noqa: E402
 
 PLATFORM = "cpu-int8"
 RUNTIME = "openvino"
@@ -29,31 +30,17 @@ COMPILER = None
 PRECISIONS = {"int8": "nncf_ov_int8"}
 BATCH_SIZE = 1
 
-INPUTS = [{"name": "image", "shape": [None, 8, 8, 1], "dtype": "float32"}]
-BUILD = """
-import tensorflow as tf
-
-def build():
-    x = tf.keras.Input((8, 8, 1), name="image")
-    y = tf.keras.layers.Conv2D(8, 3, activation="relu")(x)
-    y = tf.keras.layers.Flatten()(y)
-    y = tf.keras.layers.Dense(10, activation="softmax")(y)
-    return tf.keras.Model(x, y)
-"""
+INPUTS = input_specs((8, 8, 1))
 
 
 def run(step, ws, out, **options):
-    out.mkdir(parents=True, exist_ok=True)
-    STEPS[step](Job(step, ws, out, {"workspaceRoot": str(ws), "inputs": INPUTS, **options}))
-    return out
+    return run_step(step, ws, out, INPUTS, **options)
 
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
     ws = tmp_path_factory.mktemp("ws")
-    (ws / "models/tiny").mkdir(parents=True)
-    (ws / "models/tiny/build.py").write_text(BUILD)
-    run("build-model", ws, ws / "dist/models/tiny", model="tiny", modelDir="models/tiny", source={"format": "script", "path": "build.py", "seed": 1})
+    build_tiny_model(ws, (8, 8, 1))
     return ws
 
 
@@ -157,7 +144,7 @@ def test_signed_activations_pick_the_mixed_preset(tmp_path):
     """Swish goes negative: NNCF's mixed preset (asymmetric activations) is chosen, and it still verifies."""
     ws = tmp_path
     (ws / "models/swish").mkdir(parents=True)
-    (ws / "models/swish/build.py").write_text(BUILD.replace('activation="relu"', 'activation="swish"'))
+    (ws / "models/swish/build.py").write_text(build_source((8, 8, 1)).replace('activation="relu"', 'activation="swish"'))
     run("build-model", ws, ws / "dist/models/tiny", model="swish", modelDir="models/swish", source={"format": "script", "path": "build.py", "seed": 1})
     run("convert", ws, ws / "convert", **variant("int8", converter=CONVERTER))
     run("quantize", ws, ws / "quantize", **variant("int8", quantizer="nncf_ov_int8", convertPath="convert"))

@@ -7,33 +7,20 @@ import pytest
 from tf2aif_toolchain.errors import ToolchainError
 from tf2aif_toolchain.job import Job
 from tf2aif_toolchain.steps import STEPS
+from tiny_models import build_tiny_model, input_specs, run_step
 
-INPUTS = [{"name": "image", "shape": [None, 6, 6, 1], "dtype": "float32"}]
-
-BUILD = """
-import tensorflow as tf
-
-def build():
-    x = tf.keras.Input((6, 6, 1), name="image")
-    y = tf.keras.layers.Conv2D(4, 3, activation="relu")(x)
-    y = tf.keras.layers.Flatten()(y)
-    y = tf.keras.layers.Dense(3, activation="softmax")(y)
-    return tf.keras.Model(x, y)
-"""
+SHAPE = (6, 6, 1)
+INPUTS = input_specs(SHAPE)
 
 
 def run(step, ws, out, **options):
-    out.mkdir(parents=True, exist_ok=True)
-    STEPS[step](Job(step, ws, out, {"workspaceRoot": str(ws), "inputs": INPUTS, **options}))
-    return out
+    return run_step(step, ws, out, INPUTS, **options)
 
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
     ws = tmp_path_factory.mktemp("ws")
-    (ws / "models/tiny").mkdir(parents=True)
-    (ws / "models/tiny/build.py").write_text(BUILD)
-    run("build-model", ws, ws / "dist/models/tiny", model="tiny", modelDir="models/tiny", source={"format": "script", "path": "build.py", "seed": 1})
+    build_tiny_model(ws, SHAPE, classes=3, filters=4)
     return ws
 
 

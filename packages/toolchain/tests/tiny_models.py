@@ -1,0 +1,42 @@
+"""A tiny Keras classifier built through the toolchain's own steps: the fixture adapter tests share."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from tf2aif_toolchain.job import Job
+from tf2aif_toolchain.steps import STEPS
+
+
+def build_source(shape: tuple[int, ...] = (8, 8, 1), classes: int = 10, filters: int = 8) -> str:
+    """A build.py whose build() returns Conv2D -> Flatten -> Dense(softmax), input named "image"."""
+    return f"""
+import tensorflow as tf
+
+def build():
+    x = tf.keras.Input({shape!r}, name="image")
+    y = tf.keras.layers.Conv2D({filters}, 3, activation="relu")(x)
+    y = tf.keras.layers.Flatten()(y)
+    y = tf.keras.layers.Dense({classes}, activation="softmax")(y)
+    return tf.keras.Model(x, y)
+"""
+
+
+def input_specs(shape: tuple[int, ...]) -> list[dict]:
+    return [{"name": "image", "shape": [None, *shape], "dtype": "float32"}]
+
+
+def run_step(step: str, ws: Path, out: Path, inputs: list[dict], **options) -> Path:
+    """One toolchain step as an executor runs it: a Job with the workspace and the model's inputs."""
+    out.mkdir(parents=True, exist_ok=True)
+    STEPS[step](Job(step, ws, out, {"workspaceRoot": str(ws), "inputs": inputs, **options}))
+    return out
+
+
+def build_tiny_model(ws: Path, shape: tuple[int, ...] = (8, 8, 1), classes: int = 10, filters: int = 8, seed: int = 1) -> Path:
+    """models/tiny/build.py -> dist/models/tiny (SavedModel + model.json) in workspace `ws`."""
+    (ws / "models/tiny").mkdir(parents=True, exist_ok=True)
+    (ws / "models/tiny/build.py").write_text(build_source(shape, classes, filters))
+    return run_step(
+        "build-model", ws, ws / "dist/models/tiny", input_specs(shape),
+        model="tiny", modelDir="models/tiny", source={"format": "script", "path": "build.py", "seed": seed},
+    )
