@@ -1,0 +1,151 @@
+import { appendFileSync, cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'fs';
+import { join } from 'path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runsOnOf } from '../plugins/nx/src/platforms/platform-descriptor';
+import { createTempWorkspace, gitCommitAll, repoRoot, type TempWorkspace } from './support/temp-workspace';
+
+const parseJson = <T>(output: string): T => JSON.parse(output.slice(output.search(/[[{]/))) as T;
+const cachedLine = (cached: number, total: number) =>
+  new RegExp(`from the cache instead of running the command for ${cached} out of ${total} tasks`);
+
+/**
+ * Runs Nx with NX_PROFILE set: Nx writes one trace event per task with its status, so the tasks that
+ * really ran (cache misses) are read from a file instead of from printed output, which Nx may drop.
+ */
+async function nxProfiled(ws: TempWorkspace, label: string, ...args: string[]) {
+  const profile = join('.nx', 'profiles', `${label}.json`);
+  const before = process.env.NX_PROFILE;
+  process.env.NX_PROFILE = profile;
+  try {
+    const run = await ws.nx(...args);
+    const events = existsSync(ws.path(profile))
+      ? (JSON.parse(readFileSync(ws.path(profile), 'utf8')) as Array<{ ph: string; name: string; args?: { status?: string } }>)
+      : [];
+    const tasks = events.filter((e) => e.ph === 'X');
+    const ran = tasks.filter((e) => !String(e.args?.status).includes('cache')).map((e) => e.name).sort();
+    return { ...run, tasks: tasks.map((e) => e.name).sort(), ran };
+  } finally {
+    if (before === undefined) delete process.env.NX_PROFILE;
+    else process.env.NX_PROFILE = before;
+  }
+}
+
+describe('incremental builds in a fresh git workspace', () => {
+  let ws: TempWorkspace;
+  beforeAll(async () => {
+    ws = createTempWorkspace({ fixtures: ['tiny'] });
+    // a second model (the same tiny network under another name), so "only that model" means something
+    cpSync(ws.path('models/tiny'), ws.path('models/tiny2'), { recursive: true });
+    await gitCommitAll(ws.root, 'baseline');
+  });
+  afterAll(() => ws?.dispose());
+
+  const chain = (m: string) => [`${m}:build-model`, `${m}-cpu:convert`, `${m}-cpu:verify`, `${m}-arm:convert`, `${m}-arm:quantize`, `${m}-arm:verify`];
+
+  it('runs every task once, then serves a second run entirely from the cache', async () => {
+    const first = await nxProfiled(ws, 'cold', 'run-many', '-t', 'verify', '--parallel=2');
+    expect(first.exitCode, first.output).toBe(0);
+    expect(first.ran).toEqual([...chain('tiny'), ...chain('tiny2')].sort());
+
+    const second = await nxProfiled(ws, 'warm', 'run-many', '-t', 'verify', '--parallel=2');
+    expect(second.exitCode, second.output).toBe(0);
+    expect(second.ran).toEqual([]);
+    expect(second.output).toMatch(cachedLine(12, 12));
+  });
+
+  it("selects exactly the edited model's projects with nx affected, and reruns only their tasks", async () => {
+    const file = ws.path('models/tiny2/tf2aif.json');
+    const config = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, JSON.stringify({ ...config, verify: { samples: 4 } }, null, 2));
+    await gitCommitAll(ws.root, 'tiny2: verify.samples 8 -> 4');
+
+    const shown = await ws.nx('show', 'projects', '--affected', '--base=HEAD~1', '--head=HEAD', '--json');
+    expect(shown.exitCode, shown.output).toBe(0);
+    expect(parseJson<string[]>(shown.output).sort()).toEqual(['tiny2', 'tiny2-arm', 'tiny2-cpu']);
+
+    const run = await nxProfiled(ws, 'affected-config', 'affected', '-t', 'verify', '--base=HEAD~1', '--head=HEAD', '--parallel=2');
+    expect(run.exitCode, run.output).toBe(0);
+    // only tiny2's chain is in the run; its build-model (whose options did not change) comes from the cache
+    expect(run.tasks).toEqual(chain('tiny2').sort());
+    expect(run.ran).not.toContain('tiny2:build-model');
+    expect(run.ran).toEqual(expect.arrayContaining(['tiny2-cpu:verify', 'tiny2-arm:verify']));
+    expect(run.output).toMatch(cachedLine(6 - run.ran.length, 6));
+    const verify = JSON.parse(readFileSync(ws.path('dist/variants/tiny2-cpu/verify/verify.json'), 'utf8'));
+    expect(verify.samples).toBe(4);
+  });
+
+  it("reruns only the arm variants' quantize and verify when the TFLite INT8 quantizer changes", async () => {
+    appendFileSync(ws.path('packages/toolchain/tf2aif_toolchain/quantizers/tflite_int8.py'), '\n# touched by the e2e test\n');
+    await gitCommitAll(ws.root, 'touch the tflite_int8 quantizer');
+
+    const shown = await ws.nx('show', 'projects', '--affected', '--base=HEAD~1', '--head=HEAD', '--json');
+    expect(shown.exitCode, shown.output).toBe(0);
+    // Nx marks a project affected when a {workspaceRoot} file input of any of its targets changed:
+    // arm's quantize reads this module, and every variant's compose copies the whole toolchain into
+    // its image, so all variants are affected; the model projects (build-model) are not
+    const affected = parseJson<string[]>(shown.output);
+    expect(affected).toEqual(expect.arrayContaining(['tiny-arm', 'tiny2-arm']));
+    expect(affected).not.toContain('tiny');
+    expect(affected).not.toContain('tiny2');
+
+    // the cache then narrows the run to the tasks whose inputs really changed
+    const run = await nxProfiled(ws, 'affected-quantizer', 'affected', '-t', 'verify', '--base=HEAD~1', '--head=HEAD', '--parallel=2');
+    expect(run.exitCode, run.output).toBe(0);
+    expect(run.ran).toEqual(expect.arrayContaining(['tiny-arm:quantize', 'tiny2-arm:quantize']));
+    for (const task of run.ran) expect(['tiny-arm:quantize', 'tiny-arm:verify', 'tiny2-arm:quantize', 'tiny2-arm:verify']).toContain(task);
+    expect(run.output).toMatch(cachedLine(run.tasks.length - run.ran.length, run.tasks.length));
+  });
+});
+
+describe('the sample CI pipeline (docs/ci/github-actions-variants.yml)', () => {
+  const models = ['digits', 'resnet50', 'mobilenetv2', 'unet'];
+  const ciFile = join(repoRoot, 'docs', 'ci', 'github-actions-variants.yml');
+  const shards = [...readFileSync(ciFile, 'utf8').matchAll(/-\s+shard:\s*(\S+)[\s\S]*?projects:\s*(\S+)/g)].map(([, shard, projects]) => ({
+    shard,
+    platforms: projects.split(',').map((p) => p.replace(/^tag:platform:/, '')),
+    projects,
+  }));
+  const descriptors = Object.fromEntries(
+    readdirSync(join(repoRoot, 'plugins', 'nx', 'platforms'))
+      .filter((name) => existsSync(join(repoRoot, 'plugins', 'nx', 'platforms', name, 'platform.json')))
+      .map((name) => [name, JSON.parse(readFileSync(join(repoRoot, 'plugins', 'nx', 'platforms', name, 'platform.json'), 'utf8'))]),
+  );
+  let ws: TempWorkspace;
+  beforeAll(() => {
+    ws = createTempWorkspace({ models, withPython: false });
+  });
+  afterAll(() => ws?.dispose());
+
+  it('puts every platform on exactly one shard, the one of its hardware class', () => {
+    expect(shards.length).toBeGreaterThan(0);
+    const placed = shards.flatMap((s) => s.platforms);
+    expect([...placed].sort()).toEqual(Object.keys(descriptors).sort());
+    expect(new Set(placed).size).toBe(placed.length);
+    for (const { shard, platforms } of shards) {
+      for (const p of platforms) expect(runsOnOf(descriptors[p]), `${p} on shard ${shard}`).toBe(shard);
+    }
+  });
+
+  it("selects exactly each shard's variants of the bundled models by platform tag", async () => {
+    // what each shard must build: the bundled models' variants, by the platform each one resolves to
+    const variantsOf = (platforms: string[]) =>
+      models.flatMap((m) => {
+        const config = JSON.parse(readFileSync(join(repoRoot, 'models', m, 'tf2aif.json'), 'utf8'));
+        return Object.entries(config.platforms as Record<string, { platform?: string }>)
+          .filter(([key, v]) => platforms.includes(v.platform ?? key))
+          .map(([key]) => `${m}-${key}`);
+      });
+    const all = await ws.nx('show', 'projects', '--projects=tag:tf2aif:variant', '--json');
+    expect(all.exitCode, all.output).toBe(0);
+    const covered: string[] = [];
+    for (const { shard, platforms, projects } of shards) {
+      const shown = await ws.nx('show', 'projects', `--projects=${projects}`, '--json');
+      expect(shown.exitCode, shown.output).toBe(0);
+      const selected = parseJson<string[]>(shown.output).sort();
+      expect(selected, shard).toEqual(variantsOf(platforms).sort());
+      covered.push(...selected);
+    }
+    // nothing a model declares is left without a runner
+    expect(covered.sort()).toEqual(parseJson<string[]>(all.output).sort());
+  });
+});
