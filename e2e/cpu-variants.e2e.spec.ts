@@ -19,7 +19,7 @@ describe('CPU variants in a fresh workspace', () => {
     expect(projects).toEqual(expect.arrayContaining(['digits', 'digits-cpu', 'digits-arm', 'digits-alveo', 'tiny', 'tiny-cpu', 'tiny-arm']));
     const shown = await ws.nx('show', 'project', 'digits-arm', '--json');
     const targets = JSON.parse(shown.output.slice(shown.output.indexOf('{'))).targets;
-    expect(Object.keys(targets)).toEqual(['convert', 'quantize', 'verify']);
+    expect(Object.keys(targets)).toEqual(['convert', 'quantize', 'verify', 'compose', 'image', 'serve', 'bench']);
     expect(targets.verify.outputs).toEqual(['{workspaceRoot}/dist/variants/digits-arm/verify']);
   });
 

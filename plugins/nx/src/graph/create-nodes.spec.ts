@@ -85,7 +85,16 @@ describe('createNodes', () => {
         expect.stringMatching(/src\/executors\/quantize\/\*\*\/\*\.ts$/),
       ]),
     );
-    expect(arm.quantize.options).toMatchObject({ quantizer: 'tflite_int8', precision: 'int8', batchSize: 1, calibration: { random: true } });
+    // the graph holds a reference to the settings; the executor resolves them from tf2aif.json
+    expect(arm.quantize.options).toEqual({ tf2aif: { config: 'models/resnet50/tf2aif.json', variant: 'arm', target: 'quantize' } });
+    const { resolveTargetOptions } = await import('./resolve-options');
+    expect(resolveTargetOptions(arm.quantize.options, workspaceRoot, {})).toMatchObject({
+      quantizer: 'tflite_int8',
+      precision: 'int8',
+      batchSize: 1,
+      calibration: { random: true },
+      outputPath: 'dist/variants/resnet50-arm/quantize',
+    });
     const build = result.projects!['models/resnet50'].targets!['build-model'];
     expect(build.inputs).toEqual(expect.arrayContaining(['{projectRoot}/**/*', '!{projectRoot}/tf2aif.json']));
     expect(build.outputs).toEqual(['{workspaceRoot}/dist/models/resnet50']);
@@ -100,6 +109,16 @@ describe('createNodes', () => {
         expect(JSON.stringify(target.inputs), `${project.name}:${name}`).not.toContain('{projectRoot}');
       }
     }
+  });
+
+  it('hashes exactly the tf2aif.json fields each target reads, so one setting reruns only its steps', async () => {
+    const [[, result]] = await createNodesFn([writeModel('resnet50', resnet)], {}, context);
+    const arm = result.projects!['models/resnet50/variants/arm'].targets!;
+    const fields = (t: string) => (arm[t].inputs!.find((i) => typeof i === 'object' && 'json' in i && String(i.json).endsWith('tf2aif.json')) as { fields: string[] }).fields;
+    expect(fields('convert')).toEqual(['name', 'task', 'trained', 'inputs', 'platforms.arm']);
+    expect(fields('verify')).toEqual(expect.arrayContaining(['verify', 'calibration', 'platforms.arm']));
+    expect(fields('convert')).not.toContain('verify');
+    expect(arm.serve.options).toMatchObject({ port: 8000, host: '0.0.0.0' });
   });
 
   it('hashes weights outside git by content, with a runtime input', async () => {

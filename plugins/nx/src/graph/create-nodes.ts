@@ -10,6 +10,7 @@ import { buildModelTarget } from './model-targets';
 import { NodesCache } from './nodes-cache';
 import { pluginDir, targetSettings } from '../toolchain/locations';
 import { variantProjectRoot } from './paths';
+import { byReference } from './settings-reference';
 import { variantTargets } from './variant-targets';
 import { workspaceProject } from './workspace-targets';
 
@@ -34,7 +35,7 @@ export function projectsForModel(model: ResolvedModel, loc: TargetSettings): Cre
     name: model.name,
     projectType: 'library',
     tags: ['tf2aif:model'],
-    targets: { 'build-model': buildModelTarget(model, loc) },
+    targets: { 'build-model': byReference('build-model', buildModelTarget(model, loc), model, loc) },
   };
   for (const v of model.variants) {
     const root = variantProjectRoot(model.dir, v.key);
@@ -44,7 +45,7 @@ export function projectsForModel(model: ResolvedModel, loc: TargetSettings): Cre
       projectType: 'application',
       implicitDependencies: [model.name],
       tags: ['tf2aif:variant', `model:${model.name}`, `platform:${v.platform.name}`, `arch:${v.platform.arch}`, `precision:${v.precision}`],
-      targets: variantTargets(model, v, loc),
+      targets: Object.fromEntries(Object.entries(variantTargets(model, v, loc)).map(([name, t]) => [name, byReference(name, t, model, loc, v)])),
       metadata: { description: `${model.name} on ${v.platform.title}, ${v.runtime} ${v.precision.toUpperCase()}, batch ${v.batchSize}` },
     };
   }

@@ -1,25 +1,36 @@
 import type { ProjectGraph } from '@nx/devkit';
+import { loadModelConfig, type ResolvedModel } from '../config/load-model-config';
+import { referenceKey, type SettingsReference } from '../graph/settings-reference';
+import { runsOnOf } from '../platforms/platform-descriptor';
+import { loadPlatformRegistry } from '../platforms/platform-registry';
 import type { VariantFacts } from './build-report';
 
-/** Every variant the graph infers (built or not), with the facts its targets carry. */
-export function variantFactsFromGraph(graph: ProjectGraph): VariantFacts[] {
-  return Object.values(graph.nodes)
-    .filter((node) => node.data.tags?.includes('tf2aif:variant'))
-    .map((node) => {
-      const compose = node.data.targets?.compose?.options ?? {};
-      const bench = node.data.targets?.bench?.options ?? {};
-      return {
-        variant: node.name,
-        model: compose.model,
-        platform: compose.platform,
-        title: compose.title,
-        hardware: compose.hardware,
-        arch: compose.arch,
-        runtime: compose.runtime,
-        precision: compose.precision,
-        batchSize: compose.batchSize,
-        runsOn: bench.runsOn,
-        baselineOf: bench.baselineOf,
-      };
+/** Every variant the graph infers (built or not), with its facts resolved from its tf2aif.json. */
+export function variantFactsFromGraph(graph: ProjectGraph, workspaceRoot: string): VariantFacts[] {
+  const registry = loadPlatformRegistry();
+  const models = new Map<string, ResolvedModel>();
+  const facts: VariantFacts[] = [];
+  for (const node of Object.values(graph.nodes)) {
+    if (!node.data.tags?.includes('tf2aif:variant')) continue;
+    const ref = node.data.targets?.convert?.options?.[referenceKey] as SettingsReference | undefined;
+    if (!ref?.variant) continue;
+    if (!models.has(ref.config)) models.set(ref.config, loadModelConfig(workspaceRoot, ref.config, registry));
+    const model = models.get(ref.config)!;
+    const v = model.variants.find((x) => x.key === ref.variant);
+    if (!v) continue;
+    facts.push({
+      variant: v.project,
+      model: model.name,
+      platform: v.platform.name,
+      title: v.platform.title,
+      hardware: v.platform.hardware,
+      arch: v.platform.arch,
+      runtime: v.runtime,
+      precision: v.precision,
+      batchSize: v.batchSize,
+      runsOn: runsOnOf(v.platform),
+      baselineOf: v.platform.baselineOf,
     });
+  }
+  return facts;
 }

@@ -1,4 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
+import { resolveTargetOptions } from '../../graph/resolve-options';
 import { readFileSync, writeFileSync } from 'fs';
 import { join, relative } from 'path';
 import { benchOptionsSchema } from '../../bench/bench-options';
@@ -19,7 +20,7 @@ const round = (n: number, digits = 4) => Number(n.toFixed(digits));
  */
 export default async function benchExecutor(raw: unknown, context: ExecutorContext) {
   return asExecutorResult(async () => {
-    const o = parseOrThrow(benchOptionsSchema, raw, `options of ${context.projectName}:bench`);
+    const o = parseOrThrow(benchOptionsSchema, resolveTargetOptions(raw as Record<string, unknown>, context.root, context.nxJsonConfiguration), `options of ${context.projectName}:bench`);
     const say = (line: string) => console.log(`[bench ${o.variant}] ${line}`);
     const useImage = o.image === true || o.image === 'true';
     await withAtomicOutput(context.root, o.outputPath, async (dir) => {

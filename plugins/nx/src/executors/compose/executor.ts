@@ -1,4 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
+import { resolveTargetOptions } from '../../graph/resolve-options';
 import { writeFileSync } from 'fs';
 import { join } from 'path';
 import { parseOrThrow } from '../../config/format-issues';
@@ -11,7 +12,7 @@ import { withAtomicOutput } from '../../utils/atomic-output';
 /** Renders the variant's Docker build contexts (server and client), its Kubernetes manifests and compose.json, atomically. */
 export default async function composeExecutor(raw: unknown, context: ExecutorContext) {
   return asExecutorResult(async () => {
-    const o = parseOrThrow(composeOptionsSchema, raw, `options of ${context.projectName}:compose`);
+    const o = parseOrThrow(composeOptionsSchema, resolveTargetOptions(raw as Record<string, unknown>, context.root, context.nxJsonConfiguration), `options of ${context.projectName}:compose`);
     await withAtomicOutput(context.root, o.outputPath, async (dir) => {
       const server = writeServerContext(context.root, o, join(dir, 'server'));
       writeClientContext(context.root, o, join(dir, 'client'), server);

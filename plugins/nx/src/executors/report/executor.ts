@@ -23,7 +23,7 @@ const ceilingSchema = z.looseObject({
 export default async function reportExecutor(raw: unknown, context: ExecutorContext) {
   return asExecutorResult(async () => {
     const o = parseOrThrow(optionsSchema, raw, `options of ${context.projectName}:report`);
-    const facts = variantFactsFromGraph(context.projectGraph!);
+    const facts = variantFactsFromGraph(context.projectGraph!, context.root);
     const results = new Map(facts.map((f) => [f.variant, readVariantResult(context.root, f.variant)]));
     const ceilingFile = join(context.root, o.ceilingPath, 'ceiling.json');
     const ceiling: Ceiling | null = existsSync(ceilingFile)

@@ -1,4 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
+import { resolveTargetOptions } from '../../graph/resolve-options';
 import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join, resolve } from 'path';
 import { z } from 'zod';
@@ -24,7 +25,7 @@ const optionsSchema = z.looseObject({
  */
 export default async function serveExecutor(raw: unknown, context: ExecutorContext): Promise<{ success: boolean }> {
   return asExecutorResult(async () => {
-    const o = parseOrThrow(optionsSchema, raw, `options of ${context.projectName}:serve`);
+    const o = parseOrThrow(optionsSchema, resolveTargetOptions(raw as Record<string, unknown>, context.root, context.nxJsonConfiguration), `options of ${context.projectName}:serve`);
     const toolchain = findPythonToolchain(context.root, o.toolchainDir);
     const env = { ...process.env, ...toolchainEnv(toolchain) };
     const { execa } = await import('execa');

@@ -1,0 +1,64 @@
+import type { TargetConfiguration } from '@nx/devkit';
+import type { ResolvedModel, ResolvedVariant } from '../config/load-model-config';
+import type { TargetSettings } from './inputs';
+
+/**
+ * Nx hashes a project's whole configuration, every target's options included, into each of its tasks:
+ * settings carried as options would make a change to `verify.samples` rerun `convert`. So a target carries
+ * only a reference to its settings (which tf2aif.json, which variant) plus the knobs a user may override on
+ * the command line; the executor resolves the full options from tf2aif.json when it runs (the same
+ * functions that built them), and each target hashes exactly the tf2aif.json fields it reads.
+ */
+export interface SettingsReference {
+  /** workspace-relative tf2aif.json */
+  config: string;
+  /** the key in `platforms` (absent for the model's own build-model) */
+  variant?: string;
+  target: string;
+}
+
+export const referenceKey = 'tf2aif';
+
+/** tf2aif.json fields each target reads (besides the variant's own `platforms.<key>` entry). */
+const fieldsByTarget: Record<string, string[]> = {
+  'build-model': ['name', 'source', 'inputs'],
+  convert: ['name', 'task', 'trained', 'inputs'],
+  quantize: ['name', 'task', 'trained', 'inputs', 'calibration'],
+  verify: ['name', 'task', 'trained', 'inputs', 'calibration', 'verify'],
+  compile: ['name', 'task', 'trained', 'inputs'],
+  compose: ['name', 'task', 'trained', 'inputs', 'serving', 'image', 'processing'],
+  image: ['name', 'image'],
+  serve: ['name', 'inputs', 'serving', 'processing'],
+  bench: ['name', 'image', 'serving'],
+};
+
+/** Knobs kept as options: what a user passes on the command line (`nx run x:serve --port=9000`). */
+const tunables: Record<string, string[]> = { serve: ['port', 'host'], bench: ['maxSeconds', 'image'] };
+
+function settingsInputs(model: ResolvedModel, target: string, v?: ResolvedVariant) {
+  const fields = [...(fieldsByTarget[target] ?? []), ...(v ? [`platforms.${v.key}`] : [])];
+  return [
+    { json: `{workspaceRoot}/${model.file}`, fields },
+    // plugin options (toolchainDir, baseImages) shape the resolved options too
+    { json: '{workspaceRoot}/nx.json', fields: ['plugins'] },
+  ];
+}
+
+/** The target as the graph shows it: a settings reference, the tunables, and inputs that hash what it reads. */
+export function byReference(
+  name: string,
+  target: TargetConfiguration,
+  model: ResolvedModel,
+  loc: TargetSettings,
+  v?: ResolvedVariant,
+): TargetConfiguration {
+  const platformDescriptor = v ? [`{workspaceRoot}/${loc.pluginDir}/platforms/${v.platform.name}/platform.json`] : [];
+  const options = target.options ?? {};
+  const reference: SettingsReference = { config: model.file, target: name, ...(v ? { variant: v.key } : {}) };
+  const kept = Object.fromEntries((tunables[name] ?? []).filter((k) => k in options).map((k) => [k, options[k]]));
+  return {
+    ...target,
+    inputs: [...(target.inputs ?? []), ...settingsInputs(model, name, v), ...platformDescriptor],
+    options: { [referenceKey]: reference, ...kept },
+  };
+}
