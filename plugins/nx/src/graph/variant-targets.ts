@@ -135,7 +135,16 @@ export function variantTargets(
       executor: '@tf2aif/nx:compile',
       cache: true,
       dependsOn: ['verify'],
-      inputs: [upstreamOutputs, ...core, adapterInput(loc, 'compilers', rt.compiler), executorInput(loc, 'compile')],
+      inputs: [
+        upstreamOutputs,
+        ...core,
+        adapterInput(loc, 'compilers', rt.compiler),
+        executorInput(loc, 'compile'),
+        // which vendor image (and DPU arch, compile command) compiled it
+        { env: 'TF2AIF_VITIS_AI_IMAGE' },
+        { env: 'TF2AIF_VITIS_AI_ARCH' },
+        { env: 'TF2AIF_VITIS_AI_COMPILE' },
+      ],
       outputs: [out('compile')],
       options: {
         ...base,

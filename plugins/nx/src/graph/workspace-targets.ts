@@ -18,6 +18,8 @@ export function workspaceProject(loc: TargetSettings): ProjectConfiguration {
       ceiling: {
         executor: '@tf2aif/nx:ceiling',
         cache: false,
+        // a measurement: it needs the machine to itself
+        parallelism: false,
         inputs: [...coreToolchainInputs(loc), executorInput(loc, 'ceiling')],
         outputs: [`{workspaceRoot}/${ceilingPath}`],
         options: { outputPath: ceilingPath, toolchainDir: loc.toolchainDir },
