@@ -12,7 +12,8 @@ export interface TargetSettings {
 
 type Input = NonNullable<TargetConfiguration['inputs']>[number];
 
-const ws = (p: string) => `{workspaceRoot}/${p}`;
+/** A workspace-relative path as an Nx input. */
+export const ws = (p: string) => `{workspaceRoot}/${p}`;
 
 /** Inputs every toolchain step shares: the pinned lock, the toolchain's core modules, the step runner. */
 export function coreToolchainInputs(loc: TargetSettings): Input[] {
