@@ -1,6 +1,7 @@
 """ceiling: the machine's peak GEMM throughput, FP32 and INT8, with the fastest CPU kernels at hand: XNNPACK
-through LiteRT (FP32 and INT8) and numpy's BLAS (FP32). The FP32 ceiling is the faster of the two on this
-machine (which one wins differs between machines); variants' achieved FLOP/s are reported as a share of it."""
+through LiteRT (FP32, INT8), OpenVINO's CPU plugin (FP32, and INT8 after NNCF quantization: it uses VNNI/AMX
+where the CPU has them) and numpy's BLAS (FP32). Each ceiling is the fastest kernel on this machine (which
+one wins differs between machines); variants' achieved FLOP/s are reported as a share of it."""
 from __future__ import annotations
 
 import contextlib
@@ -61,6 +62,25 @@ def tflite_gops(m: int, k: int, n: int, int8: bool) -> float:
     return 2 * m * k * n / _best_seconds(interpreter.invoke, repeats=10) / 1e9
 
 
+def openvino_gops(m: int, k: int, n: int, int8: bool) -> float:
+    import openvino as ov  # noqa: PLC0415
+    import openvino.opset13 as ops  # noqa: PLC0415
+
+    rng = np.random.default_rng(3)
+    x = ops.parameter([m, k], np.float32, name="x")
+    weights = ops.constant(rng.standard_normal((k, n)).astype(np.float32))
+    model = ov.Model([ops.matmul(x, weights, False, False)], [x], "gemm")
+    if int8:
+        import nncf  # noqa: PLC0415
+
+        with contextlib.redirect_stdout(io.StringIO()):
+            model = nncf.quantize(model, nncf.Dataset([rng.standard_normal((m, k)).astype(np.float32) for _ in range(4)]), subset_size=4)
+    compiled = ov.Core().compile_model(model, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
+    request = compiled.create_infer_request()
+    data = rng.standard_normal((m, k)).astype(np.float32)
+    return 2 * m * k * n / _best_seconds(lambda: request.infer({0: data}), repeats=10) / 1e9
+
+
 def numpy_gflops(size: int) -> float:
     a = np.random.default_rng(2).random((size, size), dtype=np.float32)
     return 2 * size**3 / _best_seconds(lambda: a @ a, repeats=3) / 1e9
@@ -69,23 +89,24 @@ def numpy_gflops(size: int) -> float:
 def run(job: Job) -> None:
     m, k, n = (int(v) for v in job.get("gemm", [256, 2048, 2048]))
     log(f"peak GEMM on {os.cpu_count()} cores: [{m}x{k}] x [{k}x{n}], best of 5 rounds")
-    fp32 = tflite_gops(m, k, n, int8=False)
-    log(f"FP32 (XNNPACK): {fp32:.1f} GFLOP/s")
-    int8 = tflite_gops(m, k, n, int8=True)
-    log(f"INT8 (XNNPACK): {int8:.1f} GOP/s")
-    blas = numpy_gflops(2048)
-    log(f"FP32 numpy BLAS: {blas:.1f} GFLOP/s")
+    fp32_kernels = {"XNNPACK via LiteRT": tflite_gops(m, k, n, int8=False), "OpenVINO CPU": openvino_gops(m, k, n, int8=False), "numpy BLAS": numpy_gflops(2048)}
+    int8_kernels = {"XNNPACK via LiteRT": tflite_gops(m, k, n, int8=True), "OpenVINO CPU (NNCF INT8)": openvino_gops(m, k, n, int8=True)}
+    for name, value in fp32_kernels.items():
+        log(f"FP32 {name}: {value:.1f} GFLOP/s")
+    for name, value in int8_kernels.items():
+        log(f"INT8 {name}: {value:.1f} GOP/s")
+    fp32_kernel = max(fp32_kernels, key=fp32_kernels.get)
+    int8_kernel = max(int8_kernels, key=int8_kernels.get)
     write_json(
         job.out_dir / RESULT_FILE,
         {
             "machine": {"cpu": _cpu_name(), "cores": os.cpu_count(), "arch": platform.machine()},
             "gemm": {"m": m, "k": k, "n": n},
-            "fp32Gflops": round(max(fp32, blas), 2),
-            "fp32Kernel": "XNNPACK via LiteRT" if fp32 >= blas else "numpy BLAS",
-            "xnnpackFp32Gflops": round(fp32, 2),
-            "numpyFp32Gflops": round(blas, 2),
-            "int8Gops": round(int8, 2),
-            "int8Kernel": "XNNPACK via LiteRT",
+            "fp32Gflops": round(fp32_kernels[fp32_kernel], 2),
+            "fp32Kernel": fp32_kernel,
+            "int8Gops": round(int8_kernels[int8_kernel], 2),
+            "int8Kernel": int8_kernel,
+            "kernels": {"fp32": {k: round(v, 2) for k, v in fp32_kernels.items()}, "int8": {k: round(v, 2) for k, v in int8_kernels.items()}},
         },
     )
 

@@ -74,10 +74,14 @@ def keras_predict(model_dir: Path, meta: dict):
     return lambda batch: model.predict([batch[n] for n in names] if len(names) > 1 else next(iter(batch.values())), verbose=0)
 
 
-def interleaved(series: list[Series], max_seconds: float, consecutive: int = 3, tolerance: float = 0.10, required: int = 2) -> dict:
+def interleaved(
+    series: list[Series], max_seconds: float, consecutive: int = 3, tolerance: float = 0.10, required: int = 2, min_rounds: int = 6
+) -> dict:
     """Rounds of one window per series until the first series and the ratios of the next `required - 1` series
-    to it are stable. Later series (Keras model.predict, whose per-call overhead swings widely) are measured in
-    the same rounds and reported with their own stability, but do not hold the measurement hostage."""
+    to it are stable (and at least `min_rounds` ran). Later series (Keras model.predict, whose per-call
+    overhead swings widely) are measured in the same rounds and reported with their own stability, but do not
+    hold the measurement hostage; every ratio is the median of the per-round ratios after the first round,
+    which keeps the noisy ones repeatable."""
     medians: dict[str, list[float]] = {s.name: [] for s in series}
     ratios: dict[str, list[float]] = {s.name: [] for s in series[1:]}
     start = time.perf_counter()
@@ -89,7 +93,7 @@ def interleaved(series: list[Series], max_seconds: float, consecutive: int = 3, 
             medians[s.name].append(s.window())
         for s in series[1:]:
             ratios[s.name].append(medians[s.name][-1] / medians[series[0].name][-1])
-        stable = rounds >= consecutive and within(medians[series[0].name][-consecutive:], tolerance) and all(
+        stable = rounds >= max(consecutive, min_rounds) and within(medians[series[0].name][-consecutive:], tolerance) and all(
             within(ratios[s.name][-consecutive:], tolerance) for s in series[1:required]
         )
         log(f"round {rounds}: " + ", ".join(f"{s.name} {medians[s.name][-1] * 1000:.2f} ms" for s in series) + (" (stable)" if stable else ""))
@@ -99,7 +103,7 @@ def interleaved(series: list[Series], max_seconds: float, consecutive: int = 3, 
         "stable": stable,
         "seconds": round(time.perf_counter() - start, 2),
         "latencyMs": {s.name: percentiles_ms(s.kept(keep)) for s in series},
-        "ratios": {name: round(float(np.median(r[-keep:])), 4) for name, r in ratios.items()},
+        "ratios": {name: round(float(np.median(r[1:] if len(r) > 1 else r)), 4) for name, r in ratios.items()},
         "ratiosStable": {name: within(r[-keep:], tolerance) for name, r in ratios.items()},
     }
 

@@ -20,6 +20,7 @@ export interface Ceiling {
   fp32Gflops: number;
   fp32Kernel: string;
   int8Gops: number;
+  int8Kernel?: string;
 }
 
 /** One profile per variant: what a scheduler needs to place it, and what a person needs to trust it. */
@@ -147,7 +148,7 @@ export function goals(variants: VariantProfile[]): Goal[] {
   const worstOverhead = [...overheads].sort((a, b) => b.serverOverhead! - a.serverOverhead!)[0];
   out.push({
     goal: 'LAT mode, ResNet50, binary tensors: server p50 <= 1.10 x in-process p50',
-    measured: overheads.length ? overheads.map((v) => `${v.variant} +${pct(v.serverOverhead!)}`).join(', ') : 'not measured',
+    measured: overheads.length ? overheads.map((v) => `${v.variant} ${v.serverOverhead! >= 0 ? '+' : ''}${pct(v.serverOverhead!)}`).join(', ') : 'not measured',
     met: worstOverhead ? worstOverhead.serverOverhead! <= 0.1 : null,
   });
   const shares = variants.filter((v) => v.model === 'resnet50' && v.throughput !== null && v.throughput.shareOfInProcess !== null);

@@ -17,6 +17,7 @@ const ceilingSchema = z.looseObject({
   fp32Gflops: z.number(),
   fp32Kernel: z.string(),
   int8Gops: z.number(),
+  int8Kernel: z.string().optional(),
 });
 
 /** dist/report/: report.json (one profile per variant), report.md and report.html, from what the targets wrote. */
