@@ -112,9 +112,11 @@ export async function throughputBench(url: string, model: string, concurrency: n
       );
       return (done * 1000) / ms;
     };
-    await window(1000); // warm-up
+    await window(2000); // warm-up: a fresh server's first second runs slow (allocator, runtime thread pools)
     const result = await untilStable(() => window(1500), {
       maxSeconds,
+      tolerance: 0.05, // shares of in-process throughput are compared against a 10% goal: windows must agree tighter
+      minWindows: 4,
       onWindow: (n, v, ok) => progress(`THR window ${n}: ${v.toFixed(1)} inferences/s with ${concurrency} clients${ok ? ' (stable)' : ''}`),
     });
     for (const c of connections) c.close();

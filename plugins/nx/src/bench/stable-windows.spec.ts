@@ -10,6 +10,14 @@ describe('stable windows', () => {
     expect(result.stable).toBe(true);
   });
 
+  it('measures at least minWindows windows even when the first ones agree', async () => {
+    const series = [10, 10, 10, 10, 10, 10];
+    let i = 0;
+    const result = await untilStable(async () => series[i++], { maxSeconds: 60, minWindows: 5, tolerance: 0.05 });
+    expect(result.values).toHaveLength(5);
+    expect(result.stable).toBe(true);
+  });
+
   it('gives up after the time bound and says it is not stable', async () => {
     let i = 0;
     const result = await untilStable(async () => (i++ % 2 ? 1 : 2), { maxSeconds: 0 });

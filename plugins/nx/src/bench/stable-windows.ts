@@ -27,15 +27,16 @@ export function withinTolerance(values: number[], tolerance: number): boolean {
 
 export async function untilStable(
   window: () => Promise<number>,
-  opts: { consecutive?: number; tolerance?: number; maxSeconds: number; onWindow?: (n: number, value: number, stable: boolean) => void },
+  opts: { consecutive?: number; tolerance?: number; minWindows?: number; maxSeconds: number; onWindow?: (n: number, value: number, stable: boolean) => void },
 ): Promise<WindowsResult> {
   const consecutive = opts.consecutive ?? 3;
   const tolerance = opts.tolerance ?? 0.1;
+  const minWindows = Math.max(opts.minWindows ?? consecutive, consecutive);
   const start = Date.now();
   const values: number[] = [];
   for (;;) {
     values.push(await window());
-    const stable = values.length >= consecutive && withinTolerance(values.slice(-consecutive), tolerance);
+    const stable = values.length >= minWindows && withinTolerance(values.slice(-consecutive), tolerance);
     opts.onWindow?.(values.length, values[values.length - 1], stable);
     const seconds = (Date.now() - start) / 1000;
     if (stable || seconds >= opts.maxSeconds) return { values, stable, seconds };
