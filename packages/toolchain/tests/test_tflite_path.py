@@ -85,7 +85,7 @@ def test_not_a_saved_model_and_wrong_declared_inputs(workspace, tmp_path):
         )
 
 
-def test_an_op_tflite_builtins_cannot_run_is_named(tmp_path):
+def test_an_op_tflite_or_tf2onnx_cannot_convert_is_named(tmp_path):
     ws = tmp_path
     (ws / "models/odd").mkdir(parents=True)
     (ws / "models/odd/build.py").write_text(
@@ -106,3 +106,7 @@ def test_an_op_tflite_builtins_cannot_run_is_named(tmp_path):
     run("build-model", ws, ws / "dist/models/tiny", model="odd", modelDir="models/odd", source={"format": "script", "path": "build.py"})
     with pytest.raises(ToolchainError, match=r"platform x: the model uses op\(s\) Betainc"):
         run("convert", ws, ws / "c", **variant(ws, precision="fp32", converter="tflite"))
+    with pytest.raises(ToolchainError, match=r"ONNX conversion for platform x: tf2onnx cannot convert op\(s\) Betainc"):
+        run("convert", ws, ws / "o", **variant(ws, precision="fp32", converter="onnx"))
+    with pytest.raises(ToolchainError, match=r"OpenVINO conversion for platform x: OpenVINO cannot convert op\(s\) Betainc"):
+        run("convert", ws, ws / "v", **variant(ws, precision="fp32", converter="openvino"))

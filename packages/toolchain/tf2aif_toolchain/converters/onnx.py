@@ -21,6 +21,14 @@ def unsupported_ops(message: str) -> list[str]:
     return sorted(set(re.findall(r"Tensorflow op \[[^\]]*: ([A-Za-z0-9_]+)\] is not supported", message)))
 
 
+def unconverted_ops(model_proto) -> list[str]:
+    """TensorFlow ops tf2onnx left in the graph as they were: it logs them and carries on, so the model would
+    only fail later, in the ONNX checker or a runtime, with a message that does not say what to change."""
+    import onnx  # noqa: PLC0415
+
+    return sorted({n.op_type for n in model_proto.graph.node if n.domain in ("", "ai.onnx") and not onnx.defs.has(n.op_type)})
+
+
 def convert(job: Job, saved_model: Path, out_dir: Path) -> dict:
     tf = import_tensorflow()
     import onnx  # noqa: PLC0415
@@ -34,15 +42,21 @@ def convert(job: Job, saved_model: Path, out_dir: Path) -> dict:
     def serving(*args):
         return fn(**{s.name: a for s, a in zip(specs, args)})
 
+    platform = job.require("platform", str)
     try:
         model_proto, _ = tf2onnx.convert.from_function(serving, input_signature=specs, opset=OPSET)
     except Exception as e:  # noqa: BLE001
         ops = unsupported_ops(str(e))
-        platform = job.require("platform", str)
         if ops:
             raise ToolchainError(f"ONNX conversion for platform {platform}: tf2onnx cannot convert op(s) {', '.join(ops)}") from e
         raise ToolchainError(f"ONNX conversion for platform {platform} failed: {str(e).strip().splitlines()[-1]}") from e
-    onnx.checker.check_model(model_proto)
+    ops = unconverted_ops(model_proto)
+    if ops:
+        raise ToolchainError(f"ONNX conversion for platform {platform}: tf2onnx cannot convert op(s) {', '.join(ops)}")
+    try:
+        onnx.checker.check_model(model_proto)
+    except onnx.checker.ValidationError as e:
+        raise ToolchainError(f"ONNX conversion for platform {platform}: the converted model is not valid ONNX: {str(e).strip().splitlines()[0]}") from e
     onnx.save(model_proto, str(out_dir / ARTIFACT))
     return {
         "artifact": ARTIFACT,

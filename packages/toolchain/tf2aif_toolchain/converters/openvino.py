@@ -5,6 +5,7 @@ Weights stay FP32 (save_model would otherwise compress them to FP16).
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ..artifact import read_model_meta
@@ -33,6 +34,12 @@ def name_ports(ports, wanted: list[str], what: str) -> None:
         port.get_tensor().set_names({next(w for w in wanted if _matches(port.get_names(), w))})
 
 
+def unconverted_ops(message: str) -> list[str]:
+    """Op names from the frontend's report ("No conversion rule found for operations: A, B")."""
+    found = re.search(r"No conversion rule found for operations: ([^\n]+)", message)
+    return sorted({op.strip() for op in found.group(1).split(",") if op.strip()}) if found else []
+
+
 def convert(job: Job, saved_model: Path, out_dir: Path) -> dict:
     import openvino as ov  # noqa: PLC0415
 
@@ -40,9 +47,11 @@ def convert(job: Job, saved_model: Path, out_dir: Path) -> dict:
     try:
         model = ov.convert_model(str(saved_model))
     except Exception as e:  # noqa: BLE001 (the frontend raises OpConversionFailure and friends)
-        raise ToolchainError(
-            f"OpenVINO conversion for platform {job.require('platform', str)} failed: {str(e).strip().splitlines()[-1]}"
-        ) from e
+        platform = job.require("platform", str)
+        ops = unconverted_ops(str(e))
+        if ops:
+            raise ToolchainError(f"OpenVINO conversion for platform {platform}: OpenVINO cannot convert op(s) {', '.join(ops)}") from e
+        raise ToolchainError(f"OpenVINO conversion for platform {platform} failed: {str(e).strip().splitlines()[-1]}") from e
     name_ports(model.inputs, [s["name"] for s in signature["inputs"]], "inputs")
     name_ports(model.outputs, [s["name"] for s in signature["outputs"]], "outputs")
     (out_dir / ARTIFACT).mkdir()
