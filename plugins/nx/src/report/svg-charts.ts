@@ -1,4 +1,5 @@
 import type { VariantProfile } from './build-report';
+import { placeLabels } from './label-placement';
 
 /** Inline SVG charts: the page needs no script and no network to draw them. */
 
@@ -62,18 +63,28 @@ export function latencyAccuracyChart(variants: VariantProfile[]): string {
   const px = (x: number) => left + ((Math.log10(x) - xmin) / (xmax - xmin)) * (width - left - 20);
   const py = (y: number) => 15 + (1 - (y - ymin) / (1 - ymin || 1)) * (height - bottom - 15);
   const parts: string[] = [];
-  for (let e = Math.ceil(xmin); e <= Math.floor(xmax); e++) {
-    const x = 10 ** e;
-    parts.push(`<line x1="${px(x)}" x2="${px(x)}" y1="15" y2="${height - bottom}" class="grid"/><text x="${px(x)}" y="${height - bottom + 16}" class="axis" text-anchor="middle">${x >= 1 ? x : x.toFixed(-e)} ms</text>`);
+  // 1-2-5 ticks: a decade alone leaves most points between two labels
+  for (let e = Math.floor(xmin); e <= Math.ceil(xmax); e++) {
+    for (const m of [1, 2, 5]) {
+      const x = m * 10 ** e;
+      if (Math.log10(x) < xmin || Math.log10(x) > xmax) continue;
+      const text = x >= 1 ? String(x) : x.toFixed(-e);
+      parts.push(`<line x1="${px(x)}" x2="${px(x)}" y1="15" y2="${height - bottom}" class="${m === 1 ? 'grid' : 'grid minor'}"/><text x="${px(x)}" y="${height - bottom + 16}" class="axis" text-anchor="middle">${text} ms</text>`);
+    }
   }
   for (const t of [ymin, (ymin + 1) / 2, 1]) parts.push(`<text x="${left - 8}" y="${py(t) + 4}" class="axis" text-anchor="end">${(t * 100).toFixed(0)}%</text>`);
   const models = [...new Set(points.map((p) => p.v.model))];
-  for (const p of points) {
+  const names = points.map((p) => p.v.variant.slice(p.v.model.length + 1));
+  const labels = placeLabels(
+    points.map((p, i) => ({ x: px(p.x), y: py(p.y), text: names[i] })),
+    { x: left, y: 0, width: width - left, height: height - bottom },
+  );
+  points.forEach((p, i) => {
     const color = palette[models.indexOf(p.v.model) % palette.length];
     parts.push(
-      `<circle class="point" cx="${px(p.x)}" cy="${py(p.y)}" r="6" fill="${color}"><title>${esc(p.v.variant)}: ${p.x.toFixed(2)} ms, ${(p.y * 100).toFixed(1)}%</title></circle><text x="${px(p.x) + 8}" y="${py(p.y) - 6}" class="label">${esc(p.v.variant.slice(p.v.model.length + 1))}</text>`,
+      `<circle class="point" cx="${px(p.x)}" cy="${py(p.y)}" r="6" fill="${color}"><title>${esc(p.v.variant)}: ${p.x.toFixed(2)} ms, ${(p.y * 100).toFixed(1)}%</title></circle><text x="${labels[i].x}" y="${labels[i].y}" class="label" style="fill:${color}">${esc(names[i])}</text>`,
     );
-  }
+  });
   parts.push(`<text x="${width / 2}" y="${height - 6}" class="axis" text-anchor="middle">LAT p50 over HTTP (log scale)</text>`);
   const legend = models.map((m, i) => `<span><i style="background:${palette[i % palette.length]}"></i>${esc(m)}</span>`).join('');
   return `<svg class="chart" id="latency-accuracy-chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="Latency against accuracy">${parts.join('')}</svg><div class="legend">${legend}</div>`;
