@@ -1,34 +1,13 @@
 import type Docker from 'dockerode';
-import { execFileSync } from 'child_process';
 import { readFileSync } from 'fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { float32Tensor, toFloat32, V2Client } from '../plugins/nx/src/bench/v2-client';
 import { arm64Emulation, dockerEngine, ensureLocalBase, freePort } from './support/docker';
+import { localDigitsReference } from './support/digits-reference';
 import { createTempWorkspace, type TempWorkspace } from './support/temp-workspace';
 
 const engine = dockerEngine();
 const SAMPLES = 16;
-
-/** Held-out digits and the classes the local TFLite run (no server, no container) gives them. */
-function localReference(ws: TempWorkspace): { images: number[][]; classes: number[] } {
-  const script = `
-import json, sys
-import numpy as np
-sys.path.insert(0, "models/digits")
-from digits_data import held_out_set
-from tf2aif_toolchain.runtimes.tflite import TFLiteRunner
-images = held_out_set()[0][:${SAMPLES}]
-runner = TFLiteRunner("dist/variants/digits-cpu/convert/model.tflite")
-classes = [int(runner.run({"image": images[i:i+1]})["output_0"].argmax()) for i in range(len(images))]
-print(json.dumps({"images": images.reshape(len(images), -1).tolist(), "classes": classes}))
-`;
-  const out = execFileSync(ws.path('.tf2aif/venv/bin/python'), ['-c', script], {
-    cwd: ws.root,
-    env: { ...process.env, PYTHONPATH: ws.path('packages/toolchain'), TF_ENABLE_ONEDNN_OPTS: '0', TF_CPP_MIN_LOG_LEVEL: '3' },
-    encoding: 'utf8',
-  });
-  return JSON.parse(out.trim().split('\n').pop()!);
-}
 
 describe.skipIf(!engine.docker)(`digits-cpu image through the Docker Engine API${engine.missing ? ` (skipped: ${engine.missing})` : ''}`, () => {
   let ws: TempWorkspace;
@@ -80,7 +59,7 @@ describe.skipIf(!engine.docker)(`digits-cpu image through the Docker Engine API$
         if (Date.now() > deadline) throw new Error(`server not ready: ${(await container.logs({ stdout: true, stderr: true })).toString()}`);
         await new Promise((r) => setTimeout(r, 500));
       }
-      const { images, classes } = localReference(ws);
+      const { images, classes } = localDigitsReference(ws, 'tflite', 'dist/variants/digits-cpu/convert', SAMPLES);
       const viaBinary: number[] = [];
       const viaJson: number[] = [];
       for (const pixels of images) {

@@ -1,10 +1,10 @@
 import { execa, type ResultPromise } from 'execa';
-import { execFileSync } from 'child_process';
 import { existsSync, readdirSync, readFileSync } from 'fs';
 import { join, relative } from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { float32Tensor, toFloat32, V2Client } from '../plugins/nx/src/bench/v2-client';
 import { freePort } from './support/docker';
+import { localDigitsReference } from './support/digits-reference';
 import { createTempWorkspace, type TempWorkspace } from './support/temp-workspace';
 
 const NEW = 'cpu-int8-e2e';
@@ -24,29 +24,6 @@ function files(ws: TempWorkspace, ...dirs: string[]): string[] {
   };
   dirs.forEach((d) => walk(ws.path(d)));
   return out.sort();
-}
-
-/** Held-out digits and the classes the INT8 IR gives them, run locally with the platform's runtime (no server). */
-function localReference(ws: TempWorkspace, variant: string): { images: number[][]; classes: number[] } {
-  const script = `
-import json, sys
-sys.path.insert(0, "models/digits")
-from digits_data import held_out_set
-from tf2aif_toolchain.artifact import read_meta
-from tf2aif_toolchain.runtimes import openvino
-from pathlib import Path
-images = held_out_set()[0][:${SAMPLES}]
-folder = Path("dist/variants/${variant}/quantize")
-runner = openvino.load(folder, read_meta(folder))
-classes = [int(runner.run({"image": images[i:i+1]})["output_0"].argmax()) for i in range(len(images))]
-print(json.dumps({"images": images.reshape(len(images), -1).tolist(), "classes": classes}))
-`;
-  const out = execFileSync(ws.path('.tf2aif/venv/bin/python'), ['-c', script], {
-    cwd: ws.root,
-    env: { ...process.env, PYTHONPATH: ws.path('packages/toolchain'), TF_ENABLE_ONEDNN_OPTS: '0', TF_CPP_MIN_LOG_LEVEL: '3' },
-    encoding: 'utf8',
-  });
-  return JSON.parse(out.trim().split('\n').pop()!);
 }
 
 describe('a platform added with one command (nx g @tf2aif/nx:platform), in a fresh workspace', () => {
@@ -140,7 +117,7 @@ describe('a platform added with one command (nx g @tf2aif/nx:platform), in a fre
         if (Date.now() > deadline) throw new Error('the server did not become ready in 180 s');
         await new Promise((r) => setTimeout(r, 500));
       }
-      const { images, classes } = localReference(ws, `digits-${NEW}`);
+      const { images, classes } = localDigitsReference(ws, 'openvino', `dist/variants/digits-${NEW}/quantize`, SAMPLES);
       const served: number[] = [];
       for (const pixels of images) {
         const [out] = await client.infer('digits', [float32Tensor('image', [1, 8, 8, 1], pixels)], ['output_0']);

@@ -246,31 +246,38 @@ async function main() {
     printRun(warm, log);
     checkOk(warm);
 
+    // commit the edit, list what Nx calls affected, and run the chain on it
+    const commitAndRunAffected = async (message: string, what: string, label: string) => {
+      await gitCommitAll(ws.root, message);
+      log(`${what}, committed; nx affected --base=HEAD~1`);
+      const projects = await nxJson<string[]>(ws, ['show', 'projects', '--affected', '--base=HEAD~1', '--head=HEAD', ...excludeArg, '--json']);
+      log(`  affected projects: ${projects.join(', ') || '(none)'}`);
+      const run = await runNx(ws, label, affected());
+      printRun(run, log);
+      checkOk(run);
+      log(`  ran: ${ran(run).map((t) => t.id).join(', ') || '(nothing)'}`);
+      return { projects, run };
+    };
+
     // c. edit one model's config (verify.samples changes its verify tasks' options), commit, nx affected
     const configFile = `models/${opts.editModel}/tf2aif.json`;
     const config = JSON.parse(readFileSync(ws.path(configFile), 'utf8'));
     const samples = config.verify?.samples ?? 32;
     config.verify = { ...config.verify, samples: Math.max(1, Math.floor(samples / 2)) };
     writeFileSync(ws.path(configFile), `${JSON.stringify(config, null, 2)}\n`);
-    await gitCommitAll(ws.root, `bench: ${opts.editModel} verify.samples ${samples} -> ${config.verify.samples}`);
-    log(`c. ${configFile}: verify.samples ${samples} -> ${config.verify.samples}, committed; nx affected --base=HEAD~1`);
-    const editAffected = await nxJson<string[]>(ws, ['show', 'projects', '--affected', '--base=HEAD~1', '--head=HEAD', ...excludeArg, '--json']);
-    log(`  affected projects: ${editAffected.join(', ') || '(none)'}`);
-    const edit = await runNx(ws, 'affected-config', affected());
-    printRun(edit, log);
-    checkOk(edit);
-    log(`  ran: ${ran(edit).map((t) => t.id).join(', ') || '(nothing)'}`);
+    const { projects: editAffected, run: edit } = await commitAndRunAffected(
+      `bench: ${opts.editModel} verify.samples ${samples} -> ${config.verify.samples}`,
+      `c. ${configFile}: verify.samples ${samples} -> ${config.verify.samples}`,
+      'affected-config',
+    );
 
     // d. touch a toolchain module (the TFLite INT8 quantizer), commit, nx affected
     appendFileSync(ws.path(touchedModule), '\n# bench-incremental: touched\n');
-    await gitCommitAll(ws.root, 'bench: touch the tflite_int8 quantizer');
-    log(`d. ${touchedModule}: a comment appended, committed; nx affected --base=HEAD~1`);
-    const touchAffected = await nxJson<string[]>(ws, ['show', 'projects', '--affected', '--base=HEAD~1', '--head=HEAD', ...excludeArg, '--json']);
-    log(`  affected projects: ${touchAffected.join(', ') || '(none)'}`);
-    const touch = await runNx(ws, 'affected-quantizer', affected());
-    printRun(touch, log);
-    checkOk(touch);
-    log(`  ran: ${ran(touch).map((t) => t.id).join(', ') || '(nothing)'}`);
+    const { projects: touchAffected, run: touch } = await commitAndRunAffected(
+      'bench: touch the tflite_int8 quantizer',
+      `d. ${touchedModule}: a comment appended`,
+      'affected-quantizer',
+    );
 
     // e. cold again at other parallelism levels: outputs removed, the cache skipped
     const compared: RunResult[] = [];

@@ -30,13 +30,4 @@ export function arm64Emulation(): { ok: boolean; missing?: string } {
   return { ok: false, missing: why };
 }
 
-export async function freePort(): Promise<number> {
-  const { createServer } = await import('net');
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../plugins/nx/src/bench/local-server'; // one free-port finder for the plugin and the tests

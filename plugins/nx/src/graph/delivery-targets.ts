@@ -1,5 +1,6 @@
 import type { TargetConfiguration } from '@nx/devkit';
 import type { ResolvedModel, ResolvedVariant } from '../config/load-model-config';
+import { variantIdentity } from '../config/variant-identity';
 import { coreToolchainInputs, executorInput, hashedPathsInput, upstreamOutputs, type TargetSettings, ws } from './inputs';
 import { modelOutputDir, variantOutputDir } from './paths';
 
@@ -37,16 +38,8 @@ export function composeTarget(model: ResolvedModel, v: ResolvedVariant, loc: Tar
     ],
     outputs: [`{workspaceRoot}/${variantOutputDir(v.project, 'compose')}`],
     options: {
-      variant: v.project,
-      model: model.name,
-      platform: v.platform.name,
-      title: v.platform.title,
-      hardware: v.platform.hardware,
-      arch: v.platform.arch,
-      runtime: v.runtime,
+      ...variantIdentity(model, v),
       executor: v.runtimeDescriptor.serve.executor ?? v.runtimeDescriptor.executor,
-      precision: v.precision,
-      batchSize: v.batchSize,
       mode: model.config.serving.mode,
       processing,
       baseImage: baseImageFor(v, loc),

@@ -1,5 +1,6 @@
 import type { ProjectGraph } from '@nx/devkit';
 import { loadModelConfig, type ResolvedModel } from '../config/load-model-config';
+import { variantIdentity } from '../config/variant-identity';
 import { referenceKey, type SettingsReference } from '../graph/settings-reference';
 import { runsOnOf } from '../platforms/platform-descriptor';
 import { loadPlatformRegistry } from '../platforms/platform-registry';
@@ -19,15 +20,7 @@ export function variantFactsFromGraph(graph: ProjectGraph, workspaceRoot: string
     const v = model.variants.find((x) => x.key === ref.variant);
     if (!v) continue;
     facts.push({
-      variant: v.project,
-      model: model.name,
-      platform: v.platform.name,
-      title: v.platform.title,
-      hardware: v.platform.hardware,
-      arch: v.platform.arch,
-      runtime: v.runtime,
-      precision: v.precision,
-      batchSize: v.batchSize,
+      ...variantIdentity(model, v),
       runsOn: runsOnOf(v.platform),
       baselineOf: v.platform.baselineOf,
     });
