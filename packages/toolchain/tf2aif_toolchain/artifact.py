@@ -30,6 +30,24 @@ def read_meta(artifact_dir: Path) -> dict:
     return read_json(file)
 
 
+def converted_artifact(job, convert_dir: Path, fmt: str, described: str, inside: str | None = None) -> tuple[dict, Path]:
+    """The convert step's artifact a quantizer starts from, and its meta: a clear error when the platform
+    converts to another format (`described`, e.g. "an ONNX model") or the file is gone. `inside`: the file
+    within a folder artifact (an OpenVINO IR's model.xml)."""
+    converted = read_meta(convert_dir)
+    if converted.get("format") != fmt:
+        who = f"quantizer {job.get('quantizer')}" if job.get("quantizer") else "this quantizer"
+        raise ToolchainError(
+            f"{who} needs {described} from the convert step, but {convert_dir} holds a "
+            f"{converted.get('format')!r} artifact; use it on a platform whose converter makes {fmt}"
+        )
+    path = convert_dir / converted["artifact"]
+    path = path / inside if inside else path
+    if not path.is_file():
+        raise ToolchainError(f"{path} is missing: run the convert step of {job.require('variant', str)} again")
+    return converted, path
+
+
 def read_model_meta(model_dir: Path) -> dict:
     file = model_dir / "model.json"
     if not file.is_file():

@@ -17,3 +17,21 @@ def import_tensorflow():
 
     tf.get_logger().setLevel("ERROR")
     return tf
+
+
+def import_nncf():
+    """NNCF, told it runs in CI (it reads that once, at import, and otherwise sends usage statistics: a build
+    step should not phone home), with its rich progress bars as plain lines on stderr (animated on stdout
+    otherwise whenever FORCE_COLOR is set, as Nx sets it), like the rest of the toolchain's progress."""
+    import sys  # noqa: PLC0415
+
+    os.environ.setdefault("NNCF_CI", "1")
+    import nncf  # noqa: PLC0415 (heavy, only when used)
+
+    try:
+        import rich  # noqa: PLC0415 (NNCF's own dependency)
+
+        rich.reconfigure(file=sys.stderr, force_terminal=False, force_interactive=False)
+    except ImportError:
+        pass
+    return nncf

@@ -12,10 +12,11 @@ import time
 
 import numpy as np
 
-from ..env import import_tensorflow
+from ..env import import_nncf, import_tensorflow
 from ..job import Job
 from ..jsonio import write_json
 from ..progress import log
+from ..runtimes.openvino import compile_cpu
 
 RESULT_FILE = "ceiling.json"
 
@@ -71,25 +72,23 @@ def openvino_gops(m: int, k: int, n: int, int8: bool) -> float:
     weights = ops.constant(rng.standard_normal((k, n)).astype(np.float32))
     model = ov.Model([ops.matmul(x, weights, False, False)], [x], "gemm")
     if int8:
-        import nncf  # noqa: PLC0415
-
-        with contextlib.redirect_stdout(io.StringIO()):
-            model = nncf.quantize(model, nncf.Dataset([rng.standard_normal((m, k)).astype(np.float32) for _ in range(4)]), subset_size=4)
-    compiled = ov.Core().compile_model(model, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
-    request = compiled.create_infer_request()
+        nncf = import_nncf()
+        model = nncf.quantize(model, nncf.Dataset([rng.standard_normal((m, k)).astype(np.float32) for _ in range(4)]), subset_size=4)
+    request = compile_cpu(model).create_infer_request()
     data = rng.standard_normal((m, k)).astype(np.float32)
     return 2 * m * k * n / _best_seconds(lambda: request.infer({0: data}), repeats=10) / 1e9
 
 
-def numpy_gflops(size: int) -> float:
-    a = np.random.default_rng(2).random((size, size), dtype=np.float32)
-    return 2 * size**3 / _best_seconds(lambda: a @ a, repeats=3) / 1e9
+def numpy_gflops(m: int, k: int, n: int) -> float:
+    rng = np.random.default_rng(2)
+    a, b = rng.random((m, k), dtype=np.float32), rng.random((k, n), dtype=np.float32)
+    return 2 * m * k * n / _best_seconds(lambda: a @ b, repeats=10) / 1e9
 
 
 def run(job: Job) -> None:
     m, k, n = (int(v) for v in job.get("gemm", [256, 2048, 2048]))
     log(f"peak GEMM on {os.cpu_count()} cores: [{m}x{k}] x [{k}x{n}], best of 5 rounds")
-    fp32_kernels = {"XNNPACK via LiteRT": tflite_gops(m, k, n, int8=False), "OpenVINO CPU": openvino_gops(m, k, n, int8=False), "numpy BLAS": numpy_gflops(2048)}
+    fp32_kernels = {"XNNPACK via LiteRT": tflite_gops(m, k, n, int8=False), "OpenVINO CPU": openvino_gops(m, k, n, int8=False), "numpy BLAS": numpy_gflops(m, k, n)}
     int8_kernels = {"XNNPACK via LiteRT": tflite_gops(m, k, n, int8=True), "OpenVINO CPU (NNCF INT8)": openvino_gops(m, k, n, int8=True)}
     for name, value in fp32_kernels.items():
         log(f"FP32 {name}: {value:.1f} GFLOP/s")

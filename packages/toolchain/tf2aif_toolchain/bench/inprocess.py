@@ -20,19 +20,12 @@ from ..jsonio import write_json
 from ..progress import log
 from ..runtimes.tensorflow import TensorFlowRunner
 from ..serve.service import open_service
-from .stability import percentiles_ms, until_stable, within
+from ..client.loadgen import random_inputs
+from ..serve.metadata import model_metadata
+from .stability import percentiles_ms, within
 
 RESULT_FILE = "inprocess.json"
 WINDOW_SECONDS = 0.4
-
-
-def random_inputs(config, batch: int, seed: int = 0) -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    out = {}
-    for t in config.inputs:
-        shape = [batch, *(max(d, 1) for d in t.shape[1:])]
-        out[t.name] = rng.random(shape).astype(t.dtype) if t.dtype.startswith("float") else rng.integers(0, 100, shape).astype(t.dtype)
-    return out
 
 
 def timed(fn, inputs) -> float:
@@ -126,7 +119,7 @@ def run(job: Job) -> None:
     log(f"in-process bench of {config.name} ({service.description})")
 
     # latency, batch 1, side by side with the native TensorFlow baselines
-    one = random_inputs(config, 1)
+    one = random_inputs(model_metadata(config), 1)
     series = [Series("variant", service.infer, one)]
     signature = TensorFlowRunner(model_dir / meta["savedModel"])
     series.append(Series("tfSignature", signature.run, one))
@@ -137,10 +130,10 @@ def run(job: Job) -> None:
 
     # throughput at the variant's batch size (what THR mode batches up to)
     batch = config.batch_size
-    many = random_inputs(config, batch, seed=1)
-    thr_series = Series("variant", service.infer, many)
-    thr = until_stable(lambda: [thr_series.window()], max_seconds=max_seconds, on_window=lambda n, m, ok: log(f"batch {batch} window {n}: {m * 1000:.2f} ms" + (" (stable)" if ok else "")))
-    batch_latency = float(np.median(thr_series.kept(3)))
+    many = random_inputs(model_metadata(config), batch, seed=1)
+    thr_series = Series(f"variant at batch {batch}", service.infer, many)
+    thr = interleaved([thr_series], max_seconds, min_rounds=3)
+    batch_latency = thr["latencyMs"][thr_series.name]["p50"] / 1000
     service.close()
 
     flops = meta.get("flopsPerSample")
@@ -161,12 +154,12 @@ def run(job: Job) -> None:
             "batch": batch,
             "perSecond": round(batch / batch_latency, 3),
             "batchLatencyMs": round(batch_latency * 1000, 4),
-            "stable": thr.stable,
+            "stable": thr["stable"],
         },
         "flopsPerSample": flops,
         "achievedGflopsBatch1": round(flops / p50 / 1e9, 3) if flops and p50 > 0 else None,
         "achievedGflopsThroughput": round(flops * batch / batch_latency / 1e9, 3) if flops else None,
-        "seconds": round(lat["seconds"] + thr.seconds, 2),
+        "seconds": round(lat["seconds"] + thr["seconds"], 2),
     }
     write_json(job.out_dir / RESULT_FILE, result)
     log(

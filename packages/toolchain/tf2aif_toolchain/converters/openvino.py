@@ -34,7 +34,7 @@ def name_ports(ports, wanted: list[str], what: str) -> None:
         port.get_tensor().set_names({next(w for w in wanted if _matches(port.get_names(), w))})
 
 
-def unconverted_ops(message: str) -> list[str]:
+def unsupported_ops(message: str) -> list[str]:
     """Op names from the frontend's report ("No conversion rule found for operations: A, B")."""
     found = re.search(r"No conversion rule found for operations: ([^\n]+)", message)
     return sorted({op.strip() for op in found.group(1).split(",") if op.strip()}) if found else []
@@ -48,7 +48,7 @@ def convert(job: Job, saved_model: Path, out_dir: Path) -> dict:
         model = ov.convert_model(str(saved_model))
     except Exception as e:  # noqa: BLE001 (the frontend raises OpConversionFailure and friends)
         platform = job.require("platform", str)
-        ops = unconverted_ops(str(e))
+        ops = unsupported_ops(str(e))
         if ops:
             raise ToolchainError(f"OpenVINO conversion for platform {platform}: OpenVINO cannot convert op(s) {', '.join(ops)}") from e
         raise ToolchainError(f"OpenVINO conversion for platform {platform} failed: {str(e).strip().splitlines()[-1]}") from e

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..artifact import read_meta
+from ..artifact import converted_artifact
 from ..data import Samples
-from ..errors import ToolchainError
 from ..job import Job
 from ..progress import log
 
@@ -17,17 +16,8 @@ ARTIFACT = "model.fp16.onnx"
 
 
 def source_onnx(job: Job, convert_dir: Path) -> Path:
-    """The FP32 ONNX model the convert step wrote, with a clear error when the platform converts to something else."""
-    converted = read_meta(convert_dir)
-    if converted.get("format") != "onnx":
-        raise ToolchainError(
-            f"quantizer {job.require('quantizer', str)} needs an ONNX model from the convert step, but {convert_dir} "
-            f"holds a {converted.get('format')!r} artifact; use it on a platform whose converter is 'onnx'"
-        )
-    path = convert_dir / converted["artifact"]
-    if not path.is_file():
-        raise ToolchainError(f"{path} is missing: run the convert step of {job.require('variant', str)} again")
-    return path
+    """The FP32 ONNX model the convert step wrote."""
+    return converted_artifact(job, convert_dir, "onnx", "an ONNX model")[1]
 
 
 def topologically_sorted(graph) -> None:

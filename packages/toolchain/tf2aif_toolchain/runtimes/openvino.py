@@ -8,13 +8,19 @@ import numpy as np
 XML = "model.xml"
 
 
+def compile_cpu(model):
+    """An IR path or ov.Model compiled for the CPU plugin as every tf2aif OpenVINO variant runs: f32 pinned, since
+    on CPUs with bf16 units the plugin would otherwise pick bf16 for the layers INT8 does not cover."""
+    import openvino as ov  # noqa: PLC0415 (heavy import, only when used)
+
+    return ov.Core().compile_model(model, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
+
+
 class OpenVinoRunner:
     def __init__(self, model_xml: Path, outputs: list[str] | None = None) -> None:
         import openvino as ov  # noqa: PLC0415 (heavy import, only when used)
 
-        core = ov.Core()
-        # pin f32: on CPUs with bf16 units the plugin would otherwise pick bf16, and this variant is FP32
-        self._compiled = core.compile_model(str(model_xml), "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
+        self._compiled = compile_cpu(str(model_xml))
         self._request = self._compiled.create_infer_request()
         wanted = set(outputs or [])
         # the converter names each output after the signature; fall back to OpenVINO's own name

@@ -1,12 +1,14 @@
 import { z } from 'zod';
+import { runsOnSchema } from '../platforms/platform-descriptor';
 
 export const benchOptionsSchema = z.looseObject({
   variant: z.string().min(1),
   model: z.string().min(1),
   platform: z.string().min(1),
-  runsOn: z.enum(['x86_64', 'aarch64', 'nvidia-gpu', 'jetson', 'amd-dpu']),
+  runsOn: runsOnSchema,
   executor: z.string().min(1),
   stage: z.string().min(1),
+  processing: z.string().nullish().describe("the model's pre/post-processing hooks, as serve and the image run them"),
   batchSize: z.number().int().positive(),
   maxSeconds: z.coerce.number().positive().default(45).describe('time bound per measurement before giving up on stability'),
   image: z.union([z.boolean(), z.string()]).default(false).describe('measure the built image (true) instead of the local server'),

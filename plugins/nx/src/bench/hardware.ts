@@ -1,8 +1,10 @@
+import type { RunsOn } from '../platforms/platform-descriptor';
+
 /** Whether this machine has what a platform's variants run on; bench measures only there, and says so elsewhere. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { probeHardware } = require('../../bin/hardware-probe.js') as { probeHardware: () => Record<string, string | boolean> };
+export const { probeHardware } = require('../../bin/hardware-probe.js') as { probeHardware: () => Hardware };
 
-export type RunsOn = 'x86_64' | 'aarch64' | 'nvidia-gpu' | 'jetson' | 'amd-dpu';
+export type Hardware = Record<string, string | boolean>;
 
 const needs: Record<RunsOn, string> = {
   x86_64: 'an x86-64 CPU',
@@ -13,12 +15,7 @@ const needs: Record<RunsOn, string> = {
 };
 
 /** null when the variant can be measured here, else why not. */
-export function cannotRunHere(runsOn: RunsOn): string | null {
-  const hw = probeHardware();
+export function cannotRunHere(runsOn: RunsOn, hw: Hardware = probeHardware()): string | null {
   const ok = runsOn === 'x86_64' || runsOn === 'aarch64' ? hw.cpu === runsOn : hw[runsOn] === true;
   return ok ? null : `needs ${needs[runsOn]}; this machine is ${hw.cpu} with ${['nvidia-gpu', 'jetson', 'amd-dpu'].filter((k) => hw[k] === true).join(', ') || 'no accelerator'}`;
-}
-
-export function machineDescription(): Record<string, string | boolean> {
-  return probeHardware();
 }

@@ -1,6 +1,8 @@
 import type { ResultPromise } from 'execa';
 import { createServer } from 'net';
 import { findPythonToolchain, toolchainEnv } from '../toolchain/python-toolchain';
+import { connectEngine } from '../image/docker-engine';
+import { hostConfigFromRunArgs } from '../image/run-args';
 import { V2Client } from './v2-client';
 
 export async function freePort(): Promise<number> {
@@ -66,20 +68,15 @@ export async function startLocalServer(workspaceRoot: string, toolchainDir: stri
   };
 }
 
-/** The variant's image, run with host networking on a free port (bench --image). */
-export async function startImageServer(image: string, runArgs: string[]): Promise<RunningServer> {
-  const Docker = (await import('dockerode')).default;
-  const docker = new Docker();
+/** The variant's image, run with host networking on a free port and the platform's devices (bench --image). */
+export async function startImageServer(image: string, runArgs: string[], env: Record<string, string> = {}): Promise<RunningServer> {
+  const { docker } = await connectEngine();
   const port = await freePort();
-  const gpus = runArgs.includes('--gpus');
   const container = await docker.createContainer({
     Image: image,
     Cmd: ['--port', String(port)],
-    Env: [`TF2AIF_PORT=${port}`],
-    HostConfig: {
-      NetworkMode: 'host',
-      ...(gpus ? { DeviceRequests: [{ Driver: 'nvidia', Count: -1, Capabilities: [['gpu']] }] } : {}),
-    },
+    Env: [`TF2AIF_PORT=${port}`, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)],
+    HostConfig: { NetworkMode: 'host', ...hostConfigFromRunArgs(runArgs) },
   });
   await container.start();
   const url = `http://127.0.0.1:${port}`;

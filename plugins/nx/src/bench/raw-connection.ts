@@ -56,12 +56,22 @@ export class RawConnection {
     p.resolve({ status, headers, body });
   }
 
-  async request(method: string, path: string, body: Buffer, headers: Record<string, string>): Promise<RawResponse> {
-    const socket = await this.open();
+  /** The request's bytes, head and body: a load generator builds them once and sends them many times. */
+  prepare(method: string, path: string, body: Buffer, headers: Record<string, string>): Buffer {
     const head = [`${method} ${path} HTTP/1.1`, `Host: ${this.host}:${this.port}`, `Content-Length: ${body.length}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
+    return Buffer.concat([Buffer.from(head, 'latin1'), body]);
+  }
+
+  async request(method: string, path: string, body: Buffer, headers: Record<string, string>): Promise<RawResponse> {
+    return this.send(this.prepare(method, path, body, headers));
+  }
+
+  /** Sends prepared request bytes and waits for the answer. */
+  async send(prepared: Buffer): Promise<RawResponse> {
+    const socket = await this.open();
     return new Promise((resolve, reject) => {
       this.pending = { resolve, reject };
-      socket.write(Buffer.concat([Buffer.from(head, 'latin1'), body]));
+      socket.write(prepared);
     });
   }
 

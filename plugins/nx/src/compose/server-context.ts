@@ -1,8 +1,7 @@
-import { execFileSync } from 'child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { render } from 'ejs';
 import { basename, join } from 'path';
-import { findPythonToolchain, toolchainEnv } from '../toolchain/python-toolchain';
+import { makeVariantConfig } from '../bench/make-variant-config';
 import { copySources } from './copy-tree';
 import type { ComposeOptions } from './compose-options';
 import { ociLabels } from './oci-labels';
@@ -25,16 +24,9 @@ export function requirementsLock(toolchainDir: string, set: string, arch: string
 }
 
 /** variant.json as the server reads it, with paths relative to the image's variant folder. */
-function variantJson(workspaceRoot: string, o: ComposeOptions): Record<string, unknown> {
-  const toolchain = findPythonToolchain(workspaceRoot, o.toolchainDir);
+async function variantJson(workspaceRoot: string, o: ComposeOptions): Promise<Record<string, unknown>> {
   const out = join(workspaceRoot, '.tf2aif', 'tmp', `${o.variant}.variant.json`);
-  const stage = basename(o.artifactPath);
-  execFileSync(
-    toolchain.python,
-    ['-m', 'tf2aif_toolchain.serve', 'make-config', '--workspace', workspaceRoot, '--variant', o.variant, '--model', o.model,
-      '--stage', stage, '--executor', o.executor, '--mode', o.mode, '--out', out],
-    { env: { ...process.env, ...toolchainEnv(toolchain) }, stdio: ['ignore', 'inherit', 'inherit'] },
-  );
+  await makeVariantConfig(workspaceRoot, o.toolchainDir, { ...o, stage: basename(o.artifactPath), processing: null }, o.mode, out);
   const doc = JSON.parse(readFileSync(out, 'utf8'));
   return { ...doc, artifactDir: 'artifact', processing: o.processing ? 'processing.py' : null };
 }
@@ -44,13 +36,13 @@ export interface ContextFacts {
 }
 
 /** dist/variants/<v>/compose/server: everything `docker build` needs for the variant's server image. */
-export function writeServerContext(workspaceRoot: string, o: ComposeOptions, dir: string): ContextFacts {
+export async function writeServerContext(workspaceRoot: string, o: ComposeOptions, dir: string): Promise<ContextFacts> {
   const toolchainDir = join(workspaceRoot, o.toolchainDir);
   const model = JSON.parse(readFileSync(join(workspaceRoot, o.modelPath, 'model.json'), 'utf8'));
   const artifact = JSON.parse(readFileSync(join(workspaceRoot, o.artifactPath, 'convert.json'), 'utf8'));
   mkdirSync(join(dir, 'variant'), { recursive: true });
   cpSync(join(workspaceRoot, o.artifactPath), join(dir, 'variant', 'artifact'), { recursive: true });
-  writeFileSync(join(dir, 'variant', 'variant.json'), JSON.stringify(variantJson(workspaceRoot, o), null, 2) + '\n');
+  writeFileSync(join(dir, 'variant', 'variant.json'), JSON.stringify(await variantJson(workspaceRoot, o), null, 2) + '\n');
   if (o.processing) copyFileSync(join(workspaceRoot, o.processing), join(dir, 'variant', 'processing.py'));
   copySources(join(toolchainDir, 'tf2aif_toolchain'), join(dir, 'app', 'tf2aif_toolchain'));
   copyFileSync(requirementsLock(toolchainDir, o.requirements, o.arch), join(dir, 'requirements.txt'));

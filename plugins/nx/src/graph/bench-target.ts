@@ -1,11 +1,12 @@
 import type { TargetConfiguration } from '@nx/devkit';
 import type { ResolvedModel, ResolvedVariant } from '../config/load-model-config';
 import { runsOnOf } from '../platforms/platform-descriptor';
-import { imageTags } from './delivery-targets';
-import { coreToolchainInputs, executorInput, upstreamOutputs, type TargetSettings, ws } from './inputs';
+import { imageTags, processingPath } from './delivery-targets';
+import { coreToolchainInputs, executorInput, hashedPathsInput, upstreamOutputs, type TargetSettings, ws } from './inputs';
 import { modelOutputDir, variantOutputDir } from './paths';
 
 export function benchTarget(model: ResolvedModel, v: ResolvedVariant, loc: TargetSettings, deployed: string): TargetConfiguration {
+  const processing = processingPath(model);
   return {
     executor: '@tf2aif/nx:bench',
     cache: true,
@@ -22,6 +23,7 @@ export function benchTarget(model: ResolvedModel, v: ResolvedVariant, loc: Targe
       ws(`${loc.toolchainDir}/tf2aif_toolchain/runtimes/*.py`),
       ws(`${loc.pluginDir}/src/bench/**/*.ts`),
       executorInput(loc, 'bench'),
+      ...(processing ? [hashedPathsInput(loc, [processing])] : []),
       // a result measured (or skipped) on one machine is not another machine's
       { runtime: `node ${loc.pluginDir}/bin/hardware-probe.js` },
     ],
@@ -34,6 +36,7 @@ export function benchTarget(model: ResolvedModel, v: ResolvedVariant, loc: Targe
       baselineOf: v.platform.baselineOf,
       executor: v.runtimeDescriptor.serve.executor ?? v.runtimeDescriptor.executor,
       stage: deployed,
+      processing,
       batchSize: v.batchSize,
       maxSeconds: 45,
       image: false,

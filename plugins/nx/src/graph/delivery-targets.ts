@@ -11,13 +11,18 @@ export function baseImageFor(v: ResolvedVariant, loc: TargetSettings): string {
   return loc.baseImages[v.key] ?? loc.baseImages[v.platform.name] ?? loc.baseImages[v.platform.arch] ?? v.platform.image.base;
 }
 
+/** The model's pre/post-processing hooks, workspace-relative (compose, serve and bench run the same server). */
+export function processingPath(model: ResolvedModel): string | undefined {
+  return model.config.processing ? `${model.dir}/${model.config.processing}` : undefined;
+}
+
 export function imageTags(model: ResolvedModel, v: ResolvedVariant) {
   const repo = model.config.image.repository;
   return { imageTag: `${repo}/${model.name}:${v.key}`, clientTag: `${repo}/${model.name}-client:${v.key}` };
 }
 
 export function composeTarget(model: ResolvedModel, v: ResolvedVariant, loc: TargetSettings, deployed: string): TargetConfiguration {
-  const processing = model.config.processing ? `${model.dir}/${model.config.processing}` : undefined;
+  const processing = processingPath(model);
   return {
     executor: '@tf2aif/nx:compose',
     cache: true,
@@ -100,7 +105,7 @@ export function serveTarget(model: ResolvedModel, v: ResolvedVariant, loc: Targe
       executor: v.runtimeDescriptor.executor,
       stage: artifact,
       mode: model.config.serving.mode,
-      processing: model.config.processing ? `${model.dir}/${model.config.processing}` : undefined,
+      processing: processingPath(model),
       port: 8000,
       host: '0.0.0.0',
       toolchainDir: loc.toolchainDir,

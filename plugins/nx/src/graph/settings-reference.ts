@@ -29,7 +29,7 @@ const fieldsByTarget: Record<string, string[]> = {
   compose: ['name', 'task', 'trained', 'inputs', 'serving', 'image', 'processing'],
   image: ['name', 'image'],
   serve: ['name', 'inputs', 'serving', 'processing'],
-  bench: ['name', 'image', 'serving'],
+  bench: ['name', 'image', 'serving', 'processing'],
 };
 
 /** Knobs kept as options: what a user passes on the command line (`nx run x:serve --port=9000`). */

@@ -141,10 +141,8 @@ export function variantTargets(
         ...core,
         adapterInput(loc, 'compilers', rt.compiler),
         executorInput(loc, 'compile'),
-        // which vendor image (and DPU arch, compile command) compiled it
-        { env: 'TF2AIF_VITIS_AI_IMAGE' },
-        { env: 'TF2AIF_VITIS_AI_ARCH' },
-        { env: 'TF2AIF_VITIS_AI_COMPILE' },
+        // the settings the compiler reads from the environment (e.g. which Vitis AI image, which DPU arch)
+        ...rt.compilerEnv.map((env) => ({ env })),
       ],
       outputs: [out('compile')],
       options: {

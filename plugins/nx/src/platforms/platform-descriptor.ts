@@ -1,5 +1,9 @@
 import { z } from 'zod';
 
+/** what `bench` needs on the machine to measure a variant */
+export const runsOnSchema = z.enum(['x86_64', 'aarch64', 'nvidia-gpu', 'jetson', 'amd-dpu']);
+export type RunsOn = z.infer<typeof runsOnSchema>;
+
 /** Numeric precisions a variant can be deployed at. */
 export const precisionSchema = z.enum(['fp32', 'fp16', 'int8']);
 export type Precision = z.infer<typeof precisionSchema>;
@@ -22,6 +26,8 @@ export const runtimeDescriptorSchema = z.strictObject({
   executor: moduleName,
   /** Python module in tf2aif_toolchain/compilers/ for a hardware-specific compile step, if any */
   compiler: moduleName.optional(),
+  /** environment variables the compiler reads (which vendor image, which target): part of compile's hash */
+  compilerEnv: z.array(z.string().regex(/^[A-Z_][A-Z0-9_]*$/)).default([]),
   serve: z.strictObject({
     /** requirement set the image installs: packages/toolchain/serve-requirements/<set>-<arch>.lock */
     requirements: z.string().regex(/^[a-z][a-z0-9-]*$/),
@@ -78,7 +84,7 @@ export const platformDescriptorSchema = z
     /** what a node needs to run this variant, in words */
     hardware: z.string().min(1),
     /** what `bench` needs on the machine to measure it; default: a CPU of the image's arch */
-    runsOn: z.enum(['x86_64', 'aarch64', 'nvidia-gpu', 'jetson', 'amd-dpu']).optional(),
+    runsOn: runsOnSchema.optional(),
     /** native TensorFlow baseline of another platform */
     baselineOf: z.string().optional(),
     /** included when a model lists no platforms */

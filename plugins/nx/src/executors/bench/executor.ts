@@ -3,7 +3,7 @@ import { resolveTargetOptions } from '../../graph/resolve-options';
 import { readFileSync, writeFileSync } from 'fs';
 import { join, relative } from 'path';
 import { benchOptionsSchema } from '../../bench/bench-options';
-import { cannotRunHere, machineDescription } from '../../bench/hardware';
+import { cannotRunHere, probeHardware } from '../../bench/hardware';
 import { latencyBench, throughputBench } from '../../bench/http-bench';
 import { startImageServer, startLocalServer, type RunningServer } from '../../bench/local-server';
 import { makeVariantConfig } from '../../bench/make-variant-config';
@@ -24,8 +24,9 @@ export default async function benchExecutor(raw: unknown, context: ExecutorConte
     const say = (line: string) => console.log(`[bench ${o.variant}] ${line}`);
     const useImage = o.image === true || o.image === 'true';
     await withAtomicOutput(context.root, o.outputPath, async (dir) => {
-      const base = { variant: o.variant, platform: o.platform, machine: machineDescription() };
-      const reason = cannotRunHere(o.runsOn);
+      const machine = probeHardware(); // once: it asks nvidia-smi and xdputil, seconds each where they hang
+      const base = { variant: o.variant, platform: o.platform, machine };
+      const reason = cannotRunHere(o.runsOn, machine);
       if (reason) {
         say(`not measured: ${reason}`);
         writeFileSync(join(dir, 'bench.json'), JSON.stringify({ ...base, status: 'not-run', reason }, null, 2) + '\n');
@@ -53,7 +54,7 @@ export default async function benchExecutor(raw: unknown, context: ExecutorConte
       }
 
       const start = (mode: 'LAT' | 'THR'): Promise<RunningServer> =>
-        useImage ? startImageServer(o.imageTag, o.runArgs) : startLocalServer(context.root, o.toolchainDir, configs[mode], env);
+        useImage ? startImageServer(o.imageTag, o.runArgs, env) : startLocalServer(context.root, o.toolchainDir, configs[mode], env);
       say(`LAT mode over HTTP (${useImage ? `image ${o.imageTag}` : 'local server'})`);
       let server = await start('LAT');
       const lat = await latencyBench(server.url, o.model, o.maxSeconds, say).finally(() => server.stop());

@@ -14,7 +14,7 @@ export default async function composeExecutor(raw: unknown, context: ExecutorCon
   return asExecutorResult(async () => {
     const o = parseOrThrow(composeOptionsSchema, resolveTargetOptions(raw as Record<string, unknown>, context.root, context.nxJsonConfiguration), `options of ${context.projectName}:compose`);
     await withAtomicOutput(context.root, o.outputPath, async (dir) => {
-      const server = writeServerContext(context.root, o, join(dir, 'server'));
+      const server = await writeServerContext(context.root, o, join(dir, 'server'));
       writeClientContext(context.root, o, join(dir, 'client'), server);
       const kubernetes = writeVariantManifests(o, server.labels, dir);
       const compose = { variant: o.variant, image: o.imageTag, clientImage: o.clientTag, baseImage: o.baseImage, arch: o.arch, runArgs: o.runArgs, labels: server.labels, kubernetes };

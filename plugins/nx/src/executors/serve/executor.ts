@@ -1,7 +1,8 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { resolveTargetOptions } from '../../graph/resolve-options';
-import { mkdirSync, readFileSync, writeFileSync } from 'fs';
-import { join, resolve } from 'path';
+import { mkdirSync } from 'fs';
+import { join } from 'path';
+import { makeVariantConfig } from '../../bench/make-variant-config';
 import { z } from 'zod';
 import { parseOrThrow } from '../../config/format-issues';
 import { findPythonToolchain, toolchainEnv } from '../../toolchain/python-toolchain';
@@ -31,16 +32,7 @@ export default async function serveExecutor(raw: unknown, context: ExecutorConte
     const { execa } = await import('execa');
     const configFile = join(context.root, '.tf2aif', 'serve', `${o.variant}.variant.json`);
     mkdirSync(join(configFile, '..'), { recursive: true });
-    await execa(
-      toolchain.python,
-      ['-m', 'tf2aif_toolchain.serve', 'make-config', '--workspace', context.root, '--variant', o.variant, '--model', o.model,
-        '--stage', o.stage, '--executor', o.executor, '--mode', o.mode, '--out', configFile],
-      { env, stdio: 'inherit' },
-    );
-    if (o.processing) {
-      const doc = JSON.parse(readFileSync(configFile, 'utf8'));
-      writeFileSync(configFile, JSON.stringify({ ...doc, processing: resolve(context.root, o.processing) }, null, 2));
-    }
+    await makeVariantConfig(context.root, o.toolchainDir, o, o.mode, configFile);
     const server = execa(toolchain.python, ['-m', 'tf2aif_toolchain.serve', '--config', configFile, '--port', String(o.port), '--host', o.host], {
       env,
       stdio: 'inherit',
