@@ -1,10 +1,10 @@
-import { execa, type ResultPromise } from 'execa';
 import { existsSync, readdirSync, readFileSync } from 'fs';
 import { join, relative } from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { float32Tensor, toFloat32, V2Client } from '../plugins/nx/src/bench/v2-client';
 import { freePort } from './support/docker';
 import { localDigitsReference } from './support/digits-reference';
+import { startServe, type ServeRun } from './support/serve';
 import { createTempWorkspace, type TempWorkspace } from './support/temp-workspace';
 
 const NEW = 'cpu-int8-e2e';
@@ -28,21 +28,13 @@ function files(ws: TempWorkspace, ...dirs: string[]): string[] {
 
 describe('a platform added with one command (nx g @tf2aif/nx:platform), in a fresh workspace', () => {
   let ws: TempWorkspace;
-  let server: ResultPromise | undefined;
+  let server: ServeRun | undefined;
 
   beforeAll(() => {
     ws = createTempWorkspace({ models: ['digits'] });
   });
-  /** Signals the process group of the serve run this test started; gone already is fine. */
-  const stop = (signal: NodeJS.Signals) => {
-    try {
-      if (server?.pid) process.kill(-server.pid, signal);
-    } catch {
-      // already exited
-    }
-  };
-  afterAll(() => {
-    stop('SIGKILL');
+  afterAll(async () => {
+    await server?.stop('SIGKILL');
     ws?.dispose();
   });
 
@@ -101,22 +93,9 @@ describe('a platform added with one command (nx g @tf2aif/nx:platform), in a fre
   });
 
   it('serves the new variant over the v2 protocol (nx run <variant>:serve), with the classes of a local run', async () => {
-    const port = await freePort();
-    server = execa('node', [ws.path('node_modules/nx/dist/bin/nx.js'), 'run', `digits-${NEW}:serve`, `--port=${port}`, '--host=127.0.0.1'], {
-      cwd: ws.root,
-      detached: true, // a process group of its own (nx, the executor, the Python server), stopped below
-      reject: false,
-      all: true,
-      env: { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_ISOLATE_PLUGINS: 'false', NX_TUI: 'false', FORCE_COLOR: '0' },
-    });
-    const client = new V2Client(`http://127.0.0.1:${port}`);
+    server = await startServe(ws, `digits-${NEW}`, await freePort());
+    const client = new V2Client(server.url);
     try {
-      const deadline = Date.now() + 180_000;
-      while (!(await client.ready().catch(() => false))) {
-        if (server.exitCode !== null) throw new Error(`nx run digits-${NEW}:serve exited with ${server.exitCode}:\n${(await server).all}`);
-        if (Date.now() > deadline) throw new Error('the server did not become ready in 180 s');
-        await new Promise((r) => setTimeout(r, 500));
-      }
       const { images, classes } = localDigitsReference(ws, 'openvino', `dist/variants/digits-${NEW}/quantize`, SAMPLES);
       const served: number[] = [];
       for (const pixels of images) {
@@ -127,8 +106,7 @@ describe('a platform added with one command (nx g @tf2aif/nx:platform), in a fre
       expect(served).toEqual(classes);
     } finally {
       client.close();
-      stop('SIGTERM'); // the server drains and exits
-      await server;
+      await server.stop('SIGTERM'); // the server drains and exits
       server = undefined;
     }
   });

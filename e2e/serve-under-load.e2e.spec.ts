@@ -1,40 +1,26 @@
-import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { float32Tensor, V2Client, V2HttpError } from '../plugins/nx/src/bench/v2-client';
 import { freePort } from './support/docker';
+import { startServe, type ServeRun } from './support/serve';
 import { createTempWorkspace, type TempWorkspace } from './support/temp-workspace';
 
 const LOAD_SECONDS = Number(process.env.TF2AIF_LOAD_SECONDS ?? 60);
 
 describe('nx run digits-cpu:serve under concurrent load', () => {
   let ws: TempWorkspace;
-  let server: ResultPromise | undefined;
+  let server: ServeRun | undefined;
   let url: string;
 
   beforeAll(async () => {
     ws = createTempWorkspace({ models: ['digits'] });
     const built = await ws.nx('run', 'digits-cpu:convert');
     expect(built.exitCode, built.output).toBe(0);
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    server = execa('node', [ws.path('node_modules/nx/dist/bin/nx.js'), 'run', 'digits-cpu:serve', `--port=${port}`, '--host=127.0.0.1'], {
-      cwd: ws.root,
-      reject: false,
-      all: true,
-      env: { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' },
-    });
-    const client = new V2Client(url);
-    const deadline = Date.now() + 120_000;
-    while (!(await client.ready())) {
-      if (Date.now() > deadline) throw new Error('the served variant never became ready');
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    client.close();
+    server = await startServe(ws, 'digits-cpu', await freePort(), 120_000);
+    url = server.url;
   });
 
   afterAll(async () => {
-    server?.kill('SIGTERM');
-    await server;
+    await server?.stop('SIGTERM');
     ws?.dispose();
   });
 

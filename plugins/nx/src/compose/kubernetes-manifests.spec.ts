@@ -1,5 +1,5 @@
 import { spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,11 +7,11 @@ import { platformDescriptorSchema, type PlatformDescriptor } from '../platforms/
 import { loadPlatformRegistry } from '../platforms/platform-registry';
 import { KUBERNETES_FILES, renderKubernetesManifests, writeKubernetesManifests, type KubernetesManifests, type ManifestFacts } from './kubernetes-manifests';
 import { resourcesFromArtifact, resourcesFromProfile } from './kubernetes-resources';
+import { findPythonToolchain } from '../toolchain/python-toolchain';
 import { ociLabels } from './oci-labels';
 import { quoteString, toYaml } from './yaml-writer';
 
 const workspaceRoot = join(__dirname, '..', '..', '..', '..');
-const python = join(workspaceRoot, '.tf2aif', 'venv', 'bin', 'python');
 const validator = join(__dirname, 'validate_kubernetes.py');
 const kserveSchema = join(__dirname, '__fixtures__', 'kserve-v0.20.0-inferenceservice-v1beta1.schema.json');
 const kubernetesVersions = ['1.30', '1.37'];
@@ -245,8 +245,8 @@ describe('offline validation (kubernetes-validate, KServe CRD schema)', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   function validate(files: string[]) {
-    if (!existsSync(python)) throw new Error(`the managed Python toolchain is missing (${python}): run \`npm run setup\` first`);
-    const run = spawnSync(python, [validator, ...kubernetesVersions.flatMap((v) => ['--kubernetes-version', v]), '--kserve-schema', kserveSchema, '--documents', ...files], {
+    const toolchain = findPythonToolchain(workspaceRoot, 'packages/toolchain'); // says how to install it when missing
+    const run = spawnSync(toolchain.python, [validator, ...kubernetesVersions.flatMap((v) => ['--kubernetes-version', v]), '--kserve-schema', kserveSchema, '--documents', ...files], {
       encoding: 'utf8',
       timeout: 120_000,
     });

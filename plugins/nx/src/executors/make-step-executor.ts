@@ -1,14 +1,13 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { resolveTargetOptions } from '../graph/resolve-options';
+import { parseTargetOptions } from '../graph/resolve-options';
 import type { z } from 'zod';
-import { parseOrThrow } from '../config/format-issues';
 import { asExecutorResult, runToolchainStep } from '../toolchain/run-step';
 
 /** An Nx executor that checks its options with `schema` and runs one toolchain step with them. */
 export function makeStepExecutor<S extends z.ZodType<{ outputPath: string; toolchainDir: string }>>(step: string, schema: S) {
   return async function stepExecutor(raw: unknown, context: ExecutorContext): Promise<{ success: boolean }> {
     return asExecutorResult(async () => {
-      const options = parseOrThrow(schema, resolveTargetOptions(raw as Record<string, unknown>, context.root, context.nxJsonConfiguration), `options of ${context.projectName}:${context.targetName}`);
+      const options = parseTargetOptions(schema, raw, context);
       await runToolchainStep(step, options, context, options.toolchainDir);
     });
   };

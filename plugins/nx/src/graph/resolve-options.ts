@@ -1,4 +1,6 @@
-import type { ExecutorContext } from '@nx/devkit';
+import type { ExecutorContext, NxJsonConfiguration } from '@nx/devkit';
+import type { z } from 'zod';
+import { parseOrThrow } from '../config/format-issues';
 import { loadModelConfig } from '../config/load-model-config';
 import { loadPlatformRegistry } from '../platforms/platform-registry';
 import { targetSettings } from '../toolchain/locations';
@@ -12,7 +14,7 @@ interface PluginOptions {
 }
 
 /** The plugin's options as nx.json registers them. */
-export function pluginOptionsOf(nxJson: ExecutorContext['nxJsonConfiguration']): PluginOptions {
+export function pluginOptionsOf(nxJson: NxJsonConfiguration | null | undefined): PluginOptions {
   const entry = (nxJson?.plugins ?? []).find((p) => (typeof p === 'string' ? p : p.plugin) === '@tf2aif/nx');
   return entry && typeof entry !== 'string' ? ((entry.options as PluginOptions) ?? {}) : {};
 }
@@ -33,4 +35,10 @@ export function resolveTargetOptions(raw: Record<string, unknown>, workspaceRoot
   const target = variantTargets(model, v, loc)[ref.target];
   if (!target) throw new Error(`${ref.config}: variant ${ref.variant} has no target ${ref.target}`);
   return { ...target.options, ...overrides };
+}
+
+/** An executor's options: resolved from the settings reference, then checked with its schema (errors name the target). */
+export function parseTargetOptions<S extends z.ZodType>(schema: S, raw: unknown, context: ExecutorContext): z.infer<S> {
+  const resolved = resolveTargetOptions(raw as Record<string, unknown>, context.root, context.nxJsonConfiguration);
+  return parseOrThrow(schema, resolved, `options of ${context.projectName}:${context.targetName}`);
 }

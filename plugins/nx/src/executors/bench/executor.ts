@@ -1,5 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { resolveTargetOptions } from '../../graph/resolve-options';
+import { parseTargetOptions } from '../../graph/resolve-options';
 import { readFileSync, writeFileSync } from 'fs';
 import { join, relative } from 'path';
 import { benchOptionsSchema } from '../../bench/bench-options';
@@ -7,7 +7,6 @@ import { cannotRunHere, probeHardware } from '../../bench/hardware';
 import { latencyBench, throughputBench } from '../../bench/http-bench';
 import { startImageServer, startLocalServer, type RunningServer } from '../../bench/local-server';
 import { makeVariantConfig } from '../../bench/make-variant-config';
-import { parseOrThrow } from '../../config/format-issues';
 import { asExecutorResult, runPythonStep } from '../../toolchain/run-step';
 import { withAtomicOutput } from '../../utils/atomic-output';
 
@@ -20,7 +19,7 @@ const round = (n: number, digits = 4) => Number(n.toFixed(digits));
  */
 export default async function benchExecutor(raw: unknown, context: ExecutorContext) {
   return asExecutorResult(async () => {
-    const o = parseOrThrow(benchOptionsSchema, resolveTargetOptions(raw as Record<string, unknown>, context.root, context.nxJsonConfiguration), `options of ${context.projectName}:bench`);
+    const o = parseTargetOptions(benchOptionsSchema, raw, context);
     const say = (line: string) => console.log(`[bench ${o.variant}] ${line}`);
     const useImage = o.image === true || o.image === 'true';
     await withAtomicOutput(context.root, o.outputPath, async (dir) => {

@@ -1,8 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { resolveTargetOptions } from '../../graph/resolve-options';
+import { parseTargetOptions } from '../../graph/resolve-options';
 import { writeFileSync } from 'fs';
 import { join } from 'path';
-import { parseOrThrow } from '../../config/format-issues';
 import { composeOptionsSchema } from '../../compose/compose-options';
 import { writeVariantManifests } from '../../compose/kubernetes-manifests';
 import { writeClientContext, writeServerContext } from '../../compose/server-context';
@@ -12,7 +11,7 @@ import { withAtomicOutput } from '../../utils/atomic-output';
 /** Renders the variant's Docker build contexts (server and client), its Kubernetes manifests and compose.json, atomically. */
 export default async function composeExecutor(raw: unknown, context: ExecutorContext) {
   return asExecutorResult(async () => {
-    const o = parseOrThrow(composeOptionsSchema, resolveTargetOptions(raw as Record<string, unknown>, context.root, context.nxJsonConfiguration), `options of ${context.projectName}:compose`);
+    const o = parseTargetOptions(composeOptionsSchema, raw, context);
     await withAtomicOutput(context.root, o.outputPath, async (dir) => {
       const server = await writeServerContext(context.root, o, join(dir, 'server'));
       writeClientContext(context.root, o, join(dir, 'client'), server);

@@ -1,5 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { resolveTargetOptions } from '../../graph/resolve-options';
+import { parseTargetOptions } from '../../graph/resolve-options';
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { z } from 'zod';
@@ -24,7 +24,7 @@ const composeSchema = z.looseObject({ labels: z.record(z.string(), z.string()) }
 /** Builds the variant's server (and client) image from its composed context; writes image.json. */
 export default async function imageExecutor(raw: unknown, context: ExecutorContext): Promise<{ success: boolean }> {
   try {
-    const o = parseOrThrow(optionsSchema, resolveTargetOptions(raw as Record<string, unknown>, context.root, context.nxJsonConfiguration), `options of ${context.projectName}:image`);
+    const o = parseTargetOptions(optionsSchema, raw, context);
     const contextDir = join(context.root, o.contextPath);
     const compose = parseOrThrow(composeSchema, JSON.parse(readFileSync(join(contextDir, 'compose.json'), 'utf8')), `${o.contextPath}/compose.json`);
     const { docker, info } = await connectEngine();

@@ -1,10 +1,9 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { resolveTargetOptions } from '../../graph/resolve-options';
+import { parseTargetOptions } from '../../graph/resolve-options';
 import { mkdirSync } from 'fs';
 import { join } from 'path';
 import { makeVariantConfig } from '../../bench/make-variant-config';
 import { z } from 'zod';
-import { parseOrThrow } from '../../config/format-issues';
 import { findPythonToolchain, toolchainEnv } from '../../toolchain/python-toolchain';
 import { asExecutorResult } from '../../toolchain/run-step';
 
@@ -26,7 +25,7 @@ const optionsSchema = z.looseObject({
  */
 export default async function serveExecutor(raw: unknown, context: ExecutorContext): Promise<{ success: boolean }> {
   return asExecutorResult(async () => {
-    const o = parseOrThrow(optionsSchema, resolveTargetOptions(raw as Record<string, unknown>, context.root, context.nxJsonConfiguration), `options of ${context.projectName}:serve`);
+    const o = parseTargetOptions(optionsSchema, raw, context);
     const toolchain = findPythonToolchain(context.root, o.toolchainDir);
     const env = { ...process.env, ...toolchainEnv(toolchain) };
     const { execa } = await import('execa');

@@ -6,6 +6,7 @@ import { parseOrThrow } from '../../config/format-issues';
 import { platformDescriptorSchema, precisionSchema, type Precision } from '../../platforms/platform-descriptor';
 import { loadPlatformRegistry } from '../../platforms/platform-registry';
 import { pluginDir as installedPluginDir, targetSettings } from '../../toolchain/locations';
+import { pluginOptionsOf } from '../../graph/resolve-options';
 import { pluginName } from '../init/generator';
 
 export interface PlatformGeneratorOptions {
@@ -81,15 +82,8 @@ const list = (s?: string) => (s ?? '').split(',').map((p) => p.trim()).filter(Bo
 const kinds = { converter: 'converters', quantizer: 'quantizers', runtime: 'runtimes', compiler: 'compilers' } as const;
 type Kind = keyof typeof kinds;
 
-/** The toolchain folder the plugin registration in nx.json names (plugin option toolchainDir), if any. */
-function configuredToolchainDir(tree: Tree): string | undefined {
-  const entry = (readNxJson(tree)?.plugins ?? []).find((p) => (typeof p === 'string' ? p : p.plugin) === pluginName);
-  const options = entry && typeof entry !== 'string' ? (entry.options as { toolchainDir?: unknown } | undefined) : undefined;
-  return typeof options?.toolchainDir === 'string' ? options.toolchainDir : undefined;
-}
-
 export function defaultLocations(tree: Tree): PlatformLocations {
-  const { pluginDir, toolchainDir } = targetSettings(tree.root, configuredToolchainDir(tree));
+  const { pluginDir, toolchainDir } = targetSettings(tree.root, pluginOptionsOf(readNxJson(tree)).toolchainDir);
   return { pluginDir, toolchainDir };
 }
 
