@@ -17,10 +17,10 @@ export interface TempWorkspace {
 
 /**
  * A fresh Nx workspace in a temporary folder, holding a copy of the plugin and the Python toolchain,
- * the bundled models named, and fixtures from e2e/fixtures. npm packages are linked from this repo
+ * the bundled models named, fixtures from e2e/fixtures, and the model zoo's catalog when asked. npm packages are linked from this repo
  * (except the plugin, which points at the copy); the managed Python env is linked unless `withPython` is false.
  */
-export function createTempWorkspace(options: { models?: string[]; fixtures?: string[]; withPython?: boolean } = {}): TempWorkspace {
+export function createTempWorkspace(options: { models?: string[]; fixtures?: string[]; withPython?: boolean; zoo?: boolean } = {}): TempWorkspace {
   const root = mkdtempSync(join(tmpdir(), 'tf2aif-e2e-'));
   for (const file of ['package.json', 'package-lock.json', 'nx.json', 'tsconfig.base.json']) cpSync(join(repoRoot, file), join(root, file));
   cpSync(join(repoRoot, 'plugins'), join(root, 'plugins'), { recursive: true });
@@ -29,6 +29,7 @@ export function createTempWorkspace(options: { models?: string[]; fixtures?: str
     filter: (src) => !src.includes('__pycache__') && !src.includes('.pytest_cache'),
   });
   for (const model of options.models ?? []) cpSync(join(repoRoot, 'models', model), join(root, 'models', model), { recursive: true });
+  if (options.zoo) cpSync(join(repoRoot, 'zoo'), join(root, 'zoo'), { recursive: true, filter: (src) => !src.includes('__pycache__') });
   for (const fixture of options.fixtures ?? []) cpSync(join(__dirname, '..', 'fixtures', fixture), join(root, 'models', fixture), { recursive: true });
   writeFileSync(join(root, '.gitignore'), 'node_modules/\ndist/\n.tf2aif/\n.nx/\n');
 

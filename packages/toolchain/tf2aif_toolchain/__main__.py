@@ -3,6 +3,7 @@ python -m tf2aif_toolchain inspect --format savedmodel|keras --path PATH   (prin
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import traceback
 from pathlib import Path
@@ -13,6 +14,12 @@ from .job import load_job
 from .steps import STEPS
 
 EXIT_USER_ERROR = 2
+
+
+def _record(error_file: Path | None, kind: str, message: str) -> None:
+    """The failure as data for whoever ran the step (the zoo's coverage matrix reads it); stderr says it too."""
+    if error_file is not None:
+        error_file.write_text(json.dumps({"kind": kind, "message": message}))
 
 
 def inspect_main(argv: list[str]) -> int:
@@ -38,15 +45,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("step", choices=sorted(STEPS))
     parser.add_argument("--job", type=Path, required=True, help="JSON file with the step's options")
     parser.add_argument("--out", type=Path, required=True, help="empty folder the step writes into")
+    parser.add_argument("--error-file", type=Path, help="where to write the failure as JSON ({kind, message})")
     args = parser.parse_args(argv)
     try:
         args.out.mkdir(parents=True, exist_ok=True)
         STEPS[args.step](load_job(args.step, args.job, args.out))
     except ToolchainError as e:
         print(f"tf2aif error: {e}", file=sys.stderr, flush=True)
+        _record(args.error_file, "user", str(e))
         return EXIT_USER_ERROR
-    except Exception:  # noqa: BLE001 (an unexpected failure: the traceback is what helps)
+    except Exception as e:  # noqa: BLE001 (an unexpected failure: the traceback is what helps)
         traceback.print_exc()
+        _record(args.error_file, "crash", f"{type(e).__name__}: {e}")
         return 1
     return 0
 

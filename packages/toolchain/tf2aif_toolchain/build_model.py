@@ -5,11 +5,11 @@ import hashlib
 import shutil
 from pathlib import Path
 
-from . import savedmodel
+from . import input_ranges, savedmodel
 from .env import import_tensorflow
 from .errors import ToolchainError
 from .flops import count_flops
-from .job import Job
+from .job import Job, TensorSpec
 from .jsonio import write_json
 from .modules import load_user_module, user_function
 from .progress import Stopwatch, log
@@ -75,6 +75,25 @@ def shown(path: Path, workspace: Path) -> str:
         return str(path)
 
 
+def _input_json(spec: TensorSpec, ranges: dict[str, input_ranges.InputRange]) -> dict:
+    """The signature's input, with the valid range read from the graph (random data stays inside it)."""
+    found = ranges.get(spec.name)
+    if found is None:
+        return spec.to_json()
+    return {**spec.to_json(), "range": [found.low, found.high], "rangeSource": found.reason}
+
+
+def _log_ranges(ranges: dict[str, input_ranges.InputRange], declared: list[TensorSpec]) -> None:
+    by_name = {s.name: (i, s) for i, s in enumerate(declared)}
+    for name, found in sorted(ranges.items()):
+        log(f"input {name!r} takes [{found.low}, {found.high}]: {found.reason}")
+        i, spec = by_name.get(name, (None, None))
+        if spec is not None and spec.range is not None and (spec.range[0] < found.low or spec.range[1] > found.high):
+            # tf2aif.json wins (the model may guard its lookups); say what will likely fail
+            log(f"note: tf2aif.json inputs[{i}].range {list(spec.range)} goes beyond [{found.low}, {found.high}]; "
+                "TensorFlow rejects ids outside the table")
+
+
 def run(job: Job) -> None:
     tf = import_tensorflow()
     watch = Stopwatch()
@@ -97,14 +116,16 @@ def run(job: Job) -> None:
     inputs, outputs = savedmodel.describe(signature)
     savedmodel.check_declared_inputs(job.inputs, inputs, f"model {shown(path, job.workspace)}")
     flops = count_flops(signature, inputs)
+    ranges = input_ranges.infer(signature, inputs)
     del loaded
+    _log_ranges(ranges, job.inputs)
     write_json(
         job.out_dir / "model.json",
         {
             "name": job.require("model", str),
             "savedModel": "saved_model",
             "signature": savedmodel.SIGNATURE,
-            "inputs": [s.to_json() for s in inputs],
+            "inputs": [_input_json(s, ranges) for s in inputs],
             "outputs": [s.to_json() for s in outputs],
             "source": source,
             "sha256": tree_sha256(target),

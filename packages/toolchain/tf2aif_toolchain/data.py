@@ -8,6 +8,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from .artifact import read_model_meta
 from .errors import ToolchainError
 from .job import Job, TensorSpec
 from .modules import load_user_module, user_function
@@ -94,7 +95,10 @@ def _accepts(fn, name: str) -> bool:
     return name in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
 
 
-def from_loader(loader: Path, dataset: Path | None, specs: list[TensorSpec], samples: int, batch_size: int, split: str) -> Samples:
+def from_loader(
+    loader: Path, dataset: Path | None, specs: list[TensorSpec], samples: int, batch_size: int, split: str,
+    ranges: dict[str, ValidRange] | None = None,
+) -> Samples:
     where = f"get_dataloader in {loader}"
     fn = user_function(load_user_module(loader, "calibration loader"), "get_dataloader", loader, "calibration loader")
     kwargs = {"split": split} if _accepts(fn, "split") else {}
@@ -105,7 +109,9 @@ def from_loader(loader: Path, dataset: Path | None, specs: list[TensorSpec], sam
     try:
         for batch in fn(str(dataset) if dataset else None, batch_size, samples, **kwargs):
             inputs, batch_labels = _split_labels(batch, specs)
-            arrays = _check_and_cast(_normalize_batch(inputs, specs, where), specs, where)
+            given = _normalize_batch(inputs, specs, where)
+            arrays = _check_and_cast(given, specs, where)
+            check_ranges(given, specs, ranges or {}, where)  # before the cast, which could wrap a large id
             n = len(next(iter(arrays.values())))
             if labels is not None and batch_labels is not None and len(_to_numpy(batch_labels, where)) == n:
                 labels.append(_to_numpy(batch_labels, where))
@@ -126,28 +132,91 @@ def from_loader(loader: Path, dataset: Path | None, specs: list[TensorSpec], sam
     return Samples(stacked, f"loader:{loader.name}", stacked_labels)
 
 
-def random_samples(specs: list[TensorSpec], samples: int, seed: int) -> Samples:
+@dataclass(frozen=True)
+class ValidRange:
+    """The values an input takes: integers in [low, high], floats in [low, high); `source` says who said so."""
+
+    low: float
+    high: float
+    source: str
+    known: bool = True  # False for a dtype default: loader data is not held to it
+
+    def shown(self) -> str:
+        return f"[{self.low:g}, {self.high:g}] ({self.source})"
+
+
+def default_range(dtype: str) -> ValidRange:
+    """Without a range from tf2aif.json or the model: floats in [0, 1), integers in [0, 255] within the dtype."""
+    if np.issubdtype(np.dtype(dtype), np.integer):
+        return ValidRange(0, min(255, np.iinfo(dtype).max), f"{dtype} default", known=False)
+    return ValidRange(0.0, 1.0, f"{dtype} default", known=False)
+
+
+def valid_ranges(specs: list[TensorSpec], model_inputs: list[dict] | None = None) -> dict[str, ValidRange]:
+    """Per input: tf2aif.json's range, else the one build-model read from the graph (model.json), else by dtype."""
+    from_model = {i["name"]: i for i in model_inputs or [] if isinstance(i, dict) and i.get("range")}
+    ranges: dict[str, ValidRange] = {}
+    for i, spec in enumerate(specs):
+        if spec.range is not None:
+            ranges[spec.name] = ValidRange(*spec.range, f"tf2aif.json inputs[{i}].range")
+        elif spec.name in from_model:
+            found = from_model[spec.name]
+            ranges[spec.name] = ValidRange(*found["range"], f"{found.get('rangeSource', 'read from the graph')}, from model.json")
+        else:
+            ranges[spec.name] = default_range(spec.dtype)
+    return ranges
+
+
+def check_ranges(arrays: Batch, specs: list[TensorSpec], ranges: dict[str, ValidRange], where: str) -> None:
+    """Integer ids outside a known range would fail inside TensorFlow or a runtime with a cryptic message."""
+    for i, spec in enumerate(specs):
+        r = ranges.get(spec.name)
+        a = arrays[spec.name]
+        if r is None or not r.known or not np.issubdtype(np.dtype(spec.dtype), np.integer) or a.size == 0:
+            continue
+        bad = a[(a < r.low) | (a > r.high)]
+        if bad.size:
+            fix = "widen that range" if spec.range is not None else f"set inputs[{i}].range in tf2aif.json if the model takes more"
+            raise ToolchainError(
+                f"{where}: input {spec.name!r} has value {bad.flat[0]:g} outside its valid range {r.shown()}; fix the data, or {fix}"
+            )
+
+
+def random_samples(specs: list[TensorSpec], samples: int, seed: int, ranges: dict[str, ValidRange] | None = None) -> Samples:
     rng = np.random.default_rng(seed)
+    ranges = ranges or {}
     arrays: Batch = {}
     for spec in specs:
         if any(d is None for d in spec.shape[1:]):
             raise ToolchainError(f"random data for input {spec.name!r} needs a fixed shape, got {list(spec.shape)}")
         shape = (samples, *spec.shape[1:])
-        if spec.dtype in ("float32", "float16"):
-            arrays[spec.name] = rng.random(shape, dtype=np.float32).astype(spec.dtype)
-        elif spec.dtype == "bool":
+        r = ranges.get(spec.name) or default_range(spec.dtype)
+        if spec.dtype == "bool":
             arrays[spec.name] = rng.random(shape) < 0.5
+        elif np.issubdtype(np.dtype(spec.dtype), np.integer):
+            arrays[spec.name] = rng.integers(int(r.low), int(r.high) + 1, shape).astype(spec.dtype)
         else:
-            info = np.iinfo(spec.dtype)
-            arrays[spec.name] = rng.integers(max(info.min, -128), min(info.max, 255) + 1, shape).astype(spec.dtype)
+            unit = rng.random(shape, dtype=np.float32)  # [0, 1) as before a range existed: same draws by default
+            arrays[spec.name] = (unit if (r.low, r.high) == (0, 1) else r.low + unit * (r.high - r.low)).astype(spec.dtype)
     return Samples(arrays, "random")
+
+
+def _model_inputs(job: Job) -> list[dict] | None:
+    """model.json's inputs (with the ranges build-model read from the graph), when the step knows the model."""
+    if not isinstance(job.get("modelPath"), str):
+        return None
+    return read_model_meta(job.path("modelPath")).get("inputs")
 
 
 def samples_for(job: Job, split: str, samples: int, seed: int) -> Samples:
     """The inputs a step works on: calibration data or verification data, as the model config says."""
     calibration = job.require("calibration", dict)
+    ranges = valid_ranges(job.inputs, _model_inputs(job))
     if calibration.get("random"):
-        return random_samples(job.inputs, samples, seed)
+        for name, r in ranges.items():
+            if r.known:
+                log(f"random {split} data: input {name!r} in {r.shown()}")
+        return random_samples(job.inputs, samples, seed, ranges)
     return from_loader(
         job.workspace / calibration["loader"],
         job.optional_path(calibration.get("dataset")),
@@ -155,4 +224,5 @@ def samples_for(job: Job, split: str, samples: int, seed: int) -> Samples:
         samples,
         int(calibration.get("batchSize", 10)),
         split,
+        ranges,
     )

@@ -16,6 +16,7 @@ class TensorSpec:
     name: str
     shape: tuple[int | None, ...]
     dtype: str
+    range: tuple[float, float] | None = None  # tf2aif.json's valid [min, max] for data; None: from the model or by dtype
 
     @staticmethod
     def parse(raw: Any, where: str) -> "TensorSpec":
@@ -27,10 +28,24 @@ class TensorSpec:
         dtype = raw.get("dtype", "float32")
         if dtype not in DTYPES:
             raise ToolchainError(f"{where}.dtype: {dtype!r} is not one of {sorted(DTYPES)}")
-        return TensorSpec(raw["name"], tuple(shape), dtype)
+        return TensorSpec(raw["name"], tuple(shape), dtype, _parse_range(raw.get("range"), f"{where}.range"))
 
     def to_json(self) -> dict:
-        return {"name": self.name, "shape": list(self.shape), "dtype": self.dtype}
+        base = {"name": self.name, "shape": list(self.shape), "dtype": self.dtype}
+        return base if self.range is None else {**base, "range": list(self.range)}
+
+
+def _parse_range(raw: Any, where: str) -> tuple[float, float] | None:
+    if raw is None:
+        return None
+    if (
+        not isinstance(raw, list)
+        or len(raw) != 2
+        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in raw)
+        or raw[0] > raw[1]
+    ):
+        raise ToolchainError(f"{where}: expected [min, max] with min <= max, got {raw!r}")
+    return raw[0], raw[1]
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,20 @@ DEFAULT_TOLERANCES: dict[str, dict[str, float]] = {
 }
 
 
+def output_failures(name: str, out: dict, tolerance: dict[str, float], task: str) -> list[str]:
+    """Every way one output's figures miss the tolerance, as sentences with the numbers."""
+    failures: list[str] = []
+    if "minCosine" in tolerance and out["minCosine"] < tolerance["minCosine"]:
+        failures.append(f"output {name}: min cosine similarity {out['minCosine']:.6f} < {tolerance['minCosine']}")
+    if "maxAbsError" in tolerance and out["maxAbsError"] > tolerance["maxAbsError"]:
+        failures.append(f"output {name}: max abs error {out['maxAbsError']:.3g} > {tolerance['maxAbsError']}")
+    if task == "classification" and "top1Agreement" in out and out["top1Agreement"] < tolerance.get("minTop1Agreement", 0):
+        failures.append(f"output {name}: top-1 agreement {out['top1Agreement']:.4f} < {tolerance['minTop1Agreement']}")
+    if task == "segmentation" and "iouAgreement" in out and out["iouAgreement"] < tolerance.get("minIouAgreement", 0):
+        failures.append(f"output {name}: mean IoU agreement {out['iouAgreement']:.4f} < {tolerance['minIouAgreement']}")
+    return failures
+
+
 def check(result: dict, tolerance: dict[str, float], task: str) -> list[str]:
     """Every way the measured figures miss the tolerance, as sentences with the numbers."""
     failures: list[str] = []
@@ -89,12 +103,42 @@ def check(result: dict, tolerance: dict[str, float], task: str) -> list[str]:
     if accuracy and "maxAccuracyDropPoints" in tolerance and -accuracy["deltaPoints"] > tolerance["maxAccuracyDropPoints"]:
         failures.append(f"top-1 accuracy dropped {-accuracy['deltaPoints']:.2f} points (> {tolerance['maxAccuracyDropPoints']})")
     for name, out in result["outputs"].items():
-        if "minCosine" in tolerance and out["minCosine"] < tolerance["minCosine"]:
-            failures.append(f"output {name}: min cosine similarity {out['minCosine']:.6f} < {tolerance['minCosine']}")
-        if "maxAbsError" in tolerance and out["maxAbsError"] > tolerance["maxAbsError"]:
-            failures.append(f"output {name}: max abs error {out['maxAbsError']:.3g} > {tolerance['maxAbsError']}")
-        if task == "classification" and "top1Agreement" in out and out["top1Agreement"] < tolerance.get("minTop1Agreement", 0):
-            failures.append(f"output {name}: top-1 agreement {out['top1Agreement']:.4f} < {tolerance['minTop1Agreement']}")
-        if task == "segmentation" and "iouAgreement" in out and out["iouAgreement"] < tolerance.get("minIouAgreement", 0):
-            failures.append(f"output {name}: mean IoU agreement {out['iouAgreement']:.4f} < {tolerance['minIouAgreement']}")
+        failures.extend(output_failures(name, out, tolerance, task))
     return failures
+
+
+# A probability output quantized to 8 bits keeps steps of about 1/256 (TFLite's INT8 softmax: exactly 1/256):
+# over many classes most probabilities are smaller, so they all round to 0.
+MIN_CLASSES = 10
+TFLITE_SOFTMAX_STEP = 1 / 256
+
+
+def looks_like_probabilities(ref: np.ndarray) -> bool:
+    """Values in [0, 1] whose rows (the last axis) sum to 1, over more than a few classes: a softmax."""
+    if ref.ndim < 2 or ref.shape[-1] < MIN_CLASSES or ref.size == 0:
+        return False
+    r = ref.astype(np.float64)
+    return bool(r.min() >= -1e-6 and r.max() <= 1 + 1e-6 and np.allclose(r.sum(-1), 1.0, atol=1e-3))
+
+
+def saturation(ref: np.ndarray, got: np.ndarray) -> dict | None:
+    """How a softmax output collapsed in the variant (most probabilities rounded to 0, or only a few distinct
+    values left), with the numbers to explain it; None when the output is not a collapsed probability vector."""
+    if ref.shape != got.shape or not looks_like_probabilities(ref):
+        return None
+    r = ref.astype(np.float64)
+    g = got.astype(np.float64)
+    positive = r > 0
+    zeroed = float((g[positive] == 0).mean()) if positive.any() else 0.0
+    distinct = np.unique(g)
+    if zeroed < 0.5 and len(distinct) > 4:
+        return None
+    gaps = np.diff(distinct)
+    return {
+        "kind": "saturatedProbabilities",
+        "classes": int(r.shape[-1]),
+        "typicalReference": float(np.median(r)),
+        "variantStep": float(gaps.min()) if gaps.size else None,  # the smallest step the variant's output shows
+        "zeroedShare": round(zeroed, 4),
+        "distinctValues": int(len(distinct)),
+    }

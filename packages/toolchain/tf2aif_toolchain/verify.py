@@ -46,6 +46,39 @@ def compare_outputs(ref: dict[str, np.ndarray], got: dict[str, np.ndarray], task
     return result
 
 
+def platform_key(job: Job) -> str:
+    """The variant's key in tf2aif.json's platforms (its project is <model>-<key>)."""
+    variant, model = job.require("variant", str), job.get("model")
+    return variant.removeprefix(f"{model}-") if isinstance(model, str) and variant.startswith(f"{model}-") else variant
+
+
+def saturation_advice(name: str, d: dict, key: str) -> str:
+    """One line: why an INT8 softmax output lost its probabilities, and the two fixes."""
+    step = d["variantStep"] or metrics.TFLITE_SOFTMAX_STEP
+    shown = f"{step:.2g}" + (" (1/256: 8 bits over [0, 1], TFLite's fixed softmax scale)" if d["variantStep"] is None else "")
+    return (
+        f"output {name}: looks like a softmax over {d['classes']} classes whose typical value {d['typicalReference']:.2g} "
+        f"is {'below' if d['typicalReference'] < step else 'close to'} the INT8 output step {shown}, "
+        f"so {d['zeroedShare']:.0%} of the probabilities come out as 0; "
+        "have the model output logits (apply softmax in a postprocess hook, or classifier_activation=None for "
+        f'keras.applications), or keep this platform in FP32 (platforms.{key}.precision "fp32")'
+    )
+
+
+def diagnose(job: Job, outputs: dict, ref: dict, got: dict, tolerance: dict, task: str) -> dict[str, dict]:
+    """For each INT8 output out of tolerance: a known cause with its fix (a collapsed softmax), when one is seen."""
+    if job.precision != "int8":
+        return {}
+    found = {}
+    for name, stats in outputs.items():
+        if not metrics.output_failures(name, stats, tolerance, task):
+            continue
+        diagnosis = metrics.saturation(ref[name], got[name])
+        if diagnosis is not None:
+            found[name] = {**diagnosis, "message": saturation_advice(name, diagnosis, platform_key(job))}
+    return found
+
+
 def run(job: Job) -> None:
     settings = job.require("verify", dict)
     task = job.require("task", str)
@@ -68,10 +101,11 @@ def run(job: Job) -> None:
             refs.setdefault(name, []).append(ref[name][:real])
             if name in got:
                 gots.setdefault(name, []).append(np.asarray(got[name])[:real])
-    outputs = compare_outputs(
-        {k: np.concatenate(v) for k, v in refs.items()}, {k: np.concatenate(v) for k, v in gots.items()}, task
-    )
+    ref_all = {k: np.concatenate(v) for k, v in refs.items()}
+    got_all = {k: np.concatenate(v) for k, v in gots.items()}
+    outputs = compare_outputs(ref_all, got_all, task)
     tolerance = tolerance_for(job)
+    diagnoses = diagnose(job, outputs, ref_all, got_all, tolerance, task)
     accuracy = None
     if task == "classification" and samples.labels is not None:
         first = sorted(refs)[0]
@@ -93,11 +127,13 @@ def run(job: Job) -> None:
         "tolerance": tolerance,
         "seconds": watch.seconds,
     }
-    failures = metrics.check(result, tolerance, task)
+    failures = metrics.check(result, tolerance, task) + [d["message"] for d in diagnoses.values()]
     result["passed"] = not failures
+    for name, diagnosis in diagnoses.items():
+        outputs[name]["diagnosis"] = diagnosis
     write_json(job.out_dir / RESULT_FILE, result)
     for name, stats in outputs.items():
-        log(f"output {name}: " + ", ".join(f"{k} {v:.6g}" for k, v in stats.items()))
+        log(f"output {name}: " + ", ".join(f"{k} {v:.6g}" for k, v in stats.items() if k != "diagnosis"))
     if failures:
         raise ToolchainError(
             f"{job.require('variant', str)} is out of tolerance against the TensorFlow original:\n  - "

@@ -1,16 +1,19 @@
 """tf2onnx: the SavedModel's serving signature as ONNX, with the batch dimension fixed to the variant's batch size.
 
 A fixed batch lets TensorRT (GPU, Jetson) and the Vitis AI DPU compilers build static engines, as TF2AIF does.
+tf2onnx converts the frozen static-batch signature of static_signature.py: a function that captures tensors
+(the constants of a Keras Normalization or Rescaling layer) would get them as extra ONNX inputs.
 """
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from .. import savedmodel
 from ..env import import_tensorflow
 from ..errors import ToolchainError
 from ..job import Job
+from ..onnx_handlers import HANDLERS
+from ..static_signature import static_signature
 
 ARTIFACT = "model.onnx"
 OPSET = 17
@@ -29,22 +32,40 @@ def unconverted_ops(model_proto) -> list[str]:
     return sorted({n.op_type for n in model_proto.graph.node if n.domain in ("", "ai.onnx") and not onnx.defs.has(n.op_type)})
 
 
+def check_signature_io(model_proto, inputs: list[str], outputs: list[str], platform: str) -> None:
+    """The ONNX graph must take and produce exactly the signature's tensors, by name: calibration, verify and
+    the server feed and read them by those names."""
+    graph = model_proto.graph
+    initializers = {t.name for t in graph.initializer}
+    have_in = [i.name for i in graph.input if i.name not in initializers]
+    have_out = [o.name for o in graph.output]
+    problems = []
+    for kind, have, want in (("input", have_in, inputs), ("output", have_out, outputs)):
+        extra = [n for n in have if n not in want]
+        missing = [n for n in want if n not in have]
+        if extra:
+            problems.append(f"extra {kind}(s) {', '.join(map(repr, extra))}")
+        if missing:
+            problems.append(f"missing {kind}(s) {', '.join(map(repr, missing))}")
+    if problems:
+        raise ToolchainError(
+            f"ONNX conversion for platform {platform}: the ONNX model does not match the serving signature "
+            f"({'; '.join(problems)}; the signature has inputs {inputs} and outputs {outputs}); "
+            "this is a converter fault: report it with the model, or pick another runtime for this platform"
+        )
+
+
 def convert(job: Job, saved_model: Path, out_dir: Path) -> dict:
     tf = import_tensorflow()
     import onnx  # noqa: PLC0415
     import tf2onnx  # noqa: PLC0415
 
-    _, fn = savedmodel.load_signature(saved_model)
-    batch = job.batch_size
-    specs = [tf.TensorSpec((batch, *s.shape[1:]), s.dtype, name=s.name) for s in job.inputs]
-
-    @tf.function(input_signature=specs)
-    def serving(*args):
-        return fn(**{s.name: a for s, a in zip(specs, args)})
-
+    static = static_signature(saved_model, job.batch_size, job.inputs)
     platform = job.require("platform", str)
     try:
-        model_proto, _ = tf2onnx.convert.from_function(serving, input_signature=specs, opset=OPSET)
+        model_proto, _ = tf2onnx.convert.from_function(
+            static.function, input_signature=static.specs, opset=OPSET, custom_op_handlers=HANDLERS
+        )
     except Exception as e:  # noqa: BLE001
         ops = unsupported_ops(str(e))
         if ops:
@@ -53,6 +74,7 @@ def convert(job: Job, saved_model: Path, out_dir: Path) -> dict:
     ops = unconverted_ops(model_proto)
     if ops:
         raise ToolchainError(f"ONNX conversion for platform {platform}: tf2onnx cannot convert op(s) {', '.join(ops)}")
+    check_signature_io(model_proto, [s.name for s in static.specs], static.outputs, platform)
     try:
         onnx.checker.check_model(model_proto)
     except onnx.checker.ValidationError as e:

@@ -12,6 +12,11 @@ are ReLU-like, as most CNNs; "mixed" (asymmetric activations) where an activatio
 HSwish, GELU, ELU, PReLU, Tanh, ...) feeds a quantized layer, as NNCF's documentation advises for such models.
 We have not measured the two presets against each other (neither bundled model has such activations). The
 choice and its reason are written to convert.json.
+
+Overflow fix on every layer (7-bit weights): a CPU without VNNI multiplies u8 x s8 pairs into saturating int16
+(vpmaddubsw), so full 8-bit weights overflow there. NNCF's default fixes only the first layer; measured here (AVX2
+EPYC, no VNNI) on an LSTM text classifier: min cosine 0.54 with the default, 0.99 with every layer fixed. The IR is
+built once and may run on any x86 CPU, so it is made safe for all of them (costs about one bit of weight precision).
 """
 from __future__ import annotations
 
@@ -75,6 +80,7 @@ def int8_kernels(xml: Path) -> dict:
 def quantize(job: Job, saved_model: Path, convert_dir: Path, calibration: Samples, out_dir: Path) -> dict:
     nncf = import_nncf()
     import openvino as ov  # noqa: PLC0415
+    from nncf.quantization.advanced_parameters import AdvancedQuantizationParameters, OverflowFix  # noqa: PLC0415
 
     if job.precision != "int8":
         raise ToolchainError(f"quantizer nncf_ov_int8 makes INT8 models, not {job.precision}")
@@ -90,6 +96,7 @@ def quantize(job: Job, saved_model: Path, convert_dir: Path, calibration: Sample
             preset=nncf.QuantizationPreset(preset),
             target_device=nncf.TargetDevice.CPU,
             subset_size=len(items),
+            advanced_parameters=AdvancedQuantizationParameters(overflow_fix=OverflowFix.ENABLE),
         )
     except Exception as e:  # noqa: BLE001 (NNCF raises its own errors and plain ones alike)
         raise ToolchainError(f"NNCF quantization of {job.require('variant', str)} failed: {type(e).__name__}: {str(e).strip()[:500]}") from e
@@ -117,6 +124,7 @@ def quantize(job: Job, saved_model: Path, convert_dir: Path, calibration: Sample
         "preset": preset,
         "presetReason": reason,
         "weightsDtype": "int8",
+        "overflowFix": "every layer (7-bit weights): exact on CPUs without VNNI too",
         "ioDtype": "float32",
         "quantized": summary,
         "int8Kernels": kernels,

@@ -151,6 +151,9 @@ def write_emulation(model: Path, ranges, out_path: Path, work_dir: Path) -> None
             "ActivationSymmetric": True,
             "WeightSymmetric": True,
             "OpTypesToExcludeOutputQuantization": NO_OUTPUT_QDQ,
+            # TensorRT keeps the weight scales it calibrates; ORT's int32-bias adjustment also breaks on Loop
+            # subgraphs (a bidirectional LSTM: "truth value of an array is ambiguous")
+            "QDQDisableWeightAdjustForInt32Bias": True,
         },
     )
 

@@ -1,7 +1,10 @@
 """ONNX Runtime: TensorRT execution provider first, then CUDA, then CPU (TF2AIF's GPU/AGX server order).
 
 On a machine without an NVIDIA provider an INT8 variant runs its QDQ emulation (same calibration ranges) on the
-CPU, and the runner's description says so. TF2AIF_REQUIRE_GPU=1 turns that fallback into an error, for runs that
+CPU, and the runner's description says so. An INT8 QDQ model on the CPU stands in for another device's integer
+math (TensorRT, a Vitis AI DPU), so ORT runs it unfused (session.disable_quant_qdq): its fused x86 int8 kernels
+(u8s8) saturate on CPUs without VNNI, measured here on an AVX2 EPYC: a 16x5 per-channel QDQ MatMul off by up to
+0.31 on outputs of 0.63, so verify would have measured this CPU's overflow instead of the variant. TF2AIF_REQUIRE_GPU=1 turns that fallback into an error, for runs that
 must measure the real GPU path. TF2AIF_TRT_CACHE_DIR keeps TensorRT engines between runs (default: a temp dir).
 """
 from __future__ import annotations
@@ -115,7 +118,8 @@ class OnnxRuntimeRunner:
         emulated = False
         if not any(p in available for p in GPU_PROVIDERS) and meta.get("cpuEmulation"):
             model, emulated = artifact_dir / meta["cpuEmulation"], True
-        self._session = self._open(ort, model, providers)
+        exact = meta.get("precision") == "int8"
+        self._session = self._open(ort, model, providers, exact)
         used = self._session.get_providers()
         if not any(p in used for p in GPU_PROVIDERS):
             # a GPU provider can be listed yet fail to load (no driver, no TensorRT libs): ORT then falls back to CPU
@@ -123,7 +127,7 @@ class OnnxRuntimeRunner:
                 raise _no_gpu_error(available, used)
             if not emulated and meta.get("cpuEmulation"):
                 model, emulated = artifact_dir / meta["cpuEmulation"], True
-                self._session = self._open(ort, model, [CPU])
+                self._session = self._open(ort, model, [CPU], exact)
         self.model_path = model
         self.provider = self._session.get_providers()[0]
         self.description = describe(self.provider, meta, emulated)
@@ -131,10 +135,13 @@ class OnnxRuntimeRunner:
         log(f"{self.description}: {model.name}")
 
     @staticmethod
-    def _open(ort, model: Path, providers: list):
+    def _open(ort, model: Path, providers: list, exact_int8: bool = False):
         if not model.is_file():
             raise ToolchainError(f"{model} is missing: run the convert/quantize step of this variant again")
         options = ort.SessionOptions()
+        if exact_int8 and not any(isinstance(p, tuple) and p[0] in GPU_PROVIDERS or p in GPU_PROVIDERS for p in providers):
+            # QDQ as written (int8 values, float math): exact on every CPU, where the fused kernels may overflow
+            options.add_session_config_entry("session.disable_quant_qdq", "1")
         if any(p[0] == TRT for p in providers if isinstance(p, tuple)):
             # as TF2AIF's GPU server: TensorRT optimizes the graph itself, and ORT's rewrites could rename the
             # tensors that the calibration table names

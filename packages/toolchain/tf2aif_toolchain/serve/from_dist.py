@@ -61,8 +61,9 @@ def variant_config_from_dist(
         "executor": executor,
         "precision": meta.get("precision", "fp32"),
         "batchSize": int(meta.get("batchSize", 1)),
-        # tf2onnx exports fix the batch dimension (converters/onnx.py); TFLite and the others take any batch
-        "fixedBatch": fmt.startswith("onnx") if fixed_batch is None else fixed_batch,
+        # tf2onnx exports fix the batch dimension (converters/onnx.py), as does a TFLite model converted through
+        # its static signature (recurrent layers); the others take any batch
+        "fixedBatch": (fmt.startswith("onnx") or "staticBatch" in meta) if fixed_batch is None else fixed_batch,
         "mode": mode,
         "inputs": signature["inputs"],
         "outputs": signature["outputs"],

@@ -73,6 +73,23 @@ describe('resolveModelConfig', () => {
     ]);
   });
 
+  it('takes a valid range per input and points at a bad one', () => {
+    const ids = { name: 'ids', shape: [null, 4], dtype: 'int32' };
+    const model = resolveModelConfig(JSON.stringify({ ...valid, inputs: [{ ...ids, range: [0, 49] }] }), file, registry);
+    expect(model.config.inputs[0].range).toEqual([0, 49]);
+    expect(resolveModelConfig(JSON.stringify(valid), file, registry).config.inputs[0].range).toBeUndefined();
+    expect(problems({ ...valid, inputs: [valid.inputs[0], { ...ids, range: [5, 1] }] })).toEqual([
+      'inputs[1].range: min must not exceed max, got [5, 1]',
+    ]);
+    expect(problems({ ...valid, inputs: [{ ...ids, range: [0, 0.5] }] })).toEqual([
+      'inputs[0].range: must be whole numbers for dtype int32, got [0, 0.5]',
+    ]);
+    expect(problems({ ...valid, inputs: [{ ...ids, dtype: 'int8', range: [0, 300] }] })).toEqual([
+      'inputs[0].range: must lie within [-128, 127] for dtype int8, got [0, 300]',
+    ]);
+    expect(problems({ ...valid, inputs: [{ ...ids, range: [0] }] })).toEqual([expect.stringMatching(/^inputs\[0\]\.range: /)]);
+  });
+
   it('names a misspelt field', () => {
     expect(problems({ ...valid, platfroms: {} })).toContain('platfroms: unknown field "platfroms"');
   });

@@ -8,14 +8,42 @@ const relativePath = z
 
 export const dtypeSchema = z.enum(['float32', 'float16', 'int8', 'uint8', 'int32', 'int64', 'bool']);
 
-export const tensorSpecSchema = z.strictObject({
-  name: z.string().min(1).describe('input name in the model signature'),
-  shape: z
-    .array(z.union([z.number().int().positive(), z.null()]))
-    .min(1)
-    .describe('dimensions; null for a dynamic one (the batch dimension first)'),
-  dtype: dtypeSchema.default('float32'),
-});
+// the values an integer dtype can hold (int64 limited to what a JSON number holds exactly)
+const integerLimits: Partial<Record<z.output<typeof dtypeSchema>, [number, number]>> = {
+  int8: [-128, 127],
+  uint8: [0, 255],
+  int32: [-(2 ** 31), 2 ** 31 - 1],
+  int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+};
+
+export const tensorSpecSchema = z
+  .strictObject({
+    name: z.string().min(1).describe('input name in the model signature'),
+    shape: z
+      .array(z.union([z.number().int().positive(), z.null()]))
+      .min(1)
+      .describe('dimensions; null for a dynamic one (the batch dimension first)'),
+    dtype: dtypeSchema.default('float32'),
+    // no default: absent means the range build-model reads from the graph (an embedding's rows), else by dtype
+    range: z
+      .tuple([z.number(), z.number()])
+      .optional()
+      .describe(
+        'valid [min, max] of the values, for random calibration/verification data and to check loader data: ' +
+          'integer inputs get integers in [min, max] inclusive, float inputs uniform in [min, max). ' +
+          'Default: read from the model (e.g. [0, rows - 1] for an embedding index), else [0, 1) for floats and [0, 255] for integers (int8: [0, 127])',
+      ),
+  })
+  .superRefine((spec, ctx) => {
+    if (!spec.range) return;
+    const [min, max] = spec.range;
+    const problem = (message: string) => ctx.addIssue({ code: 'custom', path: ['range'], message });
+    if (min > max) problem(`min must not exceed max, got [${min}, ${max}]`);
+    if (spec.dtype === 'bool') problem('dtype bool takes no range');
+    const limits = integerLimits[spec.dtype];
+    if (limits && !(Number.isInteger(min) && Number.isInteger(max))) problem(`must be whole numbers for dtype ${spec.dtype}, got [${min}, ${max}]`);
+    else if (limits && (min < limits[0] || max > limits[1])) problem(`must lie within [${limits[0]}, ${limits[1]}] for dtype ${spec.dtype}, got [${min}, ${max}]`);
+  });
 
 export const modelSourceSchema = z
   .strictObject({

@@ -8,6 +8,7 @@ const tensorSpec = z.object({
   name: z.string().min(1),
   shape: z.array(z.number().int().positive().nullable()).min(1),
   dtype: z.string(),
+  range: z.tuple([z.number(), z.number()]).optional(),
 });
 
 const workspacePath = z.string().min(1);

@@ -6,8 +6,8 @@ export const workspaceProjectName = 'tf2aif';
 const ceilingPath = `${distRoot}/machine`;
 
 /**
- * Workspace-level targets: `ceiling` (the machine's peak GEMM, measured on every run) and `report`
- * (every variant's results in one place). `nx report` is Nx's own command: call it `nx run tf2aif:report`.
+ * Workspace-level targets: `ceiling` (the machine's peak GEMM, measured on every run), `report`
+ * (every variant's results in one place) and `zoo` (the model zoo's coverage matrix). `nx report` is Nx's own command: call it `nx run tf2aif:report`.
  */
 export function workspaceProject(loc: TargetSettings): ProjectConfiguration {
   return {
@@ -24,6 +24,13 @@ export function workspaceProject(loc: TargetSettings): ProjectConfiguration {
         outputs: [`{workspaceRoot}/${ceilingPath}`],
         options: { outputPath: ceilingPath, toolchainDir: loc.toolchainDir },
         metadata: { description: "Measure this machine's peak GEMM throughput (FP32, INT8)" },
+      },
+      zoo: {
+        executor: '@tf2aif/nx:zoo',
+        // not cached as a whole: each cell is a task of the zoo's own workspace, cached there
+        cache: false,
+        options: { toolchainDir: loc.toolchainDir, pluginDir: loc.pluginDir },
+        metadata: { description: 'Add every zoo/zoo.json model as a user would, verify it on every platform, write dist/zoo/coverage.{json,md,html}' },
       },
       report: {
         executor: '@tf2aif/nx:report',

@@ -1,3 +1,4 @@
+import { oneLine } from '../utils/one-line';
 import type { VariantResult } from './variant-results';
 
 /** What the project graph says about a variant (from its bench target's options). */
@@ -59,6 +60,8 @@ export interface Report {
   machine: Ceiling | null;
   variants: VariantProfile[];
   goals: Goal[];
+  /** the model zoo's coverage, when `nx run tf2aif:zoo` has written one */
+  zoo?: { page: string; summary: string };
 }
 
 function profile(f: VariantFacts, r: VariantResult | undefined, ceiling: Ceiling | null): VariantProfile {
@@ -66,8 +69,9 @@ function profile(f: VariantFacts, r: VariantResult | undefined, ceiling: Ceiling
   const c = r?.convert;
   const v = r?.verify;
   const b = r?.bench;
-  if (!c) notes.push(`not converted yet (nx run ${f.variant}:convert)`);
-  else if (!v) notes.push(`not verified yet, or out of tolerance (nx run ${f.variant}:verify says which)`);
+  if (r?.failure && !(r.failure.step === 'compile' ? r.compile : v)) notes.push(`${r.failure.step} failed: ${oneLine(r.failure.message, 240)}`);
+  else if (!c) notes.push(`not converted yet (nx run ${f.variant}:convert)`);
+  else if (!v) notes.push(`not verified yet (nx run ${f.variant}:verify)`);
   if (v && !v.trained) notes.push('untrained model (seeded random weights): agreement with the original is measured, accuracy is not');
   if (b?.status === 'not-run') notes.push(`not benchmarked here: ${b.reason}`);
   else if (!b && v) notes.push(`not benchmarked yet (nx run ${f.variant}:bench)`);

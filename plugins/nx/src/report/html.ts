@@ -1,18 +1,7 @@
 import type { Report } from './build-report';
 import { accuracyCell, dash, fixed, megabytes, percent, times } from './format';
+import { esc, style } from './html-style';
 import { latencyAccuracyChart, speedupChart } from './svg-charts';
-
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
-const style = `
-body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1400px;color:#111827;padding:0 16px}
-h1{font-size:22px}h2{font-size:17px;margin-top:28px}
-table{border-collapse:collapse;width:100%;font-size:12.5px}th,td{border-bottom:1px solid #e5e7eb;padding:4px 6px;text-align:left;vertical-align:top}
-th{background:#f9fafb;position:sticky;top:0}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.chart .grid{stroke:#e5e7eb}.chart .grid.minor{stroke:#f3f4f6}.chart .parity{stroke:#9ca3af;stroke-dasharray:4 3}.chart .axis{font-size:11px;fill:#4b5563}.chart .label{font-size:10px;fill:#374151}
-.legend span{display:inline-flex;align-items:center;margin-right:12px;font-size:12px}.legend i{width:10px;height:10px;display:inline-block;margin-right:4px}
-.met{color:#15803d}.unmet{color:#b91c1c}.muted{color:#6b7280}.notes{color:#6b7280;font-size:11.5px}
-`;
 
 /** report.html: one self-contained page (inline CSS and SVG) a person can open and read. */
 export function htmlReport(report: Report): string {
@@ -36,6 +25,7 @@ export function htmlReport(report: Report): string {
 <body>
 <h1>tf2aif: variants, speedups and accuracy</h1>
 <p class="muted">${m ? `${esc(m.machine.cpu)}, ${m.machine.cores} cores (${esc(m.machine.arch)}); peak GEMM ${m.fp32Gflops} GFLOP/s FP32 (${esc(m.fp32Kernel)}), ${m.int8Gops} GOP/s INT8${m.int8Kernel ? ` (${esc(m.int8Kernel)})` : ''}. ` : 'No ceiling measured. '}Generated ${esc(report.generatedAt)}.</p>
+${report.zoo ? `<p>Model zoo: <a href="${esc(report.zoo.page)}">${esc(report.zoo.summary)}</a>.</p>` : ''}
 <h2>Goals</h2>
 <table><tr><th>goal</th><th>measured</th><th></th></tr>${goalRows}</table>
 <h2>Speedup over native TensorFlow (tf.function), batch 1</h2>

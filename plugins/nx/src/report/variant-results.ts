@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { z } from 'zod';
 import { distRoot } from '../graph/paths';
+import { readFailure } from '../toolchain/failure-record';
 
 const convertJsonSchema = z.looseObject({
   variant: z.string(),
@@ -76,6 +77,8 @@ export interface VariantResult {
   compile?: ConvertJson;
   bench?: BenchJson;
   image?: ImageJson;
+  /** the last failure of a step of this variant, from .tf2aif/failures (a failed step writes nothing to dist/) */
+  failure?: { step: string; message: string };
   /** a file that exists but does not parse: reported, never hidden */
   problems: string[];
 }
@@ -101,6 +104,7 @@ export function readVariantResult(workspaceRoot: string, variant: string): Varia
     compile: readStepJson(join(dir, 'compile'), 'convert.json', convertJsonSchema, problems),
     bench: readStepJson(join(dir, 'bench'), 'bench.json', benchJsonSchema, problems),
     image: readStepJson(join(dir, 'image'), 'image.json', imageJsonSchema, problems),
+    failure: ['convert', 'quantize', 'verify', 'compile'].map((step) => readFailure(workspaceRoot, variant, step)).find((f) => f !== null) ?? undefined,
     problems,
   };
 }

@@ -2,6 +2,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { rmSync, writeFileSync } from 'fs';
 import { ConfigFileError } from '../config/format-issues';
 import { withAtomicOutput } from '../utils/atomic-output';
+import { clearFailure, jobCopyFile, recordFailure } from './failure-record';
 import { isNoise } from './log-filter';
 import { findPythonToolchain, toolchainEnv, ToolchainMissingError } from './python-toolchain';
 
@@ -38,9 +39,11 @@ export async function runPythonStep(
   const toolchain = findPythonToolchain(workspaceRoot, toolchainDir);
   const { execa } = await import('execa');
   const jobFile = `${outDir}.job.json`;
+  const errorFile = `${outDir}.error.json`;
   writeFileSync(jobFile, JSON.stringify({ ...options, workspaceRoot }, null, 2));
   try {
-    const subprocess = execa(toolchain.python, ['-m', 'tf2aif_toolchain', step, '--job', jobFile, '--out', outDir], {
+    const args = ['-m', 'tf2aif_toolchain', step, '--job', jobFile, '--out', outDir, '--error-file', errorFile];
+    const subprocess = execa(toolchain.python, args, {
       cwd: workspaceRoot,
       env: { ...toolchainEnv(toolchain), ...extraEnv },
       stdin: 'ignore',
@@ -54,12 +57,17 @@ export async function runPythonStep(
     }
     const result = await subprocess;
     if (result.exitCode !== 0) {
-      const why = result.exitCode === USER_ERROR ? 'see the tf2aif error above' : `exit code ${result.exitCode ?? result.signal}`;
+      const signal = result.signal ?? null;
+      const record = recordFailure(workspaceRoot, { project, step, exitCode: result.exitCode ?? null, signal, errorFile, outDir, jobFile });
+      const why = result.exitCode === USER_ERROR ? 'see the tf2aif error above' : record.message;
       const output = typeof options.outputPath === 'string' ? options.outputPath : outDir;
-      throw new StepFailedError(`${step} of ${project} failed (${why}); nothing was written to ${output}`);
+      const replay = `PYTHONPATH=${toolchain.toolchainDir} ${toolchain.python} -m tf2aif_toolchain ${step} --job ${jobCopyFile(workspaceRoot, project, step)} --out <empty dir>`;
+      throw new StepFailedError(`${step} of ${project} failed (${why}); nothing was written to ${output}\n  replay this step alone: ${replay}`);
     }
+    clearFailure(workspaceRoot, project, step);
   } finally {
     rmSync(jobFile, { force: true });
+    rmSync(errorFile, { force: true });
   }
 }
 

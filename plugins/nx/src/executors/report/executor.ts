@@ -9,6 +9,7 @@ import { htmlReport } from '../../report/html';
 import { markdownReport } from '../../report/markdown';
 import { readVariantResult } from '../../report/variant-results';
 import { asExecutorResult } from '../../toolchain/run-step';
+import { totalsLine, type Coverage } from '../../zoo/coverage-report';
 import { withAtomicOutput } from '../../utils/atomic-output';
 
 const optionsSchema = z.looseObject({ outputPath: z.string().min(1), ceilingPath: z.string().min(1) });
@@ -20,6 +21,14 @@ const ceilingSchema = z.looseObject({
   int8Kernel: z.string().optional(),
 });
 
+/** The zoo's totals line, when `nx run tf2aif:zoo` wrote a coverage matrix next to the report. */
+function zooSummary(root: string) {
+  const file = join(root, 'dist', 'zoo', 'coverage.json');
+  if (!existsSync(file)) return {};
+  const coverage = JSON.parse(readFileSync(file, 'utf8')) as Coverage;
+  return { zoo: { page: '../zoo/coverage.html', summary: `${totalsLine(coverage)}, ${coverage.models.length} models x ${coverage.platforms.length} platforms (${coverage.generatedAt})` } };
+}
+
 /** dist/report/: report.json (one profile per variant), report.md and report.html, from what the targets wrote. */
 export default async function reportExecutor(raw: unknown, context: ExecutorContext) {
   return asExecutorResult(async () => {
@@ -30,7 +39,7 @@ export default async function reportExecutor(raw: unknown, context: ExecutorCont
     const ceiling: Ceiling | null = existsSync(ceilingFile)
       ? parseOrThrow(ceilingSchema, JSON.parse(readFileSync(ceilingFile, 'utf8')), ceilingFile)
       : null;
-    const report = buildReport(facts, results, ceiling);
+    const report = { ...buildReport(facts, results, ceiling), ...zooSummary(context.root) };
     await withAtomicOutput(context.root, o.outputPath, async (dir) => {
       writeFileSync(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
       writeFileSync(join(dir, 'report.md'), markdownReport(report));

@@ -194,7 +194,7 @@ describe('platform generator', () => {
     );
     const ws = temp();
     flush(tree, ws);
-    for (const file of ['job.py', 'errors.py', 'data.py', 'modules.py', 'progress.py']) {
+    for (const file of ['job.py', 'errors.py', 'data.py', 'modules.py', 'progress.py', 'artifact.py', 'jsonio.py']) {
       writeFileSync(join(ws, adapters, file), readFileSync(join(repoRoot, 'packages/toolchain/tf2aif_toolchain', file)));
     }
     for (const kind of ['converters', 'quantizers', 'runtimes', 'compilers']) writeFileSync(join(ws, adapters, kind, '__init__.py'), '');

@@ -28,6 +28,19 @@ describe('variant generator', () => {
     });
   });
 
+  it('adds variants of their own name on a platform', async () => {
+    await variantGenerator(tree, { model: 'digits', add: 'cpu-onnxruntime', platform: 'cpu', runtime: 'onnxruntime', skipFormat: true });
+    await variantGenerator(tree, { model: 'digits', add: 'cpu-tflite-int8', platform: 'cpu', precision: 'int8', ioType: 'float32', skipFormat: true });
+    expect(readJson(tree, 'models/digits/tf2aif.json').platforms).toEqual({
+      cpu: {},
+      alveo: {},
+      'cpu-onnxruntime': { platform: 'cpu', runtime: 'onnxruntime' },
+      'cpu-tflite-int8': { platform: 'cpu', precision: 'int8', ioType: 'float32' },
+    });
+    await expect(variantGenerator(tree, { model: 'digits', add: 'x', platform: 'fpga' })).rejects.toThrow(/--platform: unknown platform "fpga"/);
+    await expect(variantGenerator(tree, { model: 'digits', add: 'cpu-x' })).rejects.toThrow(/needs --platform/);
+  });
+
   it('refuses what the resulting config would not allow, and leaves the file as it was', async () => {
     await expect(variantGenerator(tree, { model: 'digits', add: 'arm', precision: 'fp16' })).rejects.toThrow(
       /platforms\.arm\.precision: arm with runtime tflite supports fp32, int8, not "fp16"/,

@@ -13,6 +13,9 @@ export interface VariantGeneratorOptions {
   precision?: 'fp32' | 'fp16' | 'int8';
   batchSize?: number;
   runtime?: string;
+  ioType?: 'uint8' | 'int8' | 'float32';
+  /** the platform of the added names, when they name variants of their own (e.g. --add=cpu-onnxruntime --platform=cpu) */
+  platform?: string;
   skipFormat?: boolean;
 }
 
@@ -23,6 +26,8 @@ const optionsSchema = z.object({
   precision: z.enum(['fp32', 'fp16', 'int8']).optional(),
   batchSize: z.number().int().positive().optional(),
   runtime: z.string().optional(),
+  ioType: z.enum(['uint8', 'int8', 'float32']).optional(),
+  platform: z.string().optional(),
   skipFormat: z.boolean().default(false),
 });
 
@@ -43,9 +48,20 @@ export async function variantGenerator(tree: Tree, raw: VariantGeneratorOptions)
     if (!(name in platforms)) throw new Error(`--remove: ${options.model} has no platform "${name}" (it has: ${Object.keys(platforms).join(', ')})`);
     delete platforms[name];
   }
+  if (options.platform && !registry.has(options.platform)) {
+    throw new Error(`--platform: unknown platform "${options.platform}" (known: ${[...registry.keys()].join(', ')})`);
+  }
   for (const name of add) {
-    if (!registry.has(name)) throw new Error(`--add: unknown platform "${name}" (known: ${[...registry.keys()].join(', ')})`);
-    const settings = { runtime: options.runtime, precision: options.precision, batchSize: options.batchSize };
+    if (!options.platform && !registry.has(name)) {
+      throw new Error(`--add: unknown platform "${name}" (known: ${[...registry.keys()].join(', ')}; a variant of its own name needs --platform)`);
+    }
+    const settings = {
+      platform: options.platform && options.platform !== name ? options.platform : undefined,
+      runtime: options.runtime,
+      precision: options.precision,
+      batchSize: options.batchSize,
+      ioType: options.ioType,
+    };
     platforms[name] = { ...platforms[name], ...Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) };
   }
   const next = { ...config, platforms };

@@ -1,0 +1,53 @@
+import { readFileSync, statSync } from 'fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTempWorkspace, type TempWorkspace } from './support/temp-workspace';
+
+const readJson = (ws: TempWorkspace, path: string) => JSON.parse(readFileSync(ws.path(path), 'utf8'));
+
+/**
+ * The zoo's CI slice (one recurrent, one attention, one model whose layers hold constants, one multi-input
+ * model read from a .keras file), each added as a user adds a model and verified on every platform column.
+ */
+describe('model zoo, CI slice', () => {
+  let ws: TempWorkspace;
+  beforeAll(() => {
+    ws = createTempWorkspace({ models: ['digits'], zoo: true });
+  });
+  afterAll(() => ws?.dispose());
+
+  it('verifies every cell of the slice and writes the coverage matrix', { timeout: 2_400_000 }, async () => {
+    const run = await ws.nx('run', 'tf2aif:zoo', '--slice=ci', '--failUnder=1');
+    const coverage = readJson(ws, 'dist/zoo/coverage.json');
+    const failing = coverage.cells.filter((c: any) => c.status !== 'verified').map((c: any) => `${c.variant} (${c.stage}): ${c.reason}`);
+    expect(failing, run.output).toEqual([]);
+    expect(run.exitCode, run.output).toBe(0);
+    const slice = readJson(ws, 'zoo/zoo.json').slices.ci;
+    expect(coverage.selection.models).toEqual(slice);
+    expect(coverage.totals.cells).toBe(slice.length * Object.keys(readJson(ws, 'zoo/zoo.json').platforms).length);
+    // added as a user adds a model: a tf2aif.json from the generator, pointing at the exported file
+    const added = readJson(ws, '.tf2aif/zoo/models/tabular/tf2aif.json');
+    expect(added.source).toEqual({ format: 'keras', path: '../../exports/tabular/model.keras' });
+    expect(added.inputs.map((i: any) => [i.name, i.dtype])).toEqual([['category', 'int32'], ['features', 'float32']]);
+    // the embedding's rows were read from the model: calibration ids stay inside them
+    const model = readJson(ws, '.tf2aif/zoo/dist/models/tabular/model.json');
+    expect(model.inputs.find((i: any) => i.name === 'category').range).toEqual([0, 49]);
+    // the recurrent model reached TFLite through its static batch
+    expect(readJson(ws, '.tf2aif/zoo/dist/variants/lstm-text-cpu/convert/convert.json').staticBatch).toBe(1);
+    expect(readFileSync(ws.path('dist/zoo/coverage.html'), 'utf8')).toContain('cells verified (100.0%)');
+  });
+
+  it('resumes from the cache: a second run reruns no step', { timeout: 900_000 }, async () => {
+    const verifyJson = '.tf2aif/zoo/dist/variants/transformer-text-gpu/verify/verify.json';
+    const before = statSync(ws.path(verifyJson)).mtimeMs;
+    const run = await ws.nx('run', 'tf2aif:zoo', '--slice=ci', '--failUnder=1');
+    expect(run.exitCode, run.output).toBe(0);
+    expect(statSync(ws.path(verifyJson)).mtimeMs).toBe(before);
+    expect(readJson(ws, 'dist/zoo/coverage.json').totals.failed).toBe(0);
+  });
+
+  it('names an unknown model and writes nothing', async () => {
+    const run = await ws.nx('run', 'tf2aif:zoo', '--models=resnet-9000');
+    expect(run.exitCode).not.toBe(0);
+    expect(run.output).toMatch(/--models: unknown model\(s\) resnet-9000 \(known: resnet50, /);
+  });
+});

@@ -1,0 +1,78 @@
+"""A 1000-way softmax quantized to TFLite INT8 rounds its probabilities to 0: verify names the cause and the fix."""
+import json
+
+import numpy as np
+import pytest
+
+from tf2aif_toolchain import metrics
+from tf2aif_toolchain.errors import ToolchainError
+from tiny_models import run_step
+
+INPUTS = [{"name": "x", "shape": [None, 16], "dtype": "float32"}]
+
+
+def build_source(activation: str | None) -> str:
+    return f"""
+import tensorflow as tf
+
+def build():
+    x = tf.keras.Input((16,), name="x")
+    h = tf.keras.layers.Dense(32, activation="relu")(x)
+    return tf.keras.Model(x, tf.keras.layers.Dense(1000, activation={activation!r})(h))
+"""
+
+
+def quantized_variant(ws, activation: str | None) -> dict:
+    """build-model -> convert (TFLite) -> quantize (TFLite INT8, uint8 I/O); the verify options of variant "arm"."""
+    (ws / "models/head").mkdir(parents=True)
+    (ws / "models/head/build.py").write_text(build_source(activation))
+    run_step("build-model", ws, ws / "dist/models/head", INPUTS, model="head", modelDir="models/head", source={"format": "script", "path": "build.py"})
+    options = dict(
+        model="head", variant="head-arm", platform="arm", runtime="tflite", batchSize=1, task="classification", trained=False,
+        modelPath="dist/models/head", calibration={"random": True, "samples": 16, "batchSize": 8},
+        verify={"samples": 16, "seed": 0, "tolerances": {}},
+    )
+    run_step("convert", ws, ws / "c", INPUTS, precision="fp32", converter="tflite", **options)
+    run_step("quantize", ws, ws / "q", INPUTS, precision="int8", quantizer="tflite_int8", convertPath="c", **options)
+    return {**options, "precision": "int8", "executor": "tflite", "artifactPath": "q"}
+
+
+def test_an_int8_softmax_over_1000_classes_fails_with_the_cause_and_the_fix(tmp_path):
+    options = quantized_variant(tmp_path, "softmax")
+    with pytest.raises(ToolchainError) as failure:
+        run_step("verify", tmp_path, tmp_path / "v", INPUTS, **options)
+    lines = str(failure.value).splitlines()
+    advice = [line for line in lines if "softmax over 1000 classes" in line]
+    assert len(advice) == 1, lines
+    assert "typical value 0.001 is below the INT8 output step 0.0039" in advice[0]
+    assert "have the model output logits (apply softmax in a postprocess hook" in advice[0]
+    assert 'platforms.arm.precision "fp32"' in advice[0]
+    result = json.loads((tmp_path / "v/verify.json").read_text())
+    diagnosis = result["outputs"]["output_0"]["diagnosis"]
+    assert not result["passed"] and diagnosis["kind"] == "saturatedProbabilities" and diagnosis["classes"] == 1000
+    assert diagnosis["zeroedShare"] > 0.9 and diagnosis["message"] == advice[0].removeprefix("  - ")
+
+
+def test_the_same_model_with_logits_passes(tmp_path):
+    options = quantized_variant(tmp_path, None)
+    run_step("verify", tmp_path, tmp_path / "v", INPUTS, **options)
+    result = json.loads((tmp_path / "v/verify.json").read_text())
+    assert result["passed"] and "diagnosis" not in result["outputs"]["output_0"]
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    e = np.exp(logits - logits.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+def test_saturation_needs_probabilities_and_a_collapse():
+    rng = np.random.default_rng(0)
+    probs = softmax(rng.normal(size=(8, 1000)))
+    rounded = np.round(probs * 256) / 256  # a TFLite INT8 softmax output, dequantized
+    found = metrics.saturation(probs, rounded)
+    assert found["classes"] == 1000 and found["zeroedShare"] > 0.8 and found["variantStep"] == pytest.approx(1 / 256)
+    assert metrics.saturation(probs, probs * 0.98) is None  # no collapse: another cause
+    logits = rng.normal(size=(8, 1000))
+    assert metrics.saturation(logits, np.zeros_like(logits)) is None  # not probabilities
+    few = softmax(rng.normal(size=(8, 3)))
+    assert metrics.saturation(few, np.zeros_like(few)) is None  # three classes survive 8 bits

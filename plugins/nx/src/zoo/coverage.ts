@@ -1,0 +1,108 @@
+import { existsSync, readFileSync } from 'fs';
+import { join } from 'path';
+import { modelOutputDir, variantOutputDir } from '../graph/paths';
+import { readFailure, type FailureRecord } from '../toolchain/failure-record';
+import { oneLine } from '../utils/one-line';
+import type { AddResult } from './add-models';
+import type { ExportResult } from './export-models';
+
+export const stages = ['export', 'add', 'build-model', 'convert', 'quantize', 'verify'] as const;
+export type Stage = (typeof stages)[number];
+
+export interface CellFigures {
+  minCosine: number;
+  maxAbsError: number;
+  top1Agreement: number | null;
+}
+
+export interface Cell {
+  model: string;
+  platform: string;
+  variant: string;
+  status: 'verified' | 'failed';
+  /** the first stage that failed (null when verified) */
+  stage: Stage | null;
+  /** one line: what failed (the op, layer or input) and what to do */
+  reason: string | null;
+  figures: CellFigures | null;
+  /** convert + quantize + verify, as each step recorded it (a cached step keeps its first run's time) */
+  seconds: number | null;
+  /** how the variant was made where that differs from the platform's usual path */
+  notes: string[];
+  executedWith: string | null;
+}
+
+const readJson = (file: string): any => (existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null);
+
+export function figuresOf(verify: any): CellFigures | null {
+  const outputs = Object.values(verify?.outputs ?? {}) as any[];
+  if (outputs.length === 0) return null;
+  const agreements = outputs.map((o) => o.top1Agreement).filter((a): a is number => typeof a === 'number');
+  return {
+    minCosine: Math.min(...outputs.map((o) => o.minCosine)),
+    maxAbsError: Math.max(...outputs.map((o) => o.maxAbsError)),
+    top1Agreement: agreements.length ? Math.min(...agreements) : null,
+  };
+}
+
+/** Differences from the platform's usual path that a converter recorded (static batch, dynamic-range INT8, ...). */
+function notesOf(convert: any, quantize: any): string[] {
+  const notes: string[] = [];
+  for (const meta of [convert, quantize]) {
+    if (!meta) continue;
+    if (meta.staticBatch) notes.push(`converted at static batch ${meta.staticBatch}${meta.staticBatchReason ? ` (${meta.staticBatchReason})` : ''}`);
+    if (meta.scheme && meta.scheme !== 'full-integer') notes.push(`${meta.scheme} INT8${meta.schemeReason ? `: ${meta.schemeReason}` : ''}`);
+  }
+  return notes;
+}
+
+export const notRun = 'Nx did not run this step (see the zoo log)';
+
+const fresh = (record: FailureRecord | null, since: Date) => (record && new Date(record.at) >= since ? record : null);
+
+/** One cell from what the run left: the step outputs in dist/, or the failure records of this run. */
+export function collectCell(
+  scratchRoot: string,
+  model: string,
+  platform: string,
+  since: Date,
+  exported: ExportResult | undefined,
+  added: AddResult | undefined,
+): Cell {
+  const variant = `${model}-${platform}`;
+  const base = { model, platform, variant, figures: null, seconds: null, notes: [] as string[], executedWith: null };
+  if (!exported?.ok) return { ...base, status: 'failed', stage: 'export', reason: oneLine(exported ? exported.message : 'not exported') };
+  if (!added?.ok) return { ...base, status: 'failed', stage: 'add', reason: oneLine(added ? added.message : 'not added') };
+
+  const step = (s: string) => readJson(join(scratchRoot, variantOutputDir(variant, s), s === 'verify' ? 'verify.json' : 'convert.json'));
+  const [convert, quantize, verify] = [step('convert'), step('quantize'), step('verify')];
+  const seconds = [convert?.seconds, quantize?.seconds, verify?.seconds].filter((s): s is number => typeof s === 'number');
+  const timing = seconds.length ? Math.round(seconds.reduce((a, b) => a + b, 0) * 10) / 10 : null;
+  const notes = notesOf(convert, quantize);
+  if (verify?.passed) {
+    return { ...base, status: 'verified', stage: null, reason: null, figures: figuresOf(verify), seconds: timing, notes, executedWith: verify.executedWith ?? null };
+  }
+  const failures: Array<[Stage, FailureRecord | null]> = [
+    ['build-model', fresh(readFailure(scratchRoot, model, 'build-model'), since)],
+    ['convert', fresh(readFailure(scratchRoot, variant, 'convert'), since)],
+    ['quantize', fresh(readFailure(scratchRoot, variant, 'quantize'), since)],
+    ['verify', fresh(readFailure(scratchRoot, variant, 'verify'), since)],
+  ];
+  const first = failures.find(([, r]) => r !== null);
+  if (!first) {
+    const stage: Stage = !existsSync(join(scratchRoot, modelOutputDir(model), 'model.json')) ? 'build-model' : !convert ? 'convert' : 'verify';
+    return { ...base, status: 'failed', stage, reason: notRun, seconds: timing, notes };
+  }
+  const [stage, record] = first;
+  const failedVerify = record!.outputs['verify.json'];
+  return {
+    ...base,
+    status: 'failed',
+    stage,
+    reason: oneLine(record!.message),
+    figures: failedVerify ? figuresOf(failedVerify) : null,
+    seconds: timing,
+    notes,
+    executedWith: (failedVerify as any)?.executedWith ?? null,
+  };
+}

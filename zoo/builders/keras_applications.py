@@ -1,0 +1,20 @@
+"""Every architecture family of keras.applications, at its smallest size: seeded random weights, logits out.
+
+weights=None builds the architecture offline; classifier_activation=None gives logits (a softmax over 1000
+random-weight classes sits below INT8's resolution: the one model kept with its softmax head shows what a user
+who exports one gets). BatchNorm statistics come from one pass over random images,
+so activations have a trained network's scale rather than shrinking layer by layer.
+"""
+import numpy as np
+import tensorflow as tf
+
+from tf2aif_toolchain.model_init import init_batchnorm_statistics
+
+
+def build(arch: str, size: int = 224, head: str | None = None):
+    """head: the classifier activation; None (logits) unless a model stands for one exported with its softmax."""
+    image = tf.keras.Input(shape=(size, size, 3), name="image")
+    make = getattr(tf.keras.applications, arch)
+    model = make(weights=None, input_tensor=image, classes=1000, classifier_activation=head)
+    init_batchnorm_statistics(model, np.random.default_rng(0).random((8, size, size, 3), dtype=np.float32))
+    return model
