@@ -152,3 +152,37 @@ def test_a_bad_range_in_the_job_names_the_field():
     assert TensorSpec.parse(INPUTS[1] | {"range": [0, 9]}, "inputs[1]").range == (0, 9)
     with pytest.raises(ToolchainError, match=r"^inputs\[1\]\.range: expected \[min, max\] with min <= max, got \[5, 1\]$"):
         TensorSpec.parse(INPUTS[1] | {"range": [5, 1]}, "inputs[1]")
+
+
+PIXEL_MODELS = {
+    # keras.applications' EfficientNet and MobileNetV3 scale 8-bit pixels inside the model; ConvNeXt subtracts
+    # ImageNet's pixel means
+    "rescaling": "x = L.Rescaling(1.0 / 127.5, offset=-1.0)(image)",
+    "normalization": "x = L.Normalization(mean=[124.0, 116.0, 104.0], variance=[3409.0, 3262.0, 3291.0])(image)",
+    "plain": "x = image",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(PIXEL_MODELS))
+def test_an_image_input_the_model_scales_from_pixels_takes_0_to_255(tmp_path, kind):
+    build = f"""
+import tensorflow as tf
+L = tf.keras.layers
+
+def build():
+    image = tf.keras.Input((6, 6, 3), name="image")
+    {PIXEL_MODELS[kind]}
+    return tf.keras.Model(image, L.Dense(2)(L.GlobalAveragePooling2D()(L.Conv2D(4, 3)(x))))
+"""
+    (tmp_path / "models/px").mkdir(parents=True)
+    (tmp_path / "models/px/build.py").write_text(build)
+    inputs = [{"name": "image", "shape": [None, 6, 6, 3], "dtype": "float32"}]
+    out = run_step("build-model", tmp_path, tmp_path / "dist/models/px", inputs, model="px", modelDir="models/px", source={"format": "script", "path": "build.py"})
+    (image,) = json.loads((out / "model.json").read_text())["inputs"]
+    if kind == "plain":
+        assert "range" not in image  # random data stays in [0, 1)
+        return
+    assert image["range"] == [0, 255] and "8-bit pixel values" in image["rangeSource"]
+    job = Job("verify", tmp_path, tmp_path, {"workspaceRoot": str(tmp_path), "inputs": inputs, "modelPath": "dist/models/px", "calibration": {"random": True}})
+    data = samples_for(job, "verification", 64, seed=0).arrays["image"]
+    assert data.min() >= 0 and data.max() < 255 and data.max() > 200

@@ -7,7 +7,7 @@ import pytest
 
 from tf2aif_toolchain.errors import ToolchainError
 from tiny_models import run_step
-from zoo_like_models import GELU_SOURCE, IMAGE, PREPROCESSING_SOURCE, build_model, variant_options
+from zoo_like_models import GELU_SOURCE, GROUPED_CONV_SOURCE, IMAGE, PREPROCESSING_SOURCE, build_model, variant_options
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +41,15 @@ def test_exact_gelu_converts_through_the_erfc_handler(workspace):
     result = convert_and_verify(workspace, "gelu", GELU_SOURCE)
     assert graph_io(workspace / "gelu/convert/model.onnx") == (["image"], ["output_0"])
     assert result["passed"] and result["outputs"]["output_0"]["maxAbsError"] < 1e-4
+
+
+def test_grouped_convolution_in_an_xla_function_converts(workspace):
+    grouped = [{"name": "image", "shape": [None, 6, 6, 4], "dtype": "float32"}]
+    model_path = build_model(workspace, "grouped", GROUPED_CONV_SOURCE, grouped)
+    options = variant_options(model_path, "x", runtime="onnxruntime", precision="fp32", batchSize=2)
+    run_step("convert", workspace, workspace / "grouped/convert", grouped, **options, converter="onnx")
+    out = run_step("verify", workspace, workspace / "grouped/verify", grouped, **options, executor="onnxruntime", artifactPath="grouped/convert")
+    assert json.loads((out / "verify.json").read_text())["passed"]
 
 
 def test_io_check_names_extra_and_missing_tensors(workspace):

@@ -88,6 +88,19 @@ def test_pow2_helpers_pick_powers_of_two():
     assert vitis_pow2.weight_scale(w) == 2.0**-7
 
 
+def test_histogram_scale_clips_a_rare_tail_to_resolve_the_bulk():
+    edges = np.linspace(0.0, 8.0, 2049)
+    bulk = np.zeros(2048)
+    bulk[:64] = 1000.0  # |x| mostly below 0.25
+    tail = bulk.copy()
+    tail[-1] = 1.0  # one value near 8: rounding up to it would spend three bits on it
+    assert vitis_pow2.activation_scale(8.0) == 2.0**-3
+    assert vitis_pow2.histogram_scale(tail, edges) < 2.0**-3
+    flat, wide = np.full(2048, 10.0), np.linspace(0.0, 5.0, 2049)  # spread evenly: clipping costs more
+    assert vitis_pow2.histogram_scale(flat, wide) == vitis_pow2.activation_scale(5.0) == 2.0**-4
+    assert vitis_pow2.histogram_scale(np.zeros(2048), edges) == vitis_pow2.activation_scale(8.0)
+
+
 def test_quantized_model_scales_are_exact_powers_of_two(built):
     assert built["meta"]["method"] == vitis_pow2.METHOD_ORT  # Quark is not in this venv
     assert built["meta"]["dpu"]["dpu"] == "DPUCAHX8H" and "onnxruntime" in built["meta"]["toolchain"]

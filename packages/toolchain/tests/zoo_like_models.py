@@ -64,6 +64,19 @@ def build():
 """
 
 
+# Keras 3 runs a grouped convolution (ConvNeXt's depthwise blocks) in a function for XLA, marked never to be
+# inlined: tf2onnx could not convert the call op
+GROUPED_CONV_SOURCE = """
+import tensorflow as tf
+L = tf.keras.layers
+
+def build():
+    image = tf.keras.Input((6, 6, 4), name="image")
+    x = L.Conv2D(4, 3, padding="same", groups=4)(image)
+    return tf.keras.Model(image, L.Dense(3)(L.GlobalAveragePooling2D()(x)))
+"""
+
+
 def build_model(ws: Path, name: str, source: str, inputs: list[dict], seed: int = 1) -> str:
     """models/<name>/build.py -> dist/models/<name>; returns the modelPath a variant job names."""
     (ws / "models" / name).mkdir(parents=True, exist_ok=True)

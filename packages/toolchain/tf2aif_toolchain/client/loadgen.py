@@ -9,8 +9,10 @@ import numpy as np
 from .v2client import V2Client, V2Error
 
 
-def random_inputs(metadata: dict, batch: int, seed: int = 0) -> dict[str, np.ndarray]:
-    """Inputs shaped from the server's model metadata (-1 dims become `batch` first, then 1)."""
+def random_inputs(metadata: dict, batch: int, seed: int = 0, ranges: dict[str, list] | None = None) -> dict[str, np.ndarray]:
+    """Inputs shaped from the server's model metadata (-1 dims become `batch` first, then 1): floats in [0, 1),
+    integers in their input's valid range (model.json's `range`: an id outside an embedding's rows is an error),
+    else in [0, 100)."""
     rng = np.random.default_rng(seed)
     from .v2client import NUMPY
 
@@ -18,7 +20,8 @@ def random_inputs(metadata: dict, batch: int, seed: int = 0) -> dict[str, np.nda
     for spec in metadata["inputs"]:
         shape = [batch if i == 0 and d == -1 else (d if d > 0 else 1) for i, d in enumerate(spec["shape"])]
         dtype = NUMPY[spec["datatype"]]
-        inputs[spec["name"]] = rng.random(shape).astype(dtype) if dtype.startswith("float") else rng.integers(0, 100, shape).astype(dtype)
+        low, high = (ranges or {}).get(spec["name"], (0, 99))
+        inputs[spec["name"]] = rng.random(shape).astype(dtype) if dtype.startswith("float") else rng.integers(low, high + 1, shape).astype(dtype)
     return inputs
 
 

@@ -1,8 +1,8 @@
 """tf2onnx: the SavedModel's serving signature as ONNX, with the batch dimension fixed to the variant's batch size.
 
 A fixed batch lets TensorRT (GPU, Jetson) and the Vitis AI DPU compilers build static engines, as TF2AIF does.
-tf2onnx converts the frozen static-batch signature of static_signature.py: a function that captures tensors
-(the constants of a Keras Normalization or Rescaling layer) would get them as extra ONNX inputs.
+tf2onnx converts the frozen static-batch graph of static_signature.py: a function that captures tensors (the
+constants of a Keras Normalization or Rescaling layer) would get them as extra ONNX inputs.
 """
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from ..env import import_tensorflow
 from ..errors import ToolchainError
 from ..job import Job
 from ..onnx_handlers import HANDLERS
-from ..static_signature import static_signature
+from ..static_signature import static_graph
+from ..tf2onnx_memory import collected_between_passes
 
 ARTIFACT = "model.onnx"
 OPSET = 17
@@ -60,12 +61,21 @@ def convert(job: Job, saved_model: Path, out_dir: Path) -> dict:
     import onnx  # noqa: PLC0415
     import tf2onnx  # noqa: PLC0415
 
-    static = static_signature(saved_model, job.batch_size, job.inputs)
+    static = static_graph(saved_model, job.batch_size, job.inputs)
     platform = job.require("platform", str)
+    inputs, outputs = static.input_tensors, static.output_tensors
+    # the graph's tensors (image:0, Identity:0) take the signature's names (image, output_0)
+    rename = {**{t: n for n, t in inputs.items()}, **{t: n for n, t in outputs.items()}}
     try:
-        model_proto, _ = tf2onnx.convert.from_function(
-            static.function, input_signature=static.specs, opset=OPSET, custom_op_handlers=HANDLERS
-        )
+        with collected_between_passes():
+            model_proto, _ = tf2onnx.convert.from_graph_def(
+                static.graph_def,
+                input_names=list(inputs.values()),
+                output_names=list(outputs.values()),
+                opset=OPSET,
+                custom_op_handlers=HANDLERS,
+                tensors_to_rename=rename,
+            )
     except Exception as e:  # noqa: BLE001
         ops = unsupported_ops(str(e))
         if ops:
@@ -74,7 +84,7 @@ def convert(job: Job, saved_model: Path, out_dir: Path) -> dict:
     ops = unconverted_ops(model_proto)
     if ops:
         raise ToolchainError(f"ONNX conversion for platform {platform}: tf2onnx cannot convert op(s) {', '.join(ops)}")
-    check_signature_io(model_proto, [s.name for s in static.specs], static.outputs, platform)
+    check_signature_io(model_proto, list(inputs), list(outputs), platform)
     try:
         onnx.checker.check_model(model_proto)
     except onnx.checker.ValidationError as e:

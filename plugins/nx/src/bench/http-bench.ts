@@ -2,14 +2,30 @@ import { RawConnection } from './raw-connection';
 import { untilStable, percentile, median } from './stable-windows';
 import { bytesPerElement, encodeBinaryRequest, V2Client, type ModelMetadata, type Tensor } from './v2-client';
 
-/** Random binary tensors shaped from the server's model metadata (-1 dims: `batch` first, then 1). */
-export function randomInputs(meta: ModelMetadata, batch: number): Tensor[] {
+/** Valid values of integer inputs (model.json's `range`, read from the model's lookup tables), by input name. */
+export type InputRanges = Record<string, [number, number]>;
+
+const writers: Partial<Record<string, (data: Buffer, i: number, value: number) => void>> = {
+  INT8: (d, i, v) => d.writeInt8(v, i),
+  UINT8: (d, i, v) => d.writeUInt8(v, i),
+  BOOL: (d, i, v) => d.writeUInt8(v & 1, i),
+  INT32: (d, i, v) => d.writeInt32LE(v, i * 4),
+  INT64: (d, i, v) => d.writeBigInt64LE(BigInt(v), i * 8),
+};
+
+/**
+ * Random binary tensors shaped from the server's model metadata (-1 dims: `batch` first, then 1): floats in
+ * [0, 1), integers in their input's range (an id outside an embedding's rows is an error), else in [0, 100).
+ */
+export function randomInputs(meta: ModelMetadata, batch: number, ranges: InputRanges = {}): Tensor[] {
   return meta.inputs.map((spec) => {
     const shape = spec.shape.map((d, i) => (d === -1 ? (i === 0 ? batch : 1) : d));
     const count = shape.reduce((a, b) => a * b, 1);
     const data = Buffer.alloc(count * bytesPerElement(spec.datatype));
+    const write = writers[spec.datatype];
+    const [low, high] = ranges[spec.name] ?? [0, 99];
     if (spec.datatype === 'FP32') for (let i = 0; i < count; i++) data.writeFloatLE(Math.random(), i * 4);
-    else for (let i = 0; i < data.length; i++) data[i] = Math.floor(Math.random() * 100);
+    else if (write) for (let i = 0; i < count; i++) write(data, i, low + Math.floor(Math.random() * (high - low + 1)));
     return { name: spec.name, datatype: spec.datatype, shape, data };
   });
 }
@@ -40,11 +56,11 @@ async function inferOver(connection: RawConnection, prepared: Buffer) {
 }
 
 /** LAT: one client, batch 1, requests back to back; windows of ~0.5 s until their medians agree. */
-export async function latencyBench(url: string, model: string, maxSeconds: number, progress: Progress): Promise<LatencyResult> {
+export async function latencyBench(url: string, model: string, maxSeconds: number, progress: Progress, ranges: InputRanges = {}): Promise<LatencyResult> {
   const client = new V2Client(url);
   try {
     const meta = await client.metadata(model);
-    const request = encodeBinaryRequest(randomInputs(meta, 1), meta.outputs.map((o) => o.name));
+    const request = encodeBinaryRequest(randomInputs(meta, 1, ranges), meta.outputs.map((o) => o.name));
     const { hostname, port } = new URL(url);
     const connection = new RawConnection(hostname, Number(port));
     const prepared = preparedInfer(connection, model, request);
@@ -92,11 +108,18 @@ export interface ThroughputResult {
 }
 
 /** THR: `concurrency` clients sending batch-1 requests; the server batches them. Windows of fixed wall time. */
-export async function throughputBench(url: string, model: string, concurrency: number, maxSeconds: number, progress: Progress): Promise<ThroughputResult> {
+export async function throughputBench(
+  url: string,
+  model: string,
+  concurrency: number,
+  maxSeconds: number,
+  progress: Progress,
+  ranges: InputRanges = {},
+): Promise<ThroughputResult> {
   const client = new V2Client(url);
   try {
     const meta = await client.metadata(model);
-    const request = encodeBinaryRequest(randomInputs(meta, 1), meta.outputs.map((o) => o.name));
+    const request = encodeBinaryRequest(randomInputs(meta, 1, ranges), meta.outputs.map((o) => o.name));
     const { hostname, port } = new URL(url);
     const connections = Array.from({ length: concurrency }, () => new RawConnection(hostname, Number(port)));
     const prepared = preparedInfer(connections[0], model, request); // same host and port: the same bytes for all

@@ -20,9 +20,9 @@ export interface CellRunContext {
 }
 
 /**
- * Verifies every runnable cell with one `nx run-many -t verify` in the scratch workspace (so Nx schedules,
- * parallelizes and caches the steps) and reports each cell as it finishes, from the files the steps leave:
- * Nx's piped output is kept in the log only (it can drop lines of parallel tasks).
+ * Verifies the runnable cells with `nx run-many -t verify` in the scratch workspace, a model at a time (Nx
+ * schedules, parallelizes and caches the steps), and reports each cell as it finishes, from the files the
+ * steps leave: Nx's piped output is kept in the log only (it can drop lines of parallel tasks).
  */
 export async function runCells(ctx: CellRunContext, cells: Array<{ model: string; platform: string }>): Promise<Cell[]> {
   const done = new Map<string, Cell>();
@@ -34,8 +34,8 @@ export async function runCells(ctx: CellRunContext, cells: Array<{ model: string
     done.set(key(c), cell);
     ctx.onCell(cell, cached.has(cell.variant));
   };
-  const poll = () => {
-    for (const c of cells) {
+  const poll = (among: typeof cells) => {
+    for (const c of among) {
       if (done.has(key(c))) continue;
       const cell = collect(c);
       // finished: verified in this run (written now, or answered by the cache), or a step of it failed in this run
@@ -46,12 +46,14 @@ export async function runCells(ctx: CellRunContext, cells: Array<{ model: string
 
   const runnable = cells.filter((c) => ctx.exports.get(c.model)?.ok && ctx.added.get(c.model)?.ok);
   for (const c of cells.filter((c) => !runnable.includes(c))) report(c, collect(c));
-  if (runnable.length > 0) {
-    const timer = setInterval(poll, 2000);
+  // one model at a time (its cells in parallel): cells finish steadily, in catalog order, and an interrupted
+  // zoo has whole models done; one run-many over every cell would convert everything before verifying any
+  for (const model of [...new Set(runnable.map((c) => c.model))]) {
+    const ofModel = runnable.filter((c) => c.model === model);
+    const timer = setInterval(() => poll(ofModel), 2000);
     try {
-      const projects = runnable.map(key).join(',');
-      const args = ['run-many', '-t', 'verify', `--projects=${projects}`, `--parallel=${ctx.parallel}`, '--output-style=static'];
-      writeFileSync(ctx.logFile, `\n== nx ${args.slice(0, 3).join(' ')} (${runnable.length} cells)\n`, { flag: 'a' });
+      const args = ['run-many', '-t', 'verify', `--projects=${ofModel.map(key).join(',')}`, `--parallel=${ctx.parallel}`, '--output-style=static'];
+      writeFileSync(ctx.logFile, `\n== nx ${args.slice(0, 3).join(' ')} (${model}: ${ofModel.length} cells)\n`, { flag: 'a' });
       const run = await runScratchNx(ctx.scratchRoot, args, (line) => {
         writeFileSync(ctx.logFile, `${line}\n`, { flag: 'a' });
         const hit = /nx run ([^\s:]+):verify\s+\[(local cache|remote cache|existing outputs match the cache)/.exec(line);
@@ -59,7 +61,7 @@ export async function runCells(ctx: CellRunContext, cells: Array<{ model: string
       });
       // Nx itself failed (a broken graph, a missing package): its error is the reason of every cell it left
       const nxError = run.exitCode !== 0 ? run.output.split('\n').map((l) => l.trim()).find((l) => /^NX\s+\S/.test(l) && !/Running target|Ran target/.test(l)) : undefined;
-      for (const c of cells) {
+      for (const c of ofModel) {
         if (done.has(key(c))) continue;
         const cell = collect(c);
         report(c, nxError && cell.reason === notRun ? { ...cell, reason: `nx run-many failed: ${nxError.replace(/^NX\s+/, '')}` } : cell);

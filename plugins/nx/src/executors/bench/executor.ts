@@ -4,13 +4,19 @@ import { readFileSync, writeFileSync } from 'fs';
 import { join, relative } from 'path';
 import { benchOptionsSchema } from '../../bench/bench-options';
 import { cannotRunHere, probeHardware } from '../../bench/hardware';
-import { latencyBench, throughputBench } from '../../bench/http-bench';
+import { latencyBench, throughputBench, type InputRanges } from '../../bench/http-bench';
 import { startImageServer, startLocalServer, type RunningServer } from '../../bench/local-server';
 import { makeVariantConfig } from '../../bench/make-variant-config';
 import { asExecutorResult, runPythonStep } from '../../toolchain/run-step';
 import { withAtomicOutput } from '../../utils/atomic-output';
 
 const round = (n: number, digits = 4) => Number(n.toFixed(digits));
+
+/** The integer inputs' valid ranges that build-model read from the model (model.json). */
+function inputRanges(root: string, modelPath: string): InputRanges {
+  const inputs: Array<{ name: string; range?: [number, number] }> = JSON.parse(readFileSync(join(root, modelPath, 'model.json'), 'utf8')).inputs ?? [];
+  return Object.fromEntries(inputs.filter((i) => i.range).map((i) => [i.name, i.range!]));
+}
 
 /**
  * Measures one variant where its hardware is: in-process next to native TensorFlow (Python), then through
@@ -56,11 +62,12 @@ export default async function benchExecutor(raw: unknown, context: ExecutorConte
         useImage ? startImageServer(o.imageTag, o.runArgs, env) : startLocalServer(context.root, o.toolchainDir, configs[mode], env);
       say(`LAT mode over HTTP (${useImage ? `image ${o.imageTag}` : 'local server'})`);
       let server = await start('LAT');
-      const lat = await latencyBench(server.url, o.model, o.maxSeconds, say).finally(() => server.stop());
+      const ranges = inputRanges(context.root, o.modelPath);
+      const lat = await latencyBench(server.url, o.model, o.maxSeconds, say, ranges).finally(() => server.stop());
       const concurrency = Math.max(2, 2 * o.batchSize);
       say(`THR mode over HTTP, server-side batching up to ${o.batchSize}`);
       server = await start('THR');
-      const thr = await throughputBench(server.url, o.model, concurrency, o.maxSeconds, say).finally(() => server.stop());
+      const thr = await throughputBench(server.url, o.model, concurrency, o.maxSeconds, say, ranges).finally(() => server.stop());
 
       const result = {
         ...base,

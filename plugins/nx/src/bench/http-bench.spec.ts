@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { randomInputs } from './http-bench';
+
+describe('random bench inputs', () => {
+  it('follow each input dtype and the valid range of integer ids', () => {
+    const meta = {
+      name: 'tabular',
+      inputs: [
+        { name: 'category', datatype: 'INT32' as const, shape: [-1, 1] },
+        { name: 'features', datatype: 'FP32' as const, shape: [-1, 20] },
+        { name: 'pixels', datatype: 'UINT8' as const, shape: [-1, 4, 4, 3] },
+        { name: 'ids', datatype: 'INT64' as const, shape: [-1, 8] },
+      ],
+      outputs: [],
+    };
+    const [category, features, pixels, ids] = randomInputs(meta as any, 64, { category: [0, 49], ids: [3, 5] });
+    expect(category.shape).toEqual([64, 1]);
+    const cats = Array.from({ length: 64 }, (_, i) => category.data.readInt32LE(i * 4));
+    expect(Math.min(...cats)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...cats)).toBeLessThanOrEqual(49);
+    expect(new Set(cats).size).toBeGreaterThan(10);
+    const floats = Array.from({ length: 64 * 20 }, (_, i) => features.data.readFloatLE(i * 4));
+    expect(Math.min(...floats)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...floats)).toBeLessThan(1);
+    expect(Math.max(...pixels.data)).toBeLessThanOrEqual(99);
+    const longs = Array.from({ length: 64 * 8 }, (_, i) => Number(ids.data.readBigInt64LE(i * 8)));
+    expect(new Set(longs)).toEqual(new Set([3, 4, 5]));
+  });
+});
