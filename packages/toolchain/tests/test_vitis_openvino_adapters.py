@@ -101,6 +101,28 @@ def test_histogram_scale_clips_a_rare_tail_to_resolve_the_bulk():
     assert vitis_pow2.histogram_scale(np.zeros(2048), edges) == vitis_pow2.activation_scale(8.0)
 
 
+def test_calibration_falls_back_to_minmax_when_a_tensor_cannot_be_binned(tmp_path):
+    """An activation spanning less than float32 resolves (subnormal here, as one of ConvNeXt's) cannot be cut into
+    histogram bins by numpy; calibration then takes MinMax ranges instead of failing the quantize step."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    tiny = np.array([1e-40], dtype=np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("Mul", ["x", "k"], ["y"])],
+        "subnormal",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])],
+        [onnx.numpy_helper.from_array(tiny, "k")],
+    )
+    model = tmp_path / "model.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), model)
+    batches = [{"x": np.array([[1, 1.5, 2], [1.25, 1.75, 2]], dtype=np.float32)}]
+    histograms, ranges = vitis_pow2._calibrate(model, tmp_path, batches)
+    assert histograms == {}
+    assert vitis_pow2._absmax(ranges["y"].range_value) == pytest.approx(2e-40, rel=1e-2)
+
+
 def test_quantized_model_scales_are_exact_powers_of_two(built):
     assert built["meta"]["method"] == vitis_pow2.METHOD_ORT  # Quark is not in this venv
     assert built["meta"]["dpu"]["dpu"] == "DPUCAHX8H" and "onnxruntime" in built["meta"]["toolchain"]

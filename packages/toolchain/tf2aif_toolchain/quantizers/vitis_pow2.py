@@ -202,14 +202,7 @@ def _quantize_quark(fp32: Path, batches: list[dict[str, np.ndarray]], out: Path)
 def _quantize_ort(fp32: Path, batches: list[dict[str, np.ndarray]], out: Path) -> dict:
     import onnx  # noqa: PLC0415
     import onnxruntime  # noqa: PLC0415
-    from onnxruntime.quantization import (  # noqa: PLC0415
-        CalibrationMethod,
-        QuantFormat,
-        QuantType,
-        create_calibrator,
-        quantize_static,
-        save_tensors_data,
-    )
+    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static, save_tensors_data  # noqa: PLC0415
     from onnxruntime.quantization.shape_inference import quant_pre_process  # noqa: PLC0415
 
     with tempfile.TemporaryDirectory(prefix="tf2aif-pow2-") as tmp:
@@ -219,17 +212,7 @@ def _quantize_ort(fp32: Path, batches: list[dict[str, np.ndarray]], out: Path) -
         quant_pre_process(str(fp32), str(prepared), skip_symbolic_shape=True)
         model = onnx.load(str(prepared))
 
-        # histograms of |x| (the 100th percentile is the plain absolute maximum, for the ranges cache)
-        calibrator = create_calibrator(
-            prepared,
-            DPU_OPS,
-            augmented_model_path=str(work / "augmented.onnx"),
-            calibrate_method=CalibrationMethod.Percentile,
-            extra_options={"symmetric": True, "num_bins": HISTOGRAM_BINS, "percentile": 100.0},
-        )
-        calibrator.collect_data(_reader(batches))
-        histograms = calibrator.collector.histogram_dict
-        ranges = calibrator.compute_data()
+        histograms, ranges = _calibrate(prepared, work, batches)
         cache = work / "ranges.json"
         save_tensors_data(ranges, cache)
 
@@ -252,7 +235,7 @@ def _quantize_ort(fp32: Path, batches: list[dict[str, np.ndarray]], out: Path) -
                 per_channel=False,
                 activation_type=QuantType.QInt8,
                 weight_type=QuantType.QInt8,
-                calibrate_method=CalibrationMethod.Percentile,  # as the cache says; every scale is overridden anyway
+                calibrate_method=_ranges_method(histograms),  # as the cache says; every scale is overridden anyway
                 extra_options={
                     "ActivationSymmetric": True,
                     "WeightSymmetric": True,
@@ -264,6 +247,31 @@ def _quantize_ort(fp32: Path, batches: list[dict[str, np.ndarray]], out: Path) -
         except Exception as e:  # noqa: BLE001
             raise ToolchainError(f"ONNX Runtime power-of-two QDQ quantization failed: {type(e).__name__}: {e}") from e
     return {"onnxruntime": onnxruntime.__version__, "onnx": onnx.__version__}
+
+
+def _calibrate(prepared: Path, work: Path, batches: list[dict[str, np.ndarray]]) -> tuple[dict, dict]:
+    """Histograms of |x| per activation (the 100th percentile is the plain absolute maximum, for the ranges
+    cache), and the ranges. numpy cannot bin a tensor whose values span less than float precision allows
+    (ConvNeXt has one): then plain MinMax ranges, each scale rounded up to 2^k, and no histograms."""
+    from onnxruntime.quantization import CalibrationMethod, create_calibrator  # noqa: PLC0415
+
+    def calibrate(method: CalibrationMethod, extra: dict):
+        calibrator = create_calibrator(prepared, DPU_OPS, augmented_model_path=str(work / "augmented.onnx"), calibrate_method=method, extra_options=extra)
+        calibrator.collect_data(_reader(batches))
+        return calibrator
+
+    try:
+        calibrator = calibrate(CalibrationMethod.Percentile, {"symmetric": True, "num_bins": HISTOGRAM_BINS, "percentile": 100.0})
+        return calibrator.collector.histogram_dict, calibrator.compute_data()
+    except ValueError as e:
+        log(f"activation histograms failed ({e}): power-of-two scales from MinMax ranges instead")
+        return {}, calibrate(CalibrationMethod.MinMax, {}).compute_data()
+
+
+def _ranges_method(histograms: dict):
+    from onnxruntime.quantization import CalibrationMethod  # noqa: PLC0415
+
+    return CalibrationMethod.Percentile if histograms else CalibrationMethod.MinMax
 
 
 def _absmax(range_value) -> float:
