@@ -32,6 +32,7 @@ describe('coverage cells', () => {
     expect(verified).toMatchObject({ status: 'verified', stage: null, seconds: 3.5, figures: { minCosine: 0.99, maxAbsError: 0.1, top1Agreement: 1 } });
 
     write(root, 'dist/variants/m-arm/convert/convert.json', { seconds: 2, staticBatch: 1, staticBatchReason: 'TensorList ops' });
+    write(root, 'dist/variants/m-arm/quantize/convert.json', { seconds: 1, staticBatch: 1, staticBatchReason: 'TensorList ops' });
     failure(root, 'm-arm', 'quantize', 'TFLite full-integer INT8 quantization failed:\n  - op X\n(tolerances can be set per precision)');
     failure(root, 'm-arm', 'convert', 'an old failure', '2025-12-31T00:00:00Z');
     const failed = collectCell(root, 'm', 'arm', since, ok, { ok: true, cached: false });

@@ -45,7 +45,8 @@ export function figuresOf(verify: any): CellFigures | null {
   };
 }
 
-/** Differences from the platform's usual path that a converter recorded (static batch, dynamic-range INT8, ...). */
+/** Differences from the platform's usual path that a converter recorded (static batch, dynamic-range INT8, ...);
+ * quantize carries its convert's record forward, so a note appears once. */
 function notesOf(convert: any, quantize: any): string[] {
   const notes: string[] = [];
   for (const meta of [convert, quantize]) {
@@ -53,7 +54,7 @@ function notesOf(convert: any, quantize: any): string[] {
     if (meta.staticBatch) notes.push(`converted at static batch ${meta.staticBatch}${meta.staticBatchReason ? ` (${meta.staticBatchReason})` : ''}`);
     if (meta.scheme && meta.scheme !== 'full-integer') notes.push(`${meta.scheme} INT8${meta.schemeReason ? `: ${meta.schemeReason}` : ''}`);
   }
-  return notes;
+  return [...new Set(notes)];
 }
 
 export const notRun = 'Nx did not run this step (see the zoo log)';
