@@ -10,9 +10,9 @@ from .v2client import V2Client, V2Error
 
 
 def random_inputs(metadata: dict, batch: int, seed: int = 0, ranges: dict[str, list] | None = None) -> dict[str, np.ndarray]:
-    """Inputs shaped from the server's model metadata (-1 dims become `batch` first, then 1): floats in [0, 1),
-    integers in their input's valid range (model.json's `range`: an id outside an embedding's rows is an error),
-    else in [0, 100)."""
+    """Inputs shaped from the server's model metadata (-1 dims become `batch` first, then 1), each in its input's
+    valid range (model.json's `range`: an embedding's rows, or [0, 255] for pixels); without one, floats in
+    [0, 1) and integers in [0, 100)."""
     rng = np.random.default_rng(seed)
     from .v2client import NUMPY
 
@@ -20,8 +20,12 @@ def random_inputs(metadata: dict, batch: int, seed: int = 0, ranges: dict[str, l
     for spec in metadata["inputs"]:
         shape = [batch if i == 0 and d == -1 else (d if d > 0 else 1) for i, d in enumerate(spec["shape"])]
         dtype = NUMPY[spec["datatype"]]
-        low, high = (ranges or {}).get(spec["name"], (0, 99))
-        inputs[spec["name"]] = rng.random(shape).astype(dtype) if dtype.startswith("float") else rng.integers(low, high + 1, shape).astype(dtype)
+        if dtype.startswith("float"):
+            low, high = (ranges or {}).get(spec["name"], (0, 1))
+            inputs[spec["name"]] = (low + rng.random(shape) * (high - low)).astype(dtype)
+        else:
+            low, high = (ranges or {}).get(spec["name"], (0, 99))
+            inputs[spec["name"]] = rng.integers(int(low), int(high) + 1, shape).astype(dtype)
     return inputs
 
 

@@ -26,4 +26,13 @@ describe('random bench inputs', () => {
     const longs = Array.from({ length: 64 * 8 }, (_, i) => Number(ids.data.readBigInt64LE(i * 8)));
     expect(new Set(longs)).toEqual(new Set([3, 4, 5]));
   });
+
+  it('give a float input with a range (pixels) values across it', () => {
+    const meta = { name: 'cnn', inputs: [{ name: 'image', datatype: 'FP32' as const, shape: [-1, 8, 8, 3] }], outputs: [] };
+    const [image] = randomInputs(meta as any, 4, { image: [0, 255] });
+    const values = Array.from({ length: 4 * 8 * 8 * 3 }, (_, i) => image.data.readFloatLE(i * 4));
+    expect(Math.min(...values)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...values)).toBeGreaterThan(200);
+    expect(Math.max(...values)).toBeLessThanOrEqual(255);
+  });
 });

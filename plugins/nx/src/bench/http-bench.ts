@@ -2,7 +2,7 @@ import { RawConnection } from './raw-connection';
 import { untilStable, percentile, median } from './stable-windows';
 import { bytesPerElement, encodeBinaryRequest, V2Client, type ModelMetadata, type Tensor } from './v2-client';
 
-/** Valid values of integer inputs (model.json's `range`, read from the model's lookup tables), by input name. */
+/** Valid values of inputs (model.json's `range`: an embedding's rows, or [0, 255] for pixels), by input name. */
 export type InputRanges = Record<string, [number, number]>;
 
 const writers: Partial<Record<string, (data: Buffer, i: number, value: number) => void>> = {
@@ -14,8 +14,9 @@ const writers: Partial<Record<string, (data: Buffer, i: number, value: number) =
 };
 
 /**
- * Random binary tensors shaped from the server's model metadata (-1 dims: `batch` first, then 1): floats in
- * [0, 1), integers in their input's range (an id outside an embedding's rows is an error), else in [0, 100).
+ * Random binary tensors shaped from the server's model metadata (-1 dims: `batch` first, then 1), each input in
+ * its range (an id outside an embedding's rows is an error; a pixel model sees pixels, as verify feeds it);
+ * without one, floats in [0, 1) and integers in [0, 100).
  */
 export function randomInputs(meta: ModelMetadata, batch: number, ranges: InputRanges = {}): Tensor[] {
   return meta.inputs.map((spec) => {
@@ -23,8 +24,10 @@ export function randomInputs(meta: ModelMetadata, batch: number, ranges: InputRa
     const count = shape.reduce((a, b) => a * b, 1);
     const data = Buffer.alloc(count * bytesPerElement(spec.datatype));
     const write = writers[spec.datatype];
-    const [low, high] = ranges[spec.name] ?? [0, 99];
-    if (spec.datatype === 'FP32') for (let i = 0; i < count; i++) data.writeFloatLE(Math.random(), i * 4);
+    const range = ranges[spec.name];
+    const [low, high] = range ?? [0, 99];
+    const [fLow, fHigh] = range ?? [0, 1];
+    if (spec.datatype === 'FP32') for (let i = 0; i < count; i++) data.writeFloatLE(fLow + Math.random() * (fHigh - fLow), i * 4);
     else if (write) for (let i = 0; i < count; i++) write(data, i, low + Math.floor(Math.random() * (high - low + 1)));
     return { name: spec.name, datatype: spec.datatype, shape, data };
   });

@@ -9,13 +9,20 @@ import { startImageServer, startLocalServer, type RunningServer } from '../../be
 import { makeVariantConfig } from '../../bench/make-variant-config';
 import { asExecutorResult, runPythonStep } from '../../toolchain/run-step';
 import { withAtomicOutput } from '../../utils/atomic-output';
+import { parseOrThrow } from '../../config/format-issues';
+import { z } from 'zod';
 
 const round = (n: number, digits = 4) => Number(n.toFixed(digits));
 
-/** The integer inputs' valid ranges that build-model read from the model (model.json). */
+const modelInputsSchema = z.looseObject({
+  inputs: z.array(z.looseObject({ name: z.string(), range: z.tuple([z.number(), z.number()]).optional() })).default([]),
+});
+
+/** The inputs' valid ranges that build-model read from the model (model.json). */
 function inputRanges(root: string, modelPath: string): InputRanges {
-  const inputs: Array<{ name: string; range?: [number, number] }> = JSON.parse(readFileSync(join(root, modelPath, 'model.json'), 'utf8')).inputs ?? [];
-  return Object.fromEntries(inputs.filter((i) => i.range).map((i) => [i.name, i.range!]));
+  const file = join(root, modelPath, 'model.json');
+  const { inputs } = parseOrThrow(modelInputsSchema, JSON.parse(readFileSync(file, 'utf8')), file);
+  return Object.fromEntries(inputs.flatMap((i) => (i.range ? [[i.name, i.range]] : [])));
 }
 
 /**
