@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import metrics
+from . import int8_error_profile, metrics
 from .artifact import read_meta, read_model_meta
 from .data import samples_for
 from .errors import ToolchainError
@@ -79,6 +79,24 @@ def diagnose(job: Job, outputs: dict, ref: dict, got: dict, tolerance: dict, tas
     return found
 
 
+def int8_profile(job: Job, variant, batch: dict[str, np.ndarray]) -> int8_error_profile.ErrorProfile | None:
+    """Where an INT8 ONNX variant loses accuracy, against the float ONNX model its quantizer started from
+    (convertPath: the convert step's output); None for other formats (TFLite, OpenVINO keep no float twin here)."""
+    convert_dir = job.get("convertPath")
+    quantized = getattr(variant, "model_path", None)
+    if job.precision != "int8" or not isinstance(convert_dir, str) or quantized is None or quantized.suffix != ".onnx":
+        return None
+    converted = job.path("convertPath") / read_meta(job.path("convertPath"))["artifact"]
+    if converted.suffix != ".onnx" or converted.resolve() == quantized.resolve():
+        return None
+    log(f"profiling the INT8 error layer by layer against {converted.name}")
+    try:
+        return int8_error_profile.profile(converted, quantized, batch)
+    except Exception as e:  # noqa: BLE001 (a diagnosis must not hide the failure it explains)
+        log(f"warning: the INT8 error profile failed ({type(e).__name__}: {e}); the failure above stands")
+        return None
+
+
 def run(job: Job) -> None:
     settings = job.require("verify", dict)
     task = job.require("task", str)
@@ -94,7 +112,9 @@ def run(job: Job) -> None:
     refs: dict[str, list[np.ndarray]] = {}
     gots: dict[str, list[np.ndarray]] = {}
     watch = Stopwatch()
+    first_batch = None
     for batch, real in samples.batches(job.batch_size):
+        first_batch = first_batch or batch
         ref = reference.run(batch)
         got = variant.run(batch)
         for name in ref:
@@ -128,6 +148,9 @@ def run(job: Job) -> None:
         "seconds": watch.seconds,
     }
     failures = metrics.check(result, tolerance, task) + [d["message"] for d in diagnoses.values()]
+    if failures and not diagnoses and first_batch is not None and (profile := int8_profile(job, variant, first_batch)):
+        result["int8ErrorProfile"] = profile.as_json()
+        failures.append(int8_error_profile.message(profile, platform_key(job)))
     result["passed"] = not failures
     for name, diagnosis in diagnoses.items():
         outputs[name]["diagnosis"] = diagnosis

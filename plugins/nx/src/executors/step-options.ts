@@ -58,6 +58,7 @@ export const verifyOptionsSchema = variantBase.extend({
   calibration,
   verify: z.object({ samples: z.number().int().positive(), seed: z.number().int(), tolerances: z.record(z.string(), z.any()) }),
   artifactPath: workspacePath,
+  convertPath: workspacePath.optional(),
 });
 
 export const compileOptionsSchema = variantBase.extend({

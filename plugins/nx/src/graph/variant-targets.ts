@@ -119,6 +119,8 @@ export function variantTargets(
       calibration: calibrationOptions(model),
       verify: model.config.verify,
       artifactPath: variantOutputDir(v.project, artifact),
+      // the float model a quantized variant started from: verify profiles an INT8 failure layer by layer against it
+      ...(artifact === 'quantize' ? { convertPath: variantOutputDir(v.project, 'convert') } : {}),
       outputPath: variantOutputDir(v.project, 'verify'),
     },
     metadata: { description: `Check ${v.project} against the TensorFlow original` },

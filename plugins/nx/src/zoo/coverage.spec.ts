@@ -4,7 +4,7 @@ import { join } from 'path';
 import { describe, expect, it } from 'vitest';
 import { failuresRoot } from '../toolchain/failure-record';
 import { oneLine } from '../utils/one-line';
-import { collectCell } from './coverage';
+import { collectCell, readJson } from './coverage';
 import { coverageHtml } from './coverage-html';
 import { coverageMarkdown } from './coverage-markdown';
 import { buildCoverage } from './coverage-report';
@@ -22,6 +22,16 @@ function failure(root: string, project: string, step: string, message: string, a
 }
 
 describe('coverage cells', () => {
+  it('reads a half-written step record as not there yet (Nx restores cached outputs file by file)', () => {
+    const root = mkdtempSync(join(tmpdir(), 'cov-'));
+    writeFileSync(join(root, 'verify.json'), '{"passed": tr');
+    expect(readJson(join(root, 'verify.json'))).toBeNull();
+    write(root, 'dist/variants/m-cpu/verify/verify.json', { passed: true });
+    writeFileSync(join(root, 'dist/variants/m-cpu/convert.json'), '');
+    expect(collectCell(root, 'm', 'cpu', since, ok, { ok: true, cached: false }).status).toBe('verified');
+    expect(readJson(join(root, 'absent.json'))).toBeNull();
+  });
+
   it('reads a verified cell, a failure at its stage with the figures of a failed verify, and stale records', () => {
     const root = mkdtempSync(join(tmpdir(), 'cov-'));
     expect(failuresRoot(root)).toBe(join(root, '.tf2aif', 'failures'));

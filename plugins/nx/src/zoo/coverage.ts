@@ -32,7 +32,17 @@ export interface Cell {
   executedWith: string | null;
 }
 
-const readJson = (file: string): any => (existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null);
+/** A step's JSON record, or null while it is absent or half-written: the zoo polls files that Nx may be
+ * restoring from its cache at that moment (a restore is not atomic), and reads them again on the next poll. */
+export function readJson(file: string): any {
+  if (!existsSync(file)) return null;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    if (e instanceof SyntaxError) return null;
+    throw e;
+  }
+}
 
 export function figuresOf(verify: any): CellFigures | null {
   const outputs = Object.values(verify?.outputs ?? {}) as any[];

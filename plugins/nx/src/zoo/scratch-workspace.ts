@@ -9,13 +9,15 @@ import type { TargetSettings } from '../graph/inputs';
  * change reruns the cells it touches), links to its npm packages and managed Python env, and its own Nx
  * cache, kept between runs so an interrupted zoo resumes where it stopped.
  */
-export function prepareScratchWorkspace(workspaceRoot: string, scratchDir: string, loc: TargetSettings): string {
+export function prepareScratchWorkspace(workspaceRoot: string, scratchDir: string, loc: TargetSettings, cacheSize?: string): string {
   const root = join(workspaceRoot, scratchDir);
   mkdirSync(root, { recursive: true });
   // the package files name the npm packages Nx resolves targets' external dependencies against; Nx loads the
   // local TypeScript plugin through @swc-node/register, which wants the root tsconfig
   for (const file of ['package.json', 'package-lock.json', 'tsconfig.base.json']) cpSync(join(workspaceRoot, file), join(root, file));
-  writeFileSync(join(root, 'nx.json'), JSON.stringify({ plugins: ['@tf2aif/nx'] }, null, 2) + '\n');
+  // Nx evicts its least recently used entries past maxCacheSize (default: 10% of the disk); the full zoo's
+  // outputs are larger than that on a 252 GB disk, and a rerun would then rebuild what was evicted
+  writeFileSync(join(root, 'nx.json'), JSON.stringify({ plugins: ['@tf2aif/nx'], ...(cacheSize ? { maxCacheSize: cacheSize } : {}) }, null, 2) + '\n');
   writeFileSync(join(root, '.gitignore'), 'node_modules/\ndist/\n.nx/\n.tf2aif/\nexports/\n');
 
   syncCopy(join(workspaceRoot, loc.pluginDir), join(root, 'plugins', 'nx'));

@@ -27,6 +27,11 @@ const optionsSchema = z.looseObject({
   slice: z.string().optional().describe('a named slice of the catalog, e.g. ci'),
   parallel: z.number().int().positive().optional(),
   failUnder: z.number().min(0).max(1).default(0).describe('fail when the share of verified cells is below this'),
+  cacheSize: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(KB|MB|GB)?$/i, 'must be a size such as "60GB" (Nx maxCacheSize)')
+    .optional()
+    .describe("the scratch workspace's Nx maxCacheSize; the full zoo's step outputs take about 19 GB per version of the toolchain"),
 });
 
 const elapsed = (start: number) => {
@@ -57,7 +62,7 @@ export default async function zooExecutor(raw: unknown, context: ExecutorContext
     const { models, platforms } = selectCells(catalog, o);
     const parallel = o.parallel ?? defaultParallelism();
     const total = models.length * platforms.length;
-    const scratchRoot = prepareScratchWorkspace(context.root, o.workspace, { toolchainDir: o.toolchainDir, pluginDir: o.pluginDir, baseImages: {} });
+    const scratchRoot = prepareScratchWorkspace(context.root, o.workspace, { toolchainDir: o.toolchainDir, pluginDir: o.pluginDir, baseImages: {} }, o.cacheSize);
     const logFile = join(scratchRoot, 'zoo.log');
     writeFileSync(logFile, `tf2aif zoo run ${since.toISOString()}\n`);
     const log = (line: string) => console.log(`[zoo ${elapsed(started)}] ${line}`);

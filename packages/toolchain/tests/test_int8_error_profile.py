@@ -1,0 +1,78 @@
+"""The INT8 error profile names the layer that loses accuracy, or says the loss is spread."""
+from __future__ import annotations
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from tf2aif_toolchain import int8_error_profile
+
+WIDTH = 16
+
+
+def float_mlp(path, layers: int = 4) -> None:
+    """x -> (MatMul -> Relu) x layers, seeded weights, static batch 8."""
+    rng = np.random.default_rng(0)
+    nodes, inits, prev = [], [], "x"
+    for i in range(layers):
+        w = (rng.standard_normal((WIDTH, WIDTH)) / np.sqrt(WIDTH)).astype(np.float32)
+        inits.append(numpy_helper.from_array(w, f"model/dense_{i}/kernel"))
+        nodes.append(helper.make_node("MatMul", [prev, f"model/dense_{i}/kernel"], [f"model/dense_{i}/MatMul:0"], name=f"model/dense_{i}/MatMul"))
+        out = "y" if i == layers - 1 else f"model/relu_{i}/Relu:0"
+        nodes.append(helper.make_node("Relu", [f"model/dense_{i}/MatMul:0"], [out], name=f"model/relu_{i}/Relu"))
+        prev = out
+    graph = helper.make_graph(
+        nodes, "mlp", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [8, WIDTH])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [8, WIDTH])], inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 9
+    onnx.save(model, str(path))
+
+
+def quantize(float_path, out_path, feeds, overrides=None) -> None:
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self._it = iter([feeds])
+
+        def get_next(self):
+            return next(self._it, None)
+
+    quantize_static(
+        str(float_path), str(out_path), Reader(), quant_format=QuantFormat.QDQ,
+        activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
+        extra_options={"ActivationSymmetric": True, "TensorQuantOverrides": overrides or {}},
+    )
+
+
+def feeds():
+    return {"x": np.random.default_rng(1).uniform(-1, 1, (8, WIDTH)).astype(np.float32)}
+
+
+def test_a_well_calibrated_model_loses_little_and_nothing_is_blamed(tmp_path):
+    float_mlp(tmp_path / "f.onnx")
+    quantize(tmp_path / "f.onnx", tmp_path / "q.onnx", feeds())
+    profile = int8_error_profile.profile(tmp_path / "f.onnx", tmp_path / "q.onnx", feeds())
+    assert profile is not None and profile.tensors >= 8
+    assert min(profile.outputs_db.values()) > 25  # 8 bits: roughly 6 dB a bit, less a few for accumulation
+
+
+def test_one_badly_scaled_tensor_is_named_as_the_layer_that_loses_most(tmp_path):
+    float_mlp(tmp_path / "f.onnx")
+    # a scale 64x too coarse for the second dense layer's output: that layer alone should lose most of the SQNR
+    bad = {"model/dense_1/MatMul:0": [{"scale": np.array(0.5, np.float32), "zero_point": np.array(0, np.int8)}]}
+    quantize(tmp_path / "f.onnx", tmp_path / "q.onnx", feeds(), overrides=bad)
+    profile = int8_error_profile.profile(tmp_path / "f.onnx", tmp_path / "q.onnx", feeds())
+    assert profile is not None
+    assert profile.worst[0].node == "model/dense_1/MatMul"
+    line = int8_error_profile.message(profile, "alveo")
+    assert "one layer loses most of it: model/dense_1/MatMul (MatMul" in line
+    assert 'platforms.alveo.precision "fp32"' in line
+
+
+def test_sqnr_ignores_integer_and_constant_zero_tensors():
+    assert int8_error_profile.sqnr_db(np.arange(4), np.arange(4)) is None
+    assert int8_error_profile.sqnr_db(np.zeros(4, np.float32), np.ones(4, np.float32)) is None
+    assert int8_error_profile.sqnr_db(np.ones(4, np.float32), np.ones(4, np.float32)) == int8_error_profile.EXACT_DB
