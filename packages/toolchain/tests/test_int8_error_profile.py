@@ -76,3 +76,10 @@ def test_sqnr_ignores_integer_and_constant_zero_tensors():
     assert int8_error_profile.sqnr_db(np.arange(4), np.arange(4)) is None
     assert int8_error_profile.sqnr_db(np.zeros(4, np.float32), np.ones(4, np.float32)) is None
     assert int8_error_profile.sqnr_db(np.ones(4, np.float32), np.ones(4, np.float32)) == int8_error_profile.EXACT_DB
+
+
+def test_a_node_tf2onnx_named_itself_is_shown_by_its_weights_layer():
+    node = helper.make_node("Conv", ["x", "StatefulPartitionedCall/inception_v3_1/conv2d_11_1/convolution/merged_input:0", "b"], ["Conv__241:0"], name="Conv__241")
+    assert int8_error_profile.layer_name(node) == "inception_v3_1/conv2d_11_1 [Conv__241]"
+    named = helper.make_node("Relu", ["a"], ["b"], name="StatefulPartitionedCall/model/re_lu_1/Relu")
+    assert int8_error_profile.layer_name(named) == "model/re_lu_1/Relu"

@@ -66,11 +66,26 @@ def sqnr_db(reference: np.ndarray, other: np.ndarray) -> float | None:
     return min(EXACT_DB, 10 * math.log10(signal / max(noise, _TINY)))
 
 
+# trailing parts of a weight's tensor name that name the TF op, not the Keras layer
+_OP_PARTS = {"convolution", "merged_input", "ReadVariableOp", "Conv2D", "MatMul", "BiasAdd", "depthwise", "kernel", "Cast"}
+
+
+def _strip(name: str) -> str:
+    return name.removeprefix("StatefulPartitionedCall/").split(":")[0]
+
+
 def layer_name(node) -> str:
-    """A node as the user's layer path: tf2onnx prefixes names with the signature's call, and names the nodes it
-    adds itself like Conv__241, where the output tensor still carries the Keras layer's path."""
-    name = node.name if "/" in node.name else (node.output[0] if node.output else node.name)
-    return name.removeprefix("StatefulPartitionedCall/").removesuffix(":0")
+    """A node as the user's layer path. tf2onnx prefixes names with the signature's call, and names the nodes it
+    makes itself like Conv__241; their weight's tensor name still carries the Keras layer (conv2d_11_1)."""
+    if "/" in node.name:
+        return _strip(node.name)
+    for weight in node.input[1:]:
+        if "/" in weight:
+            parts = _strip(weight).split("/")
+            while len(parts) > 1 and (parts[-1] in _OP_PARTS or parts[-1].startswith("ReadVariableOp")):
+                parts.pop()
+            return f"{'/'.join(parts)} [{node.name}]"
+    return node.name
 
 
 def activations(model: Path, feeds: dict[str, np.ndarray], work: Path, exact_int8: bool) -> dict[str, np.ndarray]:
