@@ -1,11 +1,10 @@
 import type { TargetConfiguration } from '@nx/devkit';
 import type { ResolvedModel, ResolvedVariant } from '../config/load-model-config';
-import { runsOnOf } from '../platforms/platform-descriptor';
-import { imageTags, processingPath } from './delivery-targets';
+import { processingPath } from '../settings/step-settings';
 import { coreToolchainInputs, executorInput, hashedPathsInput, upstreamOutputs, type TargetSettings, ws } from './inputs';
-import { modelOutputDir, variantOutputDir } from './paths';
+import { variantOutputDir } from './paths';
 
-export function benchTarget(model: ResolvedModel, v: ResolvedVariant, loc: TargetSettings, deployed: string): TargetConfiguration {
+export function benchTarget(model: ResolvedModel, v: ResolvedVariant, loc: TargetSettings): TargetConfiguration {
   const processing = processingPath(model);
   return {
     executor: '@tf2aif/nx:bench',
@@ -28,24 +27,8 @@ export function benchTarget(model: ResolvedModel, v: ResolvedVariant, loc: Targe
       { runtime: `node ${loc.pluginDir}/bin/hardware-probe.js` },
     ],
     outputs: [`{workspaceRoot}/${variantOutputDir(v.project, 'bench')}`],
-    options: {
-      variant: v.project,
-      model: model.name,
-      platform: v.platform.name,
-      runsOn: runsOnOf(v.platform),
-      baselineOf: v.platform.baselineOf,
-      executor: v.runtimeDescriptor.serve.executor ?? v.runtimeDescriptor.executor,
-      stage: deployed,
-      processing,
-      batchSize: v.batchSize,
-      maxSeconds: 45,
-      image: false,
-      imageTag: imageTags(model, v).imageTag,
-      runArgs: v.platform.image.runArgs,
-      modelPath: modelOutputDir(model.name),
-      outputPath: variantOutputDir(v.project, 'bench'),
-      toolchainDir: loc.toolchainDir,
-    },
+    // tunables only (nx run x:bench --maxSeconds=20 --image); the rest is resolved from tf2aif.json when it runs
+    options: { maxSeconds: 45, image: false },
     metadata: { description: `Measure ${v.project}: latency (LAT), throughput (THR), server overhead and speedup over native TensorFlow` },
   };
 }

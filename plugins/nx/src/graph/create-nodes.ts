@@ -13,16 +13,9 @@ import { variantProjectRoot } from './paths';
 import { byReference } from './settings-reference';
 import { variantTargets } from './variant-targets';
 import { workspaceProject } from './workspace-targets';
+import type { PluginOptions } from '../settings/resolve-settings';
 
-export interface Tf2aifPluginOptions {
-  /** workspace-relative folder of the Python toolchain; defaults to the one next to this plugin */
-  toolchainDir?: string;
-  /**
-   * Base images to build FROM, keyed by platform name or image arch (platform wins), instead of the
-   * descriptors' upstream defaults; e.g. {"amd64": "tf2aif/base:bookworm-py311-amd64"} on an air-gapped machine.
-   */
-  baseImages?: Record<string, string>;
-}
+export type Tf2aifPluginOptions = PluginOptions;
 
 export const modelConfigGlob = 'models/*/tf2aif.json';
 
@@ -95,7 +88,7 @@ function registryFingerprint(): string {
       parts.push(name);
     }
   }
-  for (const dir of ['graph', 'config', 'platforms']) {
+  for (const dir of ['graph', 'config', 'platforms', 'settings']) {
     const srcDir = join(pluginDir, 'src', dir);
     for (const name of readdirSync(srcDir).sort()) parts.push(name, readFileSync(join(srcDir, name), 'utf8'));
   }

@@ -1,25 +1,10 @@
 import type { TargetConfiguration } from '@nx/devkit';
 import type { ResolvedModel, ResolvedVariant } from '../config/load-model-config';
-import { variantIdentity } from '../config/variant-identity';
+import { processingPath } from '../settings/step-settings';
 import { coreToolchainInputs, executorInput, hashedPathsInput, upstreamOutputs, type TargetSettings, ws } from './inputs';
-import { modelOutputDir, variantOutputDir } from './paths';
+import { variantOutputDir } from './paths';
 
 /** Shipping a verified variant: its image build contexts, the images, and a local server. */
-
-/** The image's base: the plugin's baseImages (by platform, then by arch), else the descriptor's upstream default. */
-export function baseImageFor(v: ResolvedVariant, loc: TargetSettings): string {
-  return loc.baseImages[v.key] ?? loc.baseImages[v.platform.name] ?? loc.baseImages[v.platform.arch] ?? v.platform.image.base;
-}
-
-/** The model's pre/post-processing hooks, workspace-relative (compose, serve and bench run the same server). */
-export function processingPath(model: ResolvedModel): string | undefined {
-  return model.config.processing ? `${model.dir}/${model.config.processing}` : undefined;
-}
-
-export function imageTags(model: ResolvedModel, v: ResolvedVariant) {
-  const repo = model.config.image.repository;
-  return { imageTag: `${repo}/${model.name}:${v.key}`, clientTag: `${repo}/${model.name}-client:${v.key}` };
-}
 
 export function composeTarget(model: ResolvedModel, v: ResolvedVariant, loc: TargetSettings, deployed: string): TargetConfiguration {
   const processing = processingPath(model);
@@ -42,27 +27,11 @@ export function composeTarget(model: ResolvedModel, v: ResolvedVariant, loc: Tar
       ...(processing ? [hashedPathsInput(loc, [processing])] : []),
     ],
     outputs: [`{workspaceRoot}/${variantOutputDir(v.project, 'compose')}`],
-    options: {
-      ...variantIdentity(model, v),
-      executor: v.runtimeDescriptor.serve.executor ?? v.runtimeDescriptor.executor,
-      mode: model.config.serving.mode,
-      processing,
-      baseImage: baseImageFor(v, loc),
-      env: v.platform.image.env,
-      runArgs: v.platform.image.runArgs,
-      requirements: v.runtimeDescriptor.serve.requirements,
-      ...imageTags(model, v),
-      modelPath: modelOutputDir(model.name),
-      artifactPath: variantOutputDir(v.project, deployed),
-      outputPath: variantOutputDir(v.project, 'compose'),
-      toolchainDir: loc.toolchainDir,
-    },
     metadata: { description: `Render the Docker build contexts of ${v.project} (server and client images)` },
   };
 }
 
-export function imageTarget(model: ResolvedModel, v: ResolvedVariant, loc: TargetSettings, baseImage: string): TargetConfiguration {
-  const push = model.config.image.push;
+export function imageTarget(v: ResolvedVariant, loc: TargetSettings, baseImage: string): TargetConfiguration {
   return {
     executor: '@tf2aif/nx:image',
     cache: true,
@@ -80,36 +49,19 @@ export function imageTarget(model: ResolvedModel, v: ResolvedVariant, loc: Targe
       { runtime: `node ${loc.pluginDir}/bin/docker-engine-id.js ${JSON.stringify(baseImage)}` },
     ],
     outputs: [`{workspaceRoot}/${variantOutputDir(v.project, 'image')}`],
-    options: {
-      variant: v.project,
-      arch: v.platform.arch,
-      contextPath: variantOutputDir(v.project, 'compose'),
-      outputPath: variantOutputDir(v.project, 'image'),
-      ...imageTags(model, v),
-      push,
-    },
     metadata: { description: `Build the ${v.project} server and client images through the Docker Engine API` },
   };
 }
 
-export function serveTarget(model: ResolvedModel, v: ResolvedVariant, loc: TargetSettings, artifact: string): TargetConfiguration {
+export function serveTarget(v: ResolvedVariant, loc: TargetSettings, artifact: string): TargetConfiguration {
   return {
     executor: '@tf2aif/nx:serve',
     continuous: true,
     dependsOn: [artifact],
     // never cached, but Nx still hashes it: without explicit inputs it would hash the (virtual) project root
     inputs: [upstreamOutputs, ...coreToolchainInputs(loc)],
-    options: {
-      variant: v.project,
-      model: model.name,
-      executor: v.runtimeDescriptor.executor,
-      stage: artifact,
-      mode: model.config.serving.mode,
-      processing: processingPath(model),
-      port: 8000,
-      host: '0.0.0.0',
-      toolchainDir: loc.toolchainDir,
-    },
+    // tunables only (nx run x:serve --port=9000); the rest is resolved from tf2aif.json when it runs
+    options: { port: 8000, host: '0.0.0.0' },
     metadata: { description: `Serve ${v.project} over the Open Inference Protocol from the managed toolchain (no Docker)` },
   };
 }

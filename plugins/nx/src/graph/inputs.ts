@@ -22,7 +22,8 @@ export function coreToolchainInputs(loc: TargetSettings): Input[] {
     ws(`${loc.toolchainDir}/tf2aif_toolchain/*.py`),
     ws(`${loc.pluginDir}/src/toolchain/**/*.ts`),
     ws(`${loc.pluginDir}/src/utils/**/*.ts`),
-    // executors resolve their options from tf2aif.json with the graph's own code (settings-reference.ts)
+    // executors resolve their settings from tf2aif.json when they run (settings/), with the graph's paths
+    ws(`${loc.pluginDir}/src/settings/**/*.ts`),
     ws(`${loc.pluginDir}/src/graph/**/*.ts`),
     ws(`${loc.pluginDir}/src/config/**/*.ts`),
     ws(`${loc.pluginDir}/src/platforms/**/*.ts`),

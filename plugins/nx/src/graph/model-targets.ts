@@ -4,18 +4,6 @@ import type { ResolvedModel } from '../config/load-model-config';
 import { coreToolchainInputs, executorInput, hashedPathsInput, type TargetSettings } from './inputs';
 import { modelOutputDir } from './paths';
 
-/** Options of `build-model`; Nx hashes them, so every setting the step reads is here. */
-export function buildModelOptions(model: ResolvedModel, loc: TargetSettings) {
-  return {
-    model: model.name,
-    modelDir: model.dir,
-    source: model.config.source,
-    inputs: model.config.inputs,
-    outputPath: modelOutputDir(model.name),
-    toolchainDir: loc.toolchainDir,
-  };
-}
-
 /** The model project's one target: build or import the TensorFlow model into a checked SavedModel. */
 export function buildModelTarget(model: ResolvedModel, loc: TargetSettings): TargetConfiguration {
   const { source } = model.config;
@@ -29,7 +17,6 @@ export function buildModelTarget(model: ResolvedModel, loc: TargetSettings): Tar
     cache: true,
     inputs: [...sourceInputs, ...coreToolchainInputs(loc), executorInput(loc, 'build-model')],
     outputs: [`{workspaceRoot}/${modelOutputDir(model.name)}`],
-    options: buildModelOptions(model, loc),
     metadata: { description: `Build or import the TensorFlow model ${model.name} as a checked SavedModel` },
   };
 }

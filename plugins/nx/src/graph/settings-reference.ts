@@ -2,21 +2,15 @@ import type { TargetConfiguration } from '@nx/devkit';
 import type { ResolvedModel, ResolvedVariant } from '../config/load-model-config';
 import type { TargetSettings } from './inputs';
 
+import type { SettingsReference } from '../settings/resolve-settings';
+
 /**
  * Nx hashes a project's whole configuration, every target's options included, into each of its tasks:
  * settings carried as options would make a change to `verify.samples` rerun `convert`. So a target carries
  * only a reference to its settings (which tf2aif.json, which variant) plus the knobs a user may override on
- * the command line; the executor resolves the full options from tf2aif.json when it runs (the same
- * functions that built them), and each target hashes exactly the tf2aif.json fields it reads.
+ * the command line; the executor resolves its settings from tf2aif.json when it runs (settings/), and each
+ * target hashes exactly the tf2aif.json fields it reads.
  */
-export interface SettingsReference {
-  /** workspace-relative tf2aif.json */
-  config: string;
-  /** the key in `platforms` (absent for the model's own build-model) */
-  variant?: string;
-  target: string;
-}
-
 export const referenceKey = 'tf2aif';
 
 /** tf2aif.json fields each target reads (besides the variant's own `platforms.<key>` entry). */
@@ -32,9 +26,6 @@ const fieldsByTarget: Record<string, string[]> = {
   bench: ['name', 'image', 'serving', 'processing'],
 };
 
-/** Knobs kept as options: what a user passes on the command line (`nx run x:serve --port=9000`). */
-const tunables: Record<string, string[]> = { serve: ['port', 'host'], bench: ['maxSeconds', 'image'] };
-
 function settingsInputs(model: ResolvedModel, target: string, v?: ResolvedVariant) {
   const fields = [...(fieldsByTarget[target] ?? []), ...(v ? [`platforms.${v.key}`] : [])];
   return [
@@ -44,7 +35,8 @@ function settingsInputs(model: ResolvedModel, target: string, v?: ResolvedVarian
   ];
 }
 
-/** The target as the graph shows it: a settings reference, the tunables, and inputs that hash what it reads. */
+/** The target as the graph shows it: a settings reference, the target's own options (the tunables a user may
+ * pass on the command line, `nx run x:serve --port=9000`), and inputs that hash what it reads. */
 export function byReference(
   name: string,
   target: TargetConfiguration,
@@ -53,12 +45,10 @@ export function byReference(
   v?: ResolvedVariant,
 ): TargetConfiguration {
   const platformDescriptor = v ? [`{workspaceRoot}/${loc.pluginDir}/platforms/${v.platform.name}/platform.json`] : [];
-  const options = target.options ?? {};
   const reference: SettingsReference = { config: model.file, target: name, ...(v ? { variant: v.key } : {}) };
-  const kept = Object.fromEntries((tunables[name] ?? []).filter((k) => k in options).map((k) => [k, options[k]]));
   return {
     ...target,
     inputs: [...(target.inputs ?? []), ...settingsInputs(model, name, v), ...platformDescriptor],
-    options: { [referenceKey]: reference, ...kept },
+    options: { [referenceKey]: reference, ...(target.options ?? {}) },
   };
 }

@@ -10,55 +10,27 @@ import {
   ws,
 } from './inputs';
 import { benchTarget } from './bench-target';
-import { baseImageFor, composeTarget, imageTarget, serveTarget } from './delivery-targets';
-import { modelOutputDir, variantOutputDir } from './paths';
+import { composeTarget, imageTarget, serveTarget } from './delivery-targets';
+import { variantOutputDir } from './paths';
+import { artifactStep, baseImageFor, calibrationSettings, deployedStep } from '../settings/step-settings';
 
-
-/** What every step of a variant knows about it; passed as options so Nx hashes it. */
-function variantOptions(model: ResolvedModel, v: ResolvedVariant, loc: TargetSettings) {
-  return {
-    model: model.name,
-    variant: v.project,
-    platform: v.platform.name,
-    arch: v.platform.arch,
-    runtime: v.runtime,
-    precision: v.precision,
-    batchSize: v.batchSize,
-    task: model.config.task,
-    trained: model.config.trained,
-    inputs: model.config.inputs,
-    modelPath: modelOutputDir(model.name),
-    toolchainDir: loc.toolchainDir,
-  };
-}
-
-function calibrationOptions(model: ResolvedModel) {
-  const c = model.config.calibration;
-  return {
-    ...c,
-    loader: c.loader ? `${model.dir}/${c.loader}` : undefined,
-    dataset: c.dataset ? `${model.dir}/${c.dataset}` : undefined,
-  };
-}
 
 /** Loader code and dataset files, hashed by content (datasets are often git-ignored). */
 function calibrationInputs(model: ResolvedModel, loc: TargetSettings) {
-  const c = calibrationOptions(model);
+  const c = calibrationSettings(model);
   const paths = [c.loader, c.dataset].filter((p): p is string => Boolean(p));
   return paths.length > 0 ? [hashedPathsInput(loc, paths)] : [];
 }
 
-/** The step whose output is the deployed artifact. */
-export function artifactStep(v: ResolvedVariant): 'convert' | 'quantize' {
-  return v.quantizer ? 'quantize' : 'convert';
-}
-
+/**
+ * A variant's targets: executors, dependencies, inputs and outputs. Their settings are not here: the graph
+ * carries a reference (settings-reference.ts), resolved when the executor runs (settings/step-settings.ts).
+ */
 export function variantTargets(
   model: ResolvedModel,
   v: ResolvedVariant,
   loc: TargetSettings,
 ): Record<string, TargetConfiguration> {
-  const base = variantOptions(model, v, loc);
   const core = coreToolchainInputs(loc);
   const rt = v.runtimeDescriptor;
   const out = (step: string) => `{workspaceRoot}/${variantOutputDir(v.project, step)}`;
@@ -70,7 +42,6 @@ export function variantTargets(
     dependsOn: ['^build-model'],
     inputs: [upstreamOutputs, ...core, adapterInput(loc, 'converters', rt.converter), executorInput(loc, 'convert')],
     outputs: [out('convert')],
-    options: { ...base, converter: rt.converter, outputPath: variantOutputDir(v.project, 'convert') },
     metadata: { description: `Convert ${model.name} for ${v.platform.title} with ${rt.converter}` },
   };
 
@@ -87,19 +58,12 @@ export function variantTargets(
         executorInput(loc, 'quantize'),
       ],
       outputs: [out('quantize')],
-      options: {
-        ...base,
-        quantizer: v.quantizer,
-        ...(v.ioType ? { ioType: v.ioType } : {}),
-        calibration: calibrationOptions(model),
-        convertPath: variantOutputDir(v.project, 'convert'),
-        outputPath: variantOutputDir(v.project, 'quantize'),
-      },
       metadata: { description: `Quantize ${v.project} to ${v.precision.toUpperCase()} with ${v.quantizer}` },
     };
   }
 
   const artifact = artifactStep(v);
+  const deployed = deployedStep(v);
   targets.verify = {
     executor: '@tf2aif/nx:verify',
     cache: true,
@@ -113,24 +77,13 @@ export function variantTargets(
       executorInput(loc, 'verify'),
     ],
     outputs: [out('verify')],
-    options: {
-      ...base,
-      executor: rt.executor,
-      calibration: calibrationOptions(model),
-      verify: model.config.verify,
-      artifactPath: variantOutputDir(v.project, artifact),
-      // the float model a quantized variant started from: verify profiles an INT8 failure layer by layer against it
-      ...(artifact === 'quantize' ? { convertPath: variantOutputDir(v.project, 'convert') } : {}),
-      outputPath: variantOutputDir(v.project, 'verify'),
-    },
     metadata: { description: `Check ${v.project} against the TensorFlow original` },
   };
 
-  const deployed = rt.compiler ? 'compile' : artifact;
   targets.compose = composeTarget(model, v, loc, deployed);
-  targets.image = imageTarget(model, v, loc, baseImageFor(v, loc));
-  targets.serve = serveTarget(model, v, loc, artifact);
-  targets.bench = benchTarget(model, v, loc, deployed);
+  targets.image = imageTarget(v, loc, baseImageFor(v, loc));
+  targets.serve = serveTarget(v, loc, artifact);
+  targets.bench = benchTarget(model, v, loc);
 
   if (rt.compiler) {
     // the hardware compile needs the vendor toolchain; verify checks the quantized model before it
@@ -147,12 +100,6 @@ export function variantTargets(
         ...rt.compilerEnv.map((env) => ({ env })),
       ],
       outputs: [out('compile')],
-      options: {
-        ...base,
-        compiler: rt.compiler,
-        artifactPath: variantOutputDir(v.project, artifact),
-        outputPath: variantOutputDir(v.project, 'compile'),
-      },
       metadata: { description: `Compile ${v.project} for ${v.platform.title} with ${rt.compiler}` },
     };
   }

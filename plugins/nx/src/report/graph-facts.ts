@@ -1,7 +1,8 @@
 import type { ProjectGraph } from '@nx/devkit';
 import { loadModelConfig, type ResolvedModel } from '../config/load-model-config';
 import { variantIdentity } from '../config/variant-identity';
-import { referenceKey, type SettingsReference } from '../graph/settings-reference';
+import { referenceKey } from '../graph/settings-reference';
+import type { SettingsReference } from '../settings/resolve-settings';
 import { runsOnOf } from '../platforms/platform-descriptor';
 import { loadPlatformRegistry } from '../platforms/platform-registry';
 import type { VariantFacts } from './build-report';

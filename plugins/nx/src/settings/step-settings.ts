@@ -1,0 +1,161 @@
+import type { ResolvedModel, ResolvedVariant } from '../config/load-model-config';
+import { variantIdentity } from '../config/variant-identity';
+import { modelOutputDir, variantOutputDir } from '../graph/paths';
+import type { TargetSettings } from '../graph/inputs';
+import { runsOnOf } from '../platforms/platform-descriptor';
+
+/**
+ * The one place a target's settings are decided: from tf2aif.json (already through its zod schema, which holds
+ * every default), the platform descriptor and the plugin options. Pure, no Nx types. The graph carries only a
+ * reference to them (settings-reference.ts); the executor calls this when it runs, and what a toolchain step
+ * gets is checked against the step's job schema (job-schemas.ts) on both sides of the seam.
+ */
+
+/** The step whose output is the variant's artifact (quantized where the variant has a quantizer). */
+export function artifactStep(v: ResolvedVariant): 'convert' | 'quantize' {
+  return v.quantizer ? 'quantize' : 'convert';
+}
+
+/** The step whose output is deployed: the hardware compile where the platform has one. */
+export function deployedStep(v: ResolvedVariant): 'convert' | 'quantize' | 'compile' {
+  return v.runtimeDescriptor.compiler ? 'compile' : artifactStep(v);
+}
+
+/** The image's base: the plugin's baseImages (by variant, platform, then arch), else the descriptor's upstream default. */
+export function baseImageFor(v: ResolvedVariant, loc: TargetSettings): string {
+  return loc.baseImages[v.key] ?? loc.baseImages[v.platform.name] ?? loc.baseImages[v.platform.arch] ?? v.platform.image.base;
+}
+
+/** The model's pre/post-processing hooks, workspace-relative (compose, serve and bench run the same server). */
+export function processingPath(model: ResolvedModel): string | undefined {
+  return model.config.processing ? `${model.dir}/${model.config.processing}` : undefined;
+}
+
+export function imageTags(model: ResolvedModel, v: ResolvedVariant) {
+  const repo = model.config.image.repository;
+  return { imageTag: `${repo}/${model.name}:${v.key}`, clientTag: `${repo}/${model.name}-client:${v.key}` };
+}
+
+/** The model's calibration settings with its loader and dataset made workspace-relative. */
+export function calibrationSettings(model: ResolvedModel) {
+  const c = model.config.calibration;
+  return {
+    ...c,
+    loader: c.loader ? `${model.dir}/${c.loader}` : undefined,
+    dataset: c.dataset ? `${model.dir}/${c.dataset}` : undefined,
+  };
+}
+
+export function buildModelSettings(model: ResolvedModel, loc: TargetSettings) {
+  return {
+    model: model.name,
+    modelDir: model.dir,
+    source: model.config.source,
+    inputs: model.config.inputs,
+    outputPath: modelOutputDir(model.name),
+    toolchainDir: loc.toolchainDir,
+  };
+}
+
+/** What every step of a variant knows about it. */
+function variantBase(model: ResolvedModel, v: ResolvedVariant, loc: TargetSettings) {
+  return {
+    model: model.name,
+    variant: v.project,
+    platform: v.platform.name,
+    arch: v.platform.arch,
+    runtime: v.runtime,
+    precision: v.precision,
+    batchSize: v.batchSize,
+    task: model.config.task,
+    trained: model.config.trained,
+    inputs: model.config.inputs,
+    modelPath: modelOutputDir(model.name),
+    toolchainDir: loc.toolchainDir,
+  };
+}
+
+/** Every target of a variant with its settings; a target the variant lacks (quantize, compile) is absent. */
+export function variantSettings(model: ResolvedModel, v: ResolvedVariant, loc: TargetSettings): Record<string, Record<string, unknown>> {
+  const base = variantBase(model, v, loc);
+  const rt = v.runtimeDescriptor;
+  const dir = (step: string) => variantOutputDir(v.project, step);
+  const artifact = artifactStep(v);
+  const deployed = deployedStep(v);
+  const processing = processingPath(model);
+  const settings: Record<string, Record<string, unknown>> = {
+    convert: { ...base, converter: rt.converter, outputPath: dir('convert') },
+    verify: {
+      ...base,
+      executor: rt.executor,
+      calibration: calibrationSettings(model),
+      verify: model.config.verify,
+      artifactPath: dir(artifact),
+      // the float model a quantized variant started from: verify profiles an INT8 failure layer by layer against it
+      ...(artifact === 'quantize' ? { convertPath: dir('convert') } : {}),
+      outputPath: dir('verify'),
+    },
+    compose: {
+      ...variantIdentity(model, v),
+      executor: rt.serve.executor ?? rt.executor,
+      mode: model.config.serving.mode,
+      processing,
+      baseImage: baseImageFor(v, loc),
+      env: v.platform.image.env,
+      runArgs: v.platform.image.runArgs,
+      requirements: rt.serve.requirements,
+      ...imageTags(model, v),
+      modelPath: modelOutputDir(model.name),
+      artifactPath: dir(deployed),
+      outputPath: dir('compose'),
+      toolchainDir: loc.toolchainDir,
+    },
+    image: {
+      variant: v.project,
+      arch: v.platform.arch,
+      contextPath: dir('compose'),
+      outputPath: dir('image'),
+      ...imageTags(model, v),
+      push: model.config.image.push,
+    },
+    serve: {
+      variant: v.project,
+      model: model.name,
+      executor: rt.executor,
+      stage: artifact,
+      mode: model.config.serving.mode,
+      processing,
+      toolchainDir: loc.toolchainDir,
+    },
+    bench: {
+      variant: v.project,
+      model: model.name,
+      platform: v.platform.name,
+      runsOn: runsOnOf(v.platform),
+      baselineOf: v.platform.baselineOf,
+      executor: rt.serve.executor ?? rt.executor,
+      stage: deployed,
+      processing,
+      batchSize: v.batchSize,
+      imageTag: imageTags(model, v).imageTag,
+      runArgs: v.platform.image.runArgs,
+      modelPath: modelOutputDir(model.name),
+      outputPath: dir('bench'),
+      toolchainDir: loc.toolchainDir,
+    },
+  };
+  if (v.quantizer) {
+    settings.quantize = {
+      ...base,
+      quantizer: v.quantizer,
+      ...(v.ioType ? { ioType: v.ioType } : {}),
+      calibration: calibrationSettings(model),
+      convertPath: dir('convert'),
+      outputPath: dir('quantize'),
+    };
+  }
+  if (rt.compiler) {
+    settings.compile = { ...base, compiler: rt.compiler, artifactPath: dir(artifact), outputPath: dir('compile') };
+  }
+  return settings;
+}
