@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywher
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from tf2aif_toolchain.errors import ToolchainError  # noqa: E402
-from tf2aif_toolchain.job import Job  # noqa: E402
+from job_support import make_job  # noqa: E402
 from tf2aif_toolchain.metrics import cosine_per_sample  # noqa: E402
 from tiny_models import build_source, build_tiny_model, input_specs, run_step  # noqa: E402
 
@@ -163,9 +163,9 @@ def test_refuses_another_converter_output_and_another_precision(int8, tmp_path):
     tflite = tmp_path / "tflite"
     tflite.mkdir()
     (tflite / "convert.json").write_text(json.dumps({"artifact": "model.tflite", "format": "tflite"}))
-    job = Job("quantize", tmp_path, tmp_path, {"workspaceRoot": str(tmp_path), "variant": "tiny-cpu-int8", "precision": "int8"})
+    job = make_job("quantize", tmp_path, tmp_path, {"variant": "tiny-cpu-int8", "precision": "int8"})
     with pytest.raises(ToolchainError, match=r"needs an OpenVINO IR from the convert step, but .* holds a 'tflite' artifact"):
         nncf_ov_int8.quantize(job, Path("unused"), tflite, samples, tmp_path)
-    fp16 = Job("quantize", tmp_path, tmp_path, {"workspaceRoot": str(tmp_path), "variant": "tiny-cpu-int8", "precision": "fp16"})
+    fp16 = make_job("quantize", tmp_path, tmp_path, {"variant": "tiny-cpu-int8", "precision": "fp16"})
     with pytest.raises(ToolchainError, match="makes INT8 models, not fp16"):
         nncf_ov_int8.quantize(fp16, Path("unused"), int8["convert"], samples, tmp_path)

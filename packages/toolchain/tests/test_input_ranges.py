@@ -7,6 +7,7 @@ import pytest
 
 from tf2aif_toolchain.data import samples_for
 from tf2aif_toolchain.errors import ToolchainError
+from job_support import make_job
 from tf2aif_toolchain.job import Job, TensorSpec
 from tiny_models import run_step
 
@@ -46,7 +47,7 @@ def job(ws, inputs=INPUTS, calibration=None) -> Job:
         "modelPath": "dist/models/emb",
         "calibration": calibration or {"random": True, "samples": 200, "batchSize": 10},
     }
-    return Job("quantize", ws, ws / "out", options)
+    return make_job("quantize", ws, ws / "out", options)
 
 
 def test_build_model_writes_the_smallest_table_as_the_range(workspace):
@@ -183,6 +184,6 @@ def build():
         assert "range" not in image  # random data stays in [0, 1)
         return
     assert image["range"] == [0, 255] and "8-bit pixel values" in image["rangeSource"]
-    job = Job("verify", tmp_path, tmp_path, {"workspaceRoot": str(tmp_path), "inputs": inputs, "modelPath": "dist/models/px", "calibration": {"random": True}})
+    job = make_job("verify", tmp_path, tmp_path, {"inputs": inputs, "modelPath": "dist/models/px", "calibration": {"random": True}})
     data = samples_for(job, "verification", 64, seed=0).arrays["image"]
     assert data.min() >= 0 and data.max() < 255 and data.max() > 200

@@ -5,7 +5,8 @@ import pytest
 from tf2aif_toolchain import data
 from tf2aif_toolchain.artifact import write_meta
 from tf2aif_toolchain.errors import ToolchainError
-from tf2aif_toolchain.job import Job, TensorSpec
+from job_support import make_job
+from tf2aif_toolchain.job import TensorSpec
 from tf2aif_toolchain.metrics import cosine_per_sample
 from tf2aif_toolchain.quantizers import onnx_fp16, tensorrt_calibration
 from tf2aif_toolchain.runtimes import onnxruntime as ort_runtime
@@ -16,8 +17,8 @@ NVIDIA = {"platform": "gpu", "runtime": "onnxruntime-tensorrt"}
 
 
 def job(tmp, step, out, **options):
-    return Job(step, tmp, out, {
-        "workspaceRoot": str(tmp), "variant": "tiny-gpu", "inputs": INPUTS, "batchSize": BATCH,
+    return make_job(step, tmp, out, {
+        "variant": "tiny-gpu", "inputs": INPUTS, "batchSize": BATCH,
         "calibration": {"random": True}, **NVIDIA, **options,
     })
 

@@ -5,7 +5,7 @@ import textwrap
 import pytest
 
 from tf2aif_toolchain.errors import ToolchainError
-from tf2aif_toolchain.job import Job
+from job_support import make_job
 from tf2aif_toolchain.steps import STEPS
 from tiny_models import build_tiny_model, input_specs, run_step
 
@@ -81,7 +81,7 @@ def test_not_a_saved_model_and_wrong_declared_inputs(workspace, tmp_path):
     wrong = [{"name": "pixels", "shape": [None, 6, 6, 1], "dtype": "float32"}]
     with pytest.raises(ToolchainError, match=r"inputs\[0\]\.name: the model has no input 'pixels'"):
         STEPS["build-model"](
-            Job("build-model", ws, tmp_path / "b", {"workspaceRoot": str(ws), "inputs": wrong, "model": "tiny", "modelDir": "models/tiny", "source": {"format": "script", "path": "build.py"}})
+            make_job("build-model", ws, tmp_path / "b", {"inputs": wrong, "model": "tiny", "modelDir": "models/tiny", "source": {"format": "script", "path": "build.py"}})
         )
 
 

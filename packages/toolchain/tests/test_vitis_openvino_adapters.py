@@ -21,6 +21,7 @@ from tf2aif_toolchain import env  # noqa: F401 (TF_ENABLE_ONEDNN_OPTS before Ten
 from tf2aif_toolchain.compilers import vitis_ai
 from tf2aif_toolchain.data import random_samples
 from tf2aif_toolchain.errors import ToolchainError
+from job_support import make_job
 from tf2aif_toolchain.job import Job, TensorSpec
 from tf2aif_toolchain.metrics import cosine_per_sample
 from tf2aif_toolchain.quantizers import vitis_pow2
@@ -30,8 +31,8 @@ INPUTS = [{"name": "image", "shape": [None, 12, 12, 3], "dtype": "float32"}]
 
 
 def _job(workspace: Path, out: Path, **options) -> Job:
-    base = {"variant": "tiny-alveo", "platform": "alveo", "batchSize": BATCH, "inputs": INPUTS, "workspaceRoot": str(workspace)}
-    return Job("test", workspace, out, {**base, **options})
+    base = {"variant": "tiny-alveo", "platform": "alveo", "batchSize": BATCH, "inputs": INPUTS}
+    return make_job("test", workspace, out, {**base, **options})
 
 
 def _samples(count: int, seed: int):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tf2aif_toolchain.job import Job
+from job_support import make_job
 from tf2aif_toolchain.steps import STEPS
 
 
@@ -28,7 +28,7 @@ def input_specs(shape: tuple[int, ...]) -> list[dict]:
 def run_step(step: str, ws: Path, out: Path, inputs: list[dict], **options) -> Path:
     """One toolchain step as an executor runs it: a Job with the workspace and the model's inputs."""
     out.mkdir(parents=True, exist_ok=True)
-    STEPS[step](Job(step, ws, out, {"workspaceRoot": str(ws), "inputs": inputs, **options}))
+    STEPS[step](make_job(step, ws, out, {"inputs": inputs, **options}))
     return out
 
 

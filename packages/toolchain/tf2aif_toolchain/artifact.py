@@ -36,7 +36,7 @@ def converted_artifact(job, convert_dir: Path, fmt: str, described: str, inside:
     within a folder artifact (an OpenVINO IR's model.xml)."""
     converted = read_meta(convert_dir)
     if converted.get("format") != fmt:
-        who = f"quantizer {job.get('quantizer')}" if job.get("quantizer") else "this quantizer"
+        who = f"quantizer {job.optional('quantizer')}" if job.optional("quantizer") else "this quantizer"
         raise ToolchainError(
             f"{who} needs {described} from the convert step, but {convert_dir} holds a "
             f"{converted.get('format')!r} artifact; use it on a platform whose converter makes {fmt}"

@@ -31,7 +31,7 @@ def _from_script(job: Job, script: Path, target: Path) -> None:
     tf = import_tensorflow()
     module = load_user_module(script, "build script")
     build = user_function(module, "build", script, "build script")
-    seed = int(job.require("source", dict).get("seed", 0))
+    seed = int(job.require("source", dict)["seed"])
     tf.keras.utils.set_random_seed(seed)
     log(f"running build() of {script.name} (seed {seed})")
     try:

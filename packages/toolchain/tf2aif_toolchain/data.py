@@ -203,7 +203,7 @@ def random_samples(specs: list[TensorSpec], samples: int, seed: int, ranges: dic
 
 def _model_inputs(job: Job) -> list[dict] | None:
     """model.json's inputs (with the ranges build-model read from the graph), when the step knows the model."""
-    if not isinstance(job.get("modelPath"), str):
+    if not isinstance(job.optional("modelPath"), str):
         return None
     return read_model_meta(job.path("modelPath")).get("inputs")
 
@@ -212,7 +212,7 @@ def samples_for(job: Job, split: str, samples: int, seed: int) -> Samples:
     """The inputs a step works on: calibration data or verification data, as the model config says."""
     calibration = job.require("calibration", dict)
     ranges = valid_ranges(job.inputs, _model_inputs(job))
-    if calibration.get("random"):
+    if calibration["random"]:
         for name, r in ranges.items():
             if r.known:
                 log(f"random {split} data: input {name!r} in {r.shown()}")
@@ -222,7 +222,7 @@ def samples_for(job: Job, split: str, samples: int, seed: int) -> Samples:
         job.optional_path(calibration.get("dataset")),
         job.inputs,
         samples,
-        int(calibration.get("batchSize", 10)),
+        int(calibration["batchSize"]),
         split,
         ranges,
     )

@@ -1,4 +1,7 @@
-"""The job a step runs: the executor's options as JSON, checked at this boundary."""
+"""The job a step runs: the executor's resolved settings as JSON, checked at this boundary against job.schema.json.
+
+The schema is generated from the plugin's zod schemas (plugins/nx/src/settings/job-schemas.ts, `npm run schema`), so
+both sides of the seam check one contract. Every setting arrives resolved: the toolchain applies no defaults."""
 from __future__ import annotations
 
 import json
@@ -9,6 +12,7 @@ from typing import Any
 from .errors import ToolchainError
 
 DTYPES = {"float32", "float16", "int8", "uint8", "int32", "int64", "bool"}
+SCHEMA_FILE = Path(__file__).with_name("job.schema.json")
 
 
 @dataclass(frozen=True)
@@ -25,7 +29,7 @@ class TensorSpec:
         shape = raw.get("shape")
         if not isinstance(shape, list) or not all(d is None or (isinstance(d, int) and d > 0) for d in shape):
             raise ToolchainError(f"{where}.shape: expected a list of positive ints or null, got {shape!r}")
-        dtype = raw.get("dtype", "float32")
+        dtype = raw.get("dtype")
         if dtype not in DTYPES:
             raise ToolchainError(f"{where}.dtype: {dtype!r} is not one of {sorted(DTYPES)}")
         return TensorSpec(raw["name"], tuple(shape), dtype, _parse_range(raw.get("range"), f"{where}.range"))
@@ -68,8 +72,9 @@ class Job:
             raise ToolchainError(f"job option {key!r}: expected {getattr(kind, '__name__', kind)}, got {value!r}")
         return value
 
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.options.get(key, default)
+    def optional(self, key: str) -> Any:
+        """A setting the job may leave out (the schema says which); None when it does."""
+        return self.options.get(key)
 
     @property
     def inputs(self) -> list[TensorSpec]:
@@ -78,11 +83,11 @@ class Job:
 
     @property
     def batch_size(self) -> int:
-        return int(self.get("batchSize", 1))
+        return self.require("batchSize", int)
 
     @property
     def precision(self) -> str:
-        return str(self.get("precision", "fp32"))
+        return self.require("precision", str)
 
 
 def load_job(step: str, job_file: Path, out_dir: Path) -> Job:
@@ -90,6 +95,23 @@ def load_job(step: str, job_file: Path, out_dir: Path) -> Job:
         options = json.loads(job_file.read_text())
     except (OSError, json.JSONDecodeError) as e:
         raise ToolchainError(f"cannot read job file {job_file}: {e}") from e
-    if not isinstance(options, dict) or not isinstance(options.get("workspaceRoot"), str):
-        raise ToolchainError(f"job file {job_file}: expected an object with workspaceRoot")
+    check_job(step, options, job_file)
     return Job(step=step, workspace=Path(options["workspaceRoot"]), out_dir=out_dir, options=options)
+
+
+def check_job(step: str, options: Any, where: Path | str) -> None:
+    """The job against its step's schema; the first problem, by field, in one line."""
+    import jsonschema  # noqa: PLC0415 (only steps read jobs; the server images do not)
+
+    schemas = json.loads(SCHEMA_FILE.read_text())["steps"]
+    if step not in schemas:
+        raise ToolchainError(f"{SCHEMA_FILE.name} has no job schema for step {step!r} (steps: {sorted(schemas)})")
+    errors = sorted(jsonschema.Draft202012Validator(schemas[step]).iter_errors(options), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        field = ".".join(str(p) for p in first.absolute_path) or "(the job)"
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise ToolchainError(
+            f"job file {where}: {field}: {first.message}{more}; the plugin and the toolchain disagree on the {step} job: "
+            "run the step through nx (it writes the job), or regenerate job.schema.json with `npm run schema`"
+        )

@@ -8,6 +8,9 @@ from .job import Job
 from .modules import load_adapter
 from .progress import Stopwatch, log
 
+# calibration draws from a fixed seed (not a setting): the same model calibrates the same way on every machine
+CALIBRATION_SEED = 0
+
 
 def _common_meta(job: Job) -> dict:
     return {
@@ -36,7 +39,7 @@ def quantize(job: Job) -> None:
     quantizer_name = job.require("quantizer", str)
     quantizer = load_adapter("quantizers", quantizer_name)
     calibration = job.require("calibration", dict)
-    samples = samples_for(job, "calibration", int(calibration.get("samples", 100)), seed=int(calibration.get("seed", 0)))
+    samples = samples_for(job, "calibration", int(calibration["samples"]), seed=CALIBRATION_SEED)
     log(f"quantizing {job.require('variant', str)} to {job.precision} with {quantizer_name} on {samples.count} samples ({samples.origin})")
     watch = Stopwatch()
     meta = quantizer.quantize(job, model_dir / model["savedModel"], job.path("convertPath"), samples, job.out_dir)

@@ -23,9 +23,9 @@ AGREEMENT_CHECKS = ("minTop1Agreement", "minIouAgreement")
 def tolerance_for(job: Job) -> dict[str, float]:
     """Defaults per precision, overridden by tf2aif.json; for an untrained model the arg-max agreements are
     reported but only enforced when configured explicitly."""
-    configured = job.require("verify", dict).get("tolerances", {}).get(job.precision, {})
+    configured = job.require("verify", dict)["tolerances"].get(job.precision, {})
     defaults = dict(metrics.DEFAULT_TOLERANCES.get(job.precision, {}))
-    if not job.get("trained", True):
+    if not job.require("trained", bool):
         for key in AGREEMENT_CHECKS:
             defaults.pop(key, None)
     return {**defaults, **configured}
@@ -48,7 +48,7 @@ def compare_outputs(ref: dict[str, np.ndarray], got: dict[str, np.ndarray], task
 
 def platform_key(job: Job) -> str:
     """The variant's key in tf2aif.json's platforms (its project is <model>-<key>)."""
-    variant, model = job.require("variant", str), job.get("model")
+    variant, model = job.require("variant", str), job.require("model", str)
     return variant.removeprefix(f"{model}-") if isinstance(model, str) and variant.startswith(f"{model}-") else variant
 
 
@@ -82,7 +82,7 @@ def diagnose(job: Job, outputs: dict, ref: dict, got: dict, tolerance: dict, tas
 def int8_profile(job: Job, variant, batch: dict[str, np.ndarray]) -> int8_error_profile.ErrorProfile | None:
     """Where an INT8 ONNX variant loses accuracy, against the float ONNX model its quantizer started from
     (convertPath: the convert step's output); None for other formats (TFLite, OpenVINO keep no float twin here)."""
-    convert_dir = job.get("convertPath")
+    convert_dir = job.optional("convertPath")
     quantized = getattr(variant, "model_path", None)
     if job.precision != "int8" or not isinstance(convert_dir, str) or quantized is None or quantized.suffix != ".onnx":
         return None
@@ -104,7 +104,7 @@ def run(job: Job) -> None:
     model = read_model_meta(model_dir)
     artifact_dir = job.path("artifactPath")
     meta = read_meta(artifact_dir)
-    samples = samples_for(job, "verification", int(settings.get("samples", 32)), seed=1000 + int(settings.get("seed", 0)))
+    samples = samples_for(job, "verification", int(settings["samples"]), seed=1000 + int(settings["seed"]))
 
     log(f"verifying {job.require('variant', str)} ({meta['artifact']}, {job.require('executor', str)}) on {samples.count} samples")
     reference = TensorFlowRunner(model_dir / model["savedModel"])
@@ -140,7 +140,7 @@ def run(job: Job) -> None:
         "task": task,
         "samples": samples.count,
         "inputOrigin": samples.origin,
-        "trained": bool(job.get("trained", True)),
+        "trained": job.require("trained", bool),
         "executedWith": getattr(variant, "description", job.require("executor", str)),
         "outputs": outputs,
         "accuracy": accuracy,

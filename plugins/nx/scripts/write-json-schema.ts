@@ -1,9 +1,14 @@
-// Regenerates plugins/nx/tf2aif.schema.json from the zod schema: `npm run schema`.
+// Regenerates the published JSON Schemas from the zod schemas: `npm run schema`.
+// plugins/nx/tf2aif.schema.json (tf2aif.json, for editors) and the toolchain's job.schema.json (the step contract).
 import { writeFileSync } from 'fs';
 import { join } from 'path';
 import { jsonSchemaFile, modelConfigJsonSchema } from '../src/config/model-config-json-schema';
 import { loadPlatformRegistry } from '../src/platforms/platform-registry';
+import { jobJsonSchema, jobJsonSchemaFile } from '../src/settings/job-json-schema';
 
-const file = join(__dirname, '..', jsonSchemaFile);
-writeFileSync(file, JSON.stringify(modelConfigJsonSchema(loadPlatformRegistry()), null, 2) + '\n');
-console.log(`wrote ${file}`);
+const write = (file: string, schema: unknown) => {
+  writeFileSync(file, JSON.stringify(schema, null, 2) + '\n');
+  console.log(`wrote ${file}`);
+};
+write(join(__dirname, '..', jsonSchemaFile), modelConfigJsonSchema(loadPlatformRegistry()));
+write(join(__dirname, '..', '..', '..', jobJsonSchemaFile), jobJsonSchema());

@@ -86,7 +86,7 @@ def numpy_gflops(m: int, k: int, n: int) -> float:
 
 
 def run(job: Job) -> None:
-    m, k, n = (int(v) for v in job.get("gemm", [256, 2048, 2048]))
+    m, k, n = (int(v) for v in job.require("gemm", list))
     log(f"peak GEMM on {os.cpu_count()} cores: [{m}x{k}] x [{k}x{n}], best of 5 rounds")
     fp32_kernels = {"XNNPACK via LiteRT": tflite_gops(m, k, n, int8=False), "OpenVINO CPU": openvino_gops(m, k, n, int8=False), "numpy BLAS": numpy_gflops(m, k, n)}
     int8_kernels = {"XNNPACK via LiteRT": tflite_gops(m, k, n, int8=True), "OpenVINO CPU (NNCF INT8)": openvino_gops(m, k, n, int8=True)}

@@ -114,7 +114,7 @@ def run(job: Job) -> None:
     config = load_config(job.path("variantConfig"))
     model_dir = job.path("modelPath")
     meta = read_model_meta(model_dir)
-    max_seconds = float(job.get("maxSeconds", 60))
+    max_seconds = float(job.require("maxSeconds", (int, float)))
     service = open_service(config)
     log(f"in-process bench of {config.name} ({service.description})")
 

@@ -48,7 +48,7 @@ MIN_RANGE = 1e-6
 
 
 def method_of(job: Job) -> str:
-    method = str(job.require("calibration", dict).get("method", "minmax")).lower()
+    method = str(job.require("calibration", dict)["method"]).lower()
     if method not in METHODS:
         raise ToolchainError(f"calibration.method {method!r} is not one of {sorted(METHODS)}")
     return method

@@ -23,7 +23,7 @@ INTEGER_IO_NOTE = "only float inputs and outputs take ioType; integer ones (toke
 
 
 def _io_type(job: Job) -> str:
-    io_type = str(job.get("ioType", "uint8"))
+    io_type = job.require("ioType", str)
     if io_type not in IO_TYPES:
         raise ToolchainError(f"job option ioType: {io_type!r} is not one of {list(IO_TYPES)}")
     return io_type

@@ -18,7 +18,7 @@ export interface ResolvedVariant {
   /** Python quantizer module, or null when the converter's FP32 output is deployed */
   quantizer: string | null;
   /** quantizer I/O type, where it has a choice (TFLite full-integer) */
-  ioType?: 'uint8' | 'int8' | 'float32';
+  ioType: 'uint8' | 'int8' | 'float32';
 }
 
 export interface ResolvedModel {
@@ -64,7 +64,7 @@ function resolveVariant(
     precision,
     batchSize: options.batchSize ?? platform.defaults.batchSize,
     quantizer: quantizer === 'none' ? null : quantizer,
-    ...(options.ioType ? { ioType: options.ioType } : {}),
+    ioType: options.ioType,
   };
 }
 

@@ -81,8 +81,8 @@ export const platformOptionsSchema = z.strictObject({
   batchSize: z.number().int().positive().optional(),
   ioType: z
     .enum(['uint8', 'int8', 'float32'])
-    .optional()
-    .describe('TFLite full-integer INT8: the type of the model inputs/outputs (TF2AIF\'s ARM pair uses uint8)'),
+    .default('uint8')
+    .describe('TFLite full-integer INT8 only: the type of the float model inputs/outputs (TF2AIF\'s ARM pair uses uint8)'),
 });
 
 export const toleranceSchema = z.strictObject({

@@ -27,8 +27,6 @@ export function benchTarget(model: ResolvedModel, v: ResolvedVariant, loc: Targe
       { runtime: `node ${loc.pluginDir}/bin/hardware-probe.js` },
     ],
     outputs: [`{workspaceRoot}/${variantOutputDir(v.project, 'bench')}`],
-    // tunables only (nx run x:bench --maxSeconds=20 --image); the rest is resolved from tf2aif.json when it runs
-    options: { maxSeconds: 45, image: false },
     metadata: { description: `Measure ${v.project}: latency (LAT), throughput (THR), server overhead and speedup over native TensorFlow` },
   };
 }

@@ -60,8 +60,6 @@ export function serveTarget(v: ResolvedVariant, loc: TargetSettings, artifact: s
     dependsOn: [artifact],
     // never cached, but Nx still hashes it: without explicit inputs it would hash the (virtual) project root
     inputs: [upstreamOutputs, ...coreToolchainInputs(loc)],
-    // tunables only (nx run x:serve --port=9000); the rest is resolved from tf2aif.json when it runs
-    options: { port: 8000, host: '0.0.0.0' },
     metadata: { description: `Serve ${v.project} over the Open Inference Protocol from the managed toolchain (no Docker)` },
   };
 }

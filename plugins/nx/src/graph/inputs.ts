@@ -20,6 +20,8 @@ export function coreToolchainInputs(loc: TargetSettings): Input[] {
   return [
     ws(`${loc.toolchainDir}/requirements.lock`),
     ws(`${loc.toolchainDir}/tf2aif_toolchain/*.py`),
+    // the job contract every step checks its job file against
+    ws(`${loc.toolchainDir}/tf2aif_toolchain/job.schema.json`),
     ws(`${loc.pluginDir}/src/toolchain/**/*.ts`),
     ws(`${loc.pluginDir}/src/utils/**/*.ts`),
     // executors resolve their settings from tf2aif.json when they run (settings/), with the graph's paths

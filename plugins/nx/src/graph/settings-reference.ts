@@ -35,8 +35,9 @@ function settingsInputs(model: ResolvedModel, target: string, v?: ResolvedVarian
   ];
 }
 
-/** The target as the graph shows it: a settings reference, the target's own options (the tunables a user may
- * pass on the command line, `nx run x:serve --port=9000`), and inputs that hash what it reads. */
+/** The target as the graph shows it: a settings reference and inputs that hash what it reads. Options a user
+ * passes on the command line (`nx run x:serve --port=9000`) are merged over the resolved settings; their
+ * defaults are the executor schema's. */
 export function byReference(
   name: string,
   target: TargetConfiguration,
@@ -49,6 +50,6 @@ export function byReference(
   return {
     ...target,
     inputs: [...(target.inputs ?? []), ...settingsInputs(model, name, v), ...platformDescriptor],
-    options: { [referenceKey]: reference, ...(target.options ?? {}) },
+    options: { [referenceKey]: reference },
   };
 }

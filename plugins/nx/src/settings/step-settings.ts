@@ -148,7 +148,7 @@ export function variantSettings(model: ResolvedModel, v: ResolvedVariant, loc: T
     settings.quantize = {
       ...base,
       quantizer: v.quantizer,
-      ...(v.ioType ? { ioType: v.ioType } : {}),
+      ioType: v.ioType,
       calibration: calibrationSettings(model),
       convertPath: dir('convert'),
       outputPath: dir('quantize'),

@@ -21,7 +21,11 @@ export const zooCatalogSchema = z
     $schema: z.string().optional(),
     description: z.string().optional(),
     /** the columns: tf2aif.json platform entries, every one added to every model */
-    platforms: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), platformOptionsSchema),
+    platforms: z.record(
+      z.string().regex(/^[a-z][a-z0-9-]*$/),
+      // as written, without tf2aif.json's defaults: the zoo passes only what a column sets to `nx g variant`
+      platformOptionsSchema.extend({ ioType: platformOptionsSchema.shape.ioType.unwrap().optional() }),
+    ),
     /** named subsets of models, e.g. the slice CI runs */
     slices: z.record(z.string(), z.array(z.string()).min(1)).default({}),
     models: z.array(zooModelSchema).min(1),

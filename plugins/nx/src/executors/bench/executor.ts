@@ -1,4 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
+import { inprocessBenchJobSchema } from '../../settings/job-schemas';
 import { parseTargetOptions } from '../../graph/resolve-options';
 import { readFileSync, writeFileSync } from 'fs';
 import { join, relative } from 'path';
@@ -55,7 +56,7 @@ export default async function benchExecutor(raw: unknown, context: ExecutorConte
         say('in-process, side by side with native TensorFlow');
         await runPythonStep(
           'bench-inprocess',
-          { variantConfig: relative(context.root, configs.LAT), modelPath: o.modelPath, maxSeconds: o.maxSeconds },
+          inprocessBenchJobSchema.parse({ variantConfig: relative(context.root, configs.LAT), modelPath: o.modelPath, maxSeconds: o.maxSeconds }),
           context.root,
           o.toolchainDir,
           join(dir, 'inprocess'),

@@ -1,4 +1,4 @@
 import { makeStepExecutor } from '../make-step-executor';
-import { buildModelOptionsSchema } from '../step-options';
+import { buildModelJobSchema } from '../../settings/job-schemas';
 
-export default makeStepExecutor('build-model', buildModelOptionsSchema);
+export default makeStepExecutor('build-model', buildModelJobSchema);

@@ -1,4 +1,4 @@
 import { makeStepExecutor } from '../make-step-executor';
-import { compileOptionsSchema } from '../step-options';
+import { compileJobSchema } from '../../settings/job-schemas';
 
-export default makeStepExecutor('compile', compileOptionsSchema);
+export default makeStepExecutor('compile', compileJobSchema);

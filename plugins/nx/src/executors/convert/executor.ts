@@ -1,4 +1,4 @@
 import { makeStepExecutor } from '../make-step-executor';
-import { convertOptionsSchema } from '../step-options';
+import { convertJobSchema } from '../../settings/job-schemas';
 
-export default makeStepExecutor('convert', convertOptionsSchema);
+export default makeStepExecutor('convert', convertJobSchema);

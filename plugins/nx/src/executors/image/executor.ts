@@ -15,7 +15,7 @@ const optionsSchema = z.looseObject({
   outputPath: z.string().min(1),
   imageTag: z.string().min(1),
   clientTag: z.string().min(1),
-  push: z.boolean().default(false),
+  push: z.boolean().describe("tf2aif.json image.push (a command-line --push overrides it)"),
   client: z.boolean().default(true).describe('also build the load-generating client image'),
 });
 

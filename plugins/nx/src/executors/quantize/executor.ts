@@ -1,4 +1,4 @@
 import { makeStepExecutor } from '../make-step-executor';
-import { quantizeOptionsSchema } from '../step-options';
+import { quantizeJobSchema } from '../../settings/job-schemas';
 
-export default makeStepExecutor('quantize', quantizeOptionsSchema);
+export default makeStepExecutor('quantize', quantizeJobSchema);

@@ -14,8 +14,8 @@ const optionsSchema = z.looseObject({
   stage: z.enum(['convert', 'quantize']),
   mode: z.enum(['LAT', 'THR']),
   processing: z.string().optional(),
-  port: z.coerce.number().int().min(0).max(65535),
-  host: z.string().min(1),
+  port: z.coerce.number().int().min(0).max(65535).default(8000),
+  host: z.string().min(1).default('0.0.0.0'),
   toolchainDir: z.string().min(1),
 });
 

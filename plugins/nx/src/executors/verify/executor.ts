@@ -1,4 +1,4 @@
 import { makeStepExecutor } from '../make-step-executor';
-import { verifyOptionsSchema } from '../step-options';
+import { verifyJobSchema } from '../../settings/job-schemas';
 
-export default makeStepExecutor('verify', verifyOptionsSchema);
+export default makeStepExecutor('verify', verifyJobSchema);

@@ -1,0 +1,29 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { describe, expect, it } from 'vitest';
+import { jobFileSchema, jobJsonSchema, jobJsonSchemaFile } from './job-json-schema';
+import { jobSchemas } from './job-schemas';
+
+const repoRoot = join(__dirname, '..', '..', '..', '..');
+
+describe('the job contract at the TypeScript-Python seam', () => {
+  it('is published for the toolchain exactly as the zod schemas say (npm run schema regenerates it)', () => {
+    const published = JSON.parse(readFileSync(join(repoRoot, jobJsonSchemaFile), 'utf8'));
+    expect(published).toEqual(jobJsonSchema());
+  });
+
+  it('requires every tf2aif.json setting that has a default: the plugin resolves it, the toolchain adds none', () => {
+    const verify = (jobJsonSchema().steps as any).verify;
+    expect(verify.additionalProperties).toBe(false);
+    expect(verify.properties.verify.required).toEqual(expect.arrayContaining(['samples', 'seed', 'tolerances']));
+    expect(verify.properties.calibration.required).toEqual(expect.arrayContaining(['samples', 'batchSize', 'random', 'method']));
+    expect(verify.properties.inputs.items.required).toEqual(expect.arrayContaining(['name', 'shape', 'dtype']));
+    expect((jobJsonSchema().steps as any).quantize.required).toContain('ioType');
+  });
+
+  it('names a step for every executor that runs the toolchain, and rejects a key nobody reads', () => {
+    expect(Object.keys(jobSchemas).sort()).toEqual(['bench-inprocess', 'build-model', 'ceiling', 'compile', 'convert', 'quantize', 'verify']);
+    const result = jobFileSchema('ceiling').safeParse({ outputPath: 'dist/machine', toolchainDir: 'packages/toolchain', workspaceRoot: '/w', gemmm: [1, 2, 3] });
+    expect(result.success).toBe(false);
+  });
+});

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { calibrationSchema, modelConfigSchema, modelSourceSchema, platformOptionsSchema, tensorSpecSchema, verifySchema } from '../config/model-config.schema';
+import { precisionSchema } from '../platforms/platform-descriptor';
+
+/**
+ * The job each Python toolchain step receives: the contract at the TypeScript-Python seam. The executors parse
+ * their resolved settings with these schemas; the toolchain checks every job file against the JSON Schema
+ * generated from them (packages/toolchain/tf2aif_toolchain/job.schema.json, `npm run schema`). Strict: a key
+ * nobody reads is a typo. tf2aif.json's parts are the config schema's own, read as output, so every default
+ * is the config schema's and the toolchain applies none of its own.
+ */
+
+const workspacePath = z.string().min(1).describe('workspace-relative path');
+const name = z.string().min(1);
+const stepBase = { outputPath: workspacePath, toolchainDir: workspacePath };
+
+export const buildModelJobSchema = z.strictObject({
+  model: name,
+  modelDir: workspacePath,
+  source: modelSourceSchema,
+  inputs: z.array(tensorSpecSchema).min(1),
+  ...stepBase,
+});
+
+const variantJob = {
+  model: name,
+  variant: name,
+  platform: name,
+  arch: name,
+  runtime: name,
+  precision: precisionSchema,
+  batchSize: z.number().int().positive(),
+  task: modelConfigSchema.shape.task,
+  trained: z.boolean(),
+  inputs: z.array(tensorSpecSchema).min(1),
+  modelPath: workspacePath,
+  ...stepBase,
+};
+
+export const convertJobSchema = z.strictObject({ ...variantJob, converter: name.describe('module in tf2aif_toolchain/converters/') });
+
+export const quantizeJobSchema = z.strictObject({
+  ...variantJob,
+  quantizer: name.describe('module in tf2aif_toolchain/quantizers/'),
+  ioType: platformOptionsSchema.shape.ioType,
+  calibration: calibrationSchema,
+  convertPath: workspacePath,
+});
+
+export const verifyJobSchema = z.strictObject({
+  ...variantJob,
+  executor: name.describe('module in tf2aif_toolchain/runtimes/ that runs the artifact'),
+  calibration: calibrationSchema,
+  verify: verifySchema,
+  artifactPath: workspacePath,
+  convertPath: workspacePath.optional().describe('the float model a quantized variant started from'),
+});
+
+export const compileJobSchema = z.strictObject({
+  ...variantJob,
+  compiler: name.describe('module in tf2aif_toolchain/compilers/'),
+  artifactPath: workspacePath,
+});
+
+export const inprocessBenchJobSchema = z.strictObject({
+  variantConfig: workspacePath.describe("the variant's server configuration (LAT mode)"),
+  modelPath: workspacePath,
+  maxSeconds: z.number().positive(),
+});
+
+export const ceilingJobSchema = z.strictObject({
+  ...stepBase,
+  gemm: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]).default([256, 2048, 2048]).describe('M, K, N of the GEMM measured'),
+});
+
+/** Every step the toolchain runs (`python -m tf2aif_toolchain <step>`), with its job. */
+export const jobSchemas = {
+  'build-model': buildModelJobSchema,
+  convert: convertJobSchema,
+  quantize: quantizeJobSchema,
+  verify: verifyJobSchema,
+  compile: compileJobSchema,
+  'bench-inprocess': inprocessBenchJobSchema,
+  ceiling: ceilingJobSchema,
+} as const;
+
+export type ToolchainStep = keyof typeof jobSchemas;
