@@ -146,7 +146,7 @@ def test_port_in_use_is_a_clear_error(artifact, tmp_path):
     assert result.returncode == 2 and f"cannot listen on 127.0.0.1:{port}" in result.stderr
 
 
-def test_make_config_writes_a_variant_json_from_dist(tmp_path):
+def test_make_config_writes_a_variant_json_for_the_artifact_it_is_given(tmp_path):
     stage = tmp_path / "dist/variants/digits-alveo/compile"
     stage.mkdir(parents=True)
     (stage / "convert.json").write_text(json.dumps({"platform": "alveo", "runtime": "vitis-ai", "precision": "int8", "batchSize": 8,
@@ -155,13 +155,14 @@ def test_make_config_writes_a_variant_json_from_dist(tmp_path):
     (tmp_path / "dist/models/digits/model.json").write_text(json.dumps({"inputs": [{"name": "image", "shape": [None, 8, 8, 1], "dtype": "float32"}],
                                                                           "outputs": [{"name": "output_0", "shape": [None, 10], "dtype": "float32"}]}))
     out = tmp_path / "out/variant.json"
-    cmd = [sys.executable, "-m", "tf2aif_toolchain.serve", "make-config", "--workspace", str(tmp_path), "--variant", "digits-alveo",
-           "--model", "digits", "--stage", "compile", "--executor", "vart", "--mode", "THR", "--fixed-batch", "--out", str(out)]
+    cmd = [sys.executable, "-m", "tf2aif_toolchain.serve", "make-config", "--artifact", str(stage), "--model-dir", str(tmp_path / "dist/models/digits"),
+           "--variant", "digits-alveo", "--model", "digits", "--executor", "vart", "--mode", "THR", "--fixed-batch",
+           "--processing", "processing.py", "--out", str(out)]
     result = subprocess.run(cmd, env=env(), capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     doc = json.loads(out.read_text())
     assert (doc["executor"], doc["mode"], doc["fixedBatch"], doc["batchSize"]) == ("vart", "THR", True, 8)
-    assert doc["artifactDir"] == str(stage.resolve())
-    cmd[cmd.index("compile")] = "quantize"
+    assert doc["artifactDir"] == str(stage.resolve()) and doc["processing"] == "processing.py"
+    cmd[cmd.index(str(stage))] = str(stage.with_name("quantize"))
     result = subprocess.run(cmd, env=env(), capture_output=True, text=True, timeout=60)
-    assert result.returncode == 2 and "holds no quantize/convert.json" in result.stderr
+    assert result.returncode == 2 and "quantize holds no convert.json" in result.stderr

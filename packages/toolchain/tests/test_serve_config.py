@@ -5,7 +5,7 @@ import pytest
 from serve_support import variant_doc
 
 from tf2aif_toolchain.errors import ToolchainError
-from tf2aif_toolchain.serve import ConfigError, load_config, parse_config, variant_config_from_dist
+from tf2aif_toolchain.serve import ConfigError, load_config, parse_config, variant_config
 
 
 def test_a_valid_config_gets_defaults_and_resolved_paths(tmp_path):
@@ -71,20 +71,24 @@ def _fake_dist(ws, variant, stages, fmt="tflite", batch=1):
                                               "outputs": [{"name": "output_0", "shape": [None, 10], "dtype": "float32"}]}))
 
 
-def test_config_from_dist_prefers_the_quantized_artifact(tmp_path):
+def _config(ws, variant, stage, **options):
+    dist = ws / "dist"
+    return variant_config(dist / "variants" / variant / stage, dist / "models/digits", variant=variant, model="digits", **options)
+
+
+def test_config_serves_the_artifact_and_runtime_module_it_is_given(tmp_path):
     _fake_dist(tmp_path, "digits-gpu", ["convert", "quantize"], fmt="onnx", batch=8)
-    doc = variant_config_from_dist(tmp_path, "digits-gpu", "digits", mode="THR", maxQueueDelayMs=2)
+    doc = _config(tmp_path, "digits-gpu", "quantize", executor="onnxruntime", mode="THR", maxQueueDelayMs=2)
     assert doc["artifactDir"] == str((tmp_path / "dist/variants/digits-gpu/quantize").resolve())
     assert (doc["executor"], doc["precision"], doc["batchSize"], doc["fixedBatch"]) == ("onnxruntime", "int8", 8, True)
     assert doc["mode"] == "THR" and doc["maxQueueDelayMs"] == 2
     config = parse_config(doc, tmp_path)  # what it builds is a valid variant.json
     assert config.inputs[0].shape == (-1, 8, 8, 1)
-    assert variant_config_from_dist(tmp_path, "digits-gpu", "digits", stage="convert")["precision"] == "fp32"
+    assert _config(tmp_path, "digits-gpu", "convert", executor="onnxruntime")["precision"] == "fp32"
+    # an image copies the artifact next to variant.json: the reference is written as given
+    assert _config(tmp_path, "digits-gpu", "convert", executor="onnxruntime", artifact_ref="artifact")["artifactDir"] == "artifact"
 
 
-def test_config_from_dist_says_what_to_build(tmp_path):
-    with pytest.raises(ToolchainError, match=r"holds no quantize/convert.json or convert/convert.json.*nx run digits-cpu:convert"):
-        variant_config_from_dist(tmp_path, "digits-cpu", "digits")
-    _fake_dist(tmp_path, "digits-odd", ["convert"], fmt="strange")
-    with pytest.raises(ToolchainError, match="no runtime adapter known for format 'strange'"):
-        variant_config_from_dist(tmp_path, "digits-odd", "digits")
+def test_config_says_what_to_build(tmp_path):
+    with pytest.raises(ToolchainError, match=r"digits-cpu/convert holds no convert.json: build the variant's artifact first"):
+        _config(tmp_path, "digits-cpu", "convert", executor="tflite")

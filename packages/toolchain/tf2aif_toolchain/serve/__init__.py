@@ -5,7 +5,7 @@ In-process use (no HTTP), e.g. to measure what the server adds:
 """
 from .. import env  # noqa: F401 (TF_ENABLE_ONEDNN_OPTS before any runtime imports TensorFlow)
 from .config import ConfigError, VariantConfig, load_config, parse_config
-from .from_dist import variant_config_from_dist
+from .variant_config import variant_config
 from .server import RunningServer, start_server
 from .service import InferenceService, open_service
 
@@ -18,5 +18,5 @@ __all__ = [
     "open_service",
     "parse_config",
     "start_server",
-    "variant_config_from_dist",
+    "variant_config",
 ]

@@ -1,5 +1,6 @@
 """python -m tf2aif_toolchain.serve --config variant.json [--port N (default $TF2AIF_PORT or 8000)] [--host H]
-python -m tf2aif_toolchain.serve make-config --workspace W --variant V --model M --out variant.json [--stage S] [--mode THR]"""
+python -m tf2aif_toolchain.serve make-config --artifact DIR --model-dir DIR --variant V --model M --executor E --out variant.json
+    [--mode THR] [--fixed-batch] [--artifact-ref artifact] [--processing PATH]"""
 from __future__ import annotations
 
 import argparse
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from ..errors import ToolchainError
 from .config import MODES, load_config
-from .from_dist import variant_config_from_dist
+from .variant_config import variant_config
 from .server import describe, graceful_stop, start_server
 from .service import InferenceService
 
@@ -63,18 +64,23 @@ def serve_main(argv: list[str]) -> int:
 
 
 def make_config_main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tf2aif_toolchain.serve make-config", description="Write a variant.json from dist/.")
-    parser.add_argument("--workspace", type=Path, required=True)
+    parser = argparse.ArgumentParser(prog="python -m tf2aif_toolchain.serve make-config", description="Write a variant.json for a built artifact.")
+    parser.add_argument("--artifact", type=Path, required=True, help="the deployed step's output folder (holds convert.json)")
+    parser.add_argument("--model-dir", type=Path, required=True, help="the model's build-model output (holds model.json)")
     parser.add_argument("--variant", required=True, help="e.g. digits-cpu")
     parser.add_argument("--model", required=True, help="e.g. digits")
-    parser.add_argument("--stage", help="the variant's step folder holding the artifact: convert, quantize, compile (default: quantize if built, else convert)")
+    parser.add_argument("--executor", required=True, help="the runtime module in tf2aif_toolchain/runtimes/ that runs the artifact")
     parser.add_argument("--fixed-batch", action=argparse.BooleanOptionalAction, default=None, help="the artifact takes only batchSize samples (default: ONNX formats)")
-    parser.add_argument("--executor", help="runtime adapter (default: from the artifact format)")
     parser.add_argument("--mode", choices=MODES, default="LAT")
+    parser.add_argument("--artifact-ref", help="artifactDir as written into variant.json (default: --artifact, absolute)")
+    parser.add_argument("--processing", help="processing hooks as written into variant.json (default: none)")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     try:
-        doc = variant_config_from_dist(args.workspace, args.variant, args.model, stage=args.stage, executor=args.executor, mode=args.mode, fixed_batch=args.fixed_batch)
+        doc = variant_config(
+            args.artifact, args.model_dir, variant=args.variant, model=args.model, executor=args.executor, mode=args.mode,
+            fixed_batch=args.fixed_batch, artifact_ref=args.artifact_ref, **({"processing": args.processing} if args.processing else {}),
+        )
     except ToolchainError as e:
         return _fail(str(e))
     args.out.parent.mkdir(parents=True, exist_ok=True)

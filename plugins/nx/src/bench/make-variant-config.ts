@@ -1,29 +1,35 @@
-import { readFileSync, writeFileSync } from 'fs';
 import { resolve } from 'path';
 import { findPythonToolchain, toolchainEnv } from '../toolchain/python-toolchain';
 
+/** Where variant.json's paths point: the workspace's files (serve, bench), or names inside an image (compose). */
+export interface VariantRefs {
+  /** artifactDir as written (default: the artifact's absolute path) */
+  artifact?: string;
+  /** processing as written (default: the model's hooks, absolute) */
+  processing?: string | null;
+}
+
 /**
- * variant.json for one serving mode, from what the build left in dist/ (the server's own make-config): the one
- * writer behind `serve`, `bench` and `compose`, so all three run the same server. `processing`: the model's
- * pre/post-processing hooks, workspace-relative, recorded as an absolute path.
+ * variant.json for one serving mode, written by the server's own make-config (the one writer of variant.json):
+ * `serve`, `bench` and `compose` run the same server on the artifact their settings name (artifactPath,
+ * executor: decided in settings/step-settings.ts). Nothing rewrites the file afterwards.
  */
 export async function makeVariantConfig(
   workspaceRoot: string,
   toolchainDir: string,
-  o: { variant: string; model: string; stage: string; executor: string; processing?: string | null },
+  o: { variant: string; model: string; artifactPath: string; modelPath: string; executor: string; processing?: string | null },
   mode: 'LAT' | 'THR',
   out: string,
+  refs: VariantRefs = {},
 ) {
   const toolchain = findPythonToolchain(workspaceRoot, toolchainDir);
   const { execa } = await import('execa');
+  const processing = refs.processing !== undefined ? refs.processing : o.processing ? resolve(workspaceRoot, o.processing) : null;
   await execa(
     toolchain.python,
-    ['-m', 'tf2aif_toolchain.serve', 'make-config', '--workspace', workspaceRoot, '--variant', o.variant, '--model', o.model,
-      '--stage', o.stage, '--executor', o.executor, '--mode', mode, '--out', out],
+    ['-m', 'tf2aif_toolchain.serve', 'make-config', '--artifact', resolve(workspaceRoot, o.artifactPath), '--model-dir', resolve(workspaceRoot, o.modelPath),
+      '--variant', o.variant, '--model', o.model, '--executor', o.executor, '--mode', mode, '--out', out,
+      ...(refs.artifact ? ['--artifact-ref', refs.artifact] : []), ...(processing ? ['--processing', processing] : [])],
     { env: { ...process.env, ...toolchainEnv(toolchain) }, stdio: ['ignore', 'inherit', 'inherit'] },
   );
-  if (o.processing) {
-    const doc = JSON.parse(readFileSync(out, 'utf8'));
-    writeFileSync(out, JSON.stringify({ ...doc, processing: resolve(workspaceRoot, o.processing) }, null, 2) + '\n');
-  }
 }

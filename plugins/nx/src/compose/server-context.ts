@@ -1,6 +1,6 @@
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { render } from 'ejs';
-import { basename, join } from 'path';
+import { join } from 'path';
 import { makeVariantConfig } from '../bench/make-variant-config';
 import { copySources } from './copy-tree';
 import type { ComposeOptions } from './compose-options';
@@ -26,9 +26,8 @@ export function requirementsLock(toolchainDir: string, set: string, arch: string
 /** variant.json as the server reads it, with paths relative to the image's variant folder. */
 async function variantJson(workspaceRoot: string, o: ComposeOptions): Promise<Record<string, unknown>> {
   const out = join(workspaceRoot, '.tf2aif', 'tmp', `${o.variant}.variant.json`);
-  await makeVariantConfig(workspaceRoot, o.toolchainDir, { ...o, stage: basename(o.artifactPath), processing: null }, o.mode, out);
-  const doc = JSON.parse(readFileSync(out, 'utf8'));
-  return { ...doc, artifactDir: 'artifact', processing: o.processing ? 'processing.py' : null };
+  await makeVariantConfig(workspaceRoot, o.toolchainDir, o, o.mode, out, { artifact: 'artifact', processing: o.processing ? 'processing.py' : null });
+  return JSON.parse(readFileSync(out, 'utf8'));
 }
 
 export interface ContextFacts {

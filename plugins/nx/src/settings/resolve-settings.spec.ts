@@ -43,8 +43,8 @@ describe('the settings resolver', () => {
     expect(resolve('verify', 'cpu')).toMatchObject({ artifactPath: 'dist/variants/tiny-cpu/convert' });
     expect(resolve('verify', 'cpu')).not.toHaveProperty('convertPath');
     expect(resolve('quantize', 'arm')).toMatchObject({ ioType: 'int8' });
-    expect(resolve('bench', 'alveo')).toMatchObject({ stage: 'compile' });
-    expect(resolve('serve', 'alveo')).toMatchObject({ stage: 'quantize' });
+    expect(resolve('bench', 'alveo')).toMatchObject({ artifactPath: 'dist/variants/tiny-alveo/compile' });
+    expect(resolve('serve', 'alveo')).toMatchObject({ artifactPath: 'dist/variants/tiny-alveo/quantize', modelPath: 'dist/models/tiny' });
   });
 
   it('says which setting went away when the graph is stale', () => {

@@ -1,0 +1,54 @@
+"""A variant.json dict from a built artifact and its model's signature: the one writer of variant.json.
+
+The caller says which artifact is deployed and which runtime module runs it (the plugin decides both, in
+plugins/nx/src/settings/step-settings.ts); nothing here guesses them from dist/ or from the artifact's format.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..artifact import read_meta, read_model_meta
+from ..errors import ToolchainError
+
+
+def variant_config(
+    artifact_dir: Path,
+    model_dir: Path,
+    *,
+    variant: str,
+    model: str,
+    executor: str,
+    mode: str = "LAT",
+    fixed_batch: bool | None = None,
+    artifact_ref: str | None = None,
+    **overrides,
+) -> dict:
+    """<artifact_dir>/convert.json + <model_dir>/model.json -> a variant.json dict.
+
+    `artifact_ref`: the artifactDir written into variant.json (default: artifact_dir, absolute), e.g. "artifact"
+    where an image copies the artifact next to variant.json. `overrides` replace fields as named in variant.json
+    (e.g. maxQueueDelayMs=2, processing="processing.py").
+    """
+    if not (artifact_dir / "convert.json").is_file():
+        raise ToolchainError(f"{artifact_dir} holds no convert.json: build the variant's artifact first (its convert, quantize or compile step)")
+    meta = read_meta(artifact_dir)
+    signature = read_model_meta(model_dir)
+    fmt = str(meta.get("format", ""))
+    return {
+        "name": variant,
+        "model": model,
+        "version": "1",
+        "platform": meta["platform"],
+        "runtime": meta["runtime"],
+        "executor": executor,
+        "precision": meta["precision"],
+        "batchSize": int(meta["batchSize"]),
+        # tf2onnx exports fix the batch dimension (converters/onnx.py), as does a TFLite model converted through
+        # its static signature (recurrent layers); the others take any batch
+        "fixedBatch": (fmt.startswith("onnx") or "staticBatch" in meta) if fixed_batch is None else fixed_batch,
+        "mode": mode,
+        "inputs": signature["inputs"],
+        "outputs": signature["outputs"],
+        "artifactDir": artifact_ref if artifact_ref is not None else str(artifact_dir.resolve()),
+        **overrides,
+    }
