@@ -1,7 +1,6 @@
-"""Loading user Python files (build scripts, loaders, hooks) and the toolchain's own adapters."""
+"""Loading user Python files (build scripts, loaders, hooks); the toolchain's own adapters load through adapters.py."""
 from __future__ import annotations
 
-import importlib
 import importlib.util
 import sys
 from pathlib import Path
@@ -34,12 +33,3 @@ def user_function(module: ModuleType, name: str, path: Path, what: str):
         raise ToolchainError(f"{what} {path} must define a function {name}()")
     return fn
 
-
-def load_adapter(kind: str, name: str) -> ModuleType:
-    """converters/<name>.py, quantizers/<name>.py, ...: one small module per toolchain."""
-    try:
-        return importlib.import_module(f"tf2aif_toolchain.{kind}.{name}")
-    except ModuleNotFoundError as e:
-        if e.name == f"tf2aif_toolchain.{kind}.{name}":
-            raise ToolchainError(f"no {kind[:-1]} named {name!r}: expected tf2aif_toolchain/{kind}/{name}.py") from e
-        raise

@@ -5,7 +5,7 @@ from . import build_model, verify
 from .artifact import read_meta, read_model_meta, write_meta
 from .data import samples_for
 from .job import Job
-from .modules import load_adapter
+from .adapters import load_compiler, load_converter, load_quantizer
 from .progress import Stopwatch, log
 
 # calibration draws from a fixed seed (not a setting): the same model calibrates the same way on every machine
@@ -25,7 +25,7 @@ def _common_meta(job: Job) -> dict:
 def convert(job: Job) -> None:
     model_dir = job.path("modelPath")
     model = read_model_meta(model_dir)
-    converter = load_adapter("converters", job.require("converter", str))
+    converter = load_converter(job.require("converter", str))
     log(f"converting {job.require('variant', str)} with {job.require('converter', str)}")
     watch = Stopwatch()
     meta = converter.convert(job, model_dir / model["savedModel"], job.out_dir)
@@ -37,7 +37,7 @@ def quantize(job: Job) -> None:
     model_dir = job.path("modelPath")
     model = read_model_meta(model_dir)
     quantizer_name = job.require("quantizer", str)
-    quantizer = load_adapter("quantizers", quantizer_name)
+    quantizer = load_quantizer(quantizer_name)
     calibration = job.require("calibration", dict)
     samples = samples_for(job, "calibration", int(calibration["samples"]), seed=CALIBRATION_SEED)
     log(f"quantizing {job.require('variant', str)} to {job.precision} with {quantizer_name} on {samples.count} samples ({samples.origin})")
@@ -62,7 +62,7 @@ def quantize(job: Job) -> None:
 def compile_artifact(job: Job) -> None:
     """Hardware-specific compile of the deployed artifact (e.g. a Vitis AI .xmodel for a DPU)."""
     compiler_name = job.require("compiler", str)
-    compiler = load_adapter("compilers", compiler_name)
+    compiler = load_compiler(compiler_name)
     artifact_dir = job.path("artifactPath")
     log(f"compiling {job.require('variant', str)} with {compiler_name}")
     watch = Stopwatch()

@@ -9,7 +9,7 @@ from .data import samples_for
 from .errors import ToolchainError
 from .job import Job
 from .jsonio import write_json
-from .modules import load_adapter
+from .adapters import load_runtime
 from .progress import Stopwatch, log
 from .runtimes.tensorflow import TensorFlowRunner
 
@@ -108,7 +108,7 @@ def run(job: Job) -> None:
 
     log(f"verifying {job.require('variant', str)} ({meta['artifact']}, {job.require('executor', str)}) on {samples.count} samples")
     reference = TensorFlowRunner(model_dir / model["savedModel"])
-    variant = load_adapter("runtimes", job.require("executor", str)).load(artifact_dir, meta)
+    variant = load_runtime(job.require("executor", str)).load(artifact_dir, meta)
     refs: dict[str, list[np.ndarray]] = {}
     gots: dict[str, list[np.ndarray]] = {}
     watch = Stopwatch()

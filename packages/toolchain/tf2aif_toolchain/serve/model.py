@@ -9,7 +9,7 @@ import numpy as np
 
 from ..artifact import read_meta
 from ..errors import ToolchainError
-from ..modules import load_adapter
+from ..adapters import load_runtime
 from .config import VariantConfig
 from .errors import InferenceFailed
 
@@ -21,7 +21,7 @@ def _load_runner(config: VariantConfig):
     artifact = config.artifact_dir / str(meta.get("artifact", ""))
     if not meta.get("artifact") or not artifact.exists():
         raise ToolchainError(f"{artifact} is missing (named by {config.artifact_dir / 'convert.json'}): build the variant again (nx run {config.name}:convert)")
-    adapter = load_adapter("runtimes", config.executor)
+    adapter = load_runtime(config.executor)
     try:
         return adapter.load(config.artifact_dir, meta)
     except ToolchainError:
