@@ -13,7 +13,7 @@ from pathlib import Path
 sys.path.insert(0, "models/digits")
 from digits_data import held_out_set
 from tf2aif_toolchain.artifact import read_meta
-from tf2aif_toolchain.modules import load_adapter
+from tf2aif_toolchain.adapters import load_adapter
 images = held_out_set()[0][:${samples}]
 folder = Path(${JSON.stringify(artifactDir)})
 runner = load_adapter("runtimes", ${JSON.stringify(runtime)}).load(folder, read_meta(folder))

@@ -194,7 +194,7 @@ describe('platform generator', () => {
     );
     const ws = temp();
     flush(tree, ws);
-    for (const file of ['job.py', 'errors.py', 'data.py', 'modules.py', 'progress.py', 'artifact.py', 'jsonio.py']) {
+    for (const file of ['job.py', 'errors.py', 'data.py', 'modules.py', 'adapters.py', 'progress.py', 'artifact.py', 'jsonio.py']) {
       writeFileSync(join(ws, adapters, file), readFileSync(join(repoRoot, 'packages/toolchain/tf2aif_toolchain', file)));
     }
     for (const kind of ['converters', 'quantizers', 'runtimes', 'compilers']) writeFileSync(join(ws, adapters, kind, '__init__.py'), '');
@@ -203,7 +203,7 @@ from pathlib import Path
 from tf2aif_toolchain.errors import ToolchainError
 from tf2aif_toolchain.job import Job
 from tf2aif_toolchain.data import Samples
-from tf2aif_toolchain.modules import load_adapter
+from tf2aif_toolchain.adapters import load_adapter
 import numpy as np
 job = Job("x", Path("."), Path("."), {"platform": "npu", "precision": "int8"})
 calls = [
