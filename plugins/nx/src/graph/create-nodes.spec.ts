@@ -120,6 +120,8 @@ describe('createNodes', () => {
     expect(fields('convert')).not.toContain('verify');
     // settings are not in the graph (Nx would hash them into every target): a reference, resolved when it runs
     expect(arm.serve.options).toEqual({ tf2aif: { config: 'models/resnet50/tf2aif.json', variant: 'arm', target: 'serve' } });
+    // shown by `nx show project`, from the same resolver the executor calls; metadata is not part of Nx's hash
+    expect(arm.verify.metadata?.settings).toMatchObject({ artifactPath: 'dist/variants/resnet50-arm/quantize', verify: { samples: 32 } });
   });
 
   it('hashes weights outside git by content, with a runtime input', async () => {

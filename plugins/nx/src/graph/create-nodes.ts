@@ -14,6 +14,7 @@ import { byReference } from './settings-reference';
 import { variantTargets } from './variant-targets';
 import { workspaceProject } from './workspace-targets';
 import type { PluginOptions } from '../settings/resolve-settings';
+import { buildModelSettings, variantSettings } from '../settings/step-settings';
 
 export type Tf2aifPluginOptions = PluginOptions;
 
@@ -28,17 +29,18 @@ export function projectsForModel(model: ResolvedModel, loc: TargetSettings): Cre
     name: model.name,
     projectType: 'library',
     tags: ['tf2aif:model'],
-    targets: { 'build-model': byReference('build-model', buildModelTarget(model, loc), model, loc) },
+    targets: { 'build-model': byReference('build-model', buildModelTarget(model, loc), model, loc, undefined, buildModelSettings(model, loc)) },
   };
   for (const v of model.variants) {
     const root = variantProjectRoot(model.dir, v.key);
+    const settings = variantSettings(model, v, loc);
     projects[root] = {
       root,
       name: v.project,
       projectType: 'application',
       implicitDependencies: [model.name],
       tags: ['tf2aif:variant', `model:${model.name}`, `platform:${v.platform.name}`, `arch:${v.platform.arch}`, `precision:${v.precision}`],
-      targets: Object.fromEntries(Object.entries(variantTargets(model, v, loc)).map(([name, t]) => [name, byReference(name, t, model, loc, v)])),
+      targets: Object.fromEntries(Object.entries(variantTargets(model, v, loc)).map(([name, t]) => [name, byReference(name, t, model, loc, v, settings[name])])),
       metadata: { description: `${model.name} on ${v.platform.title}, ${v.runtime} ${v.precision.toUpperCase()}, batch ${v.batchSize}` },
     };
   }

@@ -37,13 +37,16 @@ function settingsInputs(model: ResolvedModel, target: string, v?: ResolvedVarian
 
 /** The target as the graph shows it: a settings reference and inputs that hash what it reads. Options a user
  * passes on the command line (`nx run x:serve --port=9000`) are merged over the resolved settings; their
- * defaults are the executor schema's. */
+ * defaults are the executor schema's. The resolved settings ride along in the target's metadata, which Nx
+ * shows (`nx show project <p> --json`) but does not hash (its project hash covers root, tags and each target's
+ * executor, outputs, options, configurations and parallelism). */
 export function byReference(
   name: string,
   target: TargetConfiguration,
   model: ResolvedModel,
   loc: TargetSettings,
-  v?: ResolvedVariant,
+  v: ResolvedVariant | undefined,
+  settings: Record<string, unknown> | undefined,
 ): TargetConfiguration {
   const platformDescriptor = v ? [`{workspaceRoot}/${loc.pluginDir}/platforms/${v.platform.name}/platform.json`] : [];
   const reference: SettingsReference = { config: model.file, target: name, ...(v ? { variant: v.key } : {}) };
@@ -51,5 +54,6 @@ export function byReference(
     ...target,
     inputs: [...(target.inputs ?? []), ...settingsInputs(model, name, v), ...platformDescriptor],
     options: { [referenceKey]: reference },
+    metadata: { ...target.metadata, ...(settings ? { settings } : {}) },
   };
 }
