@@ -31,7 +31,7 @@ describe('CPU variants in a fresh workspace', () => {
     expect(result.outputs.output_0.top1Agreement).toBe(1);
     expect(result.outputs.output_0.maxAbsError).toBeLessThan(1e-4);
     expect(result.accuracy.reference).toBeGreaterThan(0.9); // the digits CNN really learnt
-    expect(readJson(ws, 'dist/variants/digits-cpu/convert/convert.json')).toMatchObject({ artifact: 'model.tflite', format: 'tflite' });
+    expect(readJson(ws, 'dist/variants/digits-cpu/convert/artifact.json')).toMatchObject({ artifact: 'model.tflite', format: 'tflite' });
     expect(existsSync(ws.path('dist/variants/tiny-cpu/convert/model.tflite'))).toBe(true);
 
     const second = await ws.nx('run-many', '-t', 'verify', '--projects=*-cpu', '--parallel=2');

@@ -7,7 +7,7 @@ const variants = ['cpu', 'cpu-onnxruntime', 'cpu-openvino', 'cpu-tf', 'arm', 'gp
 describe('every converter on digits, in a fresh workspace', () => {
   let ws: TempWorkspace;
   const verify = (v: string) => JSON.parse(readFileSync(ws.path(`dist/variants/digits-${v}/verify/verify.json`), 'utf8'));
-  const convert = (v: string, step: string) => JSON.parse(readFileSync(ws.path(`dist/variants/digits-${v}/${step}/convert.json`), 'utf8'));
+  const convert = (v: string, step: string) => JSON.parse(readFileSync(ws.path(`dist/variants/digits-${v}/${step}/artifact.json`), 'utf8'));
 
   beforeAll(() => {
     ws = createTempWorkspace({ models: ['digits'] });

@@ -78,7 +78,7 @@ describe('a platform added with one command (nx g @tf2aif/nx:platform), in a fre
       expect(verify.outputs.output_0.top1Agreement, variant).toBeGreaterThanOrEqual(0.97);
       expect(verify.accuracy.reference, variant).toBeGreaterThan(0.9);
       expect(verify.accuracy.deltaPoints, variant).toBeGreaterThanOrEqual(-1);
-      const quantized = readJson(ws, `dist/variants/${variant}/quantize/convert.json`);
+      const quantized = readJson(ws, `dist/variants/${variant}/quantize/artifact.json`);
       expect(quantized, variant).toMatchObject({
         format: 'openvino-ir',
         precision: 'int8',

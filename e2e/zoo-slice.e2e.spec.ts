@@ -32,7 +32,7 @@ describe('model zoo, CI slice', () => {
     const model = readJson(ws, '.tf2aif/zoo/dist/models/tabular/model.json');
     expect(model.inputs.find((i: any) => i.name === 'category').range).toEqual([0, 49]);
     // the recurrent model reached TFLite through its static batch
-    expect(readJson(ws, '.tf2aif/zoo/dist/variants/lstm-text-cpu/convert/convert.json').staticBatch).toBe(1);
+    expect(readJson(ws, '.tf2aif/zoo/dist/variants/lstm-text-cpu/convert/artifact.json').staticBatch).toBe(1);
     expect(readFileSync(ws.path('dist/zoo/coverage.html'), 'utf8')).toContain('cells verified (100.0%)');
   });
 

@@ -68,7 +68,7 @@ def test_converts_quantizes_and_verifies(workspace, precision):
     artifact = "convert"
     if PRECISIONS[precision] != "none":
         run("quantize", ws, v / "quantize", **variant(precision, quantizer=PRECISIONS[precision], convertPath=str(v.relative_to(ws) / "convert")))
-        assert json.loads((v / "quantize/convert.json").read_text())["precision"] == precision
+        assert json.loads((v / "quantize/artifact.json").read_text())["precision"] == precision
         artifact = "quantize"
     run("verify", ws, v / "verify", **variant(precision, executor=EXECUTOR, artifactPath=str(v.relative_to(ws) / artifact)))
     result = json.loads((v / "verify/verify.json").read_text())
@@ -80,7 +80,7 @@ def test_compile_runs_or_names_what_it_needs(workspace):
     ws = workspace
     precision = sorted(PRECISIONS)[0]
     artifact = "quantize" if PRECISIONS[precision] != "none" else "convert"
-    if not (ws / "v" / precision / artifact / "convert.json").is_file():
+    if not (ws / "v" / precision / artifact / "artifact.json").is_file():
         pytest.skip("needs the artifact of test_converts_quantizes_and_verifies")
     try:
         run("compile", ws, ws / "v/compile", **variant(precision, compiler=COMPILER, artifactPath=f"v/{precision}/{artifact}"))
@@ -93,11 +93,11 @@ def test_compile_runs_or_names_what_it_needs(workspace):
 
 @pytest.fixture(scope="module")
 def int8(workspace):
-    """The tiny model as FP32 IR (convert) and INT8 IR (quantize), with the quantizer's convert.json."""
+    """The tiny model as FP32 IR (convert) and INT8 IR (quantize), with the quantizer's artifact.json."""
     ws = workspace
     run("convert", ws, ws / "q/convert", **variant("int8", converter=CONVERTER))
     run("quantize", ws, ws / "q/quantize", **variant("int8", quantizer="nncf_ov_int8", convertPath="q/convert"))
-    return {"convert": ws / "q/convert", "quantize": ws / "q/quantize", "meta": json.loads((ws / "q/quantize/convert.json").read_text())}
+    return {"convert": ws / "q/convert", "quantize": ws / "q/quantize", "meta": json.loads((ws / "q/quantize/artifact.json").read_text())}
 
 
 def test_the_ir_holds_int8_weights_and_the_cpu_runs_int8_kernels(int8):
@@ -121,7 +121,7 @@ def test_the_ir_holds_int8_weights_and_the_cpu_runs_int8_kernels(int8):
     assert fp32_int8 == []  # the FP32 IR has none
     assert len(int8_consts) == 2  # the conv kernel and the dense matrix
     assert sum(c.get_byte_size() for c in int8_consts) == 8 * 3 * 3 + 6 * 6 * 8 * 10  # one byte per weight
-    assert meta["sizeBytes"] < json.loads((int8["convert"] / "convert.json").read_text())["sizeBytes"]
+    assert meta["sizeBytes"] < json.loads((int8["convert"] / "artifact.json").read_text())["sizeBytes"]
 
 
 def test_int8_outputs_stay_close_to_fp32_at_any_batch(int8):
@@ -129,7 +129,7 @@ def test_int8_outputs_stay_close_to_fp32_at_any_batch(int8):
     from tf2aif_toolchain.job import TensorSpec
     from tf2aif_toolchain.runtimes import openvino as ov_runtime
 
-    fp32 = ov_runtime.load(int8["convert"], json.loads((int8["convert"] / "convert.json").read_text()))
+    fp32 = ov_runtime.load(int8["convert"], json.loads((int8["convert"] / "artifact.json").read_text()))
     quantized = ov_runtime.load(int8["quantize"], int8["meta"])
     for count in (16, 1):  # the IR keeps the dynamic batch
         batch = random_samples([TensorSpec.parse(INPUTS[0], "inputs[0]")], count, seed=99).arrays
@@ -148,7 +148,7 @@ def test_signed_activations_pick_the_mixed_preset(tmp_path):
     run("build-model", ws, ws / "dist/models/tiny", model="swish", modelDir="models/swish", source={"format": "script", "path": "build.py", "seed": 1})
     run("convert", ws, ws / "convert", **variant("int8", converter=CONVERTER))
     run("quantize", ws, ws / "quantize", **variant("int8", quantizer="nncf_ov_int8", convertPath="convert"))
-    meta = json.loads((ws / "quantize/convert.json").read_text())
+    meta = json.loads((ws / "quantize/artifact.json").read_text())
     assert meta["preset"] == "mixed" and "Swish" in meta["presetReason"]
     run("verify", ws, ws / "verify", **variant("int8", executor=EXECUTOR, artifactPath="quantize"))
     assert json.loads((ws / "verify/verify.json").read_text())["passed"]
@@ -162,7 +162,7 @@ def test_refuses_another_converter_output_and_another_precision(int8, tmp_path):
     samples = random_samples([TensorSpec.parse(INPUTS[0], "inputs[0]")], 4, seed=0)
     tflite = tmp_path / "tflite"
     tflite.mkdir()
-    (tflite / "convert.json").write_text(json.dumps({"artifact": "model.tflite", "format": "tflite"}))
+    (tflite / "artifact.json").write_text(json.dumps({"artifact": "model.tflite", "format": "tflite"}))
     job = make_job("quantize", tmp_path, tmp_path, {"variant": "tiny-cpu-int8", "precision": "int8"})
     with pytest.raises(ToolchainError, match=r"needs an OpenVINO IR from the convert step, but .* holds a 'tflite' artifact"):
         nncf_ov_int8.quantize(job, Path("unused"), tflite, samples, tmp_path)

@@ -65,7 +65,7 @@ def test_nncf_int8_fixes_overflow_on_every_layer_and_verifies(lstm):
     base = dict(precision="int8", runtime="openvino", executor="openvino")
     run_step("convert", ws, ws / "ov/convert", TOKENS, **variant_options(model_path, "cpu-int8", **base, converter="openvino"))
     run_step("quantize", ws, ws / "ov/quantize", TOKENS, **variant_options(model_path, "cpu-int8", **base, quantizer="nncf_ov_int8", convertPath="ov/convert"))
-    assert "every layer" in json.loads((ws / "ov/quantize/convert.json").read_text())["overflowFix"]
+    assert "every layer" in json.loads((ws / "ov/quantize/artifact.json").read_text())["overflowFix"]
     out = run_step("verify", ws, ws / "ov/verify", TOKENS, **variant_options(model_path, "cpu-int8", **base, artifactPath="ov/quantize"))
     assert json.loads((out / "verify.json").read_text())["passed"]
 

@@ -122,14 +122,14 @@ def test_startup_errors_exit_non_zero_with_one_clear_line(artifact, tmp_path):
     check("executor", "no runtime named 'nosuch'", executor="nosuch")
     empty = tmp_path / "empty"
     empty.mkdir()
-    check("noart", "holds no convert.json", artifact_dir=empty)
+    check("noart", "holds no artifact.json", artifact_dir=empty)
     gone = tmp_path / "gone"
     gone.mkdir()
-    (gone / "convert.json").write_text(json.dumps({"artifact": "model.tflite"}))
+    (gone / "artifact.json").write_text(json.dumps({"artifact": "model.tflite"}))
     check("gone", "model.tflite is missing", artifact_dir=gone)
     junk = tmp_path / "junk"
     junk.mkdir()
-    (junk / "convert.json").write_text(json.dumps({"artifact": "model.tflite"}))
+    (junk / "artifact.json").write_text(json.dumps({"artifact": "model.tflite"}))
     (junk / "model.tflite").write_bytes(b"not a flatbuffer")
     check("junk", "runtime 'tflite' cannot load", artifact_dir=junk)
     check("hooks", "processing file", processing="absent.py")
@@ -149,7 +149,7 @@ def test_port_in_use_is_a_clear_error(artifact, tmp_path):
 def test_make_config_writes_a_variant_json_for_the_artifact_it_is_given(tmp_path):
     stage = tmp_path / "dist/variants/digits-alveo/compile"
     stage.mkdir(parents=True)
-    (stage / "convert.json").write_text(json.dumps({"platform": "alveo", "runtime": "vitis-ai", "precision": "int8", "batchSize": 8,
+    (stage / "artifact.json").write_text(json.dumps({"platform": "alveo", "runtime": "vitis-ai", "precision": "int8", "batchSize": 8,
                                                     "artifact": "model.xmodel", "format": "xmodel"}))
     (tmp_path / "dist/models/digits").mkdir(parents=True)
     (tmp_path / "dist/models/digits/model.json").write_text(json.dumps({"inputs": [{"name": "image", "shape": [None, 8, 8, 1], "dtype": "float32"}],
@@ -165,4 +165,4 @@ def test_make_config_writes_a_variant_json_for_the_artifact_it_is_given(tmp_path
     assert doc["artifactDir"] == str(stage.resolve()) and doc["processing"] == "processing.py"
     cmd[cmd.index(str(stage))] = str(stage.with_name("quantize"))
     result = subprocess.run(cmd, env=env(), capture_output=True, text=True, timeout=60)
-    assert result.returncode == 2 and "quantize holds no convert.json" in result.stderr
+    assert result.returncode == 2 and "quantize holds no artifact.json" in result.stderr

@@ -64,7 +64,7 @@ def _fake_dist(ws, variant, stages, fmt="tflite", batch=1):
         d.mkdir(parents=True)
         meta = {"variant": variant, "platform": "gpu", "runtime": "onnxruntime-tensorrt", "precision": "int8" if stage == "quantize" else "fp32",
                 "batchSize": batch, "artifact": "model.x", "format": fmt}
-        (d / "convert.json").write_text(json.dumps(meta))
+        (d / "artifact.json").write_text(json.dumps(meta))
     m = ws / "dist/models/digits"
     m.mkdir(parents=True, exist_ok=True)
     (m / "model.json").write_text(json.dumps({"inputs": [{"name": "image", "shape": [None, 8, 8, 1], "dtype": "float32"}],
@@ -90,5 +90,5 @@ def test_config_serves_the_artifact_and_runtime_module_it_is_given(tmp_path):
 
 
 def test_config_says_what_to_build(tmp_path):
-    with pytest.raises(ToolchainError, match=r"digits-cpu/convert holds no convert.json: build the variant's artifact first"):
+    with pytest.raises(ToolchainError, match=r"digits-cpu/convert holds no artifact.json: build the variant's artifact first"):
         _config(tmp_path, "digits-cpu", "convert", executor="tflite")

@@ -34,7 +34,7 @@ def test_recurrent_models_convert_to_tflite_fp32_at_a_static_batch(workspace, na
     ws = workspace
     model_path = build_model(ws, name, RNNS[name], TOKENS)
     run("convert", ws, ws / name / "convert", **variant_options(model_path, name, precision="fp32", converter="tflite"))
-    meta = json.loads((ws / name / "convert/convert.json").read_text())
+    meta = json.loads((ws / name / "convert/artifact.json").read_text())
     assert meta["staticBatch"] == 1 and "TensorList" in meta["staticBatchReason"]
 
     from ai_edge_litert.interpreter import Interpreter
@@ -51,7 +51,7 @@ def test_int8_of_a_recurrent_model_is_dynamic_range(workspace):
     options = variant_options(model_path, "arm", converter="tflite")
     run("convert", ws, ws / "arm/convert", **options, precision="fp32")
     run("quantize", ws, ws / "arm/quantize", **options, precision="int8", quantizer="tflite_int8", convertPath="arm/convert")
-    meta = json.loads((ws / "arm/quantize/convert.json").read_text())
+    meta = json.loads((ws / "arm/quantize/artifact.json").read_text())
     assert meta["scheme"] == "dynamic-range" and "lstm" in meta["schemeReason"] and meta["ioType"] == "float32"
     assert meta["staticBatch"] == 1
     result = verify(ws, model_path, "arm", "arm/quantize", "int8")
@@ -63,9 +63,9 @@ def test_integer_input_model_quantizes_full_integer(workspace):
     model_path = build_model(ws, "embed", EMBEDDING_SOURCE, TOKENS)
     options = variant_options(model_path, "embed", converter="tflite")
     run("convert", ws, ws / "embed/convert", **options, precision="fp32")
-    assert "staticBatch" not in json.loads((ws / "embed/convert/convert.json").read_text())
+    assert "staticBatch" not in json.loads((ws / "embed/convert/artifact.json").read_text())
     run("quantize", ws, ws / "embed/quantize", **options, precision="int8", quantizer="tflite_int8", convertPath="embed/convert")
-    meta = json.loads((ws / "embed/quantize/convert.json").read_text())
+    meta = json.loads((ws / "embed/quantize/artifact.json").read_text())
     assert meta["scheme"] == "full-integer" and meta["ioType"] == "uint8" and "integer ones" in meta["ioTypeNote"]
 
     from ai_edge_litert.interpreter import Interpreter

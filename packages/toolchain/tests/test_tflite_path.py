@@ -54,7 +54,7 @@ def test_fp32_and_int8_variants_verify(workspace):
     assert result["passed"] and result["samples"] == 8 and result["outputs"]["output_0"]["minCosine"] > 0.9999
 
     run("quantize", ws, ws / "v/quantize", **variant(ws, precision="int8", quantizer="tflite_int8", convertPath="v/convert"))
-    meta = json.loads((ws / "v/quantize/convert.json").read_text())
+    meta = json.loads((ws / "v/quantize/artifact.json").read_text())
     assert meta["precision"] == "int8" and meta["calibration"] == {"samples": 8, "origin": "random"}
     from ai_edge_litert.interpreter import Interpreter
 

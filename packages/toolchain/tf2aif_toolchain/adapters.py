@@ -42,7 +42,7 @@ class Runner(Protocol):
 
 
 class Runtime(Protocol):
-    """runtimes/<name>.py: loads an artifact (its convert.json meta names the file) for verify and the server."""
+    """runtimes/<name>.py: loads an artifact (its artifact.json meta names the file) for verify and the server."""
 
     def load(self, artifact_dir: Path, meta: dict) -> Runner: ...
 

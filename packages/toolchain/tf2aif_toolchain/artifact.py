@@ -1,4 +1,4 @@
-"""convert.json: what an artifact folder holds and how it was made."""
+"""artifact.json: what an artifact folder holds and how it was made."""
 from __future__ import annotations
 
 import platform
@@ -7,7 +7,7 @@ from pathlib import Path
 from .errors import ToolchainError
 from .jsonio import read_json, write_json
 
-META_FILE = "convert.json"
+META_FILE = "artifact.json"
 
 
 def size_bytes(path: Path) -> int:

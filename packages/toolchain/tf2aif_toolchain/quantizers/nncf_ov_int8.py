@@ -11,7 +11,7 @@ Preset: "performance" (symmetric INT8 activations and weights, the fastest kerne
 are ReLU-like, as most CNNs; "mixed" (asymmetric activations) where an activation with a negative range (Swish,
 HSwish, GELU, ELU, PReLU, Tanh, ...) feeds a quantized layer, as NNCF's documentation advises for such models.
 We have not measured the two presets against each other (neither bundled model has such activations). The
-choice and its reason are written to convert.json.
+choice and its reason are written to artifact.json.
 
 Overflow fix on every layer (7-bit weights): a CPU without VNNI multiplies u8 x s8 pairs into saturating int16
 (vpmaddubsw), so full 8-bit weights overflow there. NNCF's default fixes only the first layer; measured here (AVX2

@@ -65,7 +65,7 @@ def serve_main(argv: list[str]) -> int:
 
 def make_config_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m tf2aif_toolchain.serve make-config", description="Write a variant.json for a built artifact.")
-    parser.add_argument("--artifact", type=Path, required=True, help="the deployed step's output folder (holds convert.json)")
+    parser.add_argument("--artifact", type=Path, required=True, help="the deployed step's output folder (holds artifact.json)")
     parser.add_argument("--model-dir", type=Path, required=True, help="the model's build-model output (holds model.json)")
     parser.add_argument("--variant", required=True, help="e.g. digits-cpu")
     parser.add_argument("--model", required=True, help="e.g. digits")

@@ -20,7 +20,7 @@ def _load_runner(config: VariantConfig):
     meta = read_meta(config.artifact_dir)
     artifact = config.artifact_dir / str(meta.get("artifact", ""))
     if not meta.get("artifact") or not artifact.exists():
-        raise ToolchainError(f"{artifact} is missing (named by {config.artifact_dir / 'convert.json'}): build the variant again (nx run {config.name}:convert)")
+        raise ToolchainError(f"{artifact} is missing (named by {config.artifact_dir / 'artifact.json'}): build the variant again (nx run {config.name}:convert)")
     adapter = load_runtime(config.executor)
     try:
         return adapter.load(config.artifact_dir, meta)

@@ -23,14 +23,14 @@ def variant_config(
     artifact_ref: str | None = None,
     **overrides,
 ) -> dict:
-    """<artifact_dir>/convert.json + <model_dir>/model.json -> a variant.json dict.
+    """<artifact_dir>/artifact.json + <model_dir>/model.json -> a variant.json dict.
 
     `artifact_ref`: the artifactDir written into variant.json (default: artifact_dir, absolute), e.g. "artifact"
     where an image copies the artifact next to variant.json. `overrides` replace fields as named in variant.json
     (e.g. maxQueueDelayMs=2, processing="processing.py").
     """
-    if not (artifact_dir / "convert.json").is_file():
-        raise ToolchainError(f"{artifact_dir} holds no convert.json: build the variant's artifact first (its convert, quantize or compile step)")
+    if not (artifact_dir / "artifact.json").is_file():
+        raise ToolchainError(f"{artifact_dir} holds no artifact.json: build the variant's artifact first (its convert, quantize or compile step)")
     meta = read_meta(artifact_dir)
     signature = read_model_meta(model_dir)
     fmt = str(meta.get("format", ""))

@@ -38,7 +38,7 @@ export interface ContextFacts {
 export async function writeServerContext(workspaceRoot: string, o: ComposeOptions, dir: string): Promise<ContextFacts> {
   const toolchainDir = join(workspaceRoot, o.toolchainDir);
   const model = JSON.parse(readFileSync(join(workspaceRoot, o.modelPath, 'model.json'), 'utf8'));
-  const artifact = JSON.parse(readFileSync(join(workspaceRoot, o.artifactPath, 'convert.json'), 'utf8'));
+  const artifact = JSON.parse(readFileSync(join(workspaceRoot, o.artifactPath, 'artifact.json'), 'utf8'));
   mkdirSync(join(dir, 'variant'), { recursive: true });
   cpSync(join(workspaceRoot, o.artifactPath), join(dir, 'variant', 'artifact'), { recursive: true });
   writeFileSync(join(dir, 'variant', 'variant.json'), JSON.stringify(await variantJson(workspaceRoot, o), null, 2) + '\n');

@@ -23,11 +23,11 @@ const verify = {
 describe('summary table', () => {
   it("reads each variant's deployed artifact and verification, and says what is missing", () => {
     const root = mkdtempSync(join(tmpdir(), 'tf2aif-summary-'));
-    write(root, 'dist/variants/d-arm/convert/convert.json', { ...convert, precision: 'fp32', sizeBytes: 160_000 });
-    write(root, 'dist/variants/d-arm/quantize/convert.json', convert);
+    write(root, 'dist/variants/d-arm/convert/artifact.json', { ...convert, precision: 'fp32', sizeBytes: 160_000 });
+    write(root, 'dist/variants/d-arm/quantize/artifact.json', convert);
     write(root, 'dist/variants/d-arm/verify/verify.json', verify);
     write(root, 'dist/variants/d-arm/bench/bench.json', { status: 'not-run', reason: 'needs an arm64 CPU' });
-    write(root, 'dist/variants/d-gpu/convert/convert.json', { ...convert, variant: 'd-gpu', runtime: 'onnxruntime' });
+    write(root, 'dist/variants/d-gpu/convert/artifact.json', { ...convert, variant: 'd-gpu', runtime: 'onnxruntime' });
     write(root, 'dist/variants/d-bad/verify/verify.json', { passed: 'yes' });
     const results = collectVariantResults(root);
     expect(results.map((r) => r.variant)).toEqual(['d-arm', 'd-bad', 'd-gpu']);

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { distRoot } from '../graph/paths';
 import { readFailure } from '../toolchain/failure-record';
 
-const convertJsonSchema = z.looseObject({
+const artifactJsonSchema = z.looseObject({
   variant: z.string(),
   platform: z.string(),
   runtime: z.string(),
@@ -65,16 +65,16 @@ const imageJsonSchema = z.looseObject({
   client: z.looseObject({ tag: z.string() }).optional(),
 });
 
-export type ConvertJson = z.infer<typeof convertJsonSchema>;
+export type ArtifactJson = z.infer<typeof artifactJsonSchema>;
 export type BenchJson = z.infer<typeof benchJsonSchema>;
 export type ImageJson = z.infer<typeof imageJsonSchema>;
 export type VerifyJson = z.infer<typeof verifyJsonSchema>;
 
 export interface VariantResult {
   variant: string;
-  convert?: ConvertJson;
+  convert?: ArtifactJson;
   verify?: VerifyJson;
-  compile?: ConvertJson;
+  compile?: ArtifactJson;
   bench?: BenchJson;
   image?: ImageJson;
   /** the last failure of a step of this variant, from .tf2aif/failures (a failed step writes nothing to dist/) */
@@ -96,12 +96,12 @@ function readStepJson<S extends z.ZodType>(dir: string, file: string, schema: S,
 export function readVariantResult(workspaceRoot: string, variant: string): VariantResult {
   const dir = join(workspaceRoot, distRoot, 'variants', variant);
   const problems: string[] = [];
-  const artifactDir = existsSync(join(dir, 'quantize', 'convert.json')) ? 'quantize' : 'convert';
+  const artifactDir = existsSync(join(dir, 'quantize', 'artifact.json')) ? 'quantize' : 'convert';
   return {
     variant,
-    convert: readStepJson(join(dir, artifactDir), 'convert.json', convertJsonSchema, problems),
+    convert: readStepJson(join(dir, artifactDir), 'artifact.json', artifactJsonSchema, problems),
     verify: readStepJson(join(dir, 'verify'), 'verify.json', verifyJsonSchema, problems),
-    compile: readStepJson(join(dir, 'compile'), 'convert.json', convertJsonSchema, problems),
+    compile: readStepJson(join(dir, 'compile'), 'artifact.json', artifactJsonSchema, problems),
     bench: readStepJson(join(dir, 'bench'), 'bench.json', benchJsonSchema, problems),
     image: readStepJson(join(dir, 'image'), 'image.json', imageJsonSchema, problems),
     failure: ['convert', 'quantize', 'verify', 'compile'].map((step) => readFailure(workspaceRoot, variant, step)).find((f) => f !== null) ?? undefined,

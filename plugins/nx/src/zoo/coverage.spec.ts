@@ -27,7 +27,7 @@ describe('coverage cells', () => {
     writeFileSync(join(root, 'verify.json'), '{"passed": tr');
     expect(readJson(join(root, 'verify.json'))).toBeNull();
     write(root, 'dist/variants/m-cpu/verify/verify.json', { passed: true });
-    writeFileSync(join(root, 'dist/variants/m-cpu/convert.json'), '');
+    writeFileSync(join(root, 'dist/variants/m-cpu/artifact.json'), '');
     expect(collectCell(root, 'm', 'cpu', since, ok, { ok: true, cached: false }).status).toBe('verified');
     expect(readJson(join(root, 'absent.json'))).toBeNull();
   });
@@ -36,20 +36,20 @@ describe('coverage cells', () => {
     const root = mkdtempSync(join(tmpdir(), 'cov-'));
     expect(failuresRoot(root)).toBe(join(root, '.tf2aif', 'failures'));
     write(root, 'dist/models/m/model.json', {});
-    write(root, 'dist/variants/m-cpu/convert/convert.json', { seconds: 2 });
+    write(root, 'dist/variants/m-cpu/convert/artifact.json', { seconds: 2 });
     write(root, 'dist/variants/m-cpu/verify/verify.json', { passed: true, seconds: 1.5, executedWith: 'LiteRT', outputs: { y: { minCosine: 0.99, maxAbsError: 0.1, top1Agreement: 1 } } });
     const verified = collectCell(root, 'm', 'cpu', since, ok, { ok: true, cached: false });
     expect(verified).toMatchObject({ status: 'verified', stage: null, seconds: 3.5, figures: { minCosine: 0.99, maxAbsError: 0.1, top1Agreement: 1 } });
 
-    write(root, 'dist/variants/m-arm/convert/convert.json', { seconds: 2, staticBatch: 1, staticBatchReason: 'TensorList ops' });
-    write(root, 'dist/variants/m-arm/quantize/convert.json', { seconds: 1, staticBatch: 1, staticBatchReason: 'TensorList ops' });
+    write(root, 'dist/variants/m-arm/convert/artifact.json', { seconds: 2, staticBatch: 1, staticBatchReason: 'TensorList ops' });
+    write(root, 'dist/variants/m-arm/quantize/artifact.json', { seconds: 1, staticBatch: 1, staticBatchReason: 'TensorList ops' });
     failure(root, 'm-arm', 'quantize', 'TFLite full-integer INT8 quantization failed:\n  - op X\n(tolerances can be set per precision)');
     failure(root, 'm-arm', 'convert', 'an old failure', '2025-12-31T00:00:00Z');
     const failed = collectCell(root, 'm', 'arm', since, ok, { ok: true, cached: false });
     expect(failed).toMatchObject({ status: 'failed', stage: 'quantize', reason: 'TFLite full-integer INT8 quantization failed: op X', notes: ['converted at static batch 1 (TensorList ops)'] });
 
     failure(root, 'm-gpu', 'verify', 'm-gpu is out of tolerance', undefined, { 'verify.json': { outputs: { y: { minCosine: 0.5, maxAbsError: 2 } } } });
-    write(root, 'dist/variants/m-gpu/convert/convert.json', { seconds: 1 });
+    write(root, 'dist/variants/m-gpu/convert/artifact.json', { seconds: 1 });
     expect(collectCell(root, 'm', 'gpu', since, ok, { ok: true, cached: false })).toMatchObject({ stage: 'verify', figures: { minCosine: 0.5 } });
     expect(collectCell(root, 'm', 'x', since, { ok: false, key: 'k', message: 'export failed: boom' }, undefined)).toMatchObject({ stage: 'export', reason: 'export failed: boom' });
     expect(collectCell(root, 'm', 'x', since, ok, { ok: false, message: 'nx g failed' })).toMatchObject({ stage: 'add' });

@@ -85,7 +85,7 @@ export function collectCell(
   if (!exported?.ok) return { ...base, status: 'failed', stage: 'export', reason: oneLine(exported ? exported.message : 'not exported') };
   if (!added?.ok) return { ...base, status: 'failed', stage: 'add', reason: oneLine(added ? added.message : 'not added') };
 
-  const step = (s: string) => readJson(join(scratchRoot, variantOutputDir(variant, s), s === 'verify' ? 'verify.json' : 'convert.json'));
+  const step = (s: string) => readJson(join(scratchRoot, variantOutputDir(variant, s), s === 'verify' ? 'verify.json' : 'artifact.json'));
   const [convert, quantize, verify] = [step('convert'), step('quantize'), step('verify')];
   const seconds = [convert?.seconds, quantize?.seconds, verify?.seconds].filter((s): s is number => typeof s === 'number');
   const timing = seconds.length ? Math.round(seconds.reduce((a, b) => a + b, 0) * 10) / 10 : null;
