@@ -136,9 +136,9 @@ describe('createNodes', () => {
     await createNodesFn([file], {}, context);
     const cacheFile = join(dataDir, 'tf2aif-nodes.json');
     const cache = JSON.parse(readFileSync(cacheFile, 'utf8'));
-    const [key] = Object.keys(cache);
+    const key = Object.keys(cache.entries).find((k) => cache.entries[k].projects['models/cached'])!;
     // tamper with the stored result: an unchanged config must be answered from the cache
-    cache[key].projects['models/cached'].name = 'from-cache';
+    cache.entries[key].projects['models/cached'].name = 'from-cache';
     writeFileSync(cacheFile, JSON.stringify(cache));
     const [[, again]] = await createNodesFn([file], {}, context);
     expect(again.projects!['models/cached'].name).toBe('from-cache');

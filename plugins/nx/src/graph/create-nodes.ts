@@ -1,13 +1,13 @@
-import type { CreateNodesResult, CreateNodesV2, ProjectConfiguration } from '@nx/devkit';
+import { hashArray, type CreateNodesResult, type CreateNodesV2, type ProjectConfiguration } from '@nx/devkit';
 import { readFileSync, readdirSync } from 'fs';
 import { basename, dirname, join } from 'path';
 import { workspaceDataDirectory } from 'nx/src/utils/cache-directory';
+import { PluginCache } from 'nx/src/utils/plugin-cache-utils';
 import { ConfigFileError } from '../config/format-issues';
 import { resolveModelConfig, type ResolvedModel } from '../config/load-model-config';
 import { builtInPlatformsDir, loadPlatformRegistry, type PlatformRegistry } from '../platforms/platform-registry';
 import type { TargetSettings } from './inputs';
 import { buildModelTarget } from './model-targets';
-import { NodesCache } from './nodes-cache';
 import { pluginDir, targetSettings } from '../toolchain/locations';
 import { variantProjectRoot } from './paths';
 import { byReference } from './settings-reference';
@@ -94,7 +94,7 @@ function registryFingerprint(): string {
     const srcDir = join(pluginDir, 'src', dir);
     for (const name of readdirSync(srcDir).sort()) parts.push(name, readFileSync(join(srcDir, name), 'utf8'));
   }
-  return NodesCache.key(...parts);
+  return hashArray(parts);
 }
 
 export const createNodesV2: CreateNodesV2<Tf2aifPluginOptions> = [
@@ -103,14 +103,18 @@ export const createNodesV2: CreateNodesV2<Tf2aifPluginOptions> = [
     const loc = targetSettings(context.workspaceRoot, options?.toolchainDir, options?.baseImages);
     const registry = loadPlatformRegistry();
     const fingerprint = registryFingerprint();
-    const cache = new NodesCache<CreateNodesResult>(join(workspaceDataDirectory, 'tf2aif-nodes.json'));
-    const used: string[] = [];
+    // Nx's own plugin cache (LRU, written safely), as its vite and docker plugins keep theirs
+    const cacheFile = join(workspaceDataDirectory, 'tf2aif-nodes.json');
+    const cache = new PluginCache<CreateNodesResult>(cacheFile);
     try {
       const results = configFiles.map((file) => {
         const text = readFileSync(join(context.workspaceRoot, file), 'utf8');
-        const key = NodesCache.key(fingerprint, JSON.stringify(loc), file, text);
-        used.push(key);
-        const result = cache.getOrCompute(key, () => projectsForFile(text, file, registry, loc));
+        const key = hashArray([fingerprint, JSON.stringify(loc), file, text]);
+        let result = cache.get(key);
+        if (result === undefined) {
+          result = projectsForFile(text, file, registry, loc);
+          cache.set(key, result);
+        }
         if (result.projects?.[dirname(file)]?.tags?.includes('tf2aif:invalid-config')) {
           console.error(`tf2aif: ${result.projects[dirname(file)].metadata?.description}`);
         }
@@ -123,7 +127,7 @@ export const createNodesV2: CreateNodesV2<Tf2aifPluginOptions> = [
       }
       return results;
     } finally {
-      cache.save(used);
+      cache.writeToDisk(cacheFile);
     }
   },
 ];
