@@ -126,7 +126,9 @@ def _float_graph(float_model: Path, qdq_names: set[str], work: Path, feeds: dict
         quant_pre_process(str(float_model), str(prepared), skip_symbolic_shape=True)
         acts = activations(prepared, feeds, work, exact_int8=False)
         shared = len(qdq_names & set(acts))
-        if shared > best[0]:
+        # on a tie the folded twin wins: a fused Conv takes its BatchNorm's output name, so both share as many
+        # names, but only in the twin does each Conv connect two compared tensors and get its loss measured
+        if shared >= best[0]:
             best = (shared, prepared, acts)
     return onnx.load(str(best[1]), load_external_data=False).graph, best[2]
 
