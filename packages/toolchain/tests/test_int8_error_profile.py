@@ -1,11 +1,16 @@
 """The INT8 error profile names the layer that loses accuracy, or says the loss is spread."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import onnx
+import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from tf2aif_toolchain import int8_error_profile
+from tf2aif_toolchain import int8_error_profile, int8_error_profile_tflite
+from tf2aif_toolchain.errors import ToolchainError
+from tiny_models import build_tiny_model, input_specs, run_step
 
 WIDTH = 16
 
@@ -128,3 +133,47 @@ def test_a_quantizer_that_folded_batchnorm_first_is_profiled_against_the_folded_
     # the folded Convs are measured as layers: in the unfolded model a Conv's output (before its BatchNorm)
     # has no quantized counterpart, so only the Relus could be blamed
     assert {"model/block_1/conv", "model/block_2/conv"} <= {w.node for w in profile.worst if w.op == "Conv"}
+
+
+@pytest.fixture(scope="module")
+def tflite_pair(tmp_path_factory):
+    """The tiny classifier converted to float TFLite and quantized to full INT8, as the arm variant's steps do."""
+    ws = tmp_path_factory.mktemp("tflite-profile")
+    build_tiny_model(ws, filters=4)
+    options = dict(
+        model="tiny", variant="tiny-arm", platform="arm", runtime="tflite", batchSize=1, task="classification", trained=False,
+        modelPath="dist/models/tiny", calibration={"random": True, "samples": 16, "batchSize": 8},
+        verify={"samples": 16, "seed": 0, "tolerances": {}},
+    )
+    run_step("convert", ws, ws / "c", input_specs((8, 8, 1)), precision="fp32", converter="tflite", **options)
+    run_step("quantize", ws, ws / "q", input_specs((8, 8, 1)), precision="int8", quantizer="tflite_int8", convertPath="c", **options)
+    return ws, options
+
+
+def test_a_tflite_int8_model_is_profiled_layer_by_layer_against_its_float_tflite(tflite_pair):
+    ws, _ = tflite_pair
+    rng = np.random.default_rng(3)
+    batches = [{"image": rng.random((1, 8, 8, 1), dtype=np.float32)} for _ in range(8)]
+    profile = int8_error_profile_tflite.profile(ws / "c/model.tflite", ws / "q/model.tflite", batches)
+    assert profile is not None and profile.tensors >= 4
+    assert min(profile.outputs_db.values()) > 15
+    # layers are named by their Keras layer, not by the fused TF op list
+    assert all(";" not in w.node for w in profile.worst)
+    # the first Conv reads the quantized input (a tensor only the INT8 model has): it is measured all the same
+    assert {"CONV_2D", "FULLY_CONNECTED"} <= {w.op for w in profile.worst}
+    assert set(profile.outputs_db) == {"output_0"}
+
+
+def test_a_failing_tflite_int8_verify_says_where_the_error_arises(tflite_pair):
+    ws, options = tflite_pair
+    strict = {**options, "verify": {**options["verify"], "tolerances": {"int8": {"minCosine": 0.999999}}}}
+    with pytest.raises(ToolchainError) as failure:
+        run_step("verify", ws, ws / "v", input_specs((8, 8, 1)), precision="int8", executor="tflite", artifactPath="q", convertPath="c", **{k: v for k, v in strict.items()})
+    assert "INT8 error profile over" in str(failure.value)
+    result = json.loads((ws / "v/verify.json").read_text())
+    assert result["int8ErrorProfile"]["tensorsCompared"] >= 4
+
+
+def test_a_fused_tflite_op_is_named_by_its_layer():
+    assert int8_error_profile_tflite.layer_name("model/conv2d/Relu;model/conv2d/BiasAdd;model/conv2d/Conv2D") == "model/conv2d/Relu"
+    assert int8_error_profile_tflite.layer_name("StatefulPartitionedCall:0") == "0"

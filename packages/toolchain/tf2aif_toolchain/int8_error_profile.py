@@ -1,6 +1,7 @@
 """Where an INT8 ONNX model loses accuracy: the SQNR of every tensor against the float model, layer by layer.
 
-Run when an INT8 QDQ variant (gpu's CPU check, alveo) fails verify, so the message names the layers that lose the
+Run when an INT8 QDQ variant (gpu's CPU check, alveo) fails verify (int8_error_profile_tflite does the same for
+TFLite INT8 variants), so the message names the layers that lose the
 most instead of only the output's cosine. Both models run on the same inputs with every intermediate tensor exposed
 (ONNX Runtime's qdq_loss_debug augments them); a tensor's SQNR is 10 log10(|float|^2 / |float - int8|^2) over
 the batch, and a node's loss is the SQNR of its worst activation input minus that of its output. On the zoo this
@@ -133,30 +134,49 @@ def _float_graph(float_model: Path, qdq_names: set[str], work: Path, feeds: dict
     return onnx.load(str(best[1]), load_external_data=False).graph, best[2]
 
 
+@dataclass(frozen=True)
+class Node:
+    """One layer of either format: its name as the user knows it, its op, and the tensors it reads and writes."""
+
+    name: str
+    op: str
+    inputs: list[str]
+    outputs: list[str]
+
+
+def summarize(nodes: list[Node], graph_inputs: set[str], graph_outputs: list[str], sqnr: dict[str, float]) -> ErrorProfile | None:
+    """The profile from each compared tensor's SQNR: the first layer's, the outputs', the layers that lose most."""
+    outputs = {name: sqnr[name] for name in graph_outputs if name in sqnr}
+    if not sqnr or not outputs:
+        return None
+    losses, firsts = [], []
+    for node in nodes:
+        after = [sqnr[o] for o in node.outputs if o in sqnr]
+        before = [EXACT_DB if i in graph_inputs else sqnr[i] for i in node.inputs if i in graph_inputs or i in sqnr]
+        if not after or not before:
+            continue
+        if all(i in graph_inputs for i in node.inputs if i in graph_inputs or i in sqnr):
+            firsts.append(min(after))
+            continue
+        losses.append(LayerLoss(node.name, node.op, min(before) - min(after), min(after)))
+    losses.sort(key=lambda w: w.loss_db, reverse=True)
+    first = max(firsts) if firsts else max(sqnr.values())
+    return ErrorProfile(len(sqnr), first, outputs, losses[:SHOWN_LAYERS])
+
+
+def compare(floats: dict[str, np.ndarray], quantized: dict[str, np.ndarray]) -> dict[str, float]:
+    """SQNR of every tensor both models name alike."""
+    return {name: value for name in floats.keys() & quantized.keys() if (value := sqnr_db(floats[name], quantized[name])) is not None}
+
+
 def profile(float_model: Path, qdq_model: Path, feeds: dict[str, np.ndarray]) -> ErrorProfile | None:
     """Per-tensor SQNR of the QDQ model against the float one; None when no tensor names match."""
     with tempfile.TemporaryDirectory(prefix="tf2aif-int8-profile-") as tmp:
         work = Path(tmp)
         quantized = as_quantized(activations(qdq_model, feeds, work, exact_int8=True))
         graph, floats = _float_graph(float_model, set(quantized), work, feeds)
-    sqnr = {name: value for name in floats.keys() & quantized.keys() if (value := sqnr_db(floats[name], quantized[name])) is not None}
-    graph_inputs = {i.name for i in graph.input}
-    outputs = {o.name: sqnr[o.name] for o in graph.output if o.name in sqnr}
-    if not sqnr or not outputs:
-        return None
-    losses, firsts = [], []
-    for node in graph.node:
-        after = [sqnr[o] for o in node.output if o in sqnr]
-        before = [EXACT_DB if i in graph_inputs else sqnr[i] for i in node.input if i in graph_inputs or i in sqnr]
-        if not after or not before:
-            continue
-        if all(i in graph_inputs for i in node.input if i in graph_inputs or i in sqnr):
-            firsts.append(min(after))
-            continue
-        losses.append(LayerLoss(layer_name(node), node.op_type, min(before) - min(after), min(after)))
-    losses.sort(key=lambda w: w.loss_db, reverse=True)
-    first = max(firsts) if firsts else max(sqnr.values())
-    return ErrorProfile(len(sqnr), first, outputs, losses[:SHOWN_LAYERS])
+    nodes = [Node(layer_name(n), n.op_type, list(n.input), list(n.output)) for n in graph.node]
+    return summarize(nodes, {i.name for i in graph.input}, [o.name for o in graph.output], compare(floats, quantized))
 
 
 def message(p: ErrorProfile, platform_key: str) -> str:

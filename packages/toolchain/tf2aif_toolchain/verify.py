@@ -1,9 +1,12 @@
 """verify: run the variant and the TensorFlow original on the same inputs and compare their outputs."""
 from __future__ import annotations
 
+from functools import partial
+from pathlib import Path
+
 import numpy as np
 
-from . import int8_error_profile, metrics
+from . import int8_error_profile, int8_error_profile_tflite, metrics
 from .artifact import read_meta, read_model_meta
 from .data import samples_for
 from .errors import ToolchainError
@@ -79,19 +82,29 @@ def diagnose(job: Job, outputs: dict, ref: dict, got: dict, tolerance: dict, tas
     return found
 
 
-def int8_profile(job: Job, variant, batch: dict[str, np.ndarray]) -> int8_error_profile.ErrorProfile | None:
-    """Where an INT8 ONNX variant loses accuracy, against the float ONNX model its quantizer started from
-    (convertPath: the convert step's output); None for other formats (TFLite, OpenVINO keep no float twin here)."""
+# the verify batches an INT8 error profile runs on: enough samples for a stable SQNR, few enough to stay quick
+PROFILE_SAMPLES = 8
+
+
+def int8_profile(job: Job, model_file: Path, batches: list[dict[str, np.ndarray]]) -> int8_error_profile.ErrorProfile | None:
+    """Where an INT8 variant loses accuracy, against the float model its quantizer started from (convertPath:
+    the convert step's output), for ONNX and TFLite artifacts; None for other formats (OpenVINO's keeps no twin)."""
     convert_dir = job.optional("convertPath")
-    quantized = getattr(variant, "model_path", None)
-    if job.precision != "int8" or not isinstance(convert_dir, str) or quantized is None or quantized.suffix != ".onnx":
+    if job.precision != "int8" or not isinstance(convert_dir, str) or not batches:
         return None
     converted = job.path("convertPath") / read_meta(job.path("convertPath"))["artifact"]
-    if converted.suffix != ".onnx" or converted.resolve() == quantized.resolve():
+    if converted.suffix != model_file.suffix or converted.resolve() == model_file.resolve():
+        return None
+    if model_file.suffix == ".onnx":
+        # an ONNX variant's batch size is static: one batch
+        run_profile = partial(int8_error_profile.profile, converted, model_file, batches[0])
+    elif model_file.suffix == ".tflite":
+        run_profile = partial(int8_error_profile_tflite.profile, converted, model_file, batches)
+    else:
         return None
     log(f"profiling the INT8 error layer by layer against {converted.name}")
     try:
-        return int8_error_profile.profile(converted, quantized, batch)
+        return run_profile()
     except Exception as e:  # noqa: BLE001 (a diagnosis must not hide the failure it explains)
         log(f"warning: the INT8 error profile failed ({type(e).__name__}: {e}); the failure above stands")
         return None
@@ -112,9 +125,10 @@ def run(job: Job) -> None:
     refs: dict[str, list[np.ndarray]] = {}
     gots: dict[str, list[np.ndarray]] = {}
     watch = Stopwatch()
-    first_batch = None
+    first_batches: list[dict[str, np.ndarray]] = []
     for batch, real in samples.batches(job.batch_size):
-        first_batch = first_batch or batch
+        if sum(len(next(iter(b.values()))) for b in first_batches) < PROFILE_SAMPLES:
+            first_batches.append(batch)
         ref = reference.run(batch)
         got = variant.run(batch)
         for name in ref:
@@ -148,7 +162,8 @@ def run(job: Job) -> None:
         "seconds": watch.seconds,
     }
     failures = metrics.check(result, tolerance, task) + [d["message"] for d in diagnoses.values()]
-    if failures and not diagnoses and first_batch is not None and (profile := int8_profile(job, variant, first_batch)):
+    model_file = getattr(variant, "model_path", None) or artifact_dir / meta["artifact"]
+    if failures and not diagnoses and (profile := int8_profile(job, Path(model_file), first_batches)):
         result["int8ErrorProfile"] = profile.as_json()
         failures.append(int8_error_profile.message(profile, platform_key(job)))
     result["passed"] = not failures

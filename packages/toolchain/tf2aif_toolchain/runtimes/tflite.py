@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 
-def _quantize(x: np.ndarray, detail: dict) -> np.ndarray:
+def quantize_input(x: np.ndarray, detail: dict) -> np.ndarray:
     scale, zero = detail["quantization"]
     dtype = detail["dtype"]
     if scale == 0 or not np.issubdtype(dtype, np.integer) or np.issubdtype(x.dtype, np.integer):
@@ -16,7 +16,7 @@ def _quantize(x: np.ndarray, detail: dict) -> np.ndarray:
     return np.clip(np.round(x / scale + zero), info.min, info.max).astype(dtype)
 
 
-def _dequantize(y: np.ndarray, detail: dict) -> np.ndarray:
+def dequantize_output(y: np.ndarray, detail: dict) -> np.ndarray:
     scale, zero = detail["quantization"]
     if scale == 0 or not np.issubdtype(y.dtype, np.integer):
         return y
@@ -34,9 +34,9 @@ class TFLiteRunner:
         self.description = "LiteRT interpreter (XNNPACK, CPU)"
 
     def run(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        feed = {name: _quantize(batch[name], detail) for name, detail in self._in.items()}
+        feed = {name: quantize_input(batch[name], detail) for name, detail in self._in.items()}
         result = self._runner(**feed)
-        return {name: _dequantize(value, self._out[name]) for name, value in result.items()}
+        return {name: dequantize_output(value, self._out[name]) for name, value in result.items()}
 
 
 def load(artifact_dir: Path, meta: dict) -> TFLiteRunner:
