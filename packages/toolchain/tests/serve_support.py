@@ -8,6 +8,7 @@ import http.client
 import json
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -103,3 +104,12 @@ def parse_binary_response(head: dict, data: bytes) -> dict[str, np.ndarray]:
         offset += size
     assert offset == len(data)
     return out
+
+
+def run_concurrently(work, count: int) -> None:
+    """work(i) for i in range(count), each on its own thread, all started before any is joined."""
+    pool = [threading.Thread(target=work, args=(i,)) for i in range(count)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()

@@ -4,7 +4,7 @@ import time
 
 import numpy as np
 import pytest
-from serve_support import Client, binary_request, images, parse_binary_response, tiny_tflite, variant_doc
+from serve_support import Client, binary_request, images, parse_binary_response, run_concurrently, tiny_tflite, variant_doc
 
 from tf2aif_toolchain.artifact import read_meta
 from tf2aif_toolchain.runtimes import tflite
@@ -62,11 +62,7 @@ def test_thr_batches_concurrent_requests_in_process(tmp_path):
         except Exception as e:  # noqa: BLE001
             errors.append(repr(e))
 
-    pool = [threading.Thread(target=call, args=(i,)) for i in range(24)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
+    run_concurrently(call, 24)
     assert errors == []
     for i, y in results.items():  # each request got its own rows back
         np.testing.assert_array_equal(y, rows(1 + i % 2, i * 100.0).sum(axis=1, keepdims=True))
@@ -134,11 +130,7 @@ def test_thr_over_http_shows_batches_in_metrics(tmp_path):
                 failures.append((i, status))
         client.close()
 
-    pool = [threading.Thread(target=work, args=(t,)) for t in range(8)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
+    run_concurrently(work, 8)
     assert failures == []
     metrics = c.request("GET", "/metrics")[2].decode()
     c.close()

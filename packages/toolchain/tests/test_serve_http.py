@@ -1,11 +1,10 @@
 """The variant server over HTTP, in-process, on a tiny TFLite model built by the toolchain's own steps."""
 import json
 import socket
-import threading
 
 import numpy as np
 import pytest
-from serve_support import Client, binary_request, images, parse_binary_response, tiny_tflite, variant_doc
+from serve_support import Client, binary_request, images, parse_binary_response, run_concurrently, tiny_tflite, variant_doc
 
 from tf2aif_toolchain.artifact import read_meta
 from tf2aif_toolchain.runtimes import tflite
@@ -222,11 +221,7 @@ def test_concurrent_clients_get_their_own_answers(server, reference):
             c.close()
 
     before = _metric(server, "tf2aif_inferences_total")
-    pool = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
+    run_concurrently(work, threads)
     assert failures == []
     assert _metric(server, "tf2aif_inferences_total") - before == sum(len(x) for x in cases.values())
     assert _metric(server, "tf2aif_request_failures_total", ',code="500"') <= 1  # only the deliberate one

@@ -1,4 +1,6 @@
 import type { TargetConfiguration } from '@nx/devkit';
+
+type TargetInputs = NonNullable<TargetConfiguration['inputs']>;
 import type { ResolvedModel, ResolvedVariant } from '../config/load-model-config';
 import {
   adapterInput,
@@ -7,7 +9,6 @@ import {
   hashedPathsInput,
   upstreamOutputs,
   type TargetSettings,
-  ws,
 } from './inputs';
 import { benchTarget } from './bench-target';
 import { composeTarget, imageTarget, serveTarget } from './delivery-targets';
@@ -33,75 +34,49 @@ export function variantTargets(
 ): Record<string, TargetConfiguration> {
   const core = coreToolchainInputs(loc);
   const rt = v.runtimeDescriptor;
-  const out = (step: string) => `{workspaceRoot}/${variantOutputDir(v.project, step)}`;
+  /** a cached toolchain step: the upstream outputs and core toolchain, its own inputs, then its executor */
+  const step = (name: string, dependsOn: string[], inputs: TargetInputs, description: string): TargetConfiguration => ({
+    executor: `@tf2aif/nx:${name}`,
+    cache: true,
+    dependsOn,
+    inputs: [upstreamOutputs, ...core, ...inputs, executorInput(loc, name)],
+    outputs: [`{workspaceRoot}/${variantOutputDir(v.project, name)}`],
+    metadata: { description },
+  });
   const targets: Record<string, TargetConfiguration> = {};
 
-  targets.convert = {
-    executor: '@tf2aif/nx:convert',
-    cache: true,
-    dependsOn: ['^build-model'],
-    inputs: [upstreamOutputs, ...core, adapterInput(loc, 'converters', rt.converter), executorInput(loc, 'convert')],
-    outputs: [out('convert')],
-    metadata: { description: `Convert ${model.name} for ${v.platform.title} with ${rt.converter}` },
-  };
-
+  targets.convert = step('convert', ['^build-model'], [adapterInput(loc, 'converters', rt.converter)], `Convert ${model.name} for ${v.platform.title} with ${rt.converter}`);
   if (v.quantizer) {
-    targets.quantize = {
-      executor: '@tf2aif/nx:quantize',
-      cache: true,
-      dependsOn: ['convert'],
-      inputs: [
-        upstreamOutputs,
-        ...core,
-        ...calibrationInputs(model, loc),
-        adapterInput(loc, 'quantizers', v.quantizer),
-        executorInput(loc, 'quantize'),
-      ],
-      outputs: [out('quantize')],
-      metadata: { description: `Quantize ${v.project} to ${v.precision.toUpperCase()} with ${v.quantizer}` },
-    };
+    targets.quantize = step(
+      'quantize',
+      ['convert'],
+      [...calibrationInputs(model, loc), adapterInput(loc, 'quantizers', v.quantizer)],
+      `Quantize ${v.project} to ${v.precision.toUpperCase()} with ${v.quantizer}`,
+    );
   }
 
   const artifact = artifactStep(v);
   const deployed = deployedStep(v);
-  targets.verify = {
-    executor: '@tf2aif/nx:verify',
-    cache: true,
-    dependsOn: [artifact],
-    inputs: [
-      upstreamOutputs,
-      ...core,
-      ...calibrationInputs(model, loc),
-      adapterInput(loc, 'runtimes', rt.executor),
-      adapterInput(loc, 'runtimes', 'tensorflow'),
-      executorInput(loc, 'verify'),
-    ],
-    outputs: [out('verify')],
-    metadata: { description: `Check ${v.project} against the TensorFlow original` },
-  };
-
+  targets.verify = step(
+    'verify',
+    [artifact],
+    [...calibrationInputs(model, loc), adapterInput(loc, 'runtimes', rt.executor), adapterInput(loc, 'runtimes', 'tensorflow')],
+    `Check ${v.project} against the TensorFlow original`,
+  );
   targets.compose = composeTarget(model, v, loc, deployed);
   targets.image = imageTarget(v, loc, baseImageFor(v, loc));
   targets.serve = serveTarget(v, loc, artifact);
   targets.bench = benchTarget(model, v, loc);
 
   if (rt.compiler) {
-    // the hardware compile needs the vendor toolchain; verify checks the quantized model before it
-    targets.compile = {
-      executor: '@tf2aif/nx:compile',
-      cache: true,
-      dependsOn: ['verify'],
-      inputs: [
-        upstreamOutputs,
-        ...core,
-        adapterInput(loc, 'compilers', rt.compiler),
-        executorInput(loc, 'compile'),
-        // the settings the compiler reads from the environment (e.g. which Vitis AI image, which DPU arch)
-        ...rt.compilerEnv.map((env) => ({ env })),
-      ],
-      outputs: [out('compile')],
-      metadata: { description: `Compile ${v.project} for ${v.platform.title} with ${rt.compiler}` },
-    };
+    // the hardware compile needs the vendor toolchain; verify checks the quantized model before it. The
+    // environment entries are the settings the compiler reads from it (which Vitis AI image, which DPU arch)
+    targets.compile = step(
+      'compile',
+      ['verify'],
+      [adapterInput(loc, 'compilers', rt.compiler), ...rt.compilerEnv.map((env) => ({ env }))],
+      `Compile ${v.project} for ${v.platform.title} with ${rt.compiler}`,
+    );
   }
   return targets;
 }

@@ -7,7 +7,7 @@ import { dirname, join } from 'path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadPlatformRegistry } from '../../platforms/platform-registry';
 import { pluginDir } from '../../toolchain/locations';
-import { defaultLocations, platformGenerator } from './generator';
+import { defaultLocations, platformGenerator, type PlatformGeneratorOptions } from './generator';
 import { findPythonToolchain, toolchainEnv } from '../../toolchain/python-toolchain';
 
 const locations = { pluginDir: 'plugins/nx', toolchainDir: 'packages/toolchain' };
@@ -44,26 +44,18 @@ describe('platform generator', () => {
     withToolchain(tree);
   });
   afterAll(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  /** runs the generator as `nx g` would (without formatting) and returns the descriptor it wrote */
+  const generate = async (options: PlatformGeneratorOptions) => {
+    await platformGenerator(tree, { ...options, skipFormat: true }, locations);
+    return readJson(tree, `plugins/nx/platforms/${options.name}/platform.json`);
+  };
 
   it('scaffolds a descriptor the registry loads, and a stub and a test only for the new quantizer', async () => {
     const before = new Set(tree.listChanges().map((c) => c.path));
-    await platformGenerator(
-      tree,
-      {
-        name: 'x86-int8',
-        title: 'x86-64 CPU, INT8 (OpenVINO, NNCF)',
-        hardware: 'an x86-64 CPU (VNNI or AMX for full INT8 speed)',
-        runtime: 'openvino',
-        converter: 'openvino',
-        precision: 'int8',
-        quantizer: 'nncf_ov_int8',
-        executor: 'openvino',
-        requirements: 'openvino',
-        skipFormat: true,
-      },
-      locations,
-    );
-    const descriptor = readJson(tree, 'plugins/nx/platforms/x86-int8/platform.json');
+    const descriptor = await generate({
+      name: 'x86-int8', title: 'x86-64 CPU, INT8 (OpenVINO, NNCF)', hardware: 'an x86-64 CPU (VNNI or AMX for full INT8 speed)',
+      runtime: 'openvino', converter: 'openvino', precision: 'int8', quantizer: 'nncf_ov_int8', executor: 'openvino', requirements: 'openvino',
+    });
     expect(descriptor).toMatchObject({
       name: 'x86-int8',
       title: 'x86-64 CPU, INT8 (OpenVINO, NNCF)',
@@ -102,25 +94,11 @@ describe('platform generator', () => {
   });
 
   it('writes stubs for every new module, a template of its own, and takes per-precision quantizers', async () => {
-    await platformGenerator(
-      tree,
-      {
-        name: 'npu',
-        arch: 'arm64',
-        converter: 'npu_convert',
-        precisions: 'fp32,fp16,int8',
-        precision: 'int8',
-        quantizer: 'fp16:npu_fp16,int8:npu_int8',
-        executor: 'npu_runtime',
-        compiler: 'npu_compile',
-        baseImage: 'vendor/npu-runtime:1.0',
-        batchSize: 4,
-        ownTemplate: true,
-        skipFormat: true,
-      },
-      locations,
-    );
-    const descriptor = readJson(tree, 'plugins/nx/platforms/npu/platform.json');
+    const descriptor = await generate({
+      name: 'npu', arch: 'arm64', converter: 'npu_convert', precisions: 'fp32,fp16,int8', precision: 'int8',
+      quantizer: 'fp16:npu_fp16,int8:npu_int8', executor: 'npu_runtime', compiler: 'npu_compile', baseImage: 'vendor/npu-runtime:1.0',
+      batchSize: 4, ownTemplate: true,
+    });
     expect(descriptor).toMatchObject({
       title: 'npu: npu-runtime FP32/FP16/INT8',
       arch: 'arm64',
