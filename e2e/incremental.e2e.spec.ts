@@ -2,6 +2,7 @@ import { appendFileSync, cpSync, existsSync, readFileSync, readdirSync, writeFil
 import { join } from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runsOnOf } from '../plugins/nx/src/platforms/platform-descriptor';
+import { ciShards } from './support/ci-shards';
 import { createTempWorkspace, gitCommitAll, repoRoot, type TempWorkspace } from './support/temp-workspace';
 
 const parseJson = <T>(output: string): T => JSON.parse(output.slice(output.search(/[[{]/))) as T;
@@ -99,12 +100,7 @@ describe('incremental builds in a fresh git workspace', () => {
 
 describe('the sample CI pipeline (docs/ci/github-actions-variants.yml)', () => {
   const models = ['digits', 'resnet50', 'mobilenetv2', 'unet'];
-  const ciFile = join(repoRoot, 'docs', 'ci', 'github-actions-variants.yml');
-  const shards = [...readFileSync(ciFile, 'utf8').matchAll(/-\s+shard:\s*(\S+)[\s\S]*?projects:\s*(\S+)/g)].map(([, shard, projects]) => ({
-    shard,
-    platforms: projects.split(',').map((p) => p.replace(/^tag:platform:/, '')),
-    projects,
-  }));
+  const shards = ciShards();
   const descriptors = Object.fromEntries(
     readdirSync(join(repoRoot, 'plugins', 'nx', 'platforms'))
       .filter((name) => existsSync(join(repoRoot, 'plugins', 'nx', 'platforms', name, 'platform.json')))

@@ -5,16 +5,14 @@
 //   bash tools/bench-incremental.sh                       # 4 models x 5 platforms = 20 variants, ~15 min here
 //   bash tools/bench-incremental.sh --models digits,unet  # a quick check, ~5 min
 //
-// Per-task timings come from Nx itself: NX_PROFILE=<file> makes Nx's task runner write a Chrome trace
-// with one complete event per task (project, target, status, start, duration), cache hits included.
-// That is a documented Nx switch that needs no custom tasks runner and no parsing of task output
-// (which Nx may drop when output is piped). Timings are wall-clock on a possibly busy machine: run it
+// Per-task timings come from Nx itself (NX_PROFILE, see e2e/support/nx-run.ts). Timings are wall-clock on a possibly busy machine: run it
 // when nothing else runs, and compare parallelism levels within one run.
 import { execFileSync } from 'child_process';
 import { execa } from 'execa';
 import { appendFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'fs';
 import { cpus, totalmem } from 'os';
 import { dirname, join } from 'path';
+import { fromCache, ran, runNx, type RunResult, type TaskTiming } from '../e2e/support/nx-run';
 import { createTempWorkspace, gitCommitAll, repoRoot, type TempWorkspace } from '../e2e/support/temp-workspace';
 
 const allModels = ['digits', 'resnet50', 'mobilenetv2', 'unet'];
@@ -81,73 +79,6 @@ function parseArgs(argv: string[]): Options {
 function parallelismFromScript(): string {
   // tools/parallelism.sh is the one place the rule lives (one per core, at most one per 4 GiB)
   return execFileSync('bash', [join(repoRoot, 'tools', 'parallelism.sh')], { encoding: 'utf8' }).trim();
-}
-
-interface TaskTiming {
-  id: string;
-  project: string;
-  target: string;
-  status: string;
-  seconds: number;
-}
-
-interface RunResult {
-  label: string;
-  command: string;
-  exitCode: number;
-  wallSeconds: number;
-  tasks: TaskTiming[];
-  /** "Nx read the output from the cache ... for N out of M tasks", when Nx printed it */
-  summaryLine?: { cached: number; total: number };
-  output: string;
-}
-
-const fromCache = (t: TaskTiming) => t.status.includes('cache');
-const ran = (r: RunResult) => r.tasks.filter((t) => !fromCache(t));
-
-async function runNx(ws: TempWorkspace, label: string, args: string[], env: Record<string, string> = {}): Promise<RunResult> {
-  const profile = join('.nx', 'bench', `${label}.json`);
-  rmSync(ws.path(profile), { force: true });
-  const started = process.hrtime.bigint();
-  const result = await execa('node', [join(ws.root, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), ...args], {
-    cwd: ws.root,
-    reject: false,
-    all: true,
-    env: {
-      NX_DAEMON: 'false',
-      NX_NO_CLOUD: 'true',
-      NX_ISOLATE_PLUGINS: 'false',
-      NX_TUI: 'false',
-      FORCE_COLOR: '0',
-      NX_PROFILE: profile,
-      ...env,
-    },
-  });
-  const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const output = result.all ?? '';
-  let tasks: TaskTiming[] = [];
-  try {
-    const events = JSON.parse(readFileSync(ws.path(profile), 'utf8')) as Array<{
-      ph: string;
-      name: string;
-      dur: number;
-      args?: { target?: { project: string; target: string }; status?: string };
-    }>;
-    tasks = events
-      .filter((e) => e.ph === 'X' && e.args?.target)
-      .map((e) => ({
-        id: e.name,
-        project: e.args!.target!.project,
-        target: e.args!.target!.target,
-        status: e.args!.status ?? 'unknown',
-        seconds: e.dur / 1e6,
-      }));
-  } catch {
-    // no profile: Nx failed before running tasks (the output says why)
-  }
-  const m = output.match(/from the cache instead of running the command for (\d+) out of (\d+) tasks/);
-  const summaryLine = m ? { cached: Number(m[1]), total: Number(m[2]) } : undefined;
-  return { label, command: `nx ${args.join(' ')}`, exitCode: result.exitCode ?? 1, wallSeconds, tasks, summaryLine, output };
 }
 
 async function nxJson<T>(ws: TempWorkspace, args: string[]): Promise<T> {

@@ -9,6 +9,7 @@ if [ ! -x .tf2aif/venv/bin/python ]; then
 fi
 echo "== type check"
 npx tsc -p plugins/nx/tsconfig.json
+npx tsc -p tsconfig.e2e.json
 echo "== Python toolchain tests"
 PYTHONPATH=packages/toolchain TF_ENABLE_ONEDNN_OPTS=0 .tf2aif/venv/bin/python -m pytest -q packages/toolchain/tests
 echo "== plugin unit tests and e2e tests"

@@ -33,17 +33,37 @@ export function createTempWorkspace(options: { models?: string[]; fixtures?: str
   for (const fixture of options.fixtures ?? []) cpSync(join(__dirname, '..', 'fixtures', fixture), join(root, 'models', fixture), { recursive: true });
   writeFileSync(join(root, '.gitignore'), 'node_modules/\ndist/\n.tf2aif/\n.nx/\n');
 
+  linkInstalled(root, options.withPython !== false);
+  return workspaceAt(root);
+}
+
+/**
+ * A fresh `git clone` of a workspace (what a CI runner checks out): no dist/, no Nx cache, its npm packages
+ * and managed Python env linked as in createTempWorkspace.
+ */
+export async function cloneWorkspace(source: string): Promise<TempWorkspace> {
+  const root = mkdtempSync(join(tmpdir(), 'tf2aif-clone-'));
+  await execa('git', ['clone', '-q', source, root]);
+  linkInstalled(root, true);
+  return workspaceAt(root);
+}
+
+/** npm packages linked from this repo (the plugin points at the workspace's own copy), and the Python env. */
+function linkInstalled(root: string, withPython: boolean) {
   mkdirSync(join(root, 'node_modules', '@tf2aif'), { recursive: true });
   for (const entry of readdirSync(join(repoRoot, 'node_modules'))) {
     if (entry !== '@tf2aif') symlinkSync(join(repoRoot, 'node_modules', entry), join(root, 'node_modules', entry));
   }
   symlinkSync(join(root, 'plugins', 'nx'), join(root, 'node_modules', '@tf2aif', 'nx'));
-  if (options.withPython !== false) {
+  if (withPython) {
     const venv = join(repoRoot, '.tf2aif', 'venv');
     if (!existsSync(join(venv, 'bin', 'python'))) throw new Error('the managed Python toolchain is missing: run `npm run setup` first');
-    mkdirSync(join(root, '.tf2aif'));
+    mkdirSync(join(root, '.tf2aif'), { recursive: true });
     symlinkSync(venv, join(root, '.tf2aif', 'venv'));
   }
+}
+
+function workspaceAt(root: string): TempWorkspace {
   return {
     root,
     path: (...parts) => join(root, ...parts),
