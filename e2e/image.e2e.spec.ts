@@ -1,10 +1,11 @@
 import type Docker from 'dockerode';
 import { readFileSync } from 'fs';
+import { join } from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { float32Tensor, toFloat32, V2Client } from '../plugins/nx/src/bench/v2-client';
 import { arm64Emulation, dockerEngine, ensureLocalBase, freePort } from './support/docker';
 import { localDigitsReference } from './support/digits-reference';
-import { createTempWorkspace, type TempWorkspace } from './support/temp-workspace';
+import { createTempWorkspace, repoRoot, type TempWorkspace } from './support/temp-workspace';
 
 const engine = dockerEngine();
 const SAMPLES = 16;
@@ -103,19 +104,66 @@ describe('image without a Docker engine', () => {
 const emulation = engine.docker ? arm64Emulation() : { ok: false, missing: engine.missing };
 
 describe.skipIf(!emulation.ok)(`digits-arm image for linux/arm64${emulation.missing ? ` (skipped: ${emulation.missing})` : ''}`, () => {
-  it('is built under emulation on this x86-64 engine and recorded as arm64', async () => {
+  let ws: TempWorkspace;
+  let container: Docker.Container | undefined;
+  beforeAll(() => {
     ensureLocalBase('arm64');
-    const ws = createTempWorkspace({ models: ['digits'] });
+    ws = createTempWorkspace({ models: ['digits'] });
+  });
+  afterAll(async () => {
+    await container?.remove({ force: true }).catch(() => undefined);
+    ws?.dispose();
+  });
+
+  it('is built under emulation on this x86-64 engine and recorded as arm64', async () => {
+    const run = await ws.nx('run', 'digits-arm:image');
+    expect(run.exitCode, run.output).toBe(0);
+    const image = JSON.parse(readFileSync(ws.path('dist/variants/digits-arm/image/image.json'), 'utf8'));
+    expect(image.server).toMatchObject({ tag: 'tf2aif/digits:arm', arch: 'arm64' });
+    const inspect = await engine.docker!.getImage(image.server.id).inspect();
+    expect(inspect.Architecture).toBe('arm64');
+    expect(inspect.Config.Labels?.['ai.tf2aif.precision']).toBe('int8');
+  });
+
+  it('starts under emulation (LiteRT, no TensorFlow) and answers over v2 as the x86-64 LiteRT run of the same .tflite', async () => {
+    const port = await freePort();
+    const image = JSON.parse(readFileSync(ws.path('dist/variants/digits-arm/image/image.json'), 'utf8'));
+    container = await engine.docker!.createContainer({
+      Image: image.server.tag,
+      platform: 'linux/arm64',
+      Cmd: ['--port', String(port)],
+      // under qemu-user XNNPACK's INT8 kernels compute wrong numbers: LiteRT's built-in kernels instead
+      Env: [`TF2AIF_PORT=${port}`, 'TF2AIF_TFLITE_XNNPACK=0'],
+      // qemu-user shows the host's x86 /proc/cpuinfo, on which LiteRT's CPU detection crashes (tools/arm64-emulation)
+      HostConfig: { NetworkMode: 'host', Binds: [`${join(repoRoot, 'tools', 'arm64-emulation', 'cpuinfo')}:/proc/cpuinfo:ro`] },
+    });
+    await container.start();
+    const client = new V2Client(`http://127.0.0.1:${port}`);
     try {
-      const run = await ws.nx('run', 'digits-arm:image');
-      expect(run.exitCode, run.output).toBe(0);
-      const image = JSON.parse(readFileSync(ws.path('dist/variants/digits-arm/image/image.json'), 'utf8'));
-      expect(image.server).toMatchObject({ tag: 'tf2aif/digits:arm', arch: 'arm64' });
-      const inspect = await engine.docker!.getImage(image.server.id).inspect();
-      expect(inspect.Architecture).toBe('arm64');
-      expect(inspect.Config.Labels?.['ai.tf2aif.precision']).toBe('int8');
+      // an emulated CPU starts Python and LiteRT several times slower
+      const deadline = Date.now() + 240_000;
+      while (!(await client.ready())) {
+        const state = (await container.inspect()).State;
+        if (!state.Running || Date.now() > deadline) {
+          throw new Error(`server not ready (${state.Status}): ${(await container.logs({ stdout: true, stderr: true })).toString()}`);
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      const reference = localDigitsReference(ws, 'tflite', 'dist/variants/digits-arm/quantize', SAMPLES);
+      expect(reference.outputStep).toBeGreaterThan(0);
+      let worst = 0;
+      const served: number[] = [];
+      for (const [i, pixels] of reference.images.entries()) {
+        const [out] = await client.infer('digits', [float32Tensor('image', [1, 8, 8, 1], pixels)], ['output_0']);
+        const values = Array.from(toFloat32(out));
+        served.push(values.indexOf(Math.max(...values)));
+        worst = Math.max(worst, ...values.map((v, j) => Math.abs(v - reference.outputs[i][j])));
+      }
+      // the same integer model on arm64 and x86-64 kernels: at most one step of the output's INT8 grid apart
+      expect(worst).toBeLessThanOrEqual(reference.outputStep * 1.001);
+      expect(served).toEqual(reference.classes);
     } finally {
-      ws.dispose();
+      client.close();
     }
   });
 });

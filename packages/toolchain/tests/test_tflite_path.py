@@ -2,6 +2,7 @@
 import json
 import textwrap
 
+import numpy as np
 import pytest
 
 from tf2aif_toolchain.errors import ToolchainError
@@ -110,3 +111,24 @@ def test_an_op_tflite_or_tf2onnx_cannot_convert_is_named(tmp_path):
         run("convert", ws, ws / "o", **variant(ws, precision="fp32", converter="onnx"))
     with pytest.raises(ToolchainError, match=r"OpenVINO conversion for platform x: OpenVINO cannot convert op\(s\) Betainc"):
         run("convert", ws, ws / "v", **variant(ws, precision="fp32", converter="openvino"))
+
+
+def test_xnnpack_can_be_switched_off_with_the_same_answers(tmp_path, monkeypatch):
+    """TF2AIF_TFLITE_XNNPACK=0 (arm64 images under emulation) runs the built-in kernels: same INT8 model, same outputs."""
+    from tf2aif_toolchain.runtimes import tflite
+
+    ws = tmp_path
+    build_tiny_model(ws, filters=4)
+    options = dict(
+        model="tiny", variant="tiny-arm", platform="arm", runtime="tflite", batchSize=1, task="classification", trained=False,
+        modelPath="dist/models/tiny", calibration={"random": True, "samples": 16, "batchSize": 8},
+        verify={"samples": 16, "seed": 0, "tolerances": {}},
+    )
+    run_step("convert", ws, ws / "c", input_specs((8, 8, 1)), precision="fp32", converter="tflite", **options)
+    run_step("quantize", ws, ws / "q", input_specs((8, 8, 1)), precision="int8", quantizer="tflite_int8", convertPath="c", **options)
+    x = {"image": np.random.default_rng(0).random((1, 8, 8, 1), dtype=np.float32)}
+    with_xnnpack = tflite.TFLiteRunner(ws / "q/model.tflite")
+    monkeypatch.setenv("TF2AIF_TFLITE_XNNPACK", "0")
+    builtin = tflite.TFLiteRunner(ws / "q/model.tflite")
+    assert "XNNPACK" in with_xnnpack.description and "built-in kernels" in builtin.description
+    np.testing.assert_allclose(builtin.run(x)["output_0"], with_xnnpack.run(x)["output_0"], atol=np.float32(1 / 256) + 1e-7)

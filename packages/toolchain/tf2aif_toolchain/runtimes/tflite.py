@@ -23,15 +23,23 @@ def dequantize_output(y: np.ndarray, detail: dict) -> np.ndarray:
     return ((y.astype(np.float32) - zero) * scale).astype(np.float32)
 
 
+# TF2AIF_TFLITE_XNNPACK=0 runs LiteRT's built-in kernels instead of its default XNNPACK delegate. For arm64
+# images under qemu-user emulation: there XNNPACK's INT8 kernels compute wrong numbers (every digit came out
+# as the same class) where the built-in ones match an x86-64 run exactly (tools/arm64-emulation/README.md).
+XNNPACK_SWITCH = "TF2AIF_TFLITE_XNNPACK"
+
+
 class TFLiteRunner:
     def __init__(self, model_path: Path, threads: int | None = None) -> None:
-        from ai_edge_litert.interpreter import Interpreter  # noqa: PLC0415 (heavy import, only when used)
+        from ai_edge_litert.interpreter import Interpreter, OpResolverType  # noqa: PLC0415 (heavy import, only when used)
 
-        self._interpreter = Interpreter(model_path=str(model_path), num_threads=threads or os.cpu_count())
+        xnnpack = os.environ.get(XNNPACK_SWITCH, "1") != "0"
+        resolver = {} if xnnpack else {"experimental_op_resolver_type": OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES}
+        self._interpreter = Interpreter(model_path=str(model_path), num_threads=threads or os.cpu_count(), **resolver)
         self._runner = self._interpreter.get_signature_runner("serving_default")
         self._in = self._runner.get_input_details()
         self._out = self._runner.get_output_details()
-        self.description = "LiteRT interpreter (XNNPACK, CPU)"
+        self.description = "LiteRT interpreter (XNNPACK, CPU)" if xnnpack else f"LiteRT interpreter (built-in kernels, {XNNPACK_SWITCH}=0)"
 
     def run(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         feed = {name: quantize_input(batch[name], detail) for name, detail in self._in.items()}
