@@ -10,19 +10,52 @@ import { createTempWorkspace, repoRoot, type TempWorkspace } from './support/tem
 const engine = dockerEngine();
 const SAMPLES = 16;
 
-describe.skipIf(!engine.docker)(`digits-cpu image through the Docker Engine API${engine.missing ? ` (skipped: ${engine.missing})` : ''}`, () => {
-  let ws: TempWorkspace;
-  let docker: Docker;
-  let container: Docker.Container | undefined;
-
+/** A digits workspace for a describe block, and the server container a test starts, removed afterwards. */
+function digitsWorkspace(arch: 'amd64' | 'arm64') {
+  const state: { ws: TempWorkspace; container?: Docker.Container } = { ws: undefined as never };
   beforeAll(() => {
-    docker = engine.docker!;
-    ensureLocalBase();
-    ws = createTempWorkspace({ models: ['digits'] });
+    ensureLocalBase(arch);
+    state.ws = createTempWorkspace({ models: ['digits'] });
   });
   afterAll(async () => {
-    await container?.remove({ force: true }).catch(() => undefined);
-    ws?.dispose();
+    await state.container?.remove({ force: true }).catch(() => undefined);
+    state.ws?.dispose();
+  });
+  return state;
+}
+
+/** Starts a server image on the host network and waits until it answers ready (or fails with its logs). */
+async function startServer(state: { container?: Docker.Container }, tag: string, options: { platform?: string; env?: string[]; binds?: string[]; readyWithinMs: number }) {
+  const port = await freePort();
+  const container = await engine.docker!.createContainer({
+    Image: tag,
+    ...(options.platform ? { platform: options.platform } : {}),
+    Cmd: ['--port', String(port)],
+    Env: [`TF2AIF_PORT=${port}`, ...(options.env ?? [])],
+    HostConfig: { NetworkMode: 'host', Binds: options.binds ?? [] },
+  });
+  state.container = container;
+  await container.start();
+  const client = new V2Client(`http://127.0.0.1:${port}`);
+  const deadline = Date.now() + options.readyWithinMs;
+  while (!(await client.ready())) {
+    const status = (await container.inspect()).State;
+    if (!status.Running || Date.now() > deadline) {
+      client.close();
+      throw new Error(`server not ready (${status.Status}): ${(await container.logs({ stdout: true, stderr: true })).toString()}`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return { container, client };
+}
+
+describe.skipIf(!engine.docker)(`digits-cpu image through the Docker Engine API${engine.missing ? ` (skipped: ${engine.missing})` : ''}`, () => {
+  const suite = digitsWorkspace('amd64');
+  let ws: TempWorkspace;
+  let docker: Docker;
+  beforeAll(() => {
+    ws = suite.ws;
+    docker = engine.docker!;
   });
 
   it('builds the server and client images, non-root, labelled, and a second run is a cache hit', async () => {
@@ -49,17 +82,9 @@ describe.skipIf(!engine.docker)(`digits-cpu image through the Docker Engine API$
   });
 
   it('serves real digits over the v2 protocol (JSON and binary) with the same classes as the local TFLite run', async () => {
-    const port = await freePort();
     const image = JSON.parse(readFileSync(ws.path('dist/variants/digits-cpu/image/image.json'), 'utf8'));
-    container = await docker.createContainer({ Image: image.server.tag, Cmd: ['--port', String(port)], Env: [`TF2AIF_PORT=${port}`], HostConfig: { NetworkMode: 'host' } });
-    await container.start();
-    const client = new V2Client(`http://127.0.0.1:${port}`);
+    const { container, client } = await startServer(suite, image.server.tag, { readyWithinMs: 60_000 });
     try {
-      const deadline = Date.now() + 60_000;
-      while (!(await client.ready())) {
-        if (Date.now() > deadline) throw new Error(`server not ready: ${(await container.logs({ stdout: true, stderr: true })).toString()}`);
-        await new Promise((r) => setTimeout(r, 500));
-      }
       const { images, classes } = localDigitsReference(ws, 'tflite', 'dist/variants/digits-cpu/convert', SAMPLES);
       const viaBinary: number[] = [];
       const viaJson: number[] = [];
@@ -104,21 +129,12 @@ describe('image without a Docker engine', () => {
 const emulation = engine.docker ? arm64Emulation() : { ok: false, missing: engine.missing };
 
 describe.skipIf(!emulation.ok)(`digits-arm image for linux/arm64${emulation.missing ? ` (skipped: ${emulation.missing})` : ''}`, () => {
-  let ws: TempWorkspace;
-  let container: Docker.Container | undefined;
-  beforeAll(() => {
-    ensureLocalBase('arm64');
-    ws = createTempWorkspace({ models: ['digits'] });
-  });
-  afterAll(async () => {
-    await container?.remove({ force: true }).catch(() => undefined);
-    ws?.dispose();
-  });
+  const suite = digitsWorkspace('arm64');
 
   it('is built under emulation on this x86-64 engine and recorded as arm64', async () => {
-    const run = await ws.nx('run', 'digits-arm:image');
+    const run = await suite.ws.nx('run', 'digits-arm:image');
     expect(run.exitCode, run.output).toBe(0);
-    const image = JSON.parse(readFileSync(ws.path('dist/variants/digits-arm/image/image.json'), 'utf8'));
+    const image = JSON.parse(readFileSync(suite.ws.path('dist/variants/digits-arm/image/image.json'), 'utf8'));
     expect(image.server).toMatchObject({ tag: 'tf2aif/digits:arm', arch: 'arm64' });
     const inspect = await engine.docker!.getImage(image.server.id).inspect();
     expect(inspect.Architecture).toBe('arm64');
@@ -126,30 +142,18 @@ describe.skipIf(!emulation.ok)(`digits-arm image for linux/arm64${emulation.miss
   });
 
   it('starts under emulation (LiteRT, no TensorFlow) and answers over v2 as the x86-64 LiteRT run of the same .tflite', async () => {
-    const port = await freePort();
-    const image = JSON.parse(readFileSync(ws.path('dist/variants/digits-arm/image/image.json'), 'utf8'));
-    container = await engine.docker!.createContainer({
-      Image: image.server.tag,
+    const image = JSON.parse(readFileSync(suite.ws.path('dist/variants/digits-arm/image/image.json'), 'utf8'));
+    // under qemu-user LiteRT's CPU detection crashes on the host's x86 /proc/cpuinfo, and XNNPACK's INT8
+    // kernels compute wrong numbers: an aarch64 cpuinfo mounted over it, and LiteRT's built-in kernels
+    // (tools/arm64-emulation/README.md); an emulated CPU also starts Python several times slower
+    const { client } = await startServer(suite, image.server.tag, {
       platform: 'linux/arm64',
-      Cmd: ['--port', String(port)],
-      // under qemu-user XNNPACK's INT8 kernels compute wrong numbers: LiteRT's built-in kernels instead
-      Env: [`TF2AIF_PORT=${port}`, 'TF2AIF_TFLITE_XNNPACK=0'],
-      // qemu-user shows the host's x86 /proc/cpuinfo, on which LiteRT's CPU detection crashes (tools/arm64-emulation)
-      HostConfig: { NetworkMode: 'host', Binds: [`${join(repoRoot, 'tools', 'arm64-emulation', 'cpuinfo')}:/proc/cpuinfo:ro`] },
+      env: ['TF2AIF_TFLITE_XNNPACK=0'],
+      binds: [`${join(repoRoot, 'tools', 'arm64-emulation', 'cpuinfo')}:/proc/cpuinfo:ro`],
+      readyWithinMs: 240_000,
     });
-    await container.start();
-    const client = new V2Client(`http://127.0.0.1:${port}`);
     try {
-      // an emulated CPU starts Python and LiteRT several times slower
-      const deadline = Date.now() + 240_000;
-      while (!(await client.ready())) {
-        const state = (await container.inspect()).State;
-        if (!state.Running || Date.now() > deadline) {
-          throw new Error(`server not ready (${state.Status}): ${(await container.logs({ stdout: true, stderr: true })).toString()}`);
-        }
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-      const reference = localDigitsReference(ws, 'tflite', 'dist/variants/digits-arm/quantize', SAMPLES);
+      const reference = localDigitsReference(suite.ws, 'tflite', 'dist/variants/digits-arm/quantize', SAMPLES);
       expect(reference.outputStep).toBeGreaterThan(0);
       let worst = 0;
       const served: number[] = [];

@@ -10,7 +10,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from tf2aif_toolchain import int8_error_profile, int8_error_profile_tflite
 from tf2aif_toolchain.errors import ToolchainError
-from tiny_models import build_tiny_model, input_specs, run_step
+from tiny_models import input_specs, run_step, tiny_arm_variant
 
 WIDTH = 16
 
@@ -139,14 +139,7 @@ def test_a_quantizer_that_folded_batchnorm_first_is_profiled_against_the_folded_
 def tflite_pair(tmp_path_factory):
     """The tiny classifier converted to float TFLite and quantized to full INT8, as the arm variant's steps do."""
     ws = tmp_path_factory.mktemp("tflite-profile")
-    build_tiny_model(ws, filters=4)
-    options = dict(
-        model="tiny", variant="tiny-arm", platform="arm", runtime="tflite", batchSize=1, task="classification", trained=False,
-        modelPath="dist/models/tiny", calibration={"random": True, "samples": 16, "batchSize": 8},
-        verify={"samples": 16, "seed": 0, "tolerances": {}},
-    )
-    run_step("convert", ws, ws / "c", input_specs((8, 8, 1)), precision="fp32", converter="tflite", **options)
-    run_step("quantize", ws, ws / "q", input_specs((8, 8, 1)), precision="int8", quantizer="tflite_int8", convertPath="c", **options)
+    options = tiny_arm_variant(ws)
     return ws, options
 
 

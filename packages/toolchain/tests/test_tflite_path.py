@@ -8,7 +8,7 @@ import pytest
 from tf2aif_toolchain.errors import ToolchainError
 from job_support import make_job
 from tf2aif_toolchain.steps import STEPS
-from tiny_models import build_tiny_model, input_specs, run_step
+from tiny_models import build_tiny_model, input_specs, run_step, tiny_arm_variant
 
 SHAPE = (6, 6, 1)
 INPUTS = input_specs(SHAPE)
@@ -118,14 +118,7 @@ def test_xnnpack_can_be_switched_off_with_the_same_answers(tmp_path, monkeypatch
     from tf2aif_toolchain.runtimes import tflite
 
     ws = tmp_path
-    build_tiny_model(ws, filters=4)
-    options = dict(
-        model="tiny", variant="tiny-arm", platform="arm", runtime="tflite", batchSize=1, task="classification", trained=False,
-        modelPath="dist/models/tiny", calibration={"random": True, "samples": 16, "batchSize": 8},
-        verify={"samples": 16, "seed": 0, "tolerances": {}},
-    )
-    run_step("convert", ws, ws / "c", input_specs((8, 8, 1)), precision="fp32", converter="tflite", **options)
-    run_step("quantize", ws, ws / "q", input_specs((8, 8, 1)), precision="int8", quantizer="tflite_int8", convertPath="c", **options)
+    tiny_arm_variant(ws)
     x = {"image": np.random.default_rng(0).random((1, 8, 8, 1), dtype=np.float32)}
     with_xnnpack = tflite.TFLiteRunner(ws / "q/model.tflite")
     monkeypatch.setenv("TF2AIF_TFLITE_XNNPACK", "0")

@@ -40,3 +40,17 @@ def build_tiny_model(ws: Path, shape: tuple[int, ...] = (8, 8, 1), classes: int 
         "build-model", ws, ws / "dist/models/tiny", input_specs(shape),
         model="tiny", modelDir="models/tiny", source={"format": "script", "path": "build.py", "seed": seed},
     )
+
+
+def tiny_arm_variant(ws: Path, filters: int = 4) -> dict:
+    """The tiny classifier through the arm variant's steps: convert (TFLite FP32) into ws/c, quantize (full
+    INT8, uint8 I/O) into ws/q. Returns the variant's step options (verify's, minus precision and paths)."""
+    build_tiny_model(ws, filters=filters)
+    options = dict(
+        model="tiny", variant="tiny-arm", platform="arm", runtime="tflite", batchSize=1, task="classification", trained=False,
+        modelPath="dist/models/tiny", calibration={"random": True, "samples": 16, "batchSize": 8},
+        verify={"samples": 16, "seed": 0, "tolerances": {}},
+    )
+    run_step("convert", ws, ws / "c", input_specs((8, 8, 1)), precision="fp32", converter="tflite", **options)
+    run_step("quantize", ws, ws / "q", input_specs((8, 8, 1)), precision="int8", quantizer="tflite_int8", convertPath="c", **options)
+    return options
