@@ -1,11 +1,12 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const workspaceRoot = mkdtempSync(join(tmpdir(), 'tf2aif-nodes-'));
 const dataDir = join(workspaceRoot, '.nx', 'workspace-data');
 process.env.NX_WORKSPACE_DATA_DIRECTORY = dataDir;
+afterAll(() => rmSync(workspaceRoot, { recursive: true, force: true }));
 
 type CreateNodes = typeof import('./create-nodes').createNodesV2;
 let createNodesFn: CreateNodes[1];
