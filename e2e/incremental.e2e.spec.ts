@@ -3,32 +3,17 @@ import { join } from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runsOnOf } from '../plugins/nx/src/platforms/platform-descriptor';
 import { ciShards } from './support/ci-shards';
+import { ran, runNx } from './support/nx-run';
 import { createTempWorkspace, gitCommitAll, repoRoot, type TempWorkspace } from './support/temp-workspace';
 
 const parseJson = <T>(output: string): T => JSON.parse(output.slice(output.search(/[[{]/))) as T;
 const cachedLine = (cached: number, total: number) =>
   new RegExp(`from the cache instead of running the command for ${cached} out of ${total} tasks`);
 
-/**
- * Runs Nx with NX_PROFILE set: Nx writes one trace event per task with its status, so the tasks that
- * really ran (cache misses) are read from a file instead of from printed output, which Nx may drop.
- */
+/** Nx's own task profile (e2e/support/nx-run.ts): every task of the run, and those that really ran (cache misses). */
 async function nxProfiled(ws: TempWorkspace, label: string, ...args: string[]) {
-  const profile = join('.nx', 'profiles', `${label}.json`);
-  const before = process.env.NX_PROFILE;
-  process.env.NX_PROFILE = profile;
-  try {
-    const run = await ws.nx(...args);
-    const events = existsSync(ws.path(profile))
-      ? (JSON.parse(readFileSync(ws.path(profile), 'utf8')) as Array<{ ph: string; name: string; args?: { status?: string } }>)
-      : [];
-    const tasks = events.filter((e) => e.ph === 'X');
-    const ran = tasks.filter((e) => !String(e.args?.status).includes('cache')).map((e) => e.name).sort();
-    return { ...run, tasks: tasks.map((e) => e.name).sort(), ran };
-  } finally {
-    if (before === undefined) delete process.env.NX_PROFILE;
-    else process.env.NX_PROFILE = before;
-  }
+  const run = await runNx(ws, label, args);
+  return { ...run, tasks: run.tasks.map((t) => t.id).sort(), ran: ran(run).map((t) => t.id).sort() };
 }
 
 describe('incremental builds in a fresh git workspace', () => {

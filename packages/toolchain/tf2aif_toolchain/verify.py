@@ -126,8 +126,8 @@ def run(job: Job) -> None:
     gots: dict[str, list[np.ndarray]] = {}
     watch = Stopwatch()
     first_batches: list[dict[str, np.ndarray]] = []
-    for batch, real in samples.batches(job.batch_size):
-        if sum(len(next(iter(b.values()))) for b in first_batches) < PROFILE_SAMPLES:
+    for index, (batch, real) in enumerate(samples.batches(job.batch_size)):
+        if index * job.batch_size < PROFILE_SAMPLES:
             first_batches.append(batch)
         ref = reference.run(batch)
         got = variant.run(batch)
