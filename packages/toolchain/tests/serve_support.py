@@ -113,3 +113,16 @@ def run_concurrently(work, count: int) -> None:
         t.start()
     for t in pool:
         t.join()
+
+
+def metric_samples(text: str) -> dict[tuple[str, frozenset], float]:
+    """GET /metrics read back with prometheus_client's own parser (a malformed exposition raises):
+    (sample name, its labels) -> value."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return {(s.name, frozenset(s.labels.items())): s.value for family in text_string_to_metric_families(text) for s in family.samples}
+
+
+def metric(text: str, name: str, **labels: str) -> float:
+    """One sample of the tiny model's metrics, 0 when absent."""
+    return metric_samples(text).get((name, frozenset({"model": "tiny", "version": "1", **labels}.items())), 0.0)

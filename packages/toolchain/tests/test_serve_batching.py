@@ -4,7 +4,7 @@ import time
 
 import numpy as np
 import pytest
-from serve_support import Client, binary_request, images, parse_binary_response, run_concurrently, tiny_tflite, variant_doc
+from serve_support import Client, binary_request, images, metric, parse_binary_response, run_concurrently, tiny_tflite, variant_doc
 
 from tf2aif_toolchain.artifact import read_meta
 from tf2aif_toolchain.runtimes import tflite
@@ -135,10 +135,8 @@ def test_thr_over_http_shows_batches_in_metrics(tmp_path):
     metrics = c.request("GET", "/metrics")[2].decode()
     c.close()
     server.stop(5)
-    values = {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines() if not line.startswith("#")}
-    base = 'model="tiny",version="1"'
-    executions = values[f"tf2aif_executions_total{{{base}}}"]
-    single = values[f'tf2aif_execution_batch_size_bucket{{{base},le="1"}}']
-    assert values[f"tf2aif_inferences_total{{{base}}}"] == 80
+    executions = metric(metrics, "tf2aif_executions_total")
+    single = metric(metrics, "tf2aif_execution_batch_size_bucket", le="1.0")
+    assert metric(metrics, "tf2aif_inferences_total") == 80
     assert executions < 80 and single < executions  # some runtime calls served several requests
-    assert values[f"tf2aif_execution_batch_size_sum{{{base}}}"] == 80
+    assert metric(metrics, "tf2aif_execution_batch_size_sum") == 80

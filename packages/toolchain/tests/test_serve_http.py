@@ -4,7 +4,7 @@ import socket
 
 import numpy as np
 import pytest
-from serve_support import Client, binary_request, images, parse_binary_response, run_concurrently, tiny_tflite, variant_doc
+from serve_support import Client, binary_request, images, metric, metric_samples, parse_binary_response, run_concurrently, tiny_tflite, variant_doc
 
 from tf2aif_toolchain.artifact import read_meta
 from tf2aif_toolchain.runtimes import tflite
@@ -77,7 +77,9 @@ def test_health_and_metadata_endpoints(client):
     assert "success" in stats["model_stats"][0]["inference_stats"]
     status, head, text = client.request("GET", "/metrics")
     assert status == 200 and head["Content-Type"].startswith("text/plain")
-    assert b'tf2aif_model_info{model="tiny",version="1",variant="tiny-cpu"' in text
+    (info,) = [dict(labels) for (name, labels), value in metric_samples(text.decode()).items() if name == "tf2aif_model_info" and value == 1]
+    assert {k: info[k] for k in ("model", "version", "variant", "platform", "mode")} == {
+        "model": "tiny", "version": "1", "variant": "tiny-cpu", "platform": "cpu", "mode": "LAT"}
 
 
 def test_json_and_binary_inference_match_the_runtime_adapter(client, reference):
@@ -224,24 +226,23 @@ def test_concurrent_clients_get_their_own_answers(server, reference):
     run_concurrently(work, threads)
     assert failures == []
     assert _metric(server, "tf2aif_inferences_total") - before == sum(len(x) for x in cases.values())
-    assert _metric(server, "tf2aif_request_failures_total", ',code="500"') <= 1  # only the deliberate one
+    assert _metric(server, "tf2aif_request_failures_total", code="500") <= 1  # only the deliberate one
 
 
-def _metric(server, name: str, labels: str = "") -> float:
+def _metric(server, name: str, **labels: str) -> float:
     c = Client(server.url)
     text = c.request("GET", "/metrics")[2].decode()
     c.close()
-    prefix = f'{name}{{model="tiny",version="1"{labels}}} '
-    return float(next((line[len(prefix):] for line in text.splitlines() if line.startswith(prefix)), 0))
+    return metric(text, name, **labels)
 
 
 def test_metrics_break_requests_down_by_stage(server, client):
     body, headers = binary_request(images(2))
     assert client.request("POST", INFER, body, headers)[0] == 200
     for stage in ("decode", "preprocess", "queue", "infer", "postprocess", "encode"):
-        assert _metric(server, "tf2aif_request_stage_seconds_count", f',stage="{stage}"') >= 1
-    assert _metric(server, "tf2aif_request_stage_seconds_sum", ',stage="infer"') > 0
-    assert _metric(server, "tf2aif_request_failures_total", ',code="400"') >= 1
+        assert _metric(server, "tf2aif_request_stage_seconds_count", stage=stage) >= 1
+    assert _metric(server, "tf2aif_request_stage_seconds_sum", stage="infer") > 0
+    assert _metric(server, "tf2aif_request_failures_total", code="400") >= 1
     status, stats = client.get_json("/v2/models/tiny/stats")
     entry = stats["model_stats"][0]
     assert entry["inference_stats"]["success"]["count"] >= 1 and entry["inference_stats"]["compute_infer"]["ns"] > 0

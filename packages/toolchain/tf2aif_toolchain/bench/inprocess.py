@@ -20,7 +20,7 @@ from ..jsonio import write_json
 from ..progress import log
 from ..runtimes.tensorflow import TensorFlowRunner
 from ..serve.service import open_service
-from ..client.loadgen import random_inputs
+from ..client.inputs import random_inputs
 from ..serve.metadata import model_metadata
 from .stability import percentiles_ms, within
 

@@ -1,4 +1,4 @@
-"""python -m tf2aif_toolchain.client --url http://host:8000 [--config variant.json | --model NAME] --requests N --concurrency C"""
+"""python -m tf2aif_toolchain.client (tritonclient over HTTP) --url http://host:8000 [--config variant.json | --model NAME] --requests N --concurrency C"""
 from __future__ import annotations
 
 import argparse
@@ -7,8 +7,9 @@ import sys
 import time
 from pathlib import Path
 
-from .loadgen import run_load
-from .v2client import V2Client
+from tritonclient.utils import InferenceServerException
+
+from .loadgen import is_ready, run_load
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,14 +27,17 @@ def main(argv: list[str] | None = None) -> int:
         print("tf2aif client error: give --model or --config", file=sys.stderr)
         return 2
     deadline = time.monotonic() + args.wait
-    probe = V2Client(args.url, timeout=5)
-    while not probe.ready():
+    while not is_ready(args.url):
         if time.monotonic() > deadline:
             print(f"tf2aif client error: no ready server at {args.url} after {args.wait:.0f}s", file=sys.stderr)
             return 1
         time.sleep(0.5)
-    probe.close()
-    print(json.dumps(run_load(args.url, model, args.requests, args.concurrency, args.batch), indent=2))
+    try:
+        result = run_load(args.url, model, args.requests, args.concurrency, args.batch)
+    except InferenceServerException as e:  # e.g. no such model on that server
+        print(f"tf2aif client error: {e.message()}", file=sys.stderr)
+        return 1
+    print(json.dumps(result, indent=2))
     return 0
 
 

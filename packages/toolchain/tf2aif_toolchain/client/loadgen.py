@@ -1,37 +1,57 @@
-"""Closed-loop load: C threads, each sending requests back to back on its own connection."""
+"""Closed-loop load through Triton's KServe v2 client (tritonclient.http): C threads, each sending requests
+back to back on its own client (one keep-alive connection), with binary tensors both ways."""
 from __future__ import annotations
 
 import threading
 import time
+from urllib.parse import urlparse
 
 import numpy as np
+import tritonclient.http as triton
+from tritonclient.utils import InferenceServerException, np_to_triton_dtype
 
-from .v2client import V2Client, V2Error
+from .inputs import random_inputs
 
 
-def random_inputs(metadata: dict, batch: int, seed: int = 0, ranges: dict[str, list] | None = None) -> dict[str, np.ndarray]:
-    """Inputs shaped from the server's model metadata (-1 dims become `batch` first, then 1), each in its input's
-    valid range (model.json's `range`: an embedding's rows, or [0, 255] for pixels); without one, floats in
-    [0, 1) and integers in [0, 100)."""
-    rng = np.random.default_rng(seed)
-    from .v2client import NUMPY
+def connect(url: str, timeout: float = 60.0) -> triton.InferenceServerClient:
+    """tritonclient wants host:port; the CLI and variant.json speak URLs."""
+    parsed = urlparse(url if "://" in url else f"http://{url}")
+    return triton.InferenceServerClient(f"{parsed.hostname or '127.0.0.1'}:{parsed.port or 80}", connection_timeout=timeout, network_timeout=timeout)
 
-    inputs = {}
-    for spec in metadata["inputs"]:
-        shape = [batch if i == 0 and d == -1 else (d if d > 0 else 1) for i, d in enumerate(spec["shape"])]
-        dtype = NUMPY[spec["datatype"]]
-        if dtype.startswith("float"):
-            low, high = (ranges or {}).get(spec["name"], (0, 1))
-            inputs[spec["name"]] = (low + rng.random(shape) * (high - low)).astype(dtype)
-        else:
-            low, high = (ranges or {}).get(spec["name"], (0, 99))
-            inputs[spec["name"]] = rng.integers(int(low), int(high) + 1, shape).astype(dtype)
-    return inputs
+
+def is_ready(url: str) -> bool:
+    client = connect(url, timeout=5)
+    try:
+        return client.is_server_ready()
+    except (InferenceServerException, OSError):
+        return False
+    finally:
+        client.close()
+
+
+def _request(inputs: dict[str, np.ndarray], outputs: list[str]) -> tuple[list[triton.InferInput], list[triton.InferRequestedOutput]]:
+    tensors = []
+    for name, array in inputs.items():
+        tensor = triton.InferInput(name, list(array.shape), np_to_triton_dtype(array.dtype))
+        tensor.set_data_from_numpy(array, binary_data=True)
+        tensors.append(tensor)
+    return tensors, [triton.InferRequestedOutput(name, binary_data=True) for name in outputs]
+
+
+def infer(client: triton.InferenceServerClient, model: str, inputs: dict[str, np.ndarray], outputs: list[str]) -> dict[str, np.ndarray]:
+    tensors, wanted = _request(inputs, outputs)
+    result = client.infer(model, tensors, outputs=wanted)
+    return {name: result.as_numpy(name) for name in outputs}
+
+
+def _error_key(error: Exception) -> str:
+    status = error.status() if isinstance(error, InferenceServerException) else None
+    return f"HTTP {status}" if status else type(error).__name__
 
 
 def run_load(url: str, model: str, requests: int, concurrency: int, batch: int = 1) -> dict:
-    probe = V2Client(url)
-    metadata = probe.get_json(f"/v2/models/{model}")
+    probe = connect(url)
+    metadata = probe.get_model_metadata(model)
     probe.close()
     outputs = [o["name"] for o in metadata["outputs"]]
     inputs = random_inputs(metadata, batch)
@@ -41,9 +61,10 @@ def run_load(url: str, model: str, requests: int, concurrency: int, batch: int =
     remaining = [requests]
 
     def worker() -> None:
-        client = V2Client(url)
+        # a client per thread, made in it: tritonclient's HTTP client is not thread-safe
+        client = connect(url)
         try:
-            client.infer(model, inputs, outputs)  # warm the connection
+            infer(client, model, inputs, outputs)  # warm the connection
             while True:
                 with lock:
                     if remaining[0] <= 0:
@@ -51,16 +72,15 @@ def run_load(url: str, model: str, requests: int, concurrency: int, batch: int =
                     remaining[0] -= 1
                 start = time.perf_counter()
                 try:
-                    client.infer(model, inputs, outputs)
+                    infer(client, model, inputs, outputs)
                     elapsed = time.perf_counter() - start
                     with lock:
                         latencies.append(elapsed)
-                except (V2Error, OSError) as e:
-                    key = f"HTTP {e.status}" if isinstance(e, V2Error) else type(e).__name__
+                except (InferenceServerException, OSError) as e:
                     with lock:
-                        errors[key] = errors.get(key, 0) + 1
+                        errors[_error_key(e)] = errors.get(_error_key(e), 0) + 1
                     client.close()
-                    client = V2Client(url)
+                    client = connect(url)
         finally:
             client.close()
 

@@ -1,66 +1,72 @@
-"""GET /metrics: the statistics in Prometheus' text exposition format (version 0.0.4)."""
+"""GET /metrics: the statistics in Prometheus' text exposition format, written by prometheus_client.
+
+The request path keeps updating our own Stats (one lock, a few additions); prometheus_client only renders a
+snapshot of them when scraped (a custom collector), so the library adds nothing to an inference.
+"""
 from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
 from .config import VariantConfig
 from .stats import STAGES, Histogram, Stats
 
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+class _Snapshot:
+    """A one-scrape collector: generate_latest() only needs collect()."""
+
+    def __init__(self, families: list[Metric]) -> None:
+        self._families = families
+
+    def collect(self) -> Iterator[Metric]:
+        return iter(self._families)
 
 
-def _labels(base: dict[str, str], **extra: str) -> str:
-    pairs = {**base, **extra}
-    return "{" + ",".join(f'{k}="{_escape(str(v))}"' for k, v in pairs.items()) + "}"
-
-
-class _Writer:
-    def __init__(self, base: dict[str, str]) -> None:
-        self.base = base
-        self.lines: list[str] = []
-
-    def family(self, name: str, kind: str, help_text: str) -> None:
-        self.lines += [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}"]
-
-    def sample(self, name: str, value: float, **labels: str) -> None:
-        text = repr(value) if isinstance(value, float) else str(value)  # repr: sums keep full precision
-        self.lines.append(f"{name}{_labels(self.base, **labels)} {text}")
-
-    def histogram(self, name: str, h: Histogram, **labels: str) -> None:
-        for bound, count in h.cumulative():
-            self.sample(f"{name}_bucket", count, **labels, le=bound)
-        self.sample(f"{name}_sum", float(h.total), **labels)
-        self.sample(f"{name}_count", h.count, **labels)
+def _histogram(name: str, help_text: str, base: list[str], rows: list[tuple[list[str], Histogram]], extra: list[str]) -> HistogramMetricFamily:
+    family = HistogramMetricFamily(name, help_text, labels=[*base, *extra])
+    for values, h in rows:
+        family.add_metric(values, buckets=h.cumulative(), sum_value=h.total)
+    return family
 
 
 def render(config: VariantConfig, stats: Stats, description: str, queue_depth: int, in_flight: int) -> str:
-    w = _Writer({"model": config.model, "version": config.version})
-    w.family("tf2aif_model_info", "gauge", "The served variant (always 1).")
-    w.sample("tf2aif_model_info", 1, variant=config.name, platform=config.platform, runtime=config.runtime,
-             precision=config.precision, mode=config.mode, executed_with=description)
+    base_names = ["model", "version"]
+    base = [config.model, config.version]
+    info = GaugeMetricFamily("tf2aif_model_info", "The served variant (always 1).",
+                             labels=[*base_names, "variant", "platform", "runtime", "precision", "mode", "executed_with"])
+    info.add_metric([*base, config.name, config.platform, config.runtime, config.precision, config.mode, description], 1)
+    families: list[Metric] = [info]
     with stats.locked():
-        w.family("tf2aif_requests_total", "counter", "Inference requests received.")
-        w.sample("tf2aif_requests_total", stats.requests)
-        w.family("tf2aif_request_failures_total", "counter", "Inference requests that failed, by HTTP status.")
+        requests = CounterMetricFamily("tf2aif_requests_total", "Inference requests received.", labels=base_names)
+        requests.add_metric(base, stats.requests)
+        failures = CounterMetricFamily("tf2aif_request_failures_total", "Inference requests that failed, by HTTP status.",
+                                       labels=[*base_names, "code"])
         for status, count in sorted(stats.failures.items()):
-            w.sample("tf2aif_request_failures_total", count, code=str(status))
-        w.family("tf2aif_inferences_total", "counter", "Samples inferred (a request of batch 4 counts 4).")
-        w.sample("tf2aif_inferences_total", stats.inferences)
-        w.family("tf2aif_executions_total", "counter", "Runtime calls (THR mode runs several requests per call).")
-        w.sample("tf2aif_executions_total", stats.executions)
-        w.family("tf2aif_request_duration_seconds", "histogram", "Successful inference requests, from the first body byte read to the response built.")
-        w.histogram("tf2aif_request_duration_seconds", stats.request_seconds)
-        w.family("tf2aif_request_stage_seconds", "histogram", "Time per stage of successful requests: " + ", ".join(STAGES) + ".")
-        for stage in STAGES:
-            w.histogram("tf2aif_request_stage_seconds", stats.stages[stage], stage=stage)
-        w.family("tf2aif_request_batch_size", "histogram", "Samples per request, as clients sent them.")
-        w.histogram("tf2aif_request_batch_size", stats.request_batch)
-        w.family("tf2aif_execution_batch_size", "histogram", "Samples per runtime call, after server-side batching.")
-        w.histogram("tf2aif_execution_batch_size", stats.execution_batch)
-    w.family("tf2aif_queue_depth", "gauge", "Requests waiting for the THR batcher.")
-    w.sample("tf2aif_queue_depth", queue_depth)
-    w.family("tf2aif_requests_in_flight", "gauge", "HTTP requests being handled now (this scrape included).")
-    w.sample("tf2aif_requests_in_flight", in_flight)
-    return "\n".join(w.lines) + "\n"
+            failures.add_metric([*base, str(status)], count)
+        inferences = CounterMetricFamily("tf2aif_inferences_total", "Samples inferred (a request of batch 4 counts 4).", labels=base_names)
+        inferences.add_metric(base, stats.inferences)
+        executions = CounterMetricFamily("tf2aif_executions_total", "Runtime calls (THR mode runs several requests per call).", labels=base_names)
+        executions.add_metric(base, stats.executions)
+        families += [
+            requests,
+            failures,
+            inferences,
+            executions,
+            _histogram("tf2aif_request_duration_seconds", "Successful inference requests, from the first body byte read to the response built.",
+                       base_names, [(base, stats.request_seconds)], []),
+            _histogram("tf2aif_request_stage_seconds", "Time per stage of successful requests: " + ", ".join(STAGES) + ".",
+                       base_names, [([*base, stage], stats.stages[stage]) for stage in STAGES], ["stage"]),
+            _histogram("tf2aif_request_batch_size", "Samples per request, as clients sent them.", base_names, [(base, stats.request_batch)], []),
+            _histogram("tf2aif_execution_batch_size", "Samples per runtime call, after server-side batching.", base_names,
+                       [(base, stats.execution_batch)], []),
+        ]
+    queue = GaugeMetricFamily("tf2aif_queue_depth", "Requests waiting for the THR batcher.", labels=base_names)
+    queue.add_metric(base, queue_depth)
+    flight = GaugeMetricFamily("tf2aif_requests_in_flight", "HTTP requests being handled now (this scrape included).", labels=base_names)
+    flight.add_metric(base, in_flight)
+    families += [queue, flight]
+    return generate_latest(_Snapshot(families)).decode()

@@ -71,7 +71,8 @@ export function writeClientContext(workspaceRoot: string, o: ComposeOptions, dir
   mkdirSync(join(dir, 'app', 'tf2aif_toolchain'), { recursive: true });
   copyFileSync(join(toolchainDir, 'tf2aif_toolchain', '__init__.py'), join(dir, 'app', 'tf2aif_toolchain', '__init__.py'));
   copySources(join(toolchainDir, 'tf2aif_toolchain', 'client'), join(dir, 'app', 'tf2aif_toolchain', 'client'));
-  copyFileSync(requirementsLock(toolchainDir, 'numpy', o.arch), join(dir, 'requirements.txt'));
+  // tritonclient[http] and numpy (serve-requirements/client.in)
+  copyFileSync(requirementsLock(toolchainDir, 'client', o.arch), join(dir, 'requirements.txt'));
   copyFileSync(join(dir, '..', 'server', 'variant', 'variant.json'), join(dir, 'variant.json'));
   const labels = { ...server.labels, 'org.opencontainers.image.title': `${o.variant}-client` };
   writeFileSync(join(dir, 'Dockerfile'), render(readFileSync(templateFor(o.platform, 'client'), 'utf8'), { ...o, labels }));

@@ -1,0 +1,24 @@
+"""Request data for a served model, from its v2 metadata (numpy and tritonclient's light utils only: the in-process
+bench imports it without the HTTP client)."""
+from __future__ import annotations
+
+import numpy as np
+from tritonclient.utils import triton_to_np_dtype
+
+
+def random_inputs(metadata: dict, batch: int, seed: int = 0, ranges: dict[str, list] | None = None) -> dict[str, np.ndarray]:
+    """Inputs shaped from the server's model metadata (-1 dims become `batch` first, then 1), each in its input's
+    valid range (model.json's `range`: an embedding's rows, or [0, 255] for pixels); without one, floats in
+    [0, 1) and integers in [0, 100)."""
+    rng = np.random.default_rng(seed)
+    inputs = {}
+    for spec in metadata["inputs"]:
+        shape = [batch if i == 0 and d == -1 else (d if d > 0 else 1) for i, d in enumerate(spec["shape"])]
+        dtype = np.dtype(triton_to_np_dtype(spec["datatype"]))
+        if dtype.kind == "f":
+            low, high = (ranges or {}).get(spec["name"], (0, 1))
+            inputs[spec["name"]] = (low + rng.random(shape) * (high - low)).astype(dtype)
+        else:
+            low, high = (ranges or {}).get(spec["name"], (0, 99))
+            inputs[spec["name"]] = rng.integers(int(low), int(high) + 1, shape).astype(dtype)
+    return inputs
