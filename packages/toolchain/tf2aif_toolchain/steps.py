@@ -85,6 +85,12 @@ def _ceiling(job: Job) -> None:
     ceiling.run(job)
 
 
+def _plan(job: Job) -> None:
+    from . import plan  # noqa: PLC0415 (SciPy only here)
+
+    plan.run(job)
+
+
 STEPS = {
     "build-model": build_model.run,
     "convert": convert,
@@ -93,4 +99,5 @@ STEPS = {
     "compile": compile_artifact,
     "bench-inprocess": _bench_inprocess,
     "ceiling": _ceiling,
+    "plan": _plan,
 }

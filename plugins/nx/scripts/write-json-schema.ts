@@ -1,10 +1,12 @@
 // Regenerates the published JSON Schemas from the zod schemas: `npm run schema`.
-// plugins/nx/tf2aif.schema.json (tf2aif.json, for editors) and the toolchain's job.schema.json (the step contract).
+// plugins/nx/tf2aif.schema.json (tf2aif.json, for editors), plugins/nx/fleet.schema.json (the plan's fleet file)
+// and the toolchain's job.schema.json (the step contract).
 import { writeFileSync } from 'fs';
 import { join } from 'path';
 import { jsonSchemaFile, modelConfigJsonSchema } from '../src/config/model-config-json-schema';
 import { loadPlatformRegistry } from '../src/platforms/platform-registry';
 import { jobJsonSchema, jobJsonSchemaFile } from '../src/settings/job-json-schema';
+import { fleetJsonSchema, fleetJsonSchemaFile } from '../src/plan/fleet';
 
 const write = (file: string, schema: unknown) => {
   writeFileSync(file, JSON.stringify(schema, null, 2) + '\n');
@@ -12,3 +14,4 @@ const write = (file: string, schema: unknown) => {
 };
 write(join(__dirname, '..', jsonSchemaFile), modelConfigJsonSchema(loadPlatformRegistry()));
 write(join(__dirname, '..', '..', '..', jobJsonSchemaFile), jobJsonSchema());
+write(join(__dirname, '..', fleetJsonSchemaFile), fleetJsonSchema());

@@ -112,6 +112,26 @@ export const imageSchema = z.strictObject({
   push: z.boolean().default(false).describe('push each image after it is built'),
 });
 
+/** What a deployment of this model must meet; `nx run tf2aif:plan` places variants by it. */
+export const sloSchema = z
+  .strictObject({
+    p99Ms: z.number().positive().describe('p99 latency of one request, in milliseconds, that a replica must keep'),
+    ratePerSecond: z.number().positive().describe('requests per second the deployment must serve'),
+    minAccuracy: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe("floor on the variant's measured accuracy (verify with a labelled dataset; untrained models have none)"),
+    minAgreement: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe('floor on agreement with the TensorFlow original: top-1 agreement, IoU agreement, else the minimum cosine similarity'),
+  })
+  .describe('service targets for nx run tf2aif:plan');
+
 export const modelConfigSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -130,6 +150,7 @@ export const modelConfigSchema = z
     serving: servingSchema.default({ mode: 'LAT' }),
     image: imageSchema.default({ repository: 'tf2aif', push: false }),
     verify: verifySchema.default({ samples: 32, seed: 0, tolerances: {} }),
+    slo: sloSchema.optional(),
     platforms: z
       .record(z.string(), platformOptionsSchema)
       .describe('platform name (or variant name with "platform") -> options ({} for the platform defaults)'),

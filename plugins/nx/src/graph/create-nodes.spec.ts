@@ -38,8 +38,8 @@ describe('createNodes', () => {
     expect(source).toBe(file);
     const projects = Object.values(result.projects ?? {});
     expect(projects.map((p) => p.name)).toEqual(['resnet50', 'resnet50-cpu', 'resnet50-arm', 'resnet50-alveo', 'tf2aif']);
-    // the workspace project (ceiling, report) rides along with the first model
-    expect(Object.keys(result.projects!['.'].targets!)).toEqual(['ceiling', 'zoo', 'report']);
+    // the workspace project (ceiling, zoo, plan, report) rides along with the first model
+    expect(Object.keys(result.projects!['.'].targets!)).toEqual(['ceiling', 'zoo', 'plan', 'report']);
     const cpu = result.projects!['models/resnet50/variants/cpu'];
     expect(cpu.implicitDependencies).toEqual(['resnet50']);
     expect(cpu.tags).toEqual(['tf2aif:variant', 'model:resnet50', 'platform:cpu', 'arch:amd64', 'precision:fp32']);

@@ -1,3 +1,4 @@
+import type { Plan } from '../plan/explain';
 import { oneLine } from '../utils/one-line';
 import type { VariantResult } from './variant-results';
 
@@ -42,7 +43,15 @@ export interface VariantProfile extends VariantFacts {
   latencyMs: { p50: number; p90: number; p99: number; stable: boolean } | null;
   inProcessLatencyMs: { p50: number } | null;
   serverOverhead: number | null;
-  throughput: { batch: number; perSecond: number; inProcessPerSecond: number | null; shareOfInProcess: number | null; stable: boolean } | null;
+  throughput: {
+    batch: number;
+    perSecond: number;
+    /** closed-loop clients of the THR run (by Little's law, their mean latency is concurrency / perSecond) */
+    concurrency: number | null;
+    inProcessPerSecond: number | null;
+    shareOfInProcess: number | null;
+    stable: boolean;
+  } | null;
   speedup: { vsTfFunction: number; vsModelPredict: number | null } | null;
   baselineLatencyMs: { tfFunction: number; modelPredict: number | null } | null;
   achievedGflops: number | null;
@@ -62,6 +71,8 @@ export interface Report {
   goals: Goal[];
   /** the model zoo's coverage, when `nx run tf2aif:zoo` has written one */
   zoo?: { page: string; summary: string };
+  /** the deployment plan, when `nx run tf2aif:plan` has written one */
+  plan?: { page: string; plan: Plan };
 }
 
 function profile(f: VariantFacts, r: VariantResult | undefined, ceiling: Ceiling | null): VariantProfile {
@@ -114,6 +125,7 @@ function profile(f: VariantFacts, r: VariantResult | undefined, ceiling: Ceiling
       ? {
           batch: measured.throughput.batch,
           perSecond: measured.throughput.http.perSecond,
+          concurrency: measured.throughput.http.concurrency ?? null,
           inProcessPerSecond: measured.throughput.inProcess?.perSecond ?? null,
           shareOfInProcess: measured.throughput.httpShareOfInProcess,
           stable: measured.throughput.http.stable,

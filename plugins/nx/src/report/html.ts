@@ -1,6 +1,7 @@
 import type { Report } from './build-report';
 import { accuracyCell, dash, fixed, megabytes, percent, times } from './format';
 import { esc, style } from './html-style';
+import { planSection } from '../plan/plan-html';
 import { latencyAccuracyChart, speedupChart } from './svg-charts';
 
 /** report.html: one self-contained page (inline CSS and SVG) a person can open and read. */
@@ -38,6 +39,7 @@ ${latencyAccuracyChart(report.variants)}
 <tr><th>variant</th><th>platform</th><th>runtime</th><th>precision</th><th>size MB</th><th>accuracy</th><th>LAT p50 ms</th><th>p99 ms</th><th>overhead</th><th>THR /s</th><th>vs tf.function</th><th>vs model.predict</th><th>% of peak</th><th>image</th><th>notes</th></tr>
 ${rows}
 </table>
+${report.plan ? planSection(report.plan.plan, report.plan.page) : ''}
 </body></html>
 `;
 }

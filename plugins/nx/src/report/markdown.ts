@@ -11,6 +11,7 @@ export function markdownReport(report: Report): string {
     lines.push(`Machine: ${m.machine.cpu}, ${m.machine.cores} cores (${m.machine.arch}); peak GEMM ${m.fp32Gflops} GFLOP/s FP32 (${m.fp32Kernel}), ${m.int8Gops} GOP/s INT8${m.int8Kernel ? ` (${m.int8Kernel})` : ''}. Generated ${report.generatedAt}.`, '');
   }
   if (report.zoo) lines.push(`Model zoo: ${report.zoo.summary} ([coverage](${report.zoo.page.replace('.html', '.md')})).`, '');
+  if (report.plan) lines.push(`Deployment plan: ${report.plan.plan.status}, ${report.plan.plan.models.length} model(s), ${report.plan.plan.totals.costPerHour}/h ([plan](${report.plan.page})).`, '');
   lines.push('## Goals', '', '| goal | measured | met |', '|---|---|---|');
   for (const g of report.goals) lines.push(`| ${cell(g.goal)} | ${cell(g.measured)} | ${g.met === null ? 'not measured' : g.met ? 'yes' : 'no'} |`);
   lines.push(

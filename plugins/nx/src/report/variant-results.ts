@@ -43,7 +43,7 @@ const benchJsonSchema = z.looseObject({
   throughput: z
     .looseObject({
       batch: z.number(),
-      http: z.looseObject({ perSecond: z.number(), stable: z.boolean(), errors: z.number() }),
+      http: z.looseObject({ perSecond: z.number(), stable: z.boolean(), errors: z.number(), concurrency: z.number().optional() }),
       inProcess: z.looseObject({ perSecond: z.number() }).nullable(),
       httpShareOfInProcess: z.number().nullable(),
     })

@@ -73,6 +73,21 @@ export const ceilingJobSchema = z.strictObject({
   gemm: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]).default([256, 2048, 2048]).describe('M, K, N of the GEMM measured'),
 });
 
+const resources = z.strictObject({ cores: z.number().nonnegative(), memoryMiB: z.number().nonnegative(), accelerators: z.number().nonnegative() });
+
+/** The placement as the solver sees it (the plugin decided every option; plan.py only chooses). */
+export const planJobSchema = z.strictObject({
+  ...stepBase,
+  objective: z.enum(['cost', 'power']),
+  pools: z.array(z.strictObject({ name, nodes: z.number().int().nonnegative(), costPerHour: z.number().nonnegative(), watts: z.number().nonnegative(), capacity: resources })).min(1),
+  models: z.array(
+    z.strictObject({
+      model: name,
+      options: z.array(z.strictObject({ id: name, pool: name, replicas: z.number().int().positive(), rank: z.number().int().nonnegative(), demand: resources })).min(1),
+    }),
+  ),
+});
+
 /** Every step the toolchain runs (`python -m tf2aif_toolchain <step>`), with its job. */
 export const jobSchemas = {
   'build-model': buildModelJobSchema,
@@ -82,6 +97,7 @@ export const jobSchemas = {
   compile: compileJobSchema,
   'bench-inprocess': inprocessBenchJobSchema,
   ceiling: ceilingJobSchema,
+  plan: planJobSchema,
 } as const;
 
 export type ToolchainStep = keyof typeof jobSchemas;

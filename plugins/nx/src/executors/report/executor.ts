@@ -10,6 +10,7 @@ import { markdownReport } from '../../report/markdown';
 import { readVariantResult } from '../../report/variant-results';
 import { asExecutorResult } from '../../toolchain/run-step';
 import { totalsLine, type Coverage } from '../../zoo/coverage-report';
+import type { Plan } from '../../plan/explain';
 import { withAtomicOutput } from '../../utils/atomic-output';
 
 const optionsSchema = z.looseObject({ outputPath: z.string().min(1), ceilingPath: z.string().min(1) });
@@ -29,6 +30,13 @@ function zooSummary(root: string) {
   return { zoo: { page: '../zoo/coverage.html', summary: `${totalsLine(coverage)}, ${coverage.models.length} models x ${coverage.platforms.length} platforms (${coverage.generatedAt})` } };
 }
 
+/** The deployment plan, when `nx run tf2aif:plan` wrote one next to the report. */
+function planSummary(root: string) {
+  const file = join(root, 'dist', 'plan', 'plan.json');
+  if (!existsSync(file)) return {};
+  return { plan: { page: '../plan/plan.md', plan: JSON.parse(readFileSync(file, 'utf8')) as Plan } };
+}
+
 /** dist/report/: report.json (one profile per variant), report.md and report.html, from what the targets wrote. */
 export default async function reportExecutor(raw: unknown, context: ExecutorContext) {
   return asExecutorResult(async () => {
@@ -39,7 +47,7 @@ export default async function reportExecutor(raw: unknown, context: ExecutorCont
     const ceiling: Ceiling | null = existsSync(ceilingFile)
       ? parseOrThrow(ceilingSchema, JSON.parse(readFileSync(ceilingFile, 'utf8')), ceilingFile)
       : null;
-    const report = { ...buildReport(facts, results, ceiling), ...zooSummary(context.root) };
+    const report = { ...buildReport(facts, results, ceiling), ...zooSummary(context.root), ...planSummary(context.root) };
     await withAtomicOutput(context.root, o.outputPath, async (dir) => {
       writeFileSync(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
       writeFileSync(join(dir, 'report.md'), markdownReport(report));
