@@ -11,8 +11,8 @@ export function planSection(plan: Plan, link: string): string {
     )
     .join('\n');
   const list = (title: string, items: string[]) => (items.length ? `<p>${title}</p><ul>${items.map((i) => `<li>${esc(i)}</li>`).join('')}</ul>` : '');
-  return `<h2>Deployment plan</h2>
-<p>${esc(plan.status)}: minimizing ${plan.objective === 'cost' ? 'cost' : 'power'} on <a href="${esc(link)}">${esc(plan.fleet)}</a>: ${plan.totals.costPerHour}/h, ${plan.totals.watts} W; nodes ${esc(
+  return `<h2 id="plan">Deployment plan</h2>
+<p>${esc(plan.status)}: minimizing ${plan.objective === 'cost' ? 'cost' : 'power'} on ${esc(plan.fleet)} (<a href="${esc(link)}">plan.md</a>, manifests in dist/plan/kubernetes/): ${plan.totals.costPerHour}/h, ${plan.totals.watts} W; nodes ${esc(
     Object.entries(plan.totals.nodes)
       .map(([pool, n]) => `${pool} ${n.used}/${n.of}`)
       .join(', '),

@@ -27,6 +27,7 @@ export function htmlReport(report: Report): string {
 <h1>tf2aif: variants, speedups and accuracy</h1>
 <p class="muted">${m ? `${esc(m.machine.cpu)}, ${m.machine.cores} cores (${esc(m.machine.arch)}); peak GEMM ${m.fp32Gflops} GFLOP/s FP32 (${esc(m.fp32Kernel)}), ${m.int8Gops} GOP/s INT8${m.int8Kernel ? ` (${esc(m.int8Kernel)})` : ''}. ` : 'No ceiling measured. '}Generated ${esc(report.generatedAt)}.</p>
 ${report.zoo ? `<p>Model zoo: <a href="${esc(report.zoo.page)}">${esc(report.zoo.summary)}</a>.</p>` : ''}
+${report.plan ? `<p>Deployment plan: <a href="#plan">${esc(report.plan.plan.status)}, ${report.plan.plan.models.length} model(s), ${report.plan.plan.totals.costPerHour}/h</a>.</p>` : ''}
 <h2>Goals</h2>
 <table><tr><th>goal</th><th>measured</th><th></th></tr>${goalRows}</table>
 <h2>Speedup over native TensorFlow (tf.function), batch 1</h2>
