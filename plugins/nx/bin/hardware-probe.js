@@ -3,6 +3,7 @@
 // Printed as one line, it is an Nx runtime input of `bench`, so a result measured (or skipped) on one
 // machine is not reused on a machine with different hardware.
 'use strict';
+const { cpus } = require('os');
 const { execFileSync } = require('child_process');
 const { existsSync, readdirSync } = require('fs');
 
@@ -21,6 +22,8 @@ function probeHardware() {
   const dev = existsSync('/dev') ? readdirSync('/dev') : [];
   return {
     cpu,
+    // the CPU's model name: bench figures (and so the bench cache) belong to it
+    cpuModel: (cpus()[0] && cpus()[0].model.trim()) || 'unknown',
     'nvidia-gpu': !jetson && has('nvidia-smi', ['-L']),
     jetson,
     'amd-dpu': dev.some((d) => d.startsWith('xclmgmt')) || existsSync('/dev/dpu') || has('xdputil', ['query']),

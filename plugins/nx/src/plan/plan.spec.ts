@@ -132,7 +132,7 @@ describe('the sample fleet with the bundled models', () => {
     return { model: m.name, slo: m.config.slo, variants: m.variants.map((v) => ({ variant: v.project, platform: v.platform.name })) };
   });
   // the labelled fixture profiles (GPU, arm64) and, for x86, figures of the kind bench measures here
-  const fixtures = importedProfiles(workspaceRoot, 'plan/profiles');
+  const fixtures = importedProfiles(workspaceRoot, 'plan/profiles').profiles;
   const x86 = [
     profile('digits-cpu', 'cpu', { p50: 0.25, p99: 0.4, thr: 6000, conc: 2, accuracy: 0.97 }),
     profile('resnet50-cpu', 'cpu', { p50: 38, p99: 45, thr: 30, conc: 2, agreement: 1 }),

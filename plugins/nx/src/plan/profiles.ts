@@ -3,7 +3,9 @@ import { cpus } from 'os';
 import { join, relative } from 'path';
 import { z } from 'zod';
 import { parseJsonFile, parseOrThrow } from '../config/format-issues';
-import type { Report, VariantProfile } from '../report/build-report';
+import { buildReport, type Report, type VariantFacts, type VariantProfile } from '../report/build-report';
+import { readVariantResult, type BenchJson } from '../report/variant-results';
+import { distRoot } from '../graph/paths';
 import { runsOnSchema, type RunsOn } from '../platforms/platform-descriptor';
 
 /** What the plan needs of one variant's measurements, and where they were taken. */
@@ -79,36 +81,74 @@ export function localProfiles(report: Pick<Report, 'variants' | 'machine'>): Pla
     .filter((p): p is PlanProfile => p !== null);
 }
 
-function reportFiles(dir: string): string[] {
-  const out: string[] = [];
+/** report.json-shaped files, and copied dist/ folders (a runner's dist/variants/<v>/{bench,verify,...}/*.json). */
+function profileSources(dir: string): { reports: string[]; dists: string[] } {
+  const out = { reports: [] as string[], dists: [] as string[] };
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...reportFiles(path));
-    else if (name.endsWith('.json')) out.push(path);
+    if (!statSync(path).isDirectory()) {
+      if (name.endsWith('.json')) out.reports.push(path);
+    } else if (name === distRoot && existsSync(join(path, 'variants'))) {
+      out.dists.push(dir);
+    } else {
+      const inner = profileSources(path);
+      out.reports.push(...inner.reports);
+      out.dists.push(...inner.dists);
+    }
   }
   return out;
 }
 
-/** Every report.json-shaped file under `dir` (profiles measured on other machines, or labelled fixtures). */
-export function importedProfiles(workspaceRoot: string, dir: string): PlanProfile[] {
+/** bench.json's machine: its CPU model and the accelerators it found. */
+function benchMachine(bench: BenchJson | undefined): string {
+  const m = (bench?.machine ?? {}) as Record<string, unknown>;
+  const accelerators = ['nvidia-gpu', 'jetson', 'amd-dpu'].filter((k) => m[k] === true);
+  return [String(m.cpuModel ?? m.cpu ?? 'unknown machine'), ...accelerators].join(' + ');
+}
+
+/**
+ * Profiles measured on other machines (or labelled fixtures) under `dir`: report.json files, and copies of a
+ * runner's dist/ folder, whose variants are read as this workspace's graph describes them (`facts`).
+ */
+export function importedProfiles(workspaceRoot: string, dir: string, facts: VariantFacts[] = []): { profiles: PlanProfile[]; ignored: string[] } {
   const root = join(workspaceRoot, dir);
-  if (!existsSync(root)) return [];
-  return reportFiles(root).flatMap((file) => {
+  if (!existsSync(root)) return { profiles: [], ignored: [] };
+  const { reports, dists } = profileSources(root);
+  const profiles: PlanProfile[] = [];
+  const ignored: string[] = [];
+  for (const file of reports) {
     const shown = relative(workspaceRoot, file);
     const report = parseOrThrow(reportFileSchema, parseJsonFile(readFileSync(file, 'utf8'), shown), shown);
     const machine = report.fixture ? `fixture: ${report.fixture}` : (report.machine?.machine.cpu ?? 'unknown machine');
-    return report.variants.map((v) => toPlanProfile(v, machine, shown)).filter((p): p is PlanProfile => p !== null);
-  });
+    profiles.push(...report.variants.map((v) => toPlanProfile(v, machine, shown)).filter((p): p is PlanProfile => p !== null));
+  }
+  const known = new Map(facts.map((f) => [f.variant, f]));
+  for (const base of dists) {
+    for (const variant of readdirSync(join(base, distRoot, 'variants')).sort()) {
+      const shown = relative(workspaceRoot, join(base, distRoot, 'variants', variant));
+      const f = known.get(variant);
+      if (!f) {
+        ignored.push(`${shown}: no variant ${variant} in this workspace's graph`);
+        continue;
+      }
+      const result = readVariantResult(base, variant);
+      if (result.problems.length > 0) ignored.push(...result.problems);
+      const [v] = buildReport([f], new Map([[variant, result]]), null).variants;
+      const p = toPlanProfile(v as unknown as ProfileLike, benchMachine(result.bench), shown);
+      if (p) profiles.push(p);
+    }
+  }
+  return { profiles, ignored };
 }
 
 /**
  * One profile per variant: this workspace's measurement first (it is of the code as it is now), then imported
  * ones in file order; the others are named in `ignored`.
  */
-export function mergeProfiles(local: PlanProfile[], imported: PlanProfile[]): { profiles: PlanProfile[]; ignored: string[] } {
+export function mergeProfiles(local: PlanProfile[], imported: { profiles: PlanProfile[]; ignored: string[] }): { profiles: PlanProfile[]; ignored: string[] } {
   const chosen = new Map<string, PlanProfile>();
-  const ignored: string[] = [];
-  for (const p of [...local, ...imported]) {
+  const ignored: string[] = [...imported.ignored];
+  for (const p of [...local, ...imported.profiles]) {
     const kept = chosen.get(p.variant);
     if (kept) ignored.push(`${p.variant} from ${p.source}: already profiled by ${kept.source}`);
     else chosen.set(p.variant, p);

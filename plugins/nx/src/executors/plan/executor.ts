@@ -85,7 +85,7 @@ export default async function planExecutor(raw: unknown, context: ExecutorContex
     const { targets, models } = modelTargetsFromGraph(context.projectGraph!, context.root, registry);
     const facts = variantFactsFromGraph(context.projectGraph!, context.root);
     const results = new Map(facts.map((f) => [f.variant, readVariantResult(context.root, f.variant)]));
-    const { profiles, ignored } = mergeProfiles(localProfiles(buildReport(facts, results, null)), importedProfiles(context.root, profilesDir));
+    const { profiles, ignored } = mergeProfiles(localProfiles(buildReport(facts, results, null)), importedProfiles(context.root, profilesDir, facts));
     const instance = buildInstance(targets, profiles, fleet, registry, o.objective);
     const solution = await solvePlacement(instance, context.root, o.toolchainDir, o.outputPath);
     const plan = explainPlan(instance, solution, { fleet: fleetPath, profilesUsed: profiles.length, ignored });
