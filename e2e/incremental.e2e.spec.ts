@@ -47,7 +47,8 @@ describe('incremental builds in a fresh git workspace', () => {
 
     const shown = await ws.nx('show', 'projects', '--affected', '--base=HEAD~1', '--head=HEAD', '--json');
     expect(shown.exitCode, shown.output).toBe(0);
-    expect(parseJson<string[]>(shown.output).sort()).toEqual(['tiny2', 'tiny2-arm', 'tiny2-cpu']);
+    // and the workspace project: its plan target reads every tf2aif.json (service targets, variants)
+    expect(parseJson<string[]>(shown.output).sort()).toEqual(['tf2aif', 'tiny2', 'tiny2-arm', 'tiny2-cpu']);
 
     const run = await nxProfiled(ws, 'affected-config', 'affected', '-t', 'verify', '--base=HEAD~1', '--head=HEAD', '--parallel=2');
     expect(run.exitCode, run.output).toBe(0);
