@@ -131,18 +131,15 @@ describe('the sample fleet with the bundled models', () => {
     const m = loadModelConfig(workspaceRoot, `models/${name}/tf2aif.json`, registry);
     return { model: m.name, slo: m.config.slo, variants: m.variants.map((v) => ({ variant: v.project, platform: v.platform.name })) };
   });
-  // the labelled fixture profiles (GPU, arm64) and, for x86, figures of the kind bench measures here
+  // the labelled fixture profiles (GPU, arm64), and this machine's: the report of a bench run of the bundled
+  // x86 variants here (`nx run-many -t bench` then `nx run tf2aif:report`; see its generatedAt and machine)
   const fixtures = importedProfiles(workspaceRoot, 'plan/profiles').profiles;
-  const x86 = [
-    profile('digits-cpu', 'cpu', { p50: 0.25, p99: 0.4, thr: 6000, conc: 2, accuracy: 0.97 }),
-    profile('resnet50-cpu', 'cpu', { p50: 38, p99: 45, thr: 30, conc: 2, agreement: 1 }),
-    profile('resnet50-cpu-int8', 'cpu-int8', { p50: 14, p99: 18, thr: 80, conc: 2, agreement: 0.96, precision: 'int8' }),
-    profile('mobilenetv2-cpu', 'cpu', { p50: 6, p99: 8, thr: 180, conc: 2, agreement: 1 }),
-    profile('unet-cpu', 'cpu', { p50: 30, p99: 36, thr: 35, conc: 2, agreement: 1 }),
-  ];
+  const x86 = importedProfiles(workspaceRoot, 'plugins/nx/src/plan/__fixtures__/measured-here').profiles;
 
   it('plans in under 5 s and equals a brute-force search on the same instance, for cost and for power', async () => {
     expect(fixtures.every((f) => f.machine.startsWith('fixture: '))).toBe(true);
+    expect(x86.length).toBeGreaterThanOrEqual(12);
+    expect(x86.every((p) => p.runsOn === 'x86_64' && !p.machine.startsWith('fixture'))).toBe(true);
     for (const objective of ['cost', 'power'] as const) {
       const started = Date.now();
       const { instance, plan: p } = await plan(models, [...x86, ...fixtures], fleet, objective);
