@@ -97,7 +97,8 @@ def solve(objective: str, pools: list[dict], models: list[dict]) -> dict:
     runner_up = {}
     for m in models:
         alt = program.solve(stages, forbid={best["chosen"][m["model"]]})
-        runner_up[m["model"]] = None if alt is None else {**program.describe(alt), "option": program.describe(alt)["chosen"][m["model"]]}
+        plan = None if alt is None else program.describe(alt)
+        runner_up[m["model"]] = None if plan is None else {**plan, "option": plan["chosen"][m["model"]]}
     return {"status": "optimal", **best, "runnerUp": runner_up}
 
 

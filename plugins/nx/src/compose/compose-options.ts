@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** compose.json as later steps read it: the labels compose gave the variant's images. */
+export const composeJsonSchema = z.looseObject({ labels: z.record(z.string(), z.string()) });
+
 export const composeOptionsSchema = z.looseObject({
   variant: z.string().min(1),
   model: z.string().min(1),

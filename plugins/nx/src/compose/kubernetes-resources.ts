@@ -53,7 +53,8 @@ function memoryQuantity(mib: number): string {
   return `${Math.ceil(mib / MEMORY_STEP_MIB) * MEMORY_STEP_MIB}Mi`;
 }
 
-function mebibytes(quantity: string): number {
+/** MiB of a memory quantity as these rules write it ("272Mi"). */
+export function mebibytes(quantity: string): number {
   return Number(quantity.replace(/Mi$/, ''));
 }
 

@@ -1,4 +1,4 @@
-import type { Exclusion, Objective, PlanInstance, PlanOption, Resources, Slo } from './options';
+import { RESOURCE_KEYS, totalDemand, type Exclusion, type Objective, type PlanInstance, type PlanOption, type Slo } from './options';
 import type { Solution } from './solve';
 
 /** One model's placement in plan.json, with the reasons a person needs to trust or change it. */
@@ -87,8 +87,6 @@ function wouldChange(option: PlanOption, slo: Slo, excluded: Exclusion[]): strin
   return out;
 }
 
-const RESOURCES: Array<keyof Resources> = ['cores', 'memoryMiB', 'accelerators'];
-
 /** Pools whose every node is used, and resources filled to the last unit on the nodes used. */
 function bindingConstraints(instance: PlanInstance, chosen: PlanOption[], nodes: Record<string, number>): string[] {
   const out: string[] = [];
@@ -96,8 +94,9 @@ function bindingConstraints(instance: PlanInstance, chosen: PlanOption[], nodes:
     const used = nodes[pool.name] ?? 0;
     if (used === 0) continue;
     if (used === pool.nodes) out.push(`pool ${pool.name}: all ${pool.nodes} nodes in use`);
-    for (const r of RESOURCES) {
-      const demand = chosen.filter((o) => o.pool === pool.name).reduce((a, o) => a + o.demand[r], 0);
+    const onPool = totalDemand(chosen.filter((o) => o.pool === pool.name));
+    for (const r of RESOURCE_KEYS) {
+      const demand = onPool[r];
       if (pool.capacity[r] > 0 && demand >= used * pool.capacity[r] - 1e-9) out.push(`pool ${pool.name}: ${r} fully allocated (${num(demand)} of ${num(used * pool.capacity[r])})`);
     }
   }

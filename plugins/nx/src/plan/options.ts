@@ -1,4 +1,4 @@
-import { DEFAULT_CPU_CORES, resourcesFromArtifact } from '../compose/kubernetes-resources';
+import { DEFAULT_CPU_CORES, mebibytes, resourcesFromArtifact } from '../compose/kubernetes-resources';
 import type { z } from 'zod';
 import type { sloSchema } from '../config/model-config.schema';
 import { runsOnOf } from '../platforms/platform-descriptor';
@@ -8,6 +8,15 @@ import type { PlanProfile } from './profiles';
 
 export type Slo = z.output<typeof sloSchema>;
 export type Resources = { cores: number; memoryMiB: number; accelerators: number };
+/** what a replica asks of a node, and what a pool's node offers */
+export const RESOURCE_KEYS = ['cores', 'memoryMiB', 'accelerators'] as const;
+
+/** The options' demand added up per resource. */
+export function totalDemand(options: Array<{ demand: Resources }>): Resources {
+  const total = { cores: 0, memoryMiB: 0, accelerators: 0 };
+  for (const o of options) for (const r of RESOURCE_KEYS) total[r] += o.demand[r];
+  return total;
+}
 export type Objective = 'cost' | 'power';
 
 /** A variant on a pool, with the replicas the model's rate needs: one choice the solver may make. */
@@ -86,17 +95,15 @@ function perReplica(p: PlanProfile, registry: PlatformRegistry): Resources {
   const memory = resourcesFromArtifact(p.artifactBytes ?? 0, k?.baselineMemoryMiB?.[p.runtime]).requests.memory;
   return {
     cores: DEFAULT_CPU_CORES,
-    memoryMiB: Number(memory.replace(/Mi$/, '')),
+    memoryMiB: mebibytes(memory),
     accelerators: Object.values(k?.resources ?? {}).reduce((a, b) => a + b, 0),
   };
 }
 
-const RESOURCE_WORDS: Record<keyof Resources, string> = { cores: 'cores', memoryMiB: 'MiB', accelerators: 'accelerators' };
-
 function nodesNeeded(demand: Resources, pool: Pool): number {
   return Math.max(
     0,
-    ...(Object.keys(RESOURCE_WORDS) as Array<keyof Resources>).map((r) =>
+    ...RESOURCE_KEYS.map((r) =>
       demand[r] === 0 ? 0 : pool.capacity[r] === 0 ? Infinity : Math.ceil(demand[r] / pool.capacity[r] - 1e-9),
     ),
   );

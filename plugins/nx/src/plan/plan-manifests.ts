@@ -5,7 +5,7 @@ import { toYaml } from '../compose/yaml-writer';
 import type { PlatformDescriptor } from '../platforms/platform-descriptor';
 import type { PlannedModel } from './explain';
 import { poolNodeSelector, type Pool } from './fleet';
-import type { Resources } from './options';
+import { RESOURCE_KEYS, type Resources } from './options';
 
 /** The CPU utilisation the autoscaler keeps replicas at: the plan's replicas already carry the target rate. */
 export const HPA_CPU_UTILIZATION = 70;
@@ -20,7 +20,7 @@ interface DeploymentDoc {
 
 /** How many replicas of `perReplica` fit on the pool's nodes beside what the rest of the plan put there. */
 export function replicasThatFit(pool: Pool, perReplica: Resources, othersOnPool: Resources): number {
-  const fit = (['cores', 'memoryMiB', 'accelerators'] as const)
+  const fit = RESOURCE_KEYS
     .filter((r) => perReplica[r] > 0)
     .map((r) => Math.floor((pool.nodes * pool.capacity[r] - othersOnPool[r]) / perReplica[r] + 1e-9));
   return Math.max(0, Math.min(...fit));

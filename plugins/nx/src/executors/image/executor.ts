@@ -3,6 +3,7 @@ import { parseTargetOptions } from '../../graph/resolve-options';
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { z } from 'zod';
+import { composeJsonSchema } from '../../compose/compose-options';
 import { parseOrThrow } from '../../config/format-issues';
 import { buildImage, ImageBuildError } from '../../image/build-image';
 import { connectEngine, engineAddress, engineArch, EngineUnavailableError } from '../../image/docker-engine';
@@ -19,14 +20,13 @@ const optionsSchema = z.looseObject({
   client: z.boolean().default(true).describe('also build the load-generating client image'),
 });
 
-const composeSchema = z.looseObject({ labels: z.record(z.string(), z.string()) });
 
 /** Builds the variant's server (and client) image from its composed context; writes image.json. */
 export default async function imageExecutor(raw: unknown, context: ExecutorContext): Promise<{ success: boolean }> {
   try {
     const o = parseTargetOptions(optionsSchema, raw, context);
     const contextDir = join(context.root, o.contextPath);
-    const compose = parseOrThrow(composeSchema, JSON.parse(readFileSync(join(contextDir, 'compose.json'), 'utf8')), `${o.contextPath}/compose.json`);
+    const compose = parseOrThrow(composeJsonSchema, JSON.parse(readFileSync(join(contextDir, 'compose.json'), 'utf8')), `${o.contextPath}/compose.json`);
     const { docker, info } = await connectEngine();
     const log = (line: string) => console.log(`[${o.variant}] ${line}`);
     await withAtomicOutput(context.root, o.outputPath, async (dir) => {

@@ -10,7 +10,8 @@ import { loadPlatformRegistry } from '../../platforms/platform-registry';
 import { explainPlan, type Plan } from '../../plan/explain';
 import { loadFleet } from '../../plan/fleet';
 import { modelTargetsFromGraph } from '../../plan/model-targets';
-import { buildInstance, type PlanInstance } from '../../plan/options';
+import { buildInstance, totalDemand, type PlanInstance } from '../../plan/options';
+import { composeJsonSchema } from '../../compose/compose-options';
 import { planManifests, replicasThatFit, writePlanManifests } from '../../plan/plan-manifests';
 import { planMarkdown } from '../../plan/plan-markdown';
 import { importedProfiles, localProfiles, mergeProfiles } from '../../plan/profiles';
@@ -24,7 +25,7 @@ const optionsSchema = z.looseObject({
   fleet: z.string().min(1).default(`${planInputsDir}/fleet.json`),
   profiles: z.string().min(1).default(`${planInputsDir}/profiles`),
   objective: z.enum(['cost', 'power']).default('cost'),
-  outputPath: z.string().min(1).default('dist/plan'),
+  outputPath: z.string().min(1).describe('set by the target (workspace-targets.ts)'),
   toolchainDir: z.string().min(1),
 });
 
@@ -41,7 +42,7 @@ function insidePlanDir(option: string, value: string): string {
 function composedLabels(root: string, variant: string): Record<string, string> | undefined {
   const file = join(root, 'dist', 'variants', variant, 'compose', 'compose.json');
   if (!existsSync(file)) return undefined;
-  return (JSON.parse(readFileSync(file, 'utf8')) as { kubernetes?: { facts?: { labels?: Record<string, string> } } }).kubernetes?.facts?.labels;
+  return parseOrThrow(composeJsonSchema, JSON.parse(readFileSync(file, 'utf8')), file).labels;
 }
 
 function writeManifests(root: string, dir: string, plan: Plan, instance: PlanInstance, models: ReturnType<typeof modelTargetsFromGraph>['models']): string[] {
@@ -53,9 +54,7 @@ function writeManifests(root: string, dir: string, plan: Plan, instance: PlanIns
     const model = models.get(p.model)!;
     const v = model.variants.find((x) => x.project === p.variant)!;
     const pool = instance.pools.find((x) => x.name === p.pool)!;
-    const others = chosen.filter((o, j) => j !== i && o.pool === p.pool);
-    const othersDemand = { cores: 0, memoryMiB: 0, accelerators: 0 };
-    for (const o of others) for (const r of ['cores', 'memoryMiB', 'accelerators'] as const) othersDemand[r] += o.demand[r];
+    const othersDemand = totalDemand(chosen.filter((o, j) => j !== i && o.pool === p.pool));
     const facts = {
       variant: p.variant,
       model: p.model,
