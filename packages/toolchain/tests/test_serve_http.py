@@ -100,6 +100,10 @@ def test_json_and_binary_inference_match_the_runtime_adapter(client, reference):
     status, head, data = client.request("POST", "/v2/models/tiny/versions/1/infer", body, headers)
     assert status == 200, data
     np.testing.assert_array_equal(parse_binary_response(head, data)["output_0"], want)
+    # Server-Timing names every stage once, in milliseconds, and the runtime call took time
+    timing = dict(part.strip().split(";dur=") for part in head["Server-Timing"].split(","))
+    assert list(timing) == ["decode", "preprocess", "queue", "infer", "postprocess", "encode"]
+    assert all(float(v) >= 0 for v in timing.values()) and float(timing["infer"]) > 0
 
     # binary in, JSON out (binary_data_output false) on the same connection
     body, headers = binary_request(x, binary_output=False)

@@ -113,9 +113,10 @@ class App:
             log(f"serve: inference failed: {e}")
             raise RequestError(500, f"inference failed: {e}") from e
         stats.record_success(timings, time.perf_counter_ns() - start, next(iter(request.inputs.values())).shape[0])
+        timing = {"Server-Timing": timings.server_timing()}
         if header_length is None:
-            return Response(200, payload)
-        return Response(200, payload, "application/octet-stream", {"Inference-Header-Content-Length": str(header_length)})
+            return Response(200, payload, headers=timing)
+        return Response(200, payload, "application/octet-stream", {"Inference-Header-Content-Length": str(header_length), **timing})
 
 
 _MODEL = r"/v2/models/(?P<model>[^/]+)(?:/versions/(?P<version>[^/]+))?"

@@ -27,6 +27,11 @@ class Timings:
     postprocess: int = 0
     encode: int = 0
 
+    def server_timing(self) -> str:
+        """The W3C Server-Timing header value, in milliseconds: a client (the bench) then knows, request by
+        request, how much of its latency the runtime took and how much the HTTP path added."""
+        return ", ".join(f"{stage};dur={getattr(self, stage) / 1e6:.3f}" for stage in STAGES)
+
 
 @dataclass
 class Histogram:

@@ -1,4 +1,5 @@
 import { RawConnection } from './raw-connection';
+import { parseServerTiming, runtimeMs } from './server-timing';
 import { untilStable, percentile, median } from './stable-windows';
 import { bytesPerElement, encodeBinaryRequest, V2Client, type ModelMetadata, type Tensor } from './v2-client';
 
@@ -41,6 +42,9 @@ export interface LatencyResult {
   requests: number;
   stable: boolean;
   windows: number;
+  /** From the same kept requests' Server-Timing headers: p50 of the runtime's call inside the server (ms);
+   * null when the server sends no such header. */
+  runtimeP50: number | null;
 }
 
 type Progress = (line: string) => void;
@@ -67,10 +71,13 @@ export async function latencyBench(url: string, model: string, maxSeconds: numbe
     const { hostname, port } = new URL(url);
     const connection = new RawConnection(hostname, Number(port));
     const prepared = preparedInfer(connection, model, request);
-    const once = async () => {
+    const runtimes: (number | null)[][] = []; // per window, per request: the runtime's ms inside the server
+    const once = async (runtime?: (number | null)[]) => {
       const start = process.hrtime.bigint();
-      await inferOver(connection, prepared);
-      return Number(process.hrtime.bigint() - start) / 1e6;
+      const res = await inferOver(connection, prepared);
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      runtime?.push(runtimeMs(parseServerTiming(res.headers['server-timing'])));
+      return ms;
     };
     for (let i = 0; i < 5; i++) await once(); // warm-up: connection, caches, lazy init
     const first = await once();
@@ -79,15 +86,20 @@ export async function latencyBench(url: string, model: string, maxSeconds: numbe
     const result = await untilStable(
       async () => {
         const samples: number[] = [];
-        for (let i = 0; i < perWindow; i++) samples.push(await once());
+        const runtime: (number | null)[] = [];
+        for (let i = 0; i < perWindow; i++) samples.push(await once(runtime));
         windows.push(samples);
+        runtimes.push(runtime);
         return median(samples);
       },
       { maxSeconds, onWindow: (n, v, ok) => progress(`LAT window ${n}: p50 ${v.toFixed(3)} ms${ok ? ' (stable)' : ''}`) },
     );
     connection.close();
     const kept = windows.slice(-3).flat();
+    const keptRuntimes = runtimes.slice(-3).flat();
+    const runtimeP50 = keptRuntimes.every((v) => v !== null) ? percentile(keptRuntimes as number[], 50) : null;
     return {
+      runtimeP50,
       p50: percentile(kept, 50),
       p90: percentile(kept, 90),
       p99: percentile(kept, 99),

@@ -12,3 +12,7 @@ export function accuracyCell(a: { variantAccuracy: number | null; deltaPoints: n
   if (a.iouAgreement !== null) return `IoU agree ${percent(a.iouAgreement, 0)}`;
   return dash;
 }
+
+/** What the overhead column means, for both the Markdown and the HTML report. */
+export const OVERHEAD_NOTE =
+  "Overhead is what the HTTP path adds in LAT mode: the HTTP p50 over the p50 of the runtime's own time on the same requests, as the server reports it (Server-Timing).";

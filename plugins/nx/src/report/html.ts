@@ -1,5 +1,5 @@
 import type { Report } from './build-report';
-import { accuracyCell, dash, fixed, megabytes, percent, times } from './format';
+import { accuracyCell, dash, fixed, megabytes, OVERHEAD_NOTE, percent, times } from './format';
 import { esc, style } from './html-style';
 import { planSection } from '../plan/plan-html';
 import { latencyAccuracyChart, speedupChart } from './svg-charts';
@@ -36,6 +36,7 @@ ${speedupChart(report.variants)}
 <p class="muted">Accuracy on labelled held-out data where the model has it; otherwise top-1 (or IoU) agreement with the TensorFlow original.</p>
 ${latencyAccuracyChart(report.variants)}
 <h2>Variants</h2>
+<p class="muted">${esc(OVERHEAD_NOTE)}</p>
 <table>
 <tr><th>variant</th><th>platform</th><th>runtime</th><th>precision</th><th>size MB</th><th>accuracy</th><th>LAT p50 ms</th><th>p99 ms</th><th>overhead</th><th>THR /s</th><th>vs tf.function</th><th>vs model.predict</th><th>% of peak</th><th>image</th><th>notes</th></tr>
 ${rows}

@@ -1,5 +1,5 @@
 import type { Report } from './build-report';
-import { accuracyCell, dash, fixed, megabytes, percent, times } from './format';
+import { accuracyCell, dash, fixed, megabytes, OVERHEAD_NOTE, percent, times } from './format';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 
@@ -18,7 +18,7 @@ export function markdownReport(report: Report): string {
     '',
     '## Variants',
     '',
-    'Latency is batch 1 over HTTP with binary tensors (LAT mode); throughput is THR mode at the batch size shown; speedups are ratios to the native TensorFlow baselines measured side by side in the same process.',
+    'Latency is batch 1 over HTTP with binary tensors (LAT mode); throughput is THR mode at the batch size shown; speedups are ratios to the native TensorFlow baselines measured side by side in the same process. ' + OVERHEAD_NOTE,
     '',
     '| variant | platform | runtime | precision | size MB | accuracy | LAT p50 ms | p99 ms | overhead | THR /s (batch) | vs tf.function | vs model.predict | % of peak | notes |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',

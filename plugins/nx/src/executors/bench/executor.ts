@@ -77,6 +77,9 @@ export default async function benchExecutor(raw: unknown, context: ExecutorConte
       server = await start('THR');
       const thr = await throughputBench(server.url, o.model, concurrency, o.maxSeconds, say, ranges).finally(() => server.stop());
 
+      // the overhead on the same requests (Server-Timing) where the server reports it; else against the in-process run
+      const overheadBasis = lat.runtimeP50 ? 'runtime on the same requests (Server-Timing)' : inProcess ? 'separate in-process run' : null;
+      const comparedWith: number | null = lat.runtimeP50 ?? inProcess?.latency.p50 ?? null;
       const result = {
         ...base,
         status: 'measured',
@@ -86,7 +89,10 @@ export default async function benchExecutor(raw: unknown, context: ExecutorConte
           batch: 1,
           http: lat,
           inProcess: inProcess?.latency ?? null,
-          serverOverhead: inProcess ? round(lat.p50 / inProcess.latency.p50 - 1) : null,
+          serverOverhead: comparedWith ? round(lat.p50 / comparedWith - 1) : null,
+          overheadBasis,
+          // the runtime inside the server vs in its own process: threads under the server would show here
+          runtimeInServerVsInProcess: lat.runtimeP50 && inProcess ? round(lat.runtimeP50 / inProcess.latency.p50 - 1) : null,
         },
         throughput: {
           batch: o.batchSize,
@@ -99,9 +105,12 @@ export default async function benchExecutor(raw: unknown, context: ExecutorConte
         achievedGflops: { batch1: inProcess?.achievedGflopsBatch1 ?? null, throughput: inProcess?.achievedGflopsThroughput ?? null },
       };
       writeFileSync(join(dir, 'bench.json'), JSON.stringify(result, null, 2) + '\n');
+      const pctOf = (n: number) => `${n >= 0 ? '+' : ''}${(n * 100).toFixed(1)}%`;
       say(
         `LAT p50 ${lat.p50.toFixed(3)} ms over HTTP` +
-          (inProcess ? ` (in-process ${inProcess.latency.p50.toFixed(3)} ms, overhead ${(result.latency.serverOverhead! * 100).toFixed(1)}%)` : '') +
+          (lat.runtimeP50 ? ` (the runtime ${lat.runtimeP50.toFixed(3)} ms inside the server on the same requests)` : '') +
+          (inProcess ? `, in-process run ${inProcess.latency.p50.toFixed(3)} ms` : '') +
+          (result.latency.serverOverhead !== null ? `, overhead ${pctOf(result.latency.serverOverhead)} over the ${overheadBasis}` : '') +
           `; THR ${thr.perSecond.toFixed(1)}/s` +
           (inProcess ? ` (${(result.throughput.httpShareOfInProcess! * 100).toFixed(0)}% of in-process)` : ''),
       );
