@@ -14,8 +14,13 @@ const needs: Record<RunsOn, string> = {
   'amd-dpu': 'an AMD/Xilinx FPGA with a Vitis AI DPU',
 };
 
+/** The accelerators the probe found on this machine (by their runsOn names). */
+export function acceleratorsFound(hw: Hardware): RunsOn[] {
+  return (['nvidia-gpu', 'jetson', 'amd-dpu'] as const).filter((k) => hw[k] === true);
+}
+
 /** null when the variant can be measured here, else why not. */
 export function cannotRunHere(runsOn: RunsOn, hw: Hardware = probeHardware()): string | null {
   const ok = runsOn === 'x86_64' || runsOn === 'aarch64' ? hw.cpu === runsOn : hw[runsOn] === true;
-  return ok ? null : `needs ${needs[runsOn]}; this machine is ${hw.cpu} with ${['nvidia-gpu', 'jetson', 'amd-dpu'].filter((k) => hw[k] === true).join(', ') || 'no accelerator'}`;
+  return ok ? null : `needs ${needs[runsOn]}; this machine is ${hw.cpu} with ${acceleratorsFound(hw).join(', ') || 'no accelerator'}`;
 }

@@ -1,6 +1,6 @@
 import type { Fleet, Pool } from './fleet';
 import type { PlanProfile } from './profiles';
-import { RESOURCE_KEYS, type ModelTargets, type PlanInstance, type Resources, type Slo } from './options';
+import { RESOURCE_KEYS, totalDemand, type ModelTargets, type PlanInstance, type Resources, type Slo } from './options';
 
 /** A measured profile for tests: LAT p50/p99, THR rate and clients, agreement or accuracy. */
 export function profile(variant: string, platform: string, o: Partial<PlanProfile> & { p50: number; p99: number; thr?: number; conc?: number }): PlanProfile {
@@ -53,8 +53,9 @@ export function bruteForce(instance: PlanInstance): { value: number; choice: Rec
       let value = 0;
       for (const p of instance.pools) {
         let nodes = 0;
+        const onPool = totalDemand(picked.filter((o) => o.pool === p.name));
         for (const r of RESOURCE_KEYS) {
-          const demand = picked.filter((o) => o.pool === p.name).reduce((a, o) => a + o.demand[r], 0);
+          const demand = onPool[r];
           if (demand > 0) nodes = Math.max(nodes, p.capacity[r] === 0 ? Infinity : Math.ceil(demand / p.capacity[r] - 1e-9));
         }
         if (nodes > p.nodes) return;

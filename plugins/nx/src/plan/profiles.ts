@@ -6,6 +6,7 @@ import { parseJsonFile, parseOrThrow } from '../config/format-issues';
 import { buildReport, type Report, type VariantFacts, type VariantProfile } from '../report/build-report';
 import { readVariantResult, type BenchJson } from '../report/variant-results';
 import { distRoot } from '../graph/paths';
+import { acceleratorsFound, type Hardware } from '../bench/hardware';
 import { runsOnSchema, type RunsOn } from '../platforms/platform-descriptor';
 
 /** What the plan needs of one variant's measurements, and where they were taken. */
@@ -101,9 +102,8 @@ function profileSources(dir: string): { reports: string[]; dists: string[] } {
 
 /** bench.json's machine: its CPU model and the accelerators it found. */
 function benchMachine(bench: BenchJson | undefined): string {
-  const m = (bench?.machine ?? {}) as Record<string, unknown>;
-  const accelerators = ['nvidia-gpu', 'jetson', 'amd-dpu'].filter((k) => m[k] === true);
-  return [String(m.cpuModel ?? m.cpu ?? 'unknown machine'), ...accelerators].join(' + ');
+  const m = (bench?.machine ?? {}) as Hardware;
+  return [String(m.cpuModel ?? m.cpu ?? 'unknown machine'), ...acceleratorsFound(m)].join(' + ');
 }
 
 /**

@@ -20,6 +20,7 @@ import { imageTags } from '../../settings/step-settings';
 import { asExecutorResult } from '../../toolchain/run-step';
 import { withAtomicOutput } from '../../utils/atomic-output';
 import { planInputsDir } from '../../graph/workspace-targets';
+import { variantOutputDir } from '../../graph/paths';
 
 const optionsSchema = z.looseObject({
   fleet: z.string().min(1).default(`${planInputsDir}/fleet.json`),
@@ -40,7 +41,7 @@ function insidePlanDir(option: string, value: string): string {
 
 /** Labels compose gave the variant's image, when it has run (the manifests then match the image exactly). */
 function composedLabels(root: string, variant: string): Record<string, string> | undefined {
-  const file = join(root, 'dist', 'variants', variant, 'compose', 'compose.json');
+  const file = join(root, variantOutputDir(variant, 'compose'), 'compose.json');
   if (!existsSync(file)) return undefined;
   return parseOrThrow(composeJsonSchema, JSON.parse(readFileSync(file, 'utf8')), file).labels;
 }
