@@ -97,12 +97,28 @@ describe('bad input in a fresh workspace', () => {
 });
 
 describe('a workspace without the Python toolchain', () => {
-  it('says how to install it', async () => {
+  it('installs it on first use, with a progress line, and the step runs', async () => {
     const ws = createTempWorkspace({ fixtures: ['tiny'], withPython: false });
     try {
       const run = await ws.nx('run', 'tiny:build-model');
+      expect(run.exitCode, run.output).toBe(0);
+      expect(run.output).toMatch(/tf2aif: installing the Python toolchain 0\.\d+\.\d+ .* into \.tf2aif\/venv/);
+      expect(run.output).toMatch(/tf2aif: Python toolchain .* ready in \.tf2aif\/venv/);
+      expect(existsSync(ws.path('dist/models/tiny/model.json'))).toBe(true);
+    } finally {
+      ws.dispose();
+    }
+  });
+
+  it('says in one line what is missing when Python 3.11 is not there, and writes nothing', async () => {
+    const ws = createTempWorkspace({ fixtures: ['tiny'], withPython: false });
+    try {
+      const run = await ws.nxEnv({ TF2AIF_PYTHON: '/nonexistent/python3.11' }, 'run', 'tiny:build-model');
       expect(run.exitCode).not.toBe(0);
-      expect(run.output).toMatch(/The managed Python toolchain is not installed .* Run `npm run setup` first/);
+      expect(run.output).toMatch(/✖ TF2AIF_PYTHON=\/nonexistent\/python3\.11 is not an executable file: point it at Python 3\.11/);
+      expect(run.output).not.toMatch(/Traceback|    at /);
+      expect(existsSync(ws.path('.tf2aif/venv'))).toBe(false);
+      expect(existsSync(ws.path('dist'))).toBe(false);
     } finally {
       ws.dispose();
     }

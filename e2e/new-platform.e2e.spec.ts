@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'fs';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'fs';
 import { join, relative } from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { float32Tensor, toFloat32, V2Client } from '../plugins/nx/src/bench/v2-client';
@@ -11,18 +11,20 @@ const NEW = 'cpu-int8-e2e';
 const SAMPLES = 16;
 const readJson = (ws: TempWorkspace, path: string) => JSON.parse(readFileSync(ws.path(path), 'utf8'));
 
-/** Every file under the given folders, workspace-relative (what the generator may have added). */
-function files(ws: TempWorkspace, ...dirs: string[]): string[] {
+const skipped = new Set(['__pycache__', '.pytest_cache', 'node_modules', '.nx', '.tf2aif', 'dist', '.git']);
+
+/** Every file under a folder, relative to it (what the generator may have added), installed packages left out. */
+function files(root: string): string[] {
   const out: string[] = [];
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.name === '__pycache__' || entry.name === '.pytest_cache') continue;
+      if (skipped.has(entry.name)) continue;
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
-      else out.push(relative(ws.root, path));
+      else out.push(relative(root, path));
     }
   };
-  dirs.forEach((d) => walk(ws.path(d)));
+  walk(root);
   return out.sort();
 }
 
@@ -38,17 +40,20 @@ describe('a platform added with one command (nx g @tf2aif/nx:platform), in a fre
     ws?.dispose();
   });
 
-  it('scaffolds a platform on existing toolchain modules by adding one file, and the model takes it', async () => {
-    const before = files(ws, 'plugins', 'packages');
+  it("scaffolds a platform on the package's toolchain modules by adding one file to the workspace, and the model takes it", async () => {
+    const before = files(ws.root);
+    const plugin = realpathSync(ws.path('node_modules/@tf2aif/nx'));
+    const pluginBefore = files(plugin);
     const gen = await ws.nx(
       'g', '@tf2aif/nx:platform', NEW,
       '--title=x86-64 CPU, INT8 (e2e copy of cpu-int8)', '--arch=amd64', '--runtime=openvino', '--converter=openvino',
       '--quantizer=nncf_ov_int8', '--executor=openvino', '--requirements=openvino', '--precision=int8', '--no-interactive',
     );
     expect(gen.exitCode, gen.output).toBe(0);
-    // one new file, no Python and no edit of anything that was there
-    expect(files(ws, 'plugins', 'packages')).toEqual([...before, `plugins/nx/platforms/${NEW}/platform.json`].sort());
-    expect(readJson(ws, `plugins/nx/platforms/${NEW}/platform.json`)).toMatchObject({
+    // one new file in the workspace's platforms folder, no Python, and nothing written into the installed package
+    expect(files(ws.root)).toEqual([...before, `tf2aif/platforms/${NEW}/platform.json`].sort());
+    expect(files(plugin)).toEqual(pluginBefore);
+    expect(readJson(ws, `tf2aif/platforms/${NEW}/platform.json`)).toMatchObject({
       name: NEW,
       arch: 'amd64',
       kubernetes: { nodeSelector: { 'kubernetes.io/arch': 'amd64' } },

@@ -2,13 +2,16 @@ import { readFileSync } from 'fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCacheServer, type CacheServer } from './support/cache-server';
 import { runShardedPipeline, type PipelineRun } from './support/sharded-pipeline';
+import { missingFor, skipNote } from './support/system-packages';
 import { createTempWorkspace, gitCommitAll, type TempWorkspace } from './support/temp-workspace';
 
 /**
  * The sample CI pipeline's shards on three fresh clones of a digits workspace, sharing the nginx remote
  * cache (tools/cache-server.sh): A and B fill it, C (read-only) gets everything from it.
  */
-describe('the sharded pipeline on a real remote cache server (nginx)', () => {
+const noNginx = missingFor('the sharded-pipeline tests', 'nginx');
+
+describe.skipIf(noNginx)(`the sharded pipeline on a real remote cache server (nginx)${skipNote(noNginx)}`, () => {
   let server: CacheServer;
   let source: TempWorkspace;
   let run: PipelineRun;

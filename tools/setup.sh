@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs everything tf2aif needs: npm packages (exact versions from package-lock.json) and the
-# managed Python toolchain (.tf2aif/venv from packages/toolchain/requirements.lock).
+# Installs everything this repository needs: npm packages (exact versions from package-lock.json), the plugin
+# package built as it ships (plugins/nx: dist/ and the Python toolchain wheel), and the managed Python toolchain
+# (.tf2aif/venv), installed the way a user's workspace gets it: by the plugin's own init generator.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -15,4 +16,6 @@ if [ ! -d node_modules/nx ] || [ package-lock.json -nt node_modules/.package-loc
   echo "tf2aif: installing npm packages (npm ci)"
   npm ci --no-audit --no-fund
 fi
-bash tools/setup-python.sh
+echo "tf2aif: building the plugin package (plugins/nx/dist and the toolchain wheel)"
+node plugins/nx/scripts/build.js
+NX_DAEMON=false npx nx g @tf2aif/nx:init --no-interactive

@@ -1,5 +1,5 @@
 import { execFileSync } from 'child_process';
-import { findPythonToolchain, toolchainEnv } from '../../plugins/nx/src/toolchain/python-toolchain';
+import { ensurePythonToolchain, toolchainEnv } from '../../plugins/nx/src/toolchain/python-toolchain';
 import type { TempWorkspace } from './temp-workspace';
 
 export interface DigitsReference {
@@ -36,7 +36,7 @@ if artifact.suffix == ".tflite":
 print(json.dumps({"images": images.reshape(len(images), -1).tolist(), "classes": [int(o.argmax()) for o in outputs],
                   "outputs": [o.tolist() for o in outputs], "outputStep": step}))
 `;
-  const toolchain = findPythonToolchain(ws.root, 'packages/toolchain');
+  const toolchain = ensurePythonToolchain(ws.root);
   const out = execFileSync(toolchain.python, ['-c', script], { cwd: ws.root, env: { ...process.env, ...toolchainEnv(toolchain) }, encoding: 'utf8' });
   return JSON.parse(out.trim().split('\n').pop()!);
 }

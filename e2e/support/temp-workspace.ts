@@ -2,8 +2,9 @@ import { execa } from 'execa';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { packedPlugin, repoRoot } from './packed-plugin';
 
-export const repoRoot = join(__dirname, '..', '..');
+export { repoRoot };
 
 export interface TempWorkspace {
   root: string;
@@ -12,22 +13,27 @@ export interface TempWorkspace {
   /** the same, with extra environment variables */
   nxEnv(env: Record<string, string>, ...args: string[]): Promise<{ exitCode: number; output: string }>;
   path(...parts: string[]): string;
+  /** points node_modules/@tf2aif/nx at another copy of the package (a new release, for instance) */
+  usePlugin(packageDir: string): void;
   dispose(): void;
 }
 
+/** nx.json as `nx add @tf2aif/nx` leaves it (the plugin registered), with this machine's offline base images. */
+const nxJson = {
+  plugins: [{ plugin: '@tf2aif/nx', options: { baseImages: { amd64: 'tf2aif/base:bookworm-py311-amd64', arm64: 'tf2aif/base:bookworm-py311-arm64' } } }],
+};
+
 /**
- * A fresh Nx workspace in a temporary folder, holding a copy of the plugin and the Python toolchain,
- * the bundled models named, fixtures from e2e/fixtures, and the model zoo's catalog when asked. npm packages are linked from this repo
- * (except the plugin, which points at the copy); the managed Python env is linked unless `withPython` is false.
+ * A fresh Nx workspace in a temporary folder with the plugin installed as it ships (the packed package, see
+ * packed-plugin.ts) and nothing of this repository's layout: the bundled models named, fixtures from e2e/fixtures,
+ * and the model zoo's catalog when asked. The other npm packages are linked from this repo; the managed Python env
+ * is linked unless `withPython` is false (then the plugin installs it, or says why it cannot).
  */
 export function createTempWorkspace(options: { models?: string[]; fixtures?: string[]; withPython?: boolean; zoo?: boolean } = {}): TempWorkspace {
   const root = mkdtempSync(join(tmpdir(), 'tf2aif-e2e-'));
-  for (const file of ['package.json', 'package-lock.json', 'nx.json', 'tsconfig.base.json']) cpSync(join(repoRoot, file), join(root, file));
-  cpSync(join(repoRoot, 'plugins'), join(root, 'plugins'), { recursive: true });
-  cpSync(join(repoRoot, 'packages', 'toolchain'), join(root, 'packages', 'toolchain'), {
-    recursive: true,
-    filter: (src) => !src.includes('__pycache__') && !src.includes('.pytest_cache'),
-  });
+  // the lock file names the npm packages Nx resolves targets' external dependencies (nx) against
+  for (const file of ['package.json', 'package-lock.json']) cpSync(join(repoRoot, file), join(root, file));
+  writeFileSync(join(root, 'nx.json'), JSON.stringify(nxJson, null, 2) + '\n');
   for (const model of options.models ?? []) cpSync(join(repoRoot, 'models', model), join(root, 'models', model), { recursive: true });
   if (options.zoo) cpSync(join(repoRoot, 'zoo'), join(root, 'zoo'), { recursive: true, filter: (src) => !src.includes('__pycache__') });
   for (const fixture of options.fixtures ?? []) cpSync(join(__dirname, '..', 'fixtures', fixture), join(root, 'models', fixture), { recursive: true });
@@ -48,13 +54,19 @@ export async function cloneWorkspace(source: string): Promise<TempWorkspace> {
   return workspaceAt(root);
 }
 
-/** npm packages linked from this repo (the plugin points at the workspace's own copy), and the Python env. */
-function linkInstalled(root: string, withPython: boolean) {
+function usePlugin(root: string, packageDir: string) {
   mkdirSync(join(root, 'node_modules', '@tf2aif'), { recursive: true });
+  rmSync(join(root, 'node_modules', '@tf2aif', 'nx'), { force: true, recursive: true });
+  symlinkSync(packageDir, join(root, 'node_modules', '@tf2aif', 'nx'));
+}
+
+/** npm packages linked from this repo, the plugin from its packed copy, and the Python env. */
+function linkInstalled(root: string, withPython: boolean) {
+  mkdirSync(join(root, 'node_modules'), { recursive: true });
   for (const entry of readdirSync(join(repoRoot, 'node_modules'))) {
     if (entry !== '@tf2aif') symlinkSync(join(repoRoot, 'node_modules', entry), join(root, 'node_modules', entry));
   }
-  symlinkSync(join(root, 'plugins', 'nx'), join(root, 'node_modules', '@tf2aif', 'nx'));
+  usePlugin(root, packedPlugin());
   if (withPython) {
     const venv = join(repoRoot, '.tf2aif', 'venv');
     if (!existsSync(join(venv, 'bin', 'python'))) throw new Error('the managed Python toolchain is missing: run `npm run setup` first');
@@ -67,6 +79,7 @@ function workspaceAt(root: string): TempWorkspace {
   return {
     root,
     path: (...parts) => join(root, ...parts),
+    usePlugin: (packageDir) => usePlugin(root, packageDir),
     nx(...args) {
       return this.nxEnv({}, ...args);
     },

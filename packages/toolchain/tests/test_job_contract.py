@@ -16,7 +16,7 @@ def convert_job(ws) -> dict:
     return resolved({
         "workspaceRoot": str(ws), "model": "tiny", "variant": "tiny-cpu", "platform": "cpu", "arch": "amd64",
         "runtime": "tflite", "precision": "fp32", "batchSize": 1, "task": "classification", "inputs": INPUTS,
-        "modelPath": "dist/models/tiny", "outputPath": "dist/variants/tiny-cpu/convert", "toolchainDir": "packages/toolchain",
+        "modelPath": "dist/models/tiny", "outputPath": "dist/variants/tiny-cpu/convert",
         "converter": "tflite",
     }) | {"ioType": None}
 

@@ -1,28 +1,11 @@
-"""A tiny Keras classifier built through the toolchain's own steps: the fixture adapter tests share."""
+"""A tiny Keras classifier built through the toolchain's own steps (tf2aif_toolchain.testing): the fixture adapter tests share."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from job_support import make_job
 from tf2aif_toolchain.steps import STEPS
-
-
-def build_source(shape: tuple[int, ...] = (8, 8, 1), classes: int = 10, filters: int = 8) -> str:
-    """A build.py whose build() returns Conv2D -> Flatten -> Dense(softmax), input named "image"."""
-    return f"""
-import tensorflow as tf
-
-def build():
-    x = tf.keras.Input({shape!r}, name="image")
-    y = tf.keras.layers.Conv2D({filters}, 3, activation="relu")(x)
-    y = tf.keras.layers.Flatten()(y)
-    y = tf.keras.layers.Dense({classes}, activation="softmax")(y)
-    return tf.keras.Model(x, y)
-"""
-
-
-def input_specs(shape: tuple[int, ...]) -> list[dict]:
-    return [{"name": "image", "shape": [None, *shape], "dtype": "float32"}]
+from tf2aif_toolchain.testing import build_source, build_tiny_model, input_specs  # noqa: F401 (the tests' fixtures)
 
 
 def run_step(step: str, ws: Path, out: Path, inputs: list[dict], **options) -> Path:
@@ -30,16 +13,6 @@ def run_step(step: str, ws: Path, out: Path, inputs: list[dict], **options) -> P
     out.mkdir(parents=True, exist_ok=True)
     STEPS[step](make_job(step, ws, out, {"inputs": inputs, **options}))
     return out
-
-
-def build_tiny_model(ws: Path, shape: tuple[int, ...] = (8, 8, 1), classes: int = 10, filters: int = 8, seed: int = 1) -> Path:
-    """models/tiny/build.py -> dist/models/tiny (SavedModel + model.json) in workspace `ws`."""
-    (ws / "models/tiny").mkdir(parents=True, exist_ok=True)
-    (ws / "models/tiny/build.py").write_text(build_source(shape, classes, filters))
-    return run_step(
-        "build-model", ws, ws / "dist/models/tiny", input_specs(shape),
-        model="tiny", modelDir="models/tiny", source={"format": "script", "path": "build.py", "seed": seed},
-    )
 
 
 def tiny_arm_variant(ws: Path, filters: int = 4) -> dict:

@@ -7,7 +7,10 @@ AttributeError halfway through a step.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
+import os
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Protocol, cast
@@ -62,10 +65,10 @@ def _function_of(contract: type) -> tuple[str, list[str]]:
     return name, [p for p in inspect.signature(fn).parameters if p != "self"]
 
 
-def check_adapter(kind: str, name: str, module: ModuleType) -> None:
+def check_adapter(kind: str, name: str, module: ModuleType, where: str | None = None) -> None:
     """The module against its kind's Protocol: the function exists and takes the contract's parameters."""
     function, params = _function_of(CONTRACTS[kind])
-    where = f"tf2aif_toolchain/{kind}/{name}.py"
+    where = where or f"tf2aif_toolchain/{kind}/{name}.py"
     wanted = f"{function}({', '.join(params)})"
     fn = getattr(module, function, None)
     if not callable(fn):
@@ -76,15 +79,39 @@ def check_adapter(kind: str, name: str, module: ModuleType) -> None:
         raise ToolchainError(f"{where}: {function}() must take ({', '.join(params)}), the {CONTRACTS[kind].__name__} contract: {e}") from e
 
 
+def workspace_adapter(kind: str, name: str) -> Path | None:
+    """The workspace's own module for `kind`/`name` (plugin option adaptersDir, passed as TF2AIF_ADAPTERS), if it has one."""
+    root = os.environ.get("TF2AIF_ADAPTERS")
+    path = Path(root) / kind / f"{name}.py" if root else None
+    return path if path is not None and path.is_file() else None
+
+
+def _load_file(kind: str, name: str, path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"tf2aif_adapters.{kind}.{name}", path)
+    if spec is None or spec.loader is None:
+        raise ToolchainError(f"{path} cannot be imported as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def load_adapter(kind: str, name: str):
-    """converters/<name>.py, quantizers/<name>.py, ...: imported and checked against its contract."""
+    """converters/<name>.py, quantizers/<name>.py, ...: the workspace's own module where it has one, else the
+    toolchain's; imported and checked against its contract."""
     if kind not in CONTRACTS:
         raise ToolchainError(f"no adapter kind {kind!r} (kinds: {sorted(CONTRACTS)})")
+    own = workspace_adapter(kind, name)
+    if own is not None:
+        module = _load_file(kind, name, own)
+        check_adapter(kind, name, module, str(own))
+        return module
     try:
         module = importlib.import_module(f"tf2aif_toolchain.{kind}.{name}")
     except ModuleNotFoundError as e:
         if e.name == f"tf2aif_toolchain.{kind}.{name}":
-            raise ToolchainError(f"no {kind[:-1]} named {name!r}: expected tf2aif_toolchain/{kind}/{name}.py") from e
+            hint = f" or {os.environ['TF2AIF_ADAPTERS']}/{kind}/{name}.py" if os.environ.get("TF2AIF_ADAPTERS") else ""
+            raise ToolchainError(f"no {kind[:-1]} named {name!r}: expected tf2aif_toolchain/{kind}/{name}.py{hint}") from e
         raise
     check_adapter(kind, name, module)
     return module

@@ -5,7 +5,7 @@ import { writeFileSync } from 'fs';
 import { join } from 'path';
 import { jsonSchemaFile, modelConfigJsonSchema } from '../src/config/model-config-json-schema';
 import { loadPlatformRegistry } from '../src/platforms/platform-registry';
-import { jobJsonSchema, jobJsonSchemaFile } from '../src/settings/job-json-schema';
+import { jobJsonSchema } from '../src/settings/job-json-schema';
 import { fleetJsonSchema, fleetJsonSchemaFile } from '../src/plan/fleet';
 
 const write = (file: string, schema: unknown) => {
@@ -13,5 +13,6 @@ const write = (file: string, schema: unknown) => {
   console.log(`wrote ${file}`);
 };
 write(join(__dirname, '..', jsonSchemaFile), modelConfigJsonSchema(loadPlatformRegistry()));
-write(join(__dirname, '..', '..', '..', jobJsonSchemaFile), jobJsonSchema());
+// where the toolchain reads its job contract (shipped inside the wheel)
+write(join(__dirname, '..', '..', '..', 'packages', 'toolchain', 'tf2aif_toolchain', 'job.schema.json'), jobJsonSchema());
 write(join(__dirname, '..', fleetJsonSchemaFile), fleetJsonSchema());

@@ -1,6 +1,6 @@
-import { createNodesV2 } from './graph/create-nodes';
+import { createDependencies, createNodesV2 } from './graph/create-nodes';
 
-export { createNodesV2 };
-/** Nx 22 reads `createNodes` with the V2 signature; both names point at the same function. */
+export { createDependencies, createNodesV2 };
+/** Nx 22 reads `createNodesV2`, Nx 23 and 24 `createNodes`: both names point at the same (V2-signature) function. */
 export const createNodes = createNodesV2;
 export type { Tf2aifPluginOptions } from './graph/create-nodes';

@@ -16,6 +16,5 @@ export const benchOptionsSchema = z.looseObject({
   runArgs: z.array(z.string()).default([]),
   modelPath: z.string().min(1),
   outputPath: z.string().min(1),
-  toolchainDir: z.string().min(1),
 });
 export type BenchOptions = z.infer<typeof benchOptionsSchema>;

@@ -1,6 +1,6 @@
 import type { ResultPromise } from 'execa';
 import { createServer } from 'net';
-import { findPythonToolchain, toolchainEnv } from '../toolchain/python-toolchain';
+import { ensurePythonToolchain, toolchainEnv } from '../toolchain/python-toolchain';
 import { connectEngine } from '../image/docker-engine';
 import { hostConfigFromRunArgs } from '../image/run-args';
 import { V2Client } from './v2-client';
@@ -37,8 +37,8 @@ async function waitReady(url: string, timeoutMs: number, exited: () => string | 
 }
 
 /** The variant's server from the managed toolchain on a free local port (what `serve` runs). */
-export async function startLocalServer(workspaceRoot: string, toolchainDir: string, config: string, extraEnv: Record<string, string> = {}): Promise<RunningServer> {
-  const toolchain = findPythonToolchain(workspaceRoot, toolchainDir);
+export async function startLocalServer(workspaceRoot: string, config: string, extraEnv: Record<string, string> = {}): Promise<RunningServer> {
+  const toolchain = ensurePythonToolchain(workspaceRoot);
   const port = await freePort();
   const { execa } = await import('execa');
   const child: ResultPromise = execa(toolchain.python, ['-m', 'tf2aif_toolchain.serve', '--config', config, '--port', String(port), '--host', '127.0.0.1'], {

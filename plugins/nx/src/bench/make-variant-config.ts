@@ -1,5 +1,5 @@
 import { resolve } from 'path';
-import { findPythonToolchain, toolchainEnv } from '../toolchain/python-toolchain';
+import { ensurePythonToolchain, toolchainEnv } from '../toolchain/python-toolchain';
 
 /** Where variant.json's paths point: the workspace's files (serve, bench), or names inside an image (compose). */
 export interface VariantRefs {
@@ -16,13 +16,12 @@ export interface VariantRefs {
  */
 export async function makeVariantConfig(
   workspaceRoot: string,
-  toolchainDir: string,
   o: { variant: string; model: string; artifactPath: string; modelPath: string; executor: string; processing?: string | null },
   mode: 'LAT' | 'THR',
   out: string,
   refs: VariantRefs = {},
 ) {
-  const toolchain = findPythonToolchain(workspaceRoot, toolchainDir);
+  const toolchain = ensurePythonToolchain(workspaceRoot);
   const { execa } = await import('execa');
   const processing = refs.processing !== undefined ? refs.processing : o.processing ? resolve(workspaceRoot, o.processing) : null;
   await execa(

@@ -25,6 +25,5 @@ export const composeOptionsSchema = z.looseObject({
   modelPath: z.string(),
   artifactPath: z.string(),
   outputPath: z.string(),
-  toolchainDir: z.string(),
 });
 export type ComposeOptions = z.infer<typeof composeOptionsSchema>;

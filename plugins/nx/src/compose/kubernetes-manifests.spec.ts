@@ -7,7 +7,7 @@ import { platformDescriptorSchema, type PlatformDescriptor } from '../platforms/
 import { loadPlatformRegistry } from '../platforms/platform-registry';
 import { KUBERNETES_FILES, renderKubernetesManifests, writeKubernetesManifests, type KubernetesManifests, type ManifestFacts } from './kubernetes-manifests';
 import { resourcesFromArtifact, resourcesFromProfile } from './kubernetes-resources';
-import { findPythonToolchain } from '../toolchain/python-toolchain';
+import { ensurePythonToolchain } from '../toolchain/python-toolchain';
 import { ociLabels } from './oci-labels';
 import { quoteString, toYaml } from './yaml-writer';
 
@@ -245,7 +245,7 @@ describe('offline validation (kubernetes-validate, KServe CRD schema)', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   function validate(files: string[]) {
-    const toolchain = findPythonToolchain(workspaceRoot, 'packages/toolchain'); // says how to install it when missing
+    const toolchain = ensurePythonToolchain(workspaceRoot); // says how to install it when missing
     const run = spawnSync(toolchain.python, [validator, ...kubernetesVersions.flatMap((v) => ['--kubernetes-version', v]), '--kserve-schema', kserveSchema, '--documents', ...files], {
       encoding: 'utf8',
       timeout: 120_000,

@@ -1,7 +1,6 @@
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
 import type { KubernetesDescriptor, PlatformDescriptor } from '../platforms/platform-descriptor';
-import { loadPlatformRegistry } from '../platforms/platform-registry';
 import type { ComposeOptions } from './compose-options';
 import { resourcesFromArtifact, resourcesFromProfile, type ContainerResources, type MeasuredProfile } from './kubernetes-resources';
 import { toYaml } from './yaml-writer';
@@ -271,9 +270,7 @@ export function folderBytes(dir: string): number {
  * the server context carries. Returns what compose.json records, so that a later step (bench, report) can
  * render the manifests again with a measured profile: renderKubernetesManifests(facts, descriptor, { profile }).
  */
-export function writeVariantManifests(o: ComposeOptions, imageLabels: Record<string, string>, composeDir: string) {
-  const descriptor = loadPlatformRegistry().get(o.platform);
-  if (!descriptor) throw new Error(`compose: unknown platform "${o.platform}"`);
+export function writeVariantManifests(o: ComposeOptions, descriptor: PlatformDescriptor, imageLabels: Record<string, string>, composeDir: string) {
   const facts: ManifestFacts = {
     variant: o.variant,
     model: o.model,

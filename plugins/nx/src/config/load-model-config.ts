@@ -1,7 +1,7 @@
 import { readFileSync } from 'fs';
 import { basename, dirname, join } from 'path';
-import type { PlatformDescriptor, Precision, RuntimeDescriptor } from '../platforms/platform-descriptor';
-import type { PlatformRegistry } from '../platforms/platform-registry';
+import type { Precision, RuntimeDescriptor } from '../platforms/platform-descriptor';
+import type { PlatformRegistry, RegisteredPlatform } from '../platforms/platform-registry';
 import { ConfigFileError, parseJsonFile, parseOrThrow } from './format-issues';
 import { modelConfigSchema, type ModelConfig } from './model-config.schema';
 
@@ -10,7 +10,7 @@ export interface ResolvedVariant {
   key: string;
   /** Nx project name, `<model>-<key>` */
   project: string;
-  platform: PlatformDescriptor;
+  platform: RegisteredPlatform;
   runtime: string;
   runtimeDescriptor: RuntimeDescriptor;
   precision: Precision;

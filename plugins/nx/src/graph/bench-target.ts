@@ -1,10 +1,11 @@
 import type { TargetConfiguration } from '@nx/devkit';
+import type { PluginContext } from '../settings/plugin-options';
 import type { ResolvedModel, ResolvedVariant } from '../config/load-model-config';
 import { processingPath } from '../settings/step-settings';
-import { coreToolchainInputs, executorInput, hashedPathsInput, upstreamOutputs, type TargetSettings, ws } from './inputs';
+import { coreToolchainInputs, executorInput, hashedPathsInput, pluginBin, pluginParts, upstreamOutputs, ws } from './inputs';
 import { variantOutputDir } from './paths';
 
-export function benchTarget(model: ResolvedModel, v: ResolvedVariant, loc: TargetSettings): TargetConfiguration {
+export function benchTarget(model: ResolvedModel, v: ResolvedVariant, ctx: PluginContext): TargetConfiguration {
   const processing = processingPath(model);
   return {
     executor: '@tf2aif/nx:bench',
@@ -16,15 +17,13 @@ export function benchTarget(model: ResolvedModel, v: ResolvedVariant, loc: Targe
     dependsOn: ['verify'],
     inputs: [
       upstreamOutputs,
-      ...coreToolchainInputs(loc),
-      ws(`${loc.toolchainDir}/tf2aif_toolchain/bench/*.py`),
-      ws(`${loc.toolchainDir}/tf2aif_toolchain/serve/*.py`),
-      ws(`${loc.toolchainDir}/tf2aif_toolchain/runtimes/*.py`),
-      ws(`${loc.pluginDir}/src/bench/**/*.ts`),
-      executorInput(loc, 'bench'),
-      ...(processing ? [hashedPathsInput(loc, [processing])] : []),
+      ...coreToolchainInputs(ctx),
+      pluginParts(ctx, ['py:tf2aif_toolchain/bench/*.py', 'py:tf2aif_toolchain/serve/*.py', 'py:tf2aif_toolchain/runtimes/*.py', 'dist/bench/**']),
+      ws(`${ctx.adaptersDir}/runtimes/*.py`),
+      executorInput(ctx, 'bench'),
+      ...(processing ? [hashedPathsInput(ctx, [processing])] : []),
       // a result measured (or skipped) on one machine is not another machine's
-      { runtime: `node ${loc.pluginDir}/bin/hardware-probe.js` },
+      { runtime: pluginBin(ctx, 'hardware-probe.js') },
     ],
     outputs: [`{workspaceRoot}/${variantOutputDir(v.project, 'bench')}`],
     metadata: { description: `Measure ${v.project}: latency (LAT), throughput (THR), server overhead and speedup over native TensorFlow` },

@@ -38,8 +38,10 @@ describe('createNodes', () => {
     expect(source).toBe(file);
     const projects = Object.values(result.projects ?? {});
     expect(projects.map((p) => p.name)).toEqual(['resnet50', 'resnet50-cpu', 'resnet50-arm', 'resnet50-alveo', 'tf2aif']);
-    // the workspace project (ceiling, zoo, plan, report) rides along with the first model
-    expect(Object.keys(result.projects!['.'].targets!)).toEqual(['ceiling', 'zoo', 'plan', 'report']);
+    // the workspace project (ceiling, plan, report; zoo where the workspace has zoo/zoo.json) rides along with the
+    // first model, in a root of its own so it never merges with a project the workspace has at its root
+    expect(Object.keys(result.projects!['.tf2aif'].targets!)).toEqual(['ceiling', 'plan', 'report']);
+    expect(result.projects!['.']).toBeUndefined();
     const cpu = result.projects!['models/resnet50/variants/cpu'];
     expect(cpu.implicitDependencies).toEqual(['resnet50']);
     expect(cpu.tags).toEqual(['tf2aif:variant', 'model:resnet50', 'platform:cpu', 'arch:amd64', 'precision:fp32']);
@@ -81,15 +83,18 @@ describe('createNodes', () => {
     expect(inputs).toEqual(
       expect.arrayContaining([
         '{"dependentTasksOutputFiles":"**/*","transitive":true}',
-        expect.stringMatching(/^\{workspaceRoot\}\/.*packages\/toolchain\/requirements\.lock$/),
-        expect.stringMatching(/tf2aif_toolchain\/quantizers\/tflite_int8\.py$/),
-        expect.stringMatching(/src\/executors\/quantize\/\*\*\/\*\.ts$/),
+        // the installed plugin by what it ships (bin/fingerprint.js), never by a path into node_modules
+        expect.stringMatching(/^\{"runtime":"node .*bin\/fingerprint\.js .*toolchain\/requirements\.lock/),
+        expect.stringMatching(/fingerprint\.js \\"py:tf2aif_toolchain\/quantizers\/tflite_int8\.py\\"/),
+        expect.stringMatching(/fingerprint\.js \\"dist\/executors\/quantize\/\*\*\\"/),
+        expect.stringMatching(/fingerprint\.js \\"platforms\/arm\/platform\.json\\"/),
       ]),
     );
+    expect(inputs.filter((i) => i.startsWith('{workspaceRoot}/') && !i.endsWith('tf2aif.json'))).toEqual([]);
     // the graph holds a reference to the settings; the executor resolves them from tf2aif.json
     expect(arm.quantize.options).toEqual({ tf2aif: { config: 'models/resnet50/tf2aif.json', variant: 'arm', target: 'quantize' } });
     const { resolveTargetOptions } = await import('./resolve-options');
-    expect(resolveTargetOptions(arm.quantize.options, workspaceRoot, {})).toMatchObject({
+    expect(resolveTargetOptions(arm.quantize.options, workspaceRoot)).toMatchObject({
       quantizer: 'tflite_int8',
       precision: 'int8',
       batchSize: 1,
@@ -137,16 +142,16 @@ describe('createNodes', () => {
     await createNodesFn([file], {}, context);
     const cacheFile = join(dataDir, 'tf2aif-nodes.json');
     const cache = JSON.parse(readFileSync(cacheFile, 'utf8'));
-    const key = Object.keys(cache.entries).find((k) => cache.entries[k].projects['models/cached'])!;
+    const key = Object.keys(cache).find((k) => cache[k].projects['models/cached'])!;
     // tamper with the stored result: an unchanged config must be answered from the cache
-    cache.entries[key].projects['models/cached'].name = 'from-cache';
+    cache[key].projects['models/cached'].name = 'from-cache';
     writeFileSync(cacheFile, JSON.stringify(cache));
     const [[, again]] = await createNodesFn([file], {}, context);
     expect(again.projects!['models/cached'].name).toBe('from-cache');
     writeModel('cached', { ...resnet, platforms: { cpu: {} } });
     const [[, changed]] = await createNodesFn([file], {}, context);
     expect(changed.projects!['models/cached'].name).toBe('cached');
-    expect(Object.keys(changed.projects!)).toEqual(['models/cached', 'models/cached/variants/cpu', '.']);
+    expect(Object.keys(changed.projects!)).toEqual(['models/cached', 'models/cached/variants/cpu', '.tf2aif']);
   });
 
   it('turns a bad config into targets that fail with its file and field, leaving other models alone', async () => {
@@ -155,13 +160,33 @@ describe('createNodes', () => {
     const [[, broken], [, fine]] = await createNodesFn([bad, good], {}, context);
     const project = broken.projects!['models/broken'];
     expect(project.name).toBe('broken');
-    expect(Object.keys(project.targets!)).toEqual(['build-model', 'convert', 'quantize', 'verify', 'compile']);
+    // every target a model or variant can have answers with the message
+    expect(Object.keys(project.targets!)).toEqual(['build-model', 'convert', 'quantize', 'verify', 'compile', 'compose', 'image', 'serve', 'bench']);
     expect(project.targets!.verify).toMatchObject({
       executor: '@tf2aif/nx:invalid-config',
       cache: false,
       options: { message: expect.stringMatching(/models\/broken\/tf2aif\.json is not valid:\n {2}- platforms\.cpu\.batchSize: /) },
     });
     expect(Object.keys(fine.projects!)).toHaveLength(4);
-    expect(Object.keys(broken.projects!)).toEqual(['models/broken', '.']);
+    expect(Object.keys(broken.projects!)).toEqual(['models/broken', '.tf2aif']);
+  });
+
+  it('names targets as the plugin options say, dependencies included (no clash with a workspace target)', async () => {
+    const options = { serveTargetName: 'serve-variant', verifyTargetName: 'tf2aif-verify', buildModelTargetName: 'tf2aif-build-model' };
+    const [[, result]] = await createNodesFn([writeModel('resnet50', resnet)], options, context);
+    const arm = result.projects!['models/resnet50/variants/arm'].targets!;
+    expect(Object.keys(arm)).toEqual(['convert', 'quantize', 'tf2aif-verify', 'compose', 'image', 'serve-variant', 'bench']);
+    expect(arm.convert.dependsOn).toEqual(['^tf2aif-build-model']);
+    expect(arm.compose.dependsOn).toEqual(['tf2aif-verify']);
+    expect(arm.bench.dependsOn).toEqual(['tf2aif-verify']);
+    // the reference names the step, whatever its target is called
+    expect(arm['tf2aif-verify'].options).toEqual({ tf2aif: { config: 'models/resnet50/tf2aif.json', variant: 'arm', target: 'verify' } });
+    expect(Object.keys(result.projects!['models/resnet50'].targets!)).toEqual(['tf2aif-build-model']);
+    expect(arm.convert.metadata).toMatchObject({ technologies: ['tf2aif', 'tensorflow'], description: expect.stringContaining('Convert resnet50') });
+  });
+
+  it('refuses plugin options with a typo, naming the field', async () => {
+    await expect(createNodesFn([writeModel('resnet50', resnet)], { verifyTargetname: 'x' } as never, context)).rejects.toThrow(/unknown field "verifyTargetname"/);
+    await expect(createNodesFn([writeModel('resnet50', resnet)], { serveTargetName: 'verify' }, context)).rejects.toThrow(/two steps have the target name "verify"/);
   });
 });

@@ -1,61 +1,65 @@
-import { hashArray, type CreateNodesResult, type CreateNodesV2, type ProjectConfiguration } from '@nx/devkit';
-import { readFileSync, readdirSync } from 'fs';
+import { DependencyType, hashArray, type CreateDependencies, type CreateNodes, type CreateNodesResult, type ProjectConfiguration } from '@nx/devkit';
+import { existsSync, readFileSync, readdirSync } from 'fs';
 import { basename, dirname, join } from 'path';
-import { workspaceDataDirectory } from 'nx/src/utils/cache-directory';
-import { PluginCache } from 'nx/src/utils/plugin-cache-utils';
 import { ConfigFileError } from '../config/format-issues';
 import { resolveModelConfig, type ResolvedModel } from '../config/load-model-config';
-import { builtInPlatformsDir, loadPlatformRegistry, type PlatformRegistry } from '../platforms/platform-registry';
-import type { TargetSettings } from './inputs';
+import { loadPlatformRegistry, type PlatformRegistry } from '../platforms/platform-registry';
+import { pluginContext, type PluginContext, type PluginOptions } from '../settings/plugin-options';
+import { buildModelSettings, variantSettings } from '../settings/step-settings';
+import { packageName, packageVersion } from '../toolchain/plugin-package';
 import { buildModelTarget } from './model-targets';
-import { pluginDir, targetSettings } from '../toolchain/locations';
+import { NodesCache } from './nodes-cache';
 import { variantProjectRoot } from './paths';
 import { byReference } from './settings-reference';
+import { renameSteps } from './target-names';
 import { variantTargets } from './variant-targets';
 import { workspaceProject } from './workspace-targets';
-import type { PluginOptions } from '../settings/resolve-settings';
-import { buildModelSettings, variantSettings } from '../settings/step-settings';
 
 export type Tf2aifPluginOptions = PluginOptions;
 
-export const modelConfigGlob = 'models/*/tf2aif.json';
-
+/** Every tf2aif.json in the workspace is a model; nx.json's `include`/`exclude` of the plugin entry narrow it. */
+export const modelConfigGlob = '**/tf2aif.json';
 
 /** Projects inferred from one model config: the model itself and one project per platform. */
-export function projectsForModel(model: ResolvedModel, loc: TargetSettings): CreateNodesResult {
+export function projectsForModel(model: ResolvedModel, ctx: PluginContext): CreateNodesResult {
   const projects: Record<string, ProjectConfiguration> = {};
   projects[model.dir] = {
     root: model.dir,
     name: model.name,
     projectType: 'library',
     tags: ['tf2aif:model'],
-    targets: { 'build-model': byReference('build-model', buildModelTarget(model, loc), model, loc, undefined, buildModelSettings(model, loc)) },
+    targets: renameSteps(
+      { 'build-model': byReference('build-model', buildModelTarget(model, ctx), model, ctx, undefined, buildModelSettings(model)) },
+      ctx.targetNames,
+    ),
+    metadata: { description: `TensorFlow model ${model.name} (${model.file})`, technologies: ['tf2aif', 'tensorflow'] },
   };
   for (const v of model.variants) {
     const root = variantProjectRoot(model.dir, v.key);
-    const settings = variantSettings(model, v, loc);
+    const settings = variantSettings(model, v, ctx);
+    const targets = Object.entries(variantTargets(model, v, ctx)).map(([step, t]) => [step, byReference(step, t, model, ctx, v, settings[step])]);
     projects[root] = {
       root,
       name: v.project,
       projectType: 'application',
       implicitDependencies: [model.name],
       tags: ['tf2aif:variant', `model:${model.name}`, `platform:${v.platform.name}`, `arch:${v.platform.arch}`, `precision:${v.precision}`],
-      targets: Object.fromEntries(Object.entries(variantTargets(model, v, loc)).map(([name, t]) => [name, byReference(name, t, model, loc, v, settings[name])])),
-      metadata: { description: `${model.name} on ${v.platform.title}, ${v.runtime} ${v.precision.toUpperCase()}, batch ${v.batchSize}` },
+      targets: renameSteps(Object.fromEntries(targets), ctx.targetNames),
+      metadata: {
+        description: `${model.name} on ${v.platform.title}, ${v.runtime} ${v.precision.toUpperCase()}, batch ${v.batchSize}`,
+        technologies: ['tf2aif', 'tensorflow'],
+      },
     };
   }
   return { projects };
 }
 
-/** Every target name a model or variant project can have: a broken config must answer them all. */
-export const chainTargets = ['build-model', 'convert', 'quantize', 'verify', 'compile'];
-
 /**
- * A config that does not validate becomes one project whose targets fail with the problems. Nx's
- * run-many prints only "Failed to process project graph" for a createNodes error (the message needs
- * --verbose), and one broken model should not stop the others from building.
+ * A config that does not validate becomes one project whose targets fail with the problems: every target a model
+ * or variant project can have. Nx's run-many prints only "Failed to process project graph" for a createNodes
+ * error (the message needs --verbose), and one broken model should not stop the others from building.
  */
-export function projectsForInvalidConfig(file: string, error: ConfigFileError): CreateNodesResult {
+export function projectsForInvalidConfig(file: string, error: ConfigFileError, ctx: Pick<PluginContext, 'targetNames'>): CreateNodesResult {
   const dir = dirname(file);
   const target = { executor: '@tf2aif/nx:invalid-config', cache: false, options: { message: error.message } };
   return {
@@ -64,55 +68,49 @@ export function projectsForInvalidConfig(file: string, error: ConfigFileError): 
         root: dir,
         name: basename(dir),
         tags: ['tf2aif:invalid-config'],
-        targets: Object.fromEntries(chainTargets.map((t) => [t, target])),
+        targets: Object.fromEntries(Object.values(ctx.targetNames).map((t) => [t, target])),
         metadata: { description: error.message },
       },
     },
   };
 }
 
-function projectsForFile(text: string, file: string, registry: PlatformRegistry, loc: TargetSettings): CreateNodesResult {
+function projectsForFile(text: string, file: string, registry: PlatformRegistry, ctx: PluginContext): CreateNodesResult {
   try {
-    return projectsForModel(resolveModelConfig(text, file, registry), loc);
+    return projectsForModel(resolveModelConfig(text, file, registry), ctx);
   } catch (e) {
     if (!(e instanceof ConfigFileError)) throw e;
-    return projectsForInvalidConfig(file, e);
+    return projectsForInvalidConfig(file, e, ctx);
   }
 }
 
 /** Everything a result depends on besides the config file: the platform descriptors and this plugin's code. */
-function registryFingerprint(): string {
-  const parts: string[] = [];
-  for (const name of readdirSync(builtInPlatformsDir).sort()) {
-    try {
-      parts.push(name, readFileSync(join(builtInPlatformsDir, name, 'platform.json'), 'utf8'));
-    } catch {
-      parts.push(name);
-    }
-  }
+function registryFingerprint(registry: PlatformRegistry): string {
+  const parts: string[] = [packageVersion];
+  for (const d of registry.values()) parts.push(d.name, readFileSync(join(d.dir, 'platform.json'), 'utf8'));
   for (const dir of ['graph', 'config', 'platforms', 'settings']) {
-    const srcDir = join(pluginDir, 'src', dir);
-    for (const name of readdirSync(srcDir).sort()) parts.push(name, readFileSync(join(srcDir, name), 'utf8'));
+    const codeDir = join(__dirname, '..', dir);
+    for (const name of readdirSync(codeDir).sort()) {
+      if (/\.(ts|js)$/.test(name) && !name.endsWith('.d.ts')) parts.push(name, readFileSync(join(codeDir, name), 'utf8'));
+    }
   }
   return hashArray(parts);
 }
 
-export const createNodesV2: CreateNodesV2<Tf2aifPluginOptions> = [
+export const createNodesV2: CreateNodes<Tf2aifPluginOptions> = [
   modelConfigGlob,
   async (configFiles, options, context) => {
-    const loc = targetSettings(context.workspaceRoot, options?.toolchainDir, options?.baseImages);
-    const registry = loadPlatformRegistry();
-    const fingerprint = registryFingerprint();
-    // Nx's own plugin cache (LRU, written safely), as its vite and docker plugins keep theirs
-    const cacheFile = join(workspaceDataDirectory, 'tf2aif-nodes.json');
-    const cache = new PluginCache<CreateNodesResult>(cacheFile);
+    const ctx = pluginContext(context.workspaceRoot, options);
+    const registry = loadPlatformRegistry(join(context.workspaceRoot, ctx.platformsDir));
+    const fingerprint = registryFingerprint(registry);
+    const cache = new NodesCache(context.workspaceRoot);
     try {
       const results = configFiles.map((file) => {
         const text = readFileSync(join(context.workspaceRoot, file), 'utf8');
-        const key = hashArray([fingerprint, JSON.stringify(loc), file, text]);
+        const key = hashArray([fingerprint, JSON.stringify(ctx), file, text]);
         let result = cache.get(key);
         if (result === undefined) {
-          result = projectsForFile(text, file, registry, loc);
+          result = projectsForFile(text, file, registry, ctx);
           cache.set(key, result);
         }
         if (result.projects?.[dirname(file)]?.tags?.includes('tf2aif:invalid-config')) {
@@ -123,11 +121,26 @@ export const createNodesV2: CreateNodesV2<Tf2aifPluginOptions> = [
       // the workspace-level project rides along with the first model (its targets read every variant)
       if (results.length > 0) {
         const [file, first] = results[0];
-        results[0] = [file, { ...first, projects: { ...first.projects, '.': workspaceProject(loc) } }] as const;
+        const hasZoo = existsSync(join(context.workspaceRoot, 'zoo', 'zoo.json'));
+        const project = workspaceProject(ctx, hasZoo);
+        results[0] = [file, { ...first, projects: { ...first.projects, [project.root]: project } }] as const;
       }
       return results;
     } finally {
-      cache.writeToDisk(cacheFile);
+      cache.save();
     }
   },
 ];
+
+/**
+ * Every tf2aif project depends on the plugin package: an upgrade of @tf2aif/nx (a lock file change) makes them
+ * affected, as their tasks' fingerprints change with it. In the plugin's own repository the package is a project.
+ */
+export const createDependencies: CreateDependencies = (_options, context) => {
+  const projects = Object.values(context.projects);
+  const target = context.externalNodes?.[`npm:${packageName}`] ? `npm:${packageName}` : projects.some((p) => p.name === packageName) ? packageName : undefined;
+  if (!target) return [];
+  return projects
+    .filter((p) => p.name && p.tags?.some((t) => t.startsWith('tf2aif:')))
+    .map((p) => ({ source: p.name!, target, type: DependencyType.implicit }));
+};

@@ -1,12 +1,13 @@
 import type { TargetConfiguration } from '@nx/devkit';
+import type { PluginContext } from '../settings/plugin-options';
 import type { ResolvedModel, ResolvedVariant } from '../config/load-model-config';
 import { processingPath } from '../settings/step-settings';
-import { coreToolchainInputs, executorInput, hashedPathsInput, upstreamOutputs, type TargetSettings, ws } from './inputs';
+import { coreToolchainInputs, executorInput, hashedPathsInput, pluginBin, pluginParts, upstreamOutputs, ws } from './inputs';
 import { variantOutputDir } from './paths';
 
 /** Shipping a verified variant: its image build contexts, the images, and a local server. */
 
-export function composeTarget(model: ResolvedModel, v: ResolvedVariant, loc: TargetSettings, deployed: string): TargetConfiguration {
+export function composeTarget(model: ResolvedModel, v: ResolvedVariant, ctx: PluginContext, deployed: string): TargetConfiguration {
   const processing = processingPath(model);
   return {
     executor: '@tf2aif/nx:compose',
@@ -15,23 +16,21 @@ export function composeTarget(model: ResolvedModel, v: ResolvedVariant, loc: Tar
     dependsOn: [deployed === 'compile' ? 'compile' : 'verify'],
     inputs: [
       upstreamOutputs,
-      ...coreToolchainInputs(loc),
-      // the whole toolchain package and the pinned image requirements are copied into the image
-      ws(`${loc.toolchainDir}/tf2aif_toolchain/**/*.py`),
-      ws(`${loc.toolchainDir}/serve-requirements/*.lock`),
-      ws(`${loc.pluginDir}/templates/**/*`),
-      ws(`${loc.pluginDir}/platforms/${v.platform.name}/**/*`),
-      ws(`${loc.pluginDir}/src/platforms/**/*.ts`),
-      ws(`${loc.pluginDir}/src/compose/**/*`),
-      executorInput(loc, 'compose'),
-      ...(processing ? [hashedPathsInput(loc, [processing])] : []),
+      ...coreToolchainInputs(ctx),
+      // the toolchain wheel and the pinned image requirements are copied into the image, with the workspace's own
+      // toolchain modules and requirement sets where it has them
+      pluginParts(ctx, ['py:tf2aif_toolchain/**', 'toolchain/serve-requirements/*.lock', 'templates/**', 'dist/compose/**']),
+      v.platform.builtIn ? pluginParts(ctx, [`platforms/${v.platform.name}/**`]) : ws(`${ctx.platformsDir}/${v.platform.name}/**/*`),
+      ws(`${ctx.adaptersDir}/**/*`),
+      executorInput(ctx, 'compose'),
+      ...(processing ? [hashedPathsInput(ctx, [processing])] : []),
     ],
     outputs: [`{workspaceRoot}/${variantOutputDir(v.project, 'compose')}`],
     metadata: { description: `Render the Docker build contexts of ${v.project} (server and client images)` },
   };
 }
 
-export function imageTarget(v: ResolvedVariant, loc: TargetSettings, baseImage: string): TargetConfiguration {
+export function imageTarget(v: ResolvedVariant, ctx: PluginContext, baseImage: string): TargetConfiguration {
   return {
     executor: '@tf2aif/nx:image',
     cache: true,
@@ -41,25 +40,25 @@ export function imageTarget(v: ResolvedVariant, loc: TargetSettings, baseImage: 
     inputs: [
       // the build contexts only: a change to the Kubernetes manifests must not rebuild the images
       { dependentTasksOutputFiles: '**/compose/{server,client}/**/*', transitive: false },
-      ws(`${loc.pluginDir}/src/image/**/*.ts`),
-      executorInput(loc, 'image'),
+      pluginParts(ctx, ['dist/image/**']),
+      executorInput(ctx, 'image'),
       { env: 'DOCKER_HOST' },
       // an image lives in an engine, not in Nx's cache: another engine (another CI machine) must build
       // it again, and so must a rebuilt base
-      { runtime: `node ${loc.pluginDir}/bin/docker-engine-id.js ${JSON.stringify(baseImage)}` },
+      { runtime: `${pluginBin(ctx, 'docker-engine-id.js')} ${JSON.stringify(baseImage)}` },
     ],
     outputs: [`{workspaceRoot}/${variantOutputDir(v.project, 'image')}`],
     metadata: { description: `Build the ${v.project} server and client images through the Docker Engine API` },
   };
 }
 
-export function serveTarget(v: ResolvedVariant, loc: TargetSettings, artifact: string): TargetConfiguration {
+export function serveTarget(v: ResolvedVariant, ctx: PluginContext, artifact: string): TargetConfiguration {
   return {
     executor: '@tf2aif/nx:serve',
     continuous: true,
     dependsOn: [artifact],
     // never cached, but Nx still hashes it: without explicit inputs it would hash the (virtual) project root
-    inputs: [upstreamOutputs, ...coreToolchainInputs(loc)],
+    inputs: [upstreamOutputs, ...coreToolchainInputs(ctx)],
     metadata: { description: `Serve ${v.project} over the Open Inference Protocol from the managed toolchain (no Docker)` },
   };
 }

@@ -1,53 +1,61 @@
 import type { TargetConfiguration } from '@nx/devkit';
-
-/** Where the plugin and toolchain are, and the plugin options that shape every model's targets. */
-export interface TargetSettings {
-  /** workspace-relative folder of the Python toolchain (holds requirements.lock and tf2aif_toolchain/) */
-  toolchainDir: string;
-  /** workspace-relative folder of this plugin (its executors are inputs of the targets they run) */
-  pluginDir: string;
-  /** base image overrides keyed by platform name or image arch (plugin option baseImages) */
-  baseImages: Record<string, string>;
-}
+import type { PluginContext } from '../settings/plugin-options';
 
 type Input = NonNullable<TargetConfiguration['inputs']>[number];
 
 /** A workspace-relative path as an Nx input. */
 export const ws = (p: string) => `{workspaceRoot}/${p}`;
 
-/** Inputs every toolchain step shares: the pinned lock, the toolchain's core modules, the step runner. */
-export function coreToolchainInputs(loc: TargetSettings): Input[] {
-  return [
-    ws(`${loc.toolchainDir}/requirements.lock`),
-    ws(`${loc.toolchainDir}/tf2aif_toolchain/*.py`),
-    // the job contract every step checks its job file against
-    ws(`${loc.toolchainDir}/tf2aif_toolchain/job.schema.json`),
-    ws(`${loc.pluginDir}/src/toolchain/**/*.ts`),
-    ws(`${loc.pluginDir}/src/utils/**/*.ts`),
-    // executors resolve their settings from tf2aif.json when they run (settings/), with the graph's paths
-    ws(`${loc.pluginDir}/src/settings/**/*.ts`),
-    ws(`${loc.pluginDir}/src/graph/**/*.ts`),
-    ws(`${loc.pluginDir}/src/config/**/*.ts`),
-    ws(`${loc.pluginDir}/src/platforms/**/*.ts`),
-    { externalDependencies: ['nx'] },
-  ];
+/** The command that runs one of the package's bin/ scripts from the workspace root (where Nx runs runtime inputs). */
+export const pluginBin = (ctx: PluginContext, script: string) => `node ${ctx.pluginDir}/bin/${script}`;
+
+/**
+ * Parts of the installed plugin package a task runs, hashed by content with the package version (bin/fingerprint.js):
+ * compiled code under `dist/`, descriptors and templates, and `py:` modules of the toolchain wheel. The plugin is an
+ * external dependency of the workspace; its files are not the workspace's and are not named as file inputs.
+ */
+export function pluginParts(ctx: PluginContext, parts: string[]): Input {
+  return { runtime: `${pluginBin(ctx, 'fingerprint.js')} ${parts.map((p) => JSON.stringify(p)).join(' ')}` };
 }
 
-/** The Python module of one adapter kind (converters, quantizers, runtimes, compilers). */
-export function adapterInput(loc: TargetSettings, kind: string, module: string): Input {
-  return ws(`${loc.toolchainDir}/tf2aif_toolchain/${kind}/${module}.py`);
+/** What every toolchain step shares: the pinned lock, the toolchain's core modules and job contract, the step runner. */
+export const coreParts = [
+  'toolchain/requirements.lock',
+  'py:tf2aif_toolchain/*.py',
+  // the job contract every step checks its job file against
+  'py:tf2aif_toolchain/job.schema.json',
+  'dist/toolchain/**',
+  'dist/utils/**',
+  // executors resolve their settings from tf2aif.json when they run (settings/), with the graph's paths
+  'dist/settings/**',
+  'dist/graph/**',
+  'dist/config/**',
+  'dist/platforms/**',
+];
+
+export function coreToolchainInputs(ctx: PluginContext): Input[] {
+  return [pluginParts(ctx, coreParts), { externalDependencies: ['nx'] }];
 }
 
-export function executorInput(loc: TargetSettings, executor: string): Input {
-  return ws(`${loc.pluginDir}/src/executors/${executor}/**/*.ts`);
+/**
+ * The Python module of one adapter kind (converters, quantizers, runtimes, compilers): the workspace's own
+ * (plugin option adaptersDir) when it has that module, which the toolchain then loads instead, else the package's.
+ */
+export function adapterInput(ctx: PluginContext, kind: string, module: string): Input {
+  const own = `${kind}/${module}.py`;
+  return ctx.workspaceAdapters.includes(own) ? ws(`${ctx.adaptersDir}/${own}`) : pluginParts(ctx, [`py:tf2aif_toolchain/${own}`]);
+}
+
+export function executorInput(ctx: PluginContext, executor: string): Input {
+  return pluginParts(ctx, [`dist/executors/${executor}/**`]);
 }
 
 /**
  * Content hash of files that git may ignore (weights, datasets): Nx's own file hashing skips ignored
  * files, so these are hashed by a command at task time.
  */
-export function hashedPathsInput(loc: TargetSettings, paths: string[]): Input {
-  return { runtime: `node ${loc.pluginDir}/bin/hash-paths.js ${paths.map((p) => JSON.stringify(p)).join(' ')}` };
+export function hashedPathsInput(ctx: PluginContext, paths: string[]): Input {
+  return { runtime: `${pluginBin(ctx, 'hash-paths.js')} ${paths.map((p) => JSON.stringify(p)).join(' ')}` };
 }
 
 /** Everything the dependencies wrote (the SavedModel, the converted model) is part of the hash. */

@@ -1,24 +1,18 @@
-import type { ExecutorContext, NxJsonConfiguration } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
 import type { z } from 'zod';
 import { parseOrThrow } from '../config/format-issues';
-import { resolveSettings, type PluginOptions, type SettingsReference } from '../settings/resolve-settings';
+import { resolveSettings, type SettingsReference } from '../settings/resolve-settings';
 import { referenceKey } from './settings-reference';
 
-/** The plugin's options as nx.json registers them. */
-export function pluginOptionsOf(nxJson: NxJsonConfiguration | null | undefined): PluginOptions {
-  const entry = (nxJson?.plugins ?? []).find((p) => (typeof p === 'string' ? p : p.plugin) === '@tf2aif/nx');
-  return entry && typeof entry !== 'string' ? ((entry.options as PluginOptions) ?? {}) : {};
-}
-
 /** A target's full options: its settings resolved from the reference, then the command-line overrides on top. */
-export function resolveTargetOptions(raw: Record<string, unknown>, workspaceRoot: string, nxJson: ExecutorContext['nxJsonConfiguration']): Record<string, unknown> {
+export function resolveTargetOptions(raw: Record<string, unknown>, workspaceRoot: string): Record<string, unknown> {
   const { [referenceKey]: ref, ...overrides } = raw as { [referenceKey]?: SettingsReference } & Record<string, unknown>;
   if (!ref) return raw;
-  return { ...resolveSettings(ref, workspaceRoot, pluginOptionsOf(nxJson)), ...overrides };
+  return { ...resolveSettings(ref, workspaceRoot), ...overrides };
 }
 
 /** An executor's options: resolved from the settings reference, then checked with its schema (errors name the target). */
 export function parseTargetOptions<S extends z.ZodType>(schema: S, raw: unknown, context: ExecutorContext): z.infer<S> {
-  const resolved = resolveTargetOptions(raw as Record<string, unknown>, context.root, context.nxJsonConfiguration);
+  const resolved = resolveTargetOptions(raw as Record<string, unknown>, context.root);
   return parseOrThrow(schema, resolved, `options of ${context.projectName}:${context.targetName}`);
 }

@@ -1,8 +1,8 @@
 import type { TargetConfiguration } from '@nx/devkit';
 import type { ResolvedModel, ResolvedVariant } from '../config/load-model-config';
-import type { TargetSettings } from './inputs';
-
+import type { PluginContext } from '../settings/plugin-options';
 import type { SettingsReference } from '../settings/resolve-settings';
+import { pluginParts, ws } from './inputs';
 
 /**
  * Nx hashes a project's whole configuration, every target's options included, into each of its tasks:
@@ -13,8 +13,8 @@ import type { SettingsReference } from '../settings/resolve-settings';
  */
 export const referenceKey = 'tf2aif';
 
-/** tf2aif.json fields each target reads (besides the variant's own `platforms.<key>` entry). */
-const fieldsByTarget: Record<string, string[]> = {
+/** tf2aif.json fields each step reads (besides the variant's own `platforms.<key>` entry). */
+const fieldsByStep: Record<string, string[]> = {
   'build-model': ['name', 'source', 'inputs'],
   convert: ['name', 'task', 'trained', 'inputs'],
   quantize: ['name', 'task', 'trained', 'inputs', 'calibration'],
@@ -26,13 +26,26 @@ const fieldsByTarget: Record<string, string[]> = {
   bench: ['name', 'image', 'serving', 'processing'],
 };
 
-function settingsInputs(model: ResolvedModel, target: string, v?: ResolvedVariant) {
-  const fields = [...(fieldsByTarget[target] ?? []), ...(v ? [`platforms.${v.key}`] : [])];
+function settingsInputs(model: ResolvedModel, step: string, v?: ResolvedVariant) {
+  const fields = [...(fieldsByStep[step] ?? []), ...(v ? [`platforms.${v.key}`] : [])];
   return [
     { json: `{workspaceRoot}/${model.file}`, fields },
-    // plugin options (toolchainDir, baseImages) shape the resolved options too
+    // plugin options (baseImages, platformsDir, adaptersDir) shape the resolved options too
     { json: '{workspaceRoot}/nx.json', fields: ['plugins'] },
   ];
+}
+
+/** The settings reference a project's targets carry (any of them: target names are the workspace's to choose). */
+export function referenceOf(targets: Record<string, { options?: Record<string, unknown> }> | undefined): SettingsReference | undefined {
+  return Object.values(targets ?? {})
+    .map((t) => t.options?.[referenceKey] as SettingsReference | undefined)
+    .find((ref) => ref !== undefined);
+}
+
+/** A platform's descriptor as an input: the package's (fingerprinted) or the workspace's own file. */
+export function descriptorInput(ctx: PluginContext, v: ResolvedVariant) {
+  const file = `${v.platform.name}/platform.json`;
+  return v.platform.builtIn ? pluginParts(ctx, [`platforms/${file}`]) : ws(`${ctx.platformsDir}/${file}`);
 }
 
 /** The target as the graph shows it: a settings reference and inputs that hash what it reads. Options a user
@@ -41,19 +54,18 @@ function settingsInputs(model: ResolvedModel, target: string, v?: ResolvedVarian
  * shows (`nx show project <p> --json`) but does not hash (its project hash covers root, tags and each target's
  * executor, outputs, options, configurations and parallelism). */
 export function byReference(
-  name: string,
+  step: string,
   target: TargetConfiguration,
   model: ResolvedModel,
-  loc: TargetSettings,
+  ctx: PluginContext,
   v: ResolvedVariant | undefined,
   settings: Record<string, unknown> | undefined,
 ): TargetConfiguration {
-  const platformDescriptor = v ? [`{workspaceRoot}/${loc.pluginDir}/platforms/${v.platform.name}/platform.json`] : [];
-  const reference: SettingsReference = { config: model.file, target: name, ...(v ? { variant: v.key } : {}) };
+  const reference: SettingsReference = { config: model.file, target: step, ...(v ? { variant: v.key } : {}) };
   return {
     ...target,
-    inputs: [...(target.inputs ?? []), ...settingsInputs(model, name, v), ...platformDescriptor],
+    inputs: [...(target.inputs ?? []), ...settingsInputs(model, step, v), ...(v ? [descriptorInput(ctx, v)] : [])],
     options: { [referenceKey]: reference },
-    metadata: { ...target.metadata, ...(settings ? { settings } : {}) },
+    metadata: { technologies: ['tf2aif', 'tensorflow'], ...target.metadata, ...(settings ? { settings } : {}) },
   };
 }

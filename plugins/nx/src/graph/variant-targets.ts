@@ -1,26 +1,19 @@
 import type { TargetConfiguration } from '@nx/devkit';
-
-type TargetInputs = NonNullable<TargetConfiguration['inputs']>;
 import type { ResolvedModel, ResolvedVariant } from '../config/load-model-config';
-import {
-  adapterInput,
-  coreToolchainInputs,
-  executorInput,
-  hashedPathsInput,
-  upstreamOutputs,
-  type TargetSettings,
-} from './inputs';
+import type { PluginContext } from '../settings/plugin-options';
+import { artifactStep, baseImageFor, calibrationSettings, deployedStep } from '../settings/step-settings';
 import { benchTarget } from './bench-target';
 import { composeTarget, imageTarget, serveTarget } from './delivery-targets';
+import { adapterInput, coreToolchainInputs, executorInput, hashedPathsInput, upstreamOutputs } from './inputs';
 import { variantOutputDir } from './paths';
-import { artifactStep, baseImageFor, calibrationSettings, deployedStep } from '../settings/step-settings';
 
+type TargetInputs = NonNullable<TargetConfiguration['inputs']>;
 
 /** Loader code and dataset files, hashed by content (datasets are often git-ignored). */
-function calibrationInputs(model: ResolvedModel, loc: TargetSettings) {
+function calibrationInputs(model: ResolvedModel, ctx: PluginContext) {
   const c = calibrationSettings(model);
   const paths = [c.loader, c.dataset].filter((p): p is string => Boolean(p));
-  return paths.length > 0 ? [hashedPathsInput(loc, paths)] : [];
+  return paths.length > 0 ? [hashedPathsInput(ctx, paths)] : [];
 }
 
 /**
@@ -30,27 +23,27 @@ function calibrationInputs(model: ResolvedModel, loc: TargetSettings) {
 export function variantTargets(
   model: ResolvedModel,
   v: ResolvedVariant,
-  loc: TargetSettings,
+  ctx: PluginContext,
 ): Record<string, TargetConfiguration> {
-  const core = coreToolchainInputs(loc);
+  const core = coreToolchainInputs(ctx);
   const rt = v.runtimeDescriptor;
   /** a cached toolchain step: the upstream outputs and core toolchain, its own inputs, then its executor */
   const step = (name: string, dependsOn: string[], inputs: TargetInputs, description: string): TargetConfiguration => ({
     executor: `@tf2aif/nx:${name}`,
     cache: true,
     dependsOn,
-    inputs: [upstreamOutputs, ...core, ...inputs, executorInput(loc, name)],
+    inputs: [upstreamOutputs, ...core, ...inputs, executorInput(ctx, name)],
     outputs: [`{workspaceRoot}/${variantOutputDir(v.project, name)}`],
     metadata: { description },
   });
   const targets: Record<string, TargetConfiguration> = {};
 
-  targets.convert = step('convert', ['^build-model'], [adapterInput(loc, 'converters', rt.converter)], `Convert ${model.name} for ${v.platform.title} with ${rt.converter}`);
+  targets.convert = step('convert', ['^build-model'], [adapterInput(ctx, 'converters', rt.converter)], `Convert ${model.name} for ${v.platform.title} with ${rt.converter}`);
   if (v.quantizer) {
     targets.quantize = step(
       'quantize',
       ['convert'],
-      [...calibrationInputs(model, loc), adapterInput(loc, 'quantizers', v.quantizer)],
+      [...calibrationInputs(model, ctx), adapterInput(ctx, 'quantizers', v.quantizer)],
       `Quantize ${v.project} to ${v.precision.toUpperCase()} with ${v.quantizer}`,
     );
   }
@@ -60,13 +53,13 @@ export function variantTargets(
   targets.verify = step(
     'verify',
     [artifact],
-    [...calibrationInputs(model, loc), adapterInput(loc, 'runtimes', rt.executor), adapterInput(loc, 'runtimes', 'tensorflow')],
+    [...calibrationInputs(model, ctx), adapterInput(ctx, 'runtimes', rt.executor), adapterInput(ctx, 'runtimes', 'tensorflow')],
     `Check ${v.project} against the TensorFlow original`,
   );
-  targets.compose = composeTarget(model, v, loc, deployed);
-  targets.image = imageTarget(v, loc, baseImageFor(v, loc));
-  targets.serve = serveTarget(v, loc, artifact);
-  targets.bench = benchTarget(model, v, loc);
+  targets.compose = composeTarget(model, v, ctx, deployed);
+  targets.image = imageTarget(v, ctx, baseImageFor(v, ctx.baseImages));
+  targets.serve = serveTarget(v, ctx, artifact);
+  targets.bench = benchTarget(model, v, ctx);
 
   if (rt.compiler) {
     // the hardware compile needs the vendor toolchain; verify checks the quantized model before it. The
@@ -74,7 +67,7 @@ export function variantTargets(
     targets.compile = step(
       'compile',
       ['verify'],
-      [adapterInput(loc, 'compilers', rt.compiler), ...rt.compilerEnv.map((env) => ({ env }))],
+      [adapterInput(ctx, 'compilers', rt.compiler), ...rt.compilerEnv.map((env) => ({ env }))],
       `Compile ${v.project} for ${v.platform.title} with ${rt.compiler}`,
     );
   }

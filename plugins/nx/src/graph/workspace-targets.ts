@@ -1,8 +1,14 @@
 import type { ProjectConfiguration } from '@nx/devkit';
-import { coreToolchainInputs, executorInput, hashedPathsInput, ws, type TargetSettings } from './inputs';
+import type { PluginContext } from '../settings/plugin-options';
+import { coreToolchainInputs, executorInput, hashedPathsInput, pluginParts, ws } from './inputs';
 import { distRoot } from './paths';
 
-export const workspaceProjectName = 'tf2aif';
+/**
+ * The workspace project's root: a folder of tf2aif's own, so that it never merges with a project the workspace
+ * already has at its root (a root package.json with "nx", a standalone app's project.json). Its targets read
+ * only {workspaceRoot} paths.
+ */
+export const workspaceProjectRoot = '.tf2aif';
 /** the plan's inputs (fleet file, imported profiles): the folder its cache hashes */
 export const planInputsDir = 'plan';
 /** what the plan reads of each variant's outputs (dist/ is git-ignored, so Nx would not hash it) */
@@ -14,10 +20,10 @@ const ceilingPath = `${distRoot}/machine`;
  * (every variant's results in one place), `zoo` (the model zoo's coverage matrix) and `plan` (a deployment on a
  * fleet of node pools from the measured profiles). `nx report` is Nx's own command: call it `nx run tf2aif:report`.
  */
-export function workspaceProject(loc: TargetSettings): ProjectConfiguration {
+export function workspaceProject(ctx: PluginContext, hasZoo: boolean): ProjectConfiguration {
   return {
-    root: '.',
-    name: workspaceProjectName,
+    root: workspaceProjectRoot,
+    name: ctx.workspaceProjectName,
     tags: ['tf2aif:workspace'],
     targets: {
       ceiling: {
@@ -25,38 +31,45 @@ export function workspaceProject(loc: TargetSettings): ProjectConfiguration {
         cache: false,
         // a measurement: it needs the machine to itself
         parallelism: false,
-        inputs: [...coreToolchainInputs(loc), executorInput(loc, 'ceiling')],
+        inputs: [...coreToolchainInputs(ctx), executorInput(ctx, 'ceiling')],
         outputs: [`{workspaceRoot}/${ceilingPath}`],
-        options: { outputPath: ceilingPath, toolchainDir: loc.toolchainDir },
+        options: { outputPath: ceilingPath },
         metadata: { description: "Measure this machine's peak GEMM throughput (FP32, INT8)" },
       },
-      zoo: {
-        executor: '@tf2aif/nx:zoo',
-        // not cached as a whole: each cell is a task of the zoo's own workspace, cached there
-        cache: false,
-        options: { toolchainDir: loc.toolchainDir, pluginDir: loc.pluginDir },
-        metadata: { description: 'Add every zoo/zoo.json model as a user would, verify it on every platform, write dist/zoo/coverage.{json,md,html}' },
-      },
+      // only in a workspace with a model zoo (zoo/zoo.json)
+      ...(hasZoo
+        ? {
+            zoo: {
+              executor: '@tf2aif/nx:zoo',
+              // not cached as a whole: each cell is a task of the zoo's own workspace, cached there
+              cache: false,
+              metadata: { description: 'Add every zoo/zoo.json model as a user would, verify it on every platform, write dist/zoo/coverage.{json,md,html}' },
+            },
+          }
+        : {}),
       plan: {
         executor: '@tf2aif/nx:plan',
         cache: true,
         inputs: [
           ws(`${planInputsDir}/**/*`),
           '{workspaceRoot}/**/tf2aif.json',
-          hashedPathsInput(loc, [`--only=${profileFiles.join(',')}`, `${distRoot}/variants`]),
-          ws(`${loc.toolchainDir}/requirements.lock`),
-          ws(`${loc.toolchainDir}/tf2aif_toolchain/plan.py`),
-          ws(`${loc.toolchainDir}/tf2aif_toolchain/job.schema.json`),
-          ws(`${loc.pluginDir}/src/plan/**/*.ts`),
-          ws(`${loc.pluginDir}/src/report/**/*.ts`),
-          ws(`${loc.pluginDir}/src/compose/**/*.ts`),
-          ws(`${loc.pluginDir}/src/config/**/*.ts`),
-          ws(`${loc.pluginDir}/platforms/**/*`),
-          executorInput(loc, 'plan'),
+          hashedPathsInput(ctx, [`--only=${profileFiles.join(',')}`, `${distRoot}/variants`]),
+          pluginParts(ctx, [
+            'toolchain/requirements.lock',
+            'py:tf2aif_toolchain/plan.py',
+            'py:tf2aif_toolchain/job.schema.json',
+            'dist/plan/**',
+            'dist/report/**',
+            'dist/compose/**',
+            'dist/config/**',
+            'platforms/**',
+          ]),
+          ws(`${ctx.platformsDir}/**/*`),
+          executorInput(ctx, 'plan'),
           { externalDependencies: ['nx'] },
         ],
         outputs: [`{workspaceRoot}/${distRoot}/plan`],
-        options: { outputPath: `${distRoot}/plan`, toolchainDir: loc.toolchainDir },
+        options: { outputPath: `${distRoot}/plan` },
         metadata: { description: 'Place a variant of every model with slo targets on the fleet (plan/fleet.json) at the lowest cost or power: dist/plan/' },
       },
       report: {

@@ -1,8 +1,7 @@
 import type { ProjectGraph } from '@nx/devkit';
 import { loadModelConfig, type ResolvedModel } from '../config/load-model-config';
-import { referenceKey } from '../graph/settings-reference';
+import { referenceOf } from '../graph/settings-reference';
 import type { PlatformRegistry } from '../platforms/platform-registry';
-import type { SettingsReference } from '../settings/resolve-settings';
 import type { ModelTargets } from './options';
 
 /** Every model of the graph with its service targets and its variants (the graph infers them from tf2aif.json). */
@@ -10,7 +9,7 @@ export function modelTargetsFromGraph(graph: ProjectGraph, workspaceRoot: string
   const models = new Map<string, ResolvedModel>();
   for (const node of Object.values(graph.nodes)) {
     if (!node.data.tags?.includes('tf2aif:variant')) continue;
-    const ref = node.data.targets?.convert?.options?.[referenceKey] as SettingsReference | undefined;
+    const ref = referenceOf(node.data.targets);
     if (!ref?.variant || models.has(ref.config)) continue;
     models.set(ref.config, loadModelConfig(workspaceRoot, ref.config, registry));
   }

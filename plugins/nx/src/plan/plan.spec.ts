@@ -5,7 +5,7 @@ import { join } from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadModelConfig } from '../config/load-model-config';
 import { loadPlatformRegistry } from '../platforms/platform-registry';
-import { findPythonToolchain } from '../toolchain/python-toolchain';
+import { ensurePythonToolchain } from '../toolchain/python-toolchain';
 import { explainPlan } from './explain';
 import { loadFleet } from './fleet';
 import { buildInstance, type ModelTargets, type Objective } from './options';
@@ -20,7 +20,7 @@ const registry = loadPlatformRegistry();
 
 async function plan(models: ModelTargets[], profiles: PlanProfile[], fleet: Fleet, objective: Objective = 'cost') {
   const instance = buildInstance(models, profiles, fleet, registry, objective);
-  const solution = await solvePlacement(instance, workspaceRoot, 'packages/toolchain', 'dist/plan');
+  const solution = await solvePlacement(instance, workspaceRoot, 'dist/plan');
   return { instance, solution, plan: explainPlan(instance, solution, { fleet: 'test', profilesUsed: profiles.length, ignored: [] }) };
 }
 
@@ -165,7 +165,7 @@ describe('the sample fleet with the bundled models', () => {
       expect((docs.deployment.spec.template.spec as { containers?: Array<{ resources: { requests: { memory: string } } }> }).containers![0].resources.requests.memory).toBe(`${option.perReplica.memoryMiB}Mi`);
       files.push(...writePlanManifests(dir, m.variant, docs).map((f) => join(dir, f)));
     }
-    const toolchain = findPythonToolchain(workspaceRoot, 'packages/toolchain');
+    const toolchain = ensurePythonToolchain(workspaceRoot);
     const validator = join(__dirname, '..', 'compose', 'validate_kubernetes.py');
     const kserve = join(__dirname, '..', 'compose', '__fixtures__', 'kserve-v0.20.0-inferenceservice-v1beta1.schema.json');
     const run = spawnSync(toolchain.python, [validator, '--kubernetes-version', '1.30', '--kserve-schema', kserve, '--documents', ...files], { encoding: 'utf8', timeout: 120_000 });

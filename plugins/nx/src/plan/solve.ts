@@ -18,10 +18,9 @@ const solutionSchema = z.discriminatedUnion('status', [
 export type Solution = z.infer<typeof solutionSchema>;
 
 /** The solver's job: the models that have options, each option's id, pool, replicas, rank and demand. */
-export function solverJob(instance: PlanInstance, outputPath: string, toolchainDir: string) {
+export function solverJob(instance: PlanInstance, outputPath: string) {
   return planJobSchema.parse({
     outputPath,
-    toolchainDir,
     objective: instance.objective,
     pools: instance.pools.map((p) => ({ name: p.name, nodes: p.nodes, costPerHour: p.costPerHour, watts: p.watts, capacity: p.capacity })),
     models: instance.models
@@ -31,12 +30,12 @@ export function solverJob(instance: PlanInstance, outputPath: string, toolchainD
 }
 
 /** Runs the toolchain's `plan` step (HiGHS through SciPy's milp) on the instance. */
-export async function solvePlacement(instance: PlanInstance, workspaceRoot: string, toolchainDir: string, outputPath: string): Promise<Solution> {
-  const job = solverJob(instance, outputPath, toolchainDir);
+export async function solvePlacement(instance: PlanInstance, workspaceRoot: string, outputPath: string): Promise<Solution> {
+  const job = solverJob(instance, outputPath);
   if (job.models.length === 0) return { status: 'optimal', chosen: {}, nodes: Object.fromEntries(job.pools.map((p) => [p.name, 0])), costPerHour: 0, watts: 0, runnerUp: {} };
   const scratch = mkdtempSync(join(tmpdir(), 'tf2aif-plan-'));
   try {
-    await runPythonStep('plan', job, workspaceRoot, toolchainDir, join(scratch, 'out'), 'tf2aif');
+    await runPythonStep('plan', job, workspaceRoot, join(scratch, 'out'), 'tf2aif');
     return solutionSchema.parse(JSON.parse(readFileSync(join(scratch, 'out', 'solution.json'), 'utf8')));
   } finally {
     rmSync(scratch, { recursive: true, force: true });

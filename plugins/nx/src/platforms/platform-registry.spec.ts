@@ -1,13 +1,20 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'fs';
-import { existsSync } from 'fs';
+import { cpSync, existsSync, mkdtempSync, mkdirSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { describe, expect, it } from 'vitest';
-import { targetSettings } from '../toolchain/locations';
+import { builtInPlatformsDir, toolchainPackageDir } from '../toolchain/plugin-package';
+import { toolchainManifest } from '../toolchain/python-toolchain';
 import { loadPlatformRegistry } from './platform-registry';
 
-const workspaceRoot = join(__dirname, '..', '..', '..', '..');
-const adapters = join(workspaceRoot, targetSettings(workspaceRoot).toolchainDir, 'tf2aif_toolchain');
+const badDescriptor = {
+  name: 'bad',
+  title: 'Bad',
+  arch: 'amd64',
+  hardware: 'none',
+  image: { base: 'python:3.11-slim-bookworm' },
+  runtimes: { tflite: { converter: 'tflite', precisions: { fp32: 'none' }, executor: 'tflite', serve: { requirements: 'tflite' } } },
+  defaults: { runtime: 'onnx', precision: 'fp32', batchSize: 1 },
+};
 
 describe('platform registry', () => {
   const registry = loadPlatformRegistry();
@@ -20,7 +27,8 @@ describe('platform registry', () => {
     expect(registry.get('gpu-tf')?.baselineOf).toBe('gpu');
   });
 
-  it('names only adapters that exist in the Python toolchain', () => {
+  it('names only modules that exist in the toolchain wheel, and image locks the package ships', () => {
+    const shipped = new Set(Object.keys(toolchainManifest().sources));
     for (const platform of registry.values()) {
       for (const [runtime, rt] of Object.entries(platform.runtimes)) {
         const modules = [
@@ -29,9 +37,10 @@ describe('platform registry', () => {
           ...Object.values(rt.precisions).filter((q) => q !== 'none').map((q) => ['quantizers', q]),
           ...(rt.compiler ? [['compilers', rt.compiler]] : []),
         ];
-        expect(existsSync(join(adapters, '..', 'serve-requirements', `${rt.serve.requirements}.in`)), `${platform.name}: ${rt.serve.requirements}.in`).toBe(true);
+        const lock = `${rt.serve.requirements}-${platform.arch}.lock`;
+        expect(existsSync(join(toolchainPackageDir, 'serve-requirements', lock)), `${platform.name}: ${lock}`).toBe(true);
         for (const [kind, name] of modules) {
-          expect(existsSync(join(adapters, kind, `${name}.py`)), `${platform.name}/${runtime}: ${kind}/${name}.py`).toBe(true);
+          expect(shipped.has(`tf2aif_toolchain/${kind}/${name}.py`), `${platform.name}/${runtime}: ${kind}/${name}.py`).toBe(true);
         }
       }
     }
@@ -40,18 +49,18 @@ describe('platform registry', () => {
   it('rejects a descriptor whose default runtime it does not offer, naming file and field', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tf2aif-platforms-'));
     mkdirSync(join(dir, 'bad'));
-    writeFileSync(
-      join(dir, 'bad', 'platform.json'),
-      JSON.stringify({
-        name: 'bad',
-        title: 'Bad',
-        arch: 'amd64',
-        hardware: 'none',
-        image: { base: 'python:3.11-slim-bookworm' },
-        runtimes: { tflite: { converter: 'tflite', precisions: { fp32: 'none' }, executor: 'tflite', serve: { requirements: 'tflite' } } },
-        defaults: { runtime: 'onnx', precision: 'fp32', batchSize: 1 },
-      }),
-    );
-    expect(() => loadPlatformRegistry([dir])).toThrow(/bad[/\\]platform\.json is not valid:\n {2}- defaults\.runtime: "onnx" is not one of runtimes: tflite/);
+    writeFileSync(join(dir, 'bad', 'platform.json'), JSON.stringify(badDescriptor));
+    expect(() => loadPlatformRegistry(dir)).toThrow(/bad[/\\]platform\.json is not valid:\n {2}- defaults\.runtime: "onnx" is not one of runtimes: tflite/);
+  });
+
+  it("reads the workspace's own platforms beside the built-in ones, and refuses one that takes a built-in's name", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tf2aif-platforms-'));
+    mkdirSync(join(dir, 'mine'));
+    writeFileSync(join(dir, 'mine', 'platform.json'), JSON.stringify({ ...badDescriptor, name: 'mine', defaults: { ...badDescriptor.defaults, runtime: 'tflite' } }));
+    const withMine = loadPlatformRegistry(dir);
+    expect(withMine.get('mine')).toMatchObject({ builtIn: false, dir: join(dir, 'mine') });
+    expect(withMine.get('cpu')).toMatchObject({ builtIn: true, dir: join(builtInPlatformsDir, 'cpu') });
+    cpSync(join(builtInPlatformsDir, 'cpu'), join(dir, 'cpu'), { recursive: true });
+    expect(() => loadPlatformRegistry(dir)).toThrow(/platform "cpu" is already a built-in platform; pick another name/);
   });
 });

@@ -1,20 +1,19 @@
 import type { ProjectGraph } from '@nx/devkit';
 import { loadModelConfig, type ResolvedModel } from '../config/load-model-config';
 import { variantIdentity } from '../config/variant-identity';
-import { referenceKey } from '../graph/settings-reference';
-import type { SettingsReference } from '../settings/resolve-settings';
+import { referenceOf } from '../graph/settings-reference';
 import { runsOnOf } from '../platforms/platform-descriptor';
-import { loadPlatformRegistry } from '../platforms/platform-registry';
+import { workspacePlatforms } from '../platforms/platform-registry';
 import type { VariantFacts } from './build-report';
 
 /** Every variant the graph infers (built or not), with its facts resolved from its tf2aif.json. */
 export function variantFactsFromGraph(graph: ProjectGraph, workspaceRoot: string): VariantFacts[] {
-  const registry = loadPlatformRegistry();
+  const registry = workspacePlatforms(workspaceRoot);
   const models = new Map<string, ResolvedModel>();
   const facts: VariantFacts[] = [];
   for (const node of Object.values(graph.nodes)) {
     if (!node.data.tags?.includes('tf2aif:variant')) continue;
-    const ref = node.data.targets?.convert?.options?.[referenceKey] as SettingsReference | undefined;
+    const ref = referenceOf(node.data.targets);
     if (!ref?.variant) continue;
     if (!models.has(ref.config)) models.set(ref.config, loadModelConfig(workspaceRoot, ref.config, registry));
     const model = models.get(ref.config)!;

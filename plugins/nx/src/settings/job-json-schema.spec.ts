@@ -1,14 +1,14 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { describe, expect, it } from 'vitest';
-import { jobFileSchema, jobJsonSchema, jobJsonSchemaFile } from './job-json-schema';
+import { jobFileSchema, jobJsonSchema } from './job-json-schema';
 import { jobSchemas } from './job-schemas';
 
 const repoRoot = join(__dirname, '..', '..', '..', '..');
 
 describe('the job contract at the TypeScript-Python seam', () => {
   it('is published for the toolchain exactly as the zod schemas say (npm run schema regenerates it)', () => {
-    const published = JSON.parse(readFileSync(join(repoRoot, jobJsonSchemaFile), 'utf8'));
+    const published = JSON.parse(readFileSync(join(repoRoot, 'packages', 'toolchain', 'tf2aif_toolchain', 'job.schema.json'), 'utf8'));
     expect(published).toEqual(jobJsonSchema());
   });
 
@@ -23,7 +23,7 @@ describe('the job contract at the TypeScript-Python seam', () => {
 
   it('names a step for every executor that runs the toolchain, and rejects a key nobody reads', () => {
     expect(Object.keys(jobSchemas).sort()).toEqual(['bench-inprocess', 'build-model', 'ceiling', 'compile', 'convert', 'plan', 'quantize', 'verify']);
-    const result = jobFileSchema('ceiling').safeParse({ outputPath: 'dist/machine', toolchainDir: 'packages/toolchain', workspaceRoot: '/w', gemmm: [1, 2, 3] });
+    const result = jobFileSchema('ceiling').safeParse({ outputPath: 'dist/machine', workspaceRoot: '/w', gemmm: [1, 2, 3] });
     expect(result.success).toBe(false);
   });
 });

@@ -1,9 +1,6 @@
 import { z } from 'zod';
 import { jobSchemas } from './job-schemas';
 
-/** Where the toolchain reads the job contract, relative to the workspace root of this repository. */
-export const jobJsonSchemaFile = 'packages/toolchain/tf2aif_toolchain/job.schema.json';
-
 /** The job file a step reads: its job and the workspace root the runner adds. */
 export function jobFileSchema(step: keyof typeof jobSchemas) {
   return jobSchemas[step].extend({ workspaceRoot: z.string().min(1).describe('absolute path of the Nx workspace') });

@@ -12,7 +12,7 @@ import { precisionSchema } from '../platforms/platform-descriptor';
 
 const workspacePath = z.string().min(1).describe('workspace-relative path');
 const name = z.string().min(1);
-const stepBase = { outputPath: workspacePath, toolchainDir: workspacePath };
+const stepBase = { outputPath: workspacePath };
 
 export const buildModelJobSchema = z.strictObject({
   model: name,

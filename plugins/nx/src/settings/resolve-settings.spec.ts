@@ -19,7 +19,7 @@ writeFileSync(
   }),
 );
 const config = 'models/tiny/tf2aif.json';
-const resolve = (target: string, variant?: string) => resolveSettings({ config, target, ...(variant ? { variant } : {}) }, ws, {});
+const resolve = (target: string, variant?: string) => resolveSettings({ config, target, ...(variant ? { variant } : {}) }, ws);
 
 describe('the settings resolver', () => {
   it("completes every toolchain job with tf2aif.json's defaults, as the job contract requires", () => {

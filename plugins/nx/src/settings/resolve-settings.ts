@@ -1,6 +1,7 @@
+import { join } from 'path';
 import { loadModelConfig } from '../config/load-model-config';
 import { loadPlatformRegistry } from '../platforms/platform-registry';
-import { targetSettings } from '../toolchain/locations';
+import { readPluginOptions } from './plugin-options';
 import { buildModelSettings, variantSettings } from './step-settings';
 
 /** Which settings a target runs with: the graph holds this instead of the settings themselves. */
@@ -9,28 +10,18 @@ export interface SettingsReference {
   config: string;
   /** the key in `platforms` (absent for the model's own build-model) */
   variant?: string;
+  /** the step (build-model, convert, ...), whatever its target is named in this workspace */
   target: string;
 }
 
-/** The plugin's options as nx.json registers them (`{"plugin": "@tf2aif/nx", "options": {...}}`). */
-export interface PluginOptions {
-  /** workspace-relative folder of the Python toolchain; defaults to the one next to this plugin */
-  toolchainDir?: string;
-  /**
-   * Base images to build FROM, keyed by platform name or image arch (platform wins), instead of the
-   * descriptors' upstream defaults; e.g. {"amd64": "tf2aif/base:bookworm-py311-amd64"} on an air-gapped machine.
-   */
-  baseImages?: Record<string, string>;
-}
-
-/** A target's settings from its reference: tf2aif.json read and resolved now, by step-settings.ts. */
-export function resolveSettings(ref: SettingsReference, workspaceRoot: string, plugin: PluginOptions): Record<string, unknown> {
-  const loc = targetSettings(workspaceRoot, plugin.toolchainDir, plugin.baseImages);
-  const model = loadModelConfig(workspaceRoot, ref.config, loadPlatformRegistry());
-  if (ref.variant === undefined) return buildModelSettings(model, loc);
+/** A target's settings from its reference: tf2aif.json and the plugin options read and resolved now, by step-settings.ts. */
+export function resolveSettings(ref: SettingsReference, workspaceRoot: string): Record<string, unknown> {
+  const options = readPluginOptions(workspaceRoot);
+  const model = loadModelConfig(workspaceRoot, ref.config, loadPlatformRegistry(join(workspaceRoot, options.platformsDir)));
+  if (ref.variant === undefined) return buildModelSettings(model);
   const v = model.variants.find((x) => x.key === ref.variant);
   if (!v) throw new Error(`${ref.config} no longer lists platforms.${ref.variant}; the project graph is stale (nx reset)`);
-  const settings = variantSettings(model, v, loc)[ref.target];
+  const settings = variantSettings(model, v, options)[ref.target];
   if (!settings) throw new Error(`${ref.config}: variant ${ref.variant} has no target ${ref.target}`);
   return settings;
 }

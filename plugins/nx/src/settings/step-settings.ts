@@ -1,7 +1,7 @@
 import type { ResolvedModel, ResolvedVariant } from '../config/load-model-config';
 import { variantIdentity } from '../config/variant-identity';
 import { modelOutputDir, variantOutputDir } from '../graph/paths';
-import type { TargetSettings } from '../graph/inputs';
+import type { PluginContext } from './plugin-options';
 import { runsOnOf } from '../platforms/platform-descriptor';
 
 /**
@@ -22,8 +22,8 @@ export function deployedStep(v: ResolvedVariant): 'convert' | 'quantize' | 'comp
 }
 
 /** The image's base: the plugin's baseImages (by variant, platform, then arch), else the descriptor's upstream default. */
-export function baseImageFor(v: ResolvedVariant, loc: TargetSettings): string {
-  return loc.baseImages[v.key] ?? loc.baseImages[v.platform.name] ?? loc.baseImages[v.platform.arch] ?? v.platform.image.base;
+export function baseImageFor(v: ResolvedVariant, baseImages: Record<string, string>): string {
+  return baseImages[v.key] ?? baseImages[v.platform.name] ?? baseImages[v.platform.arch] ?? v.platform.image.base;
 }
 
 /** The model's pre/post-processing hooks, workspace-relative (compose, serve and bench run the same server). */
@@ -46,19 +46,18 @@ export function calibrationSettings(model: ResolvedModel) {
   };
 }
 
-export function buildModelSettings(model: ResolvedModel, loc: TargetSettings) {
+export function buildModelSettings(model: ResolvedModel) {
   return {
     model: model.name,
     modelDir: model.dir,
     source: model.config.source,
     inputs: model.config.inputs,
     outputPath: modelOutputDir(model.name),
-    toolchainDir: loc.toolchainDir,
   };
 }
 
 /** What every step of a variant knows about it. */
-function variantBase(model: ResolvedModel, v: ResolvedVariant, loc: TargetSettings) {
+function variantBase(model: ResolvedModel, v: ResolvedVariant) {
   return {
     model: model.name,
     variant: v.project,
@@ -71,13 +70,12 @@ function variantBase(model: ResolvedModel, v: ResolvedVariant, loc: TargetSettin
     trained: model.config.trained,
     inputs: model.config.inputs,
     modelPath: modelOutputDir(model.name),
-    toolchainDir: loc.toolchainDir,
   };
 }
 
 /** Every target of a variant with its settings; a target the variant lacks (quantize, compile) is absent. */
-export function variantSettings(model: ResolvedModel, v: ResolvedVariant, loc: TargetSettings): Record<string, Record<string, unknown>> {
-  const base = variantBase(model, v, loc);
+export function variantSettings(model: ResolvedModel, v: ResolvedVariant, ctx: Pick<PluginContext, 'baseImages'>): Record<string, Record<string, unknown>> {
+  const base = variantBase(model, v);
   const rt = v.runtimeDescriptor;
   const dir = (step: string) => variantOutputDir(v.project, step);
   const artifact = artifactStep(v);
@@ -100,7 +98,7 @@ export function variantSettings(model: ResolvedModel, v: ResolvedVariant, loc: T
       executor: rt.serve.executor ?? rt.executor,
       mode: model.config.serving.mode,
       processing,
-      baseImage: baseImageFor(v, loc),
+      baseImage: baseImageFor(v, ctx.baseImages),
       env: v.platform.image.env,
       runArgs: v.platform.image.runArgs,
       requirements: rt.serve.requirements,
@@ -108,7 +106,6 @@ export function variantSettings(model: ResolvedModel, v: ResolvedVariant, loc: T
       modelPath: modelOutputDir(model.name),
       artifactPath: dir(deployed),
       outputPath: dir('compose'),
-      toolchainDir: loc.toolchainDir,
     },
     image: {
       variant: v.project,
@@ -126,7 +123,6 @@ export function variantSettings(model: ResolvedModel, v: ResolvedVariant, loc: T
       modelPath: modelOutputDir(model.name),
       mode: model.config.serving.mode,
       processing,
-      toolchainDir: loc.toolchainDir,
     },
     bench: {
       variant: v.project,
@@ -142,7 +138,6 @@ export function variantSettings(model: ResolvedModel, v: ResolvedVariant, loc: T
       runArgs: v.platform.image.runArgs,
       modelPath: modelOutputDir(model.name),
       outputPath: dir('bench'),
-      toolchainDir: loc.toolchainDir,
     },
   };
   if (v.quantizer) {

@@ -1,14 +1,14 @@
 import { spawnSync } from 'child_process';
 import { z } from 'zod';
-import { findPythonToolchain, toolchainEnv } from './python-toolchain';
+import { ensurePythonToolchain, toolchainEnv } from './python-toolchain';
 
 const specSchema = z.object({ name: z.string(), shape: z.array(z.number().int().nullable()), dtype: z.string() });
 const inspectResultSchema = z.object({ inputs: z.array(specSchema), outputs: z.array(specSchema) });
 export type InspectResult = z.infer<typeof inspectResultSchema>;
 
 /** Reads a SavedModel's or Keras file's serving signature with the managed toolchain. */
-export function inspectModel(workspaceRoot: string, toolchainDir: string, format: 'savedmodel' | 'keras', path: string): InspectResult {
-  const toolchain = findPythonToolchain(workspaceRoot, toolchainDir);
+export function inspectModel(workspaceRoot: string, format: 'savedmodel' | 'keras', path: string): InspectResult {
+  const toolchain = ensurePythonToolchain(workspaceRoot);
   const result = spawnSync(toolchain.python, ['-m', 'tf2aif_toolchain', 'inspect', '--format', format, '--path', path], {
     cwd: workspaceRoot,
     env: { ...process.env, ...toolchainEnv(toolchain) },

@@ -4,7 +4,7 @@ import { ConfigFileError } from '../config/format-issues';
 import { withAtomicOutput } from '../utils/atomic-output';
 import { clearFailure, jobCopyFile, recordFailure } from './failure-record';
 import { isNoise } from './log-filter';
-import { findPythonToolchain, toolchainEnv, ToolchainMissingError } from './python-toolchain';
+import { ensurePythonToolchain, toolchainEnv, ToolchainMissingError } from './python-toolchain';
 
 export interface StepOptions {
   outputPath: string;
@@ -20,10 +20,8 @@ export class StepFailedError extends Error {}
  * Runs one step of the Python toolchain (`python -m tf2aif_toolchain <step>`) with the options as its
  * job file, streaming its progress, and moves its output into place only on success.
  */
-export async function runToolchainStep(step: string, options: StepOptions, context: ExecutorContext, toolchainDir: string) {
-  return withAtomicOutput(context.root, options.outputPath, (outDir) =>
-    runPythonStep(step, options, context.root, toolchainDir, outDir, context.projectName),
-  );
+export async function runToolchainStep(step: string, options: StepOptions, context: ExecutorContext) {
+  return withAtomicOutput(context.root, options.outputPath, (outDir) => runPythonStep(step, options, context.root, outDir, context.projectName));
 }
 
 /** One toolchain step writing into `outDir` (the caller owns atomicity), progress streamed as it comes. */
@@ -31,12 +29,11 @@ export async function runPythonStep(
   step: string,
   options: Record<string, unknown>,
   workspaceRoot: string,
-  toolchainDir: string,
   outDir: string,
   project = '',
   extraEnv: Record<string, string> = {},
 ) {
-  const toolchain = findPythonToolchain(workspaceRoot, toolchainDir);
+  const toolchain = ensurePythonToolchain(workspaceRoot);
   const { execa } = await import('execa');
   const jobFile = `${outDir}.job.json`;
   const errorFile = `${outDir}.error.json`;
@@ -61,7 +58,8 @@ export async function runPythonStep(
       const record = recordFailure(workspaceRoot, { project, step, exitCode: result.exitCode ?? null, signal, errorFile, outDir, jobFile });
       const why = result.exitCode === USER_ERROR ? 'see the tf2aif error above' : record.message;
       const output = typeof options.outputPath === 'string' ? options.outputPath : outDir;
-      const replay = `PYTHONPATH=${toolchain.toolchainDir} ${toolchain.python} -m tf2aif_toolchain ${step} --job ${jobCopyFile(workspaceRoot, project, step)} --out <empty dir>`;
+      const env = toolchain.adaptersDir ? `TF2AIF_ADAPTERS=${toolchain.adaptersDir} ` : '';
+      const replay = `TF_ENABLE_ONEDNN_OPTS=0 ${env}${toolchain.python} -m tf2aif_toolchain ${step} --job ${jobCopyFile(workspaceRoot, project, step)} --out <empty dir>`;
       throw new StepFailedError(`${step} of ${project} failed (${why}); nothing was written to ${output}\n  replay this step alone: ${replay}`);
     }
     clearFailure(workspaceRoot, project, step);

@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { z } from 'zod';
-import { findPythonToolchain, toolchainEnv } from '../toolchain/python-toolchain';
+import { ensurePythonToolchain, toolchainEnv, toolchainManifest } from '../toolchain/python-toolchain';
 import { mapLimit } from '../utils/map-limit';
 import type { ZooModel } from './zoo-catalog';
 
@@ -15,12 +15,12 @@ const stampSchema = z.object({ key: z.string(), artifact: z.string(), seconds: z
 export const exportsDir = (scratchRoot: string, model: string) => join(scratchRoot, 'exports', model);
 
 /** What an export depends on: the builder and exporter code, the model's entry, the pinned toolchain. */
-export function exportKey(workspaceRoot: string, toolchainDir: string, m: ZooModel): string {
+export function exportKey(workspaceRoot: string, m: ZooModel): string {
   const hash = createHash('sha256');
-  for (const file of [join('zoo', 'builders', `${m.builder}.py`), join('zoo', 'export.py'), join(toolchainDir, 'requirements.lock')]) {
+  for (const file of [join('zoo', 'builders', `${m.builder}.py`), join('zoo', 'export.py')]) {
     hash.update(file).update(readFileSync(join(workspaceRoot, file)));
   }
-  return hash.update(JSON.stringify([m.args, m.export, m.seed])).digest('hex');
+  return hash.update(toolchainManifest().lock.sha256).update(JSON.stringify([m.args, m.export, m.seed])).digest('hex');
 }
 
 /**
@@ -28,13 +28,13 @@ export function exportKey(workspaceRoot: string, toolchainDir: string, m: ZooMod
  * zoo/export.py with the managed toolchain; an export whose inputs did not change is kept.
  */
 export async function exportModels(
-  ctx: { workspaceRoot: string; scratchRoot: string; toolchainDir: string; parallel: number; log: (line: string) => void; logFile: string },
+  ctx: { workspaceRoot: string; scratchRoot: string; parallel: number; log: (line: string) => void; logFile: string },
   models: ZooModel[],
 ): Promise<Map<string, ExportResult>> {
-  const toolchain = findPythonToolchain(ctx.workspaceRoot, ctx.toolchainDir);
+  const toolchain = ensurePythonToolchain(ctx.workspaceRoot);
   const { execa } = await import('execa');
   const results = await mapLimit(models, ctx.parallel, async (m): Promise<ExportResult> => {
-    const key = exportKey(ctx.workspaceRoot, ctx.toolchainDir, m);
+    const key = exportKey(ctx.workspaceRoot, m);
     const dir = exportsDir(ctx.scratchRoot, m.name);
     const stampFile = join(dir, 'export.json');
     if (existsSync(stampFile)) {

@@ -48,8 +48,8 @@ export default async function benchExecutor(raw: unknown, context: ExecutorConte
       // on a GPU, the runtime must not fall back to CPU emulation silently
       const env: Record<string, string> = o.runsOn === 'nvidia-gpu' || o.runsOn === 'jetson' ? { TF2AIF_REQUIRE_GPU: '1' } : {};
       const configs = { LAT: join(dir, 'variant-lat.json'), THR: join(dir, 'variant-thr.json') };
-      await makeVariantConfig(context.root, o.toolchainDir, o, 'LAT', configs.LAT);
-      await makeVariantConfig(context.root, o.toolchainDir, o, 'THR', configs.THR);
+      await makeVariantConfig(context.root, o, 'LAT', configs.LAT);
+      await makeVariantConfig(context.root, o, 'THR', configs.THR);
 
       let inProcess: any = null;
       if (!useImage) {
@@ -58,7 +58,6 @@ export default async function benchExecutor(raw: unknown, context: ExecutorConte
           'bench-inprocess',
           inprocessBenchJobSchema.parse({ variantConfig: relative(context.root, configs.LAT), modelPath: o.modelPath, maxSeconds: o.maxSeconds }),
           context.root,
-          o.toolchainDir,
           join(dir, 'inprocess'),
           o.variant,
           env,
@@ -67,7 +66,7 @@ export default async function benchExecutor(raw: unknown, context: ExecutorConte
       }
 
       const start = (mode: 'LAT' | 'THR'): Promise<RunningServer> =>
-        useImage ? startImageServer(o.imageTag, o.runArgs, env) : startLocalServer(context.root, o.toolchainDir, configs[mode], env);
+        useImage ? startImageServer(o.imageTag, o.runArgs, env) : startLocalServer(context.root, configs[mode], env);
       say(`LAT mode over HTTP (${useImage ? `image ${o.imageTag}` : 'local server'})`);
       let server = await start('LAT');
       const ranges = inputRanges(context.root, o.modelPath);

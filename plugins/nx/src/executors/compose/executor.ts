@@ -5,6 +5,8 @@ import { join } from 'path';
 import { composeOptionsSchema } from '../../compose/compose-options';
 import { writeVariantManifests } from '../../compose/kubernetes-manifests';
 import { writeClientContext, writeServerContext } from '../../compose/server-context';
+import { workspacePlatforms } from '../../platforms/platform-registry';
+import { readPluginOptions } from '../../settings/plugin-options';
 import { asExecutorResult } from '../../toolchain/run-step';
 import { withAtomicOutput } from '../../utils/atomic-output';
 
@@ -12,10 +14,13 @@ import { withAtomicOutput } from '../../utils/atomic-output';
 export default async function composeExecutor(raw: unknown, context: ExecutorContext) {
   return asExecutorResult(async () => {
     const o = parseTargetOptions(composeOptionsSchema, raw, context);
+    const platform = workspacePlatforms(context.root).get(o.platform);
+    if (!platform) throw new Error(`compose: unknown platform "${o.platform}"`);
+    const c = { workspaceRoot: context.root, platform, adaptersDir: join(context.root, readPluginOptions(context.root).adaptersDir) };
     await withAtomicOutput(context.root, o.outputPath, async (dir) => {
-      const server = await writeServerContext(context.root, o, join(dir, 'server'));
-      writeClientContext(context.root, o, join(dir, 'client'), server);
-      const kubernetes = writeVariantManifests(o, server.labels, dir);
+      const server = await writeServerContext(c, o, join(dir, 'server'));
+      writeClientContext(c, o, join(dir, 'client'), server);
+      const kubernetes = writeVariantManifests(o, platform, server.labels, dir);
       const compose = { variant: o.variant, image: o.imageTag, clientImage: o.clientTag, baseImage: o.baseImage, arch: o.arch, runArgs: o.runArgs, labels: server.labels, kubernetes };
       writeFileSync(join(dir, 'compose.json'), JSON.stringify(compose, null, 2) + '\n');
       console.log(`composed ${o.variant}: ${o.imageTag} FROM ${o.baseImage} (${o.arch}) in ${o.outputPath}`);

@@ -6,7 +6,7 @@ import { ConfigFileError, parseOrThrow } from '../../config/format-issues';
 import { buildReport } from '../../report/build-report';
 import { variantFactsFromGraph } from '../../report/graph-facts';
 import { readVariantResult } from '../../report/variant-results';
-import { loadPlatformRegistry } from '../../platforms/platform-registry';
+import { workspacePlatforms } from '../../platforms/platform-registry';
 import { explainPlan, type Plan } from '../../plan/explain';
 import { loadFleet } from '../../plan/fleet';
 import { modelTargetsFromGraph } from '../../plan/model-targets';
@@ -27,7 +27,6 @@ const optionsSchema = z.looseObject({
   profiles: z.string().min(1).default(`${planInputsDir}/profiles`),
   objective: z.enum(['cost', 'power']).default('cost'),
   outputPath: z.string().min(1).describe('set by the target (workspace-targets.ts)'),
-  toolchainDir: z.string().min(1),
 });
 
 /** The plan is cached on the files of plan/: a fleet or profiles elsewhere would not be part of its hash. */
@@ -47,7 +46,7 @@ function composedLabels(root: string, variant: string): Record<string, string> |
 }
 
 function writeManifests(root: string, dir: string, plan: Plan, instance: PlanInstance, models: ReturnType<typeof modelTargetsFromGraph>['models']): string[] {
-  const registry = loadPlatformRegistry();
+  const registry = workspacePlatforms(root);
   const files: string[] = [];
   const options = instance.models.flatMap((m) => m.options);
   const chosen = plan.models.map((p) => options.find((o) => o.id === `${p.variant}@${p.pool}`)!);
@@ -81,13 +80,13 @@ export default async function planExecutor(raw: unknown, context: ExecutorContex
     const fleetPath = insidePlanDir('fleet', o.fleet);
     const profilesDir = insidePlanDir('profiles', o.profiles);
     const fleet = loadFleet(join(context.root, fleetPath), fleetPath);
-    const registry = loadPlatformRegistry();
+    const registry = workspacePlatforms(context.root);
     const { targets, models } = modelTargetsFromGraph(context.projectGraph!, context.root, registry);
     const facts = variantFactsFromGraph(context.projectGraph!, context.root);
     const results = new Map(facts.map((f) => [f.variant, readVariantResult(context.root, f.variant)]));
     const { profiles, ignored } = mergeProfiles(localProfiles(buildReport(facts, results, null)), importedProfiles(context.root, profilesDir, facts));
     const instance = buildInstance(targets, profiles, fleet, registry, o.objective);
-    const solution = await solvePlacement(instance, context.root, o.toolchainDir, o.outputPath);
+    const solution = await solvePlacement(instance, context.root, o.outputPath);
     const plan = explainPlan(instance, solution, { fleet: fleetPath, profilesUsed: profiles.length, ignored });
     await withAtomicOutput(context.root, o.outputPath, async (dir) => {
       writeFileSync(join(dir, 'plan.json'), JSON.stringify(plan, null, 2) + '\n');

@@ -4,7 +4,7 @@ import { mkdirSync } from 'fs';
 import { join } from 'path';
 import { makeVariantConfig } from '../../bench/make-variant-config';
 import { z } from 'zod';
-import { findPythonToolchain, toolchainEnv } from '../../toolchain/python-toolchain';
+import { ensurePythonToolchain, toolchainEnv } from '../../toolchain/python-toolchain';
 import { asExecutorResult } from '../../toolchain/run-step';
 
 const optionsSchema = z.looseObject({
@@ -17,7 +17,6 @@ const optionsSchema = z.looseObject({
   processing: z.string().optional(),
   port: z.coerce.number().int().min(0).max(65535).default(8000),
   host: z.string().min(1).default('0.0.0.0'),
-  toolchainDir: z.string().min(1),
 });
 
 /**
@@ -27,12 +26,12 @@ const optionsSchema = z.looseObject({
 export default async function serveExecutor(raw: unknown, context: ExecutorContext): Promise<{ success: boolean }> {
   return asExecutorResult(async () => {
     const o = parseTargetOptions(optionsSchema, raw, context);
-    const toolchain = findPythonToolchain(context.root, o.toolchainDir);
+    const toolchain = ensurePythonToolchain(context.root);
     const env = { ...process.env, ...toolchainEnv(toolchain) };
     const { execa } = await import('execa');
     const configFile = join(context.root, '.tf2aif', 'serve', `${o.variant}.variant.json`);
     mkdirSync(join(configFile, '..'), { recursive: true });
-    await makeVariantConfig(context.root, o.toolchainDir, o, o.mode, configFile);
+    await makeVariantConfig(context.root, o, o.mode, configFile);
     const server = execa(toolchain.python, ['-m', 'tf2aif_toolchain.serve', '--config', configFile, '--port', String(o.port), '--host', o.host], {
       env,
       stdio: 'inherit',

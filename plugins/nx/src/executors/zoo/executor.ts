@@ -20,8 +20,6 @@ const optionsSchema = z.looseObject({
   catalog: z.string().min(1).default('zoo/zoo.json'),
   workspace: z.string().min(1).default('.tf2aif/zoo').describe('the scratch workspace, kept between runs (its Nx cache makes a rerun resume)'),
   outputPath: z.string().min(1).default('dist/zoo'),
-  toolchainDir: z.string().min(1),
-  pluginDir: z.string().min(1),
   models: z.string().optional().describe('comma-separated model names'),
   platforms: z.string().optional().describe('comma-separated platform columns'),
   slice: z.string().optional().describe('a named slice of the catalog, e.g. ci'),
@@ -62,13 +60,13 @@ export default async function zooExecutor(raw: unknown, context: ExecutorContext
     const { models, platforms } = selectCells(catalog, o);
     const parallel = o.parallel ?? defaultParallelism();
     const total = models.length * platforms.length;
-    const scratchRoot = prepareScratchWorkspace(context.root, o.workspace, { toolchainDir: o.toolchainDir, pluginDir: o.pluginDir, baseImages: {} }, o.cacheSize);
+    const scratchRoot = prepareScratchWorkspace(context.root, o.workspace, o.cacheSize);
     const logFile = join(scratchRoot, 'zoo.log');
     writeFileSync(logFile, `tf2aif zoo run ${since.toISOString()}\n`);
     const log = (line: string) => console.log(`[zoo ${elapsed(started)}] ${line}`);
     log(`${models.length} models x ${platforms.length} platforms = ${total} cells, ${parallel} at a time; workspace ${o.workspace}, full log ${o.workspace}/zoo.log`);
 
-    const exports = await exportModels({ workspaceRoot: context.root, scratchRoot, toolchainDir: o.toolchainDir, parallel, log, logFile }, models);
+    const exports = await exportModels({ workspaceRoot: context.root, scratchRoot, parallel, log, logFile }, models);
     const added = await addModels({ scratchRoot, log, logFile }, catalog, models, exports);
     let finished = 0;
     const cells = await runCells(

@@ -23,7 +23,15 @@ describe('model generator', () => {
     });
     expect(Object.keys(config.platforms)).toEqual(['alveo', 'arm', 'cpu', 'cpu-tf', 'gpu', 'agx'].sort((a, b) => a.localeCompare(b)));
     expect(tree.read('models/cifar/calibration.py', 'utf8')).toContain('pixels: [None, 32, 32, 3] float32');
-    expect(readNxJson(tree)?.plugins).toContain('@tf2aif/nx');
+    expect(readNxJson(tree)?.plugins).toContainEqual(expect.objectContaining({ plugin: '@tf2aif/nx' }));
+  });
+
+  it('puts tf2aif.json wherever --directory says, with the name it is given', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    await modelGenerator(tree, { name: 'cifar', source: 'apps/vision/export/saved_model', directory: 'apps/vision/tf2aif', skipFormat: true }, () => signature);
+    const config = readJson(tree, 'apps/vision/tf2aif/tf2aif.json');
+    expect(config).toMatchObject({ name: 'cifar', source: { format: 'savedmodel', path: '../export/saved_model' } });
+    await expect(modelGenerator(tree, { name: 'x', source: 'm', directory: '../outside' }, () => signature)).rejects.toThrow(/directory: must be a folder inside the workspace/);
   });
 
   it('takes explicit inputs and platforms, and an untrained model calibrates on random data', async () => {

@@ -1,14 +1,15 @@
-import { formatFiles, generateFiles, joinPathFragments, writeJson, type Tree } from '@nx/devkit';
+import { formatFiles, generateFiles, joinPathFragments, readNxJson, writeJson, type Tree } from '@nx/devkit';
 import { existsSync, statSync } from 'fs';
-import { isAbsolute, join, relative } from 'path';
+import { isAbsolute, join, relative, sep } from 'path';
 import { z } from 'zod';
 import { parseOrThrow } from '../../config/format-issues';
 import { resolveModelConfig } from '../../config/load-model-config';
 import { jsonSchemaFile } from '../../config/model-config-json-schema';
 import { tensorSpecSchema, type TensorSpec } from '../../config/model-config.schema';
 import { loadPlatformRegistry } from '../../platforms/platform-registry';
+import { pluginOptionsOf, resolvePluginOptions } from '../../settings/plugin-options';
 import { inspectModel, type InspectResult } from '../../toolchain/inspect-model';
-import { targetSettings } from '../../toolchain/locations';
+import { packageDir } from '../../toolchain/plugin-package';
 import { initGenerator } from '../init/generator';
 
 export interface ModelGeneratorOptions {
@@ -21,6 +22,8 @@ export interface ModelGeneratorOptions {
   platforms?: string;
   /** JSON list of {name, shape, dtype}; read from the model when omitted */
   inputs?: string;
+  /** the folder of tf2aif.json, workspace-relative (default: models/<name>) */
+  directory?: string;
   trained?: boolean;
   skipFormat?: boolean;
 }
@@ -32,6 +35,11 @@ const optionsSchema = z.object({
   task: z.enum(['classification', 'segmentation', 'other']).default('classification'),
   platforms: z.string().optional(),
   inputs: z.string().optional(),
+  directory: z
+    .string()
+    .min(1)
+    .refine((p) => !isAbsolute(p) && !p.split(/[\\/]/).includes('..'), 'must be a folder inside the workspace')
+    .optional(),
   trained: z.boolean().default(true),
   skipFormat: z.boolean().default(false),
 });
@@ -55,16 +63,18 @@ function parseInputs(text: string): TensorSpec[] {
 }
 
 /**
- * Scaffolds models/<name>/tf2aif.json for an existing model, reading its input specs from the model
- * itself (through the Python toolchain) unless --inputs gives them.
+ * Scaffolds <directory>/tf2aif.json (default models/<name>) for an existing model, reading its input specs from the
+ * model itself (through the Python toolchain) unless --inputs gives them. The plugin finds a tf2aif.json wherever
+ * it is in the workspace.
  */
 export async function modelGenerator(tree: Tree, raw: ModelGeneratorOptions, inspect?: Inspector) {
   const options = parseOrThrow(optionsSchema, raw, 'options of @tf2aif/nx:model');
-  const dir = joinPathFragments('models', options.name);
+  const dir = joinPathFragments(options.directory ?? joinPathFragments('models', options.name));
   if (tree.exists(joinPathFragments(dir, 'tf2aif.json'))) {
     throw new Error(`${dir}/tf2aif.json already exists; edit it, or use @tf2aif/nx:variant to change its platforms`);
   }
-  const registry = loadPlatformRegistry();
+  const { platformsDir } = resolvePluginOptions(pluginOptionsOf(readNxJson(tree)));
+  const registry = loadPlatformRegistry(join(tree.root, platformsDir));
   const wanted = options.platforms
     ? options.platforms.split(',').map((p) => p.trim()).filter(Boolean)
     : [...registry.values()].filter((p) => p.defaultEnabled).map((p) => p.name);
@@ -86,14 +96,16 @@ export async function modelGenerator(tree: Tree, raw: ModelGeneratorOptions, ins
     if (!inspect && format === 'savedmodel' && !statSync(absolute).isDirectory()) {
       throw new Error(`--source: ${options.source} is a file; a SavedModel is a folder (use --format keras for a Keras file)`);
     }
-    const read = inspect ?? ((f, p) => inspectModel(tree.root, targetSettings(tree.root).toolchainDir, f, p));
+    const read = inspect ?? ((f, p) => inspectModel(tree.root, f, p));
     inputs = read(format, absolute).inputs.map((i) => ({ ...i, dtype: i.dtype as TensorSpec['dtype'] }));
   }
 
   const file = joinPathFragments(dir, 'tf2aif.json');
-  const relativeSchema = relative(join(tree.root, dir), join(tree.root, targetSettings(tree.root).pluginDir, jsonSchemaFile));
+  // editors check the file against the installed package's JSON Schema, where the package is inside the workspace
+  const packageInside = !relative(tree.root, packageDir).startsWith('..');
   const config = {
-    $schema: relativeSchema,
+    ...(packageInside ? { $schema: relative(join(tree.root, dir), join(packageDir, jsonSchemaFile)).split(sep).join('/') } : {}),
+    name: options.name,
     task: options.task,
     trained: options.trained,
     source: { format, path: sourcePath },

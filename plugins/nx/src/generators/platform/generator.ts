@@ -1,13 +1,13 @@
 import { formatFiles, generateFiles, joinPathFragments, logger, readNxJson, writeJson, type Tree } from '@nx/devkit';
 import { existsSync, readFileSync } from 'fs';
-import { isAbsolute, join } from 'path';
+import { join } from 'path';
 import { z } from 'zod';
 import { parseOrThrow } from '../../config/format-issues';
 import { platformDescriptorSchema, precisionSchema, type Precision } from '../../platforms/platform-descriptor';
 import { loadPlatformRegistry } from '../../platforms/platform-registry';
-import { pluginDir as installedPluginDir, targetSettings } from '../../toolchain/locations';
-import { pluginOptionsOf } from '../../graph/resolve-options';
-import { pluginName } from '../init/generator';
+import { pluginOptionsOf, resolvePluginOptions } from '../../settings/plugin-options';
+import { templatesDir, toolchainPackageDir } from '../../toolchain/plugin-package';
+import { toolchainManifest } from '../../toolchain/python-toolchain';
 
 export interface PlatformGeneratorOptions {
   name: string;
@@ -44,10 +44,10 @@ export interface PlatformGeneratorOptions {
   skipFormat?: boolean;
 }
 
-/** Where the generator writes: the plugin's platforms/ folder and the Python toolchain, workspace-relative. */
+/** Where the generator writes, workspace-relative: the workspace's platforms and its own toolchain modules. */
 export interface PlatformLocations {
-  pluginDir: string;
-  toolchainDir: string;
+  platformsDir: string;
+  adaptersDir: string;
 }
 
 const moduleName = z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be a Python module name (lowercase letters, digits, underscores)');
@@ -82,9 +82,15 @@ const list = (s?: string) => (s ?? '').split(',').map((p) => p.trim()).filter(Bo
 const kinds = { converter: 'converters', quantizer: 'quantizers', runtime: 'runtimes', compiler: 'compilers' } as const;
 type Kind = keyof typeof kinds;
 
+/** The plugin options' platformsDir and adaptersDir (defaults tf2aif/platforms, tf2aif/adapters). */
 export function defaultLocations(tree: Tree): PlatformLocations {
-  const { pluginDir, toolchainDir } = targetSettings(tree.root, pluginOptionsOf(readNxJson(tree)).toolchainDir);
-  return { pluginDir, toolchainDir };
+  const { platformsDir, adaptersDir } = resolvePluginOptions(pluginOptionsOf(readNxJson(tree)));
+  return { platformsDir, adaptersDir };
+}
+
+/** The package's own toolchain modules (`converters/tflite.py`, ...), as the wheel holds them. */
+function builtInModules(): Set<string> {
+  return new Set(Object.keys(toolchainManifest().sources ?? {}).map((f) => f.replace(/^tf2aif_toolchain\//, '')));
 }
 
 /** precision -> quantizer module or "none", from --precisions, --precision and --quantizer. */
@@ -131,25 +137,21 @@ function precisionMap(o: Options): { precisions: Partial<Record<Precision, strin
 }
 
 /**
- * Scaffolds a platform: plugins/nx/platforms/<name>/platform.json (checked with the descriptor schema before
- * anything is written) and, for adapters that do not exist yet, Python stubs that fail with
- * "not implemented yet: fill in <file>" plus a pytest of the platform's chain. It only adds files: the
- * registry finds the folder, the toolchain finds modules by name.
+ * Scaffolds a workspace platform: <platformsDir>/<name>/platform.json (checked with the descriptor schema before
+ * anything is written) and, for toolchain modules that neither the package nor the workspace has yet, Python stubs
+ * in <adaptersDir>/<kind>/ that fail with "not implemented yet: fill in <file>", plus a pytest of the platform's
+ * chain. It only adds files in the workspace (never in the installed package): the registry reads the platforms
+ * folder beside the built-in one, and the toolchain loads the workspace's modules by name (TF2AIF_ADAPTERS).
  */
 export async function platformGenerator(tree: Tree, raw: PlatformGeneratorOptions, locations: PlatformLocations = defaultLocations(tree)) {
   const o = parseOrThrow(optionsSchema, raw, 'options of @tf2aif/nx:platform');
-  const { pluginDir, toolchainDir } = locations;
-  if (isAbsolute(pluginDir) || pluginDir.startsWith('..')) {
-    throw new Error(`the ${pluginName} plugin is at ${pluginDir}, outside this workspace: platforms are discovered in its platforms/ folder, so add them in the workspace that holds it`);
-  }
-  const platformDir = joinPathFragments(pluginDir, 'platforms', o.name);
+  const { platformsDir, adaptersDir } = locations;
+  const platformDir = joinPathFragments(platformsDir, o.name);
   const descriptorFile = joinPathFragments(platformDir, 'platform.json');
-  if (tree.exists(descriptorFile) || loadPlatformRegistry().has(o.name)) {
-    throw new Error(`platform "${o.name}" already exists (${descriptorFile}); edit its platform.json, or pick another name`);
-  }
-  const adaptersDir = joinPathFragments(toolchainDir, 'tf2aif_toolchain');
-  if (!tree.exists(joinPathFragments(adaptersDir, '__init__.py'))) {
-    throw new Error(`no Python toolchain at ${toolchainDir} (${adaptersDir}/__init__.py is missing); set the plugin option toolchainDir in nx.json`);
+  const known = loadPlatformRegistry(join(tree.root, platformsDir)).get(o.name);
+  if (tree.exists(descriptorFile) || known) {
+    const where = known?.builtIn ? 'a built-in platform' : descriptorFile;
+    throw new Error(`platform "${o.name}" already exists (${where}); edit its platform.json, or pick another name`);
   }
 
   const executor = o.executor ?? (o.runtime ? o.runtime.replace(/-/g, '_') : undefined);
@@ -185,14 +187,8 @@ export async function platformGenerator(tree: Tree, raw: PlatformGeneratorOption
   // what the registry will check when it loads the folder, before anything is written
   parseOrThrow(platformDescriptorSchema, descriptor, descriptorFile);
 
-  // the shared template, from the workspace (or, where the plugin is linked from elsewhere, from the plugin itself)
-  let template: string | undefined;
-  if (o.ownTemplate) {
-    const shared = joinPathFragments(pluginDir, 'templates', 'server.Dockerfile.ejs');
-    const onDisk = join(installedPluginDir, 'templates', 'server.Dockerfile.ejs');
-    template = tree.exists(shared) ? tree.read(shared, 'utf8')! : existsSync(onDisk) ? readFileSync(onDisk, 'utf8') : undefined;
-    if (template === undefined) throw new Error(`--own-template: ${shared} is missing`);
-  }
+  // the package's shared template, to edit in the platform's own folder
+  const template = o.ownTemplate ? readFileSync(join(templatesDir, 'server.Dockerfile.ejs'), 'utf8') : undefined;
 
   const wanted: Array<[Kind, string]> = [
     ['converter', o.converter],
@@ -202,11 +198,12 @@ export async function platformGenerator(tree: Tree, raw: PlatformGeneratorOption
     ...(o.compiler ? [['compiler', o.compiler] as [Kind, string]] : []),
   ];
   const adapterFile = (kind: Kind, module: string) => joinPathFragments(adaptersDir, kinds[kind], `${module}.py`);
+  const shipped = builtInModules();
   const created: string[] = [];
-  const common = { platform: o.name, title: descriptor.title, toolchainDir, template: '' };
+  const common = { platform: o.name, title: descriptor.title, template: '' };
   for (const [kind, module] of wanted) {
     const file = adapterFile(kind, module);
-    if (tree.exists(file) || created.includes(file)) continue;
+    if (shipped.has(`${kinds[kind]}/${module}.py`) || tree.exists(file) || created.includes(file)) continue;
     generateFiles(tree, join(__dirname, 'files', kind), joinPathFragments(adaptersDir, kinds[kind]), {
       ...common,
       module,
@@ -220,9 +217,9 @@ export async function platformGenerator(tree: Tree, raw: PlatformGeneratorOption
 
   if (created.length > 0) {
     const testName = o.name.replace(/-/g, '_');
-    const testFile = joinPathFragments(toolchainDir, 'tests', `test_${testName}_platform.py`);
+    const testFile = joinPathFragments(adaptersDir, 'tests', `test_${testName}_platform.py`);
     const chain = [o.converter, ...new Set(Object.values(precisions).filter((q) => q !== 'none')), executor, ...(o.compiler ? [o.compiler] : [])];
-    generateFiles(tree, join(__dirname, 'files', 'test'), joinPathFragments(toolchainDir, 'tests'), {
+    generateFiles(tree, join(__dirname, 'files', 'test'), joinPathFragments(adaptersDir, 'tests'), {
       ...common,
       testName,
       testFile,
@@ -239,11 +236,12 @@ export async function platformGenerator(tree: Tree, raw: PlatformGeneratorOption
 
   if (template !== undefined) tree.write(joinPathFragments(platformDir, 'server.Dockerfile.ejs'), template);
 
-  const lock = joinPathFragments(toolchainDir, 'serve-requirements', `${requirements}-${o.arch}.lock`);
-  if (!tree.exists(lock)) {
+  const lockName = `${requirements}-${o.arch}.lock`;
+  const lock = joinPathFragments(adaptersDir, 'serve-requirements', lockName);
+  if (!tree.exists(lock) && !existsSync(join(toolchainPackageDir, 'serve-requirements', lockName))) {
     logger.warn(
-      `serve requirement set "${requirements}" has no ${o.arch} lock (${lock}): write ${toolchainDir}/serve-requirements/` +
-        `${requirements}.in and run bash tools/lock-serve-requirements.sh; compose fails until then`,
+      `serve requirement set "${requirements}" has no ${o.arch} lock: write ${adaptersDir}/serve-requirements/${requirements}.in and pin it ` +
+        `with hashes (uv pip compile --generate-hashes ${requirements}.in -o ${lockName}); compose fails until then`,
     );
   }
   if (created.length > 0) {

@@ -47,7 +47,7 @@ describe('variant generator', () => {
     );
     await expect(variantGenerator(tree, { model: 'digits', add: 'fpga' })).rejects.toThrow(/unknown platform "fpga"/);
     await expect(variantGenerator(tree, { model: 'digits', remove: 'gpu' })).rejects.toThrow(/has no platform "gpu"/);
-    await expect(variantGenerator(tree, { model: 'nope', add: 'gpu' })).rejects.toThrow(/models\/nope\/tf2aif\.json does not exist/);
+    await expect(variantGenerator(tree, { model: 'nope', add: 'gpu' })).rejects.toThrow(/no tf2aif.json of a model "nope" in the workspace/);
     expect(readJson(tree, 'models/digits/tf2aif.json')).toEqual(config);
   });
 });

@@ -1,8 +1,10 @@
-import { formatFiles, joinPathFragments, readJson, writeJson, type Tree } from '@nx/devkit';
+import { formatFiles, glob, readJson, readNxJson, writeJson, type Tree } from '@nx/devkit';
+import { basename, dirname, join } from 'path';
 import { z } from 'zod';
 import { parseOrThrow } from '../../config/format-issues';
 import { resolveModelConfig } from '../../config/load-model-config';
 import { loadPlatformRegistry } from '../../platforms/platform-registry';
+import { pluginOptionsOf, resolvePluginOptions } from '../../settings/plugin-options';
 
 export interface VariantGeneratorOptions {
   model: string;
@@ -33,15 +35,22 @@ const optionsSchema = z.object({
 
 const list = (s?: string) => (s ?? '').split(',').map((p) => p.trim()).filter(Boolean);
 
+/** The tf2aif.json of the model named `model`, wherever it is in the workspace (its `name`, else its folder's). */
+function findModelConfig(tree: Tree, model: string): string {
+  const files = glob(tree, ['**/tf2aif.json']).filter((f) => !f.startsWith('node_modules/'));
+  const found = files.find((f) => (readJson(tree, f).name ?? basename(dirname(f))) === model);
+  if (!found) throw new Error(`--model: no tf2aif.json of a model "${model}" in the workspace (models: nx show projects --projects=tag:tf2aif:model)`);
+  return found;
+}
+
 /** Adds or removes platforms of a model; the result is checked like any tf2aif.json before it is written. */
 export async function variantGenerator(tree: Tree, raw: VariantGeneratorOptions) {
   const options = parseOrThrow(optionsSchema, raw, 'options of @tf2aif/nx:variant');
-  const file = joinPathFragments('models', options.model, 'tf2aif.json');
-  if (!tree.exists(file)) throw new Error(`--model: ${file} does not exist (models: nx show projects --with-target build-model)`);
+  const file = findModelConfig(tree, options.model);
   const add = list(options.add);
   const remove = list(options.remove);
   if (add.length + remove.length === 0) throw new Error('give --add and/or --remove with comma-separated platform names');
-  const registry = loadPlatformRegistry();
+  const registry = loadPlatformRegistry(join(tree.root, resolvePluginOptions(pluginOptionsOf(readNxJson(tree))).platformsDir));
   const config = readJson(tree, file);
   const platforms: Record<string, Record<string, unknown>> = { ...(config.platforms ?? {}) };
   for (const name of remove) {

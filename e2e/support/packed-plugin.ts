@@ -1,0 +1,53 @@
+// The plugin as it ships: `npm pack` of plugins/nx (built by `npm run build`, which `npm test` runs first), unpacked
+// outside the repository with its npm dependencies linked. e2e workspaces install it from there, so they run exactly
+// the files a user's `npm install @tf2aif/nx` gets, not the repository's folders.
+import { execFileSync } from 'child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+
+export const repoRoot = join(__dirname, '..', '..');
+const pluginSource = join(repoRoot, 'plugins', 'nx');
+
+/** A content hash of everything the package holds (its own fingerprint script over every file). */
+function packageHash(): string {
+  if (!existsSync(join(pluginSource, 'toolchain', 'manifest.json'))) throw new Error('the plugin is not built: run `npm run build` (npm test does)');
+  return execFileSync('node', [join(pluginSource, 'bin', 'fingerprint.js'), 'dist/**', 'bin/**', 'platforms/**', 'templates/**', 'toolchain/**', '*.json'], { encoding: 'utf8' })
+    .trim()
+    .split(' ')[1]
+    .slice(0, 16);
+}
+
+/** The unpacked package folder (its package.json at the top), made once per build and shared by every e2e test. */
+export function packedPlugin(): string {
+  const dir = join(tmpdir(), `tf2aif-packed-${packageHash()}`);
+  const pkg = join(dir, 'package');
+  if (existsSync(join(pkg, 'package.json'))) return pkg;
+  const staging = `${dir}.${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  const [{ filename }] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', staging], { cwd: pluginSource, encoding: 'utf8' })) as Array<{ filename: string }>;
+  execFileSync('tar', ['xzf', join(staging, filename), '-C', staging]);
+  // its dependencies (and the nx / @nx/devkit peers) resolve from the package's own node_modules, as installed
+  symlinkSync(join(repoRoot, 'node_modules'), join(staging, 'package', 'node_modules'));
+  try {
+    renameSync(staging, dir);
+  } catch {
+    rmSync(staging, { recursive: true, force: true }); // another test file made it first
+  }
+  return pkg;
+}
+
+/**
+ * A copy of the packed plugin standing for a new release in which `edit` changed something (the version stays, so
+ * only what the edit touched may rerun).
+ */
+export function packedPluginCopy(edit: (packageDir: string) => void): string {
+  const dir = join(tmpdir(), `tf2aif-packed-copy-${process.pid}-${Date.now()}`);
+  cpSync(packedPlugin(), dir, { recursive: true, verbatimSymlinks: true });
+  edit(dir);
+  return dir;
+}
+
+/** The package's own toolchain manifest, as the build wrote it. */
+export const packedManifest = (packageDir: string) => JSON.parse(readFileSync(join(packageDir, 'toolchain', 'manifest.json'), 'utf8'));

@@ -1,0 +1,70 @@
+"""Test support that ships with the toolchain: a tiny Keras classifier run through the toolchain's own steps, with
+jobs completed from the job contract's defaults as an executor resolves them. The tests that `nx g @tf2aif/nx:platform`
+scaffolds for a workspace's own platform use it, and so do the toolchain's own tests."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .job import SCHEMA_FILE, Job
+
+
+def build_source(shape: tuple[int, ...] = (8, 8, 1), classes: int = 10, filters: int = 8) -> str:
+    """A build.py whose build() returns Conv2D -> Flatten -> Dense(softmax), input named "image"."""
+    return f"""
+import tensorflow as tf
+
+def build():
+    x = tf.keras.Input({shape!r}, name="image")
+    y = tf.keras.layers.Conv2D({filters}, 3, activation="relu")(x)
+    y = tf.keras.layers.Flatten()(y)
+    y = tf.keras.layers.Dense({classes}, activation="softmax")(y)
+    return tf.keras.Model(x, y)
+"""
+
+
+def input_specs(shape: tuple[int, ...]) -> list[dict]:
+    return [{"name": "image", "shape": [None, *shape], "dtype": "float32"}]
+
+
+@lru_cache(maxsize=1)
+def _steps() -> dict:
+    return json.loads(SCHEMA_FILE.read_text())["steps"]
+
+
+def _complete(value: Any, schema: dict) -> Any:
+    """`value` with the defaults its JSON Schema gives filled in, in nested objects and list items too."""
+    if isinstance(value, dict) and "properties" in schema:
+        props = schema["properties"]
+        out = {k: v["default"] for k, v in props.items() if "default" in v and k not in value}
+        return {**out, **{k: _complete(v, props.get(k, {})) for k, v in value.items()}}
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        return [_complete(v, schema["items"]) for v in value]
+    return value
+
+
+def resolved(step: str, options: dict[str, Any]) -> dict[str, Any]:
+    """A step's job options completed with the defaults of its job schema (which are tf2aif.json's)."""
+    schema = _steps().get(step)
+    return _complete(options, schema) if schema else options
+
+
+def run_step(step: str, ws: Path, out: Path, inputs: list[dict], **options) -> Path:
+    """One toolchain step as an executor runs it: a Job with the workspace and the model's inputs."""
+    from .steps import STEPS  # TensorFlow loads with the steps, not with this module
+
+    out.mkdir(parents=True, exist_ok=True)
+    STEPS[step](Job(step, ws, out, resolved(step, {"workspaceRoot": str(ws), "inputs": inputs, **options})))
+    return out
+
+
+def build_tiny_model(ws: Path, shape: tuple[int, ...] = (8, 8, 1), classes: int = 10, filters: int = 8, seed: int = 1) -> Path:
+    """models/tiny/build.py -> dist/models/tiny (SavedModel + model.json) in workspace `ws`."""
+    (ws / "models/tiny").mkdir(parents=True, exist_ok=True)
+    (ws / "models/tiny/build.py").write_text(build_source(shape, classes, filters))
+    return run_step(
+        "build-model", ws, ws / "dist/models/tiny", input_specs(shape),
+        model="tiny", modelDir="models/tiny", source={"format": "script", "path": "build.py", "seed": seed},
+    )
