@@ -2,20 +2,24 @@
 // outside the repository with its npm dependencies linked. e2e workspaces install it from there, so they run exactly
 // the files a user's `npm install @tf2aif/nx` gets, not the repository's folders.
 import { execFileSync } from 'child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'fs';
+import { createHash } from 'crypto';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync } from 'fs';
 import { tmpdir } from 'os';
-import { join } from 'path';
+import { join, relative } from 'path';
 
 export const repoRoot = join(__dirname, '..', '..');
 const pluginSource = join(repoRoot, 'plugins', 'nx');
 
-/** A content hash of everything the package holds (its own fingerprint script over every file). */
+/** A content hash of what `npm pack` would take: the built package's folders and its top-level files. */
 function packageHash(): string {
   if (!existsSync(join(pluginSource, 'toolchain', 'manifest.json'))) throw new Error('the plugin is not built: run `npm run build` (npm test does)');
-  return execFileSync('node', [join(pluginSource, 'bin', 'fingerprint.js'), 'dist/**', 'bin/**', 'platforms/**', 'templates/**', 'toolchain/**', '*.json'], { encoding: 'utf8' })
-    .trim()
-    .split(' ')[1]
-    .slice(0, 16);
+  const hash = createHash('sha256');
+  const add = (path: string) => {
+    if (statSync(path).isDirectory()) for (const name of readdirSync(path).sort()) add(join(path, name));
+    else hash.update(relative(pluginSource, path)).update(readFileSync(path));
+  };
+  for (const entry of ['dist', 'bin', 'platforms', 'templates', 'toolchain', 'package.json', 'executors.json', 'generators.json', 'README.md']) add(join(pluginSource, entry));
+  return hash.digest('hex').slice(0, 16);
 }
 
 /** The unpacked package folder (its package.json at the top), made once per build and shared by every e2e test. */

@@ -115,11 +115,21 @@ function buildToolchain() {
   }
 }
 
+/** A running Nx daemon keeps the plugin it loaded and the graph it made from it: stop it, the next command starts a new one. */
+function stopDaemon() {
+  try {
+    execFileSync(process.execPath, [require.resolve('nx/bin/nx.js', { paths: [repoRoot] }), 'daemon', '--stop'], { cwd: repoRoot, stdio: 'ignore', timeout: 30_000 });
+  } catch {
+    // no daemon, or Nx not installed yet
+  }
+}
+
 try {
   compile();
   prune();
   copyAssets();
   buildToolchain();
+  stopDaemon();
 } catch (e) {
   log(`failed: ${e.message.split('\n')[0]}`);
   process.exit(1);

@@ -27,8 +27,12 @@ const resnet = {
   platforms: { cpu: {}, arm: {}, alveo: {} },
 };
 
+let partsFingerprint: typeof import('./plugin-fingerprint').partsFingerprint;
+let coreParts: string[];
 beforeAll(async () => {
   createNodesFn = (await import('./create-nodes')).createNodesV2[1];
+  partsFingerprint = (await import('./plugin-fingerprint')).partsFingerprint;
+  coreParts = (await import('./inputs')).coreParts;
 });
 
 describe('createNodes', () => {
@@ -83,14 +87,17 @@ describe('createNodes', () => {
     expect(inputs).toEqual(
       expect.arrayContaining([
         '{"dependentTasksOutputFiles":"**/*","transitive":true}',
-        // the installed plugin by what it ships (bin/fingerprint.js), never by a path into node_modules
-        expect.stringMatching(/^\{"runtime":"node .*bin\/fingerprint\.js .*toolchain\/requirements\.lock/),
-        expect.stringMatching(/fingerprint\.js \\"py:tf2aif_toolchain\/quantizers\/tflite_int8\.py\\"/),
-        expect.stringMatching(/fingerprint\.js \\"dist\/executors\/quantize\/\*\*\\"/),
-        expect.stringMatching(/fingerprint\.js \\"platforms\/arm\/platform\.json\\"/),
+        // the installed plugin by what it ships (plugin-fingerprint.ts), never by a path into node_modules
+        JSON.stringify({ runtime: `echo ${partsFingerprint(coreParts)}` }),
+        JSON.stringify({ runtime: `echo ${partsFingerprint(['py:tf2aif_toolchain/quantizers/tflite_int8.py'])}` }),
+        JSON.stringify({ runtime: `echo ${partsFingerprint(['dist/executors/quantize/**'])}` }),
+        JSON.stringify({ runtime: `echo ${partsFingerprint(['platforms/arm/platform.json'])}` }),
       ]),
     );
     expect(inputs.filter((i) => i.startsWith('{workspaceRoot}/') && !i.endsWith('tf2aif.json'))).toEqual([]);
+    // a fingerprint is the package version and a content hash, and parts differ by what they hold
+    expect(partsFingerprint(['py:tf2aif_toolchain/quantizers/tflite_int8.py'])).toMatch(/^@tf2aif\/nx@\d+\.\d+\.\d+\S* [0-9a-f]{64}$/);
+    expect(partsFingerprint(['py:tf2aif_toolchain/quantizers/tflite_int8.py'])).not.toBe(partsFingerprint(['py:tf2aif_toolchain/quantizers/vitis_pow2.py']));
     // the graph holds a reference to the settings; the executor resolves them from tf2aif.json
     expect(arm.quantize.options).toEqual({ tf2aif: { config: 'models/resnet50/tf2aif.json', variant: 'arm', target: 'quantize' } });
     const { resolveTargetOptions } = await import('./resolve-options');

@@ -1,12 +1,13 @@
 import { DependencyType, hashArray, type CreateDependencies, type CreateNodes, type CreateNodesResult, type ProjectConfiguration } from '@nx/devkit';
-import { existsSync, readFileSync, readdirSync } from 'fs';
+import { existsSync, readFileSync } from 'fs';
 import { basename, dirname, join } from 'path';
 import { ConfigFileError } from '../config/format-issues';
 import { resolveModelConfig, type ResolvedModel } from '../config/load-model-config';
 import { loadPlatformRegistry, type PlatformRegistry } from '../platforms/platform-registry';
 import { pluginContext, type PluginContext, type PluginOptions } from '../settings/plugin-options';
 import { buildModelSettings, variantSettings } from '../settings/step-settings';
-import { packageName, packageVersion } from '../toolchain/plugin-package';
+import { packageName } from '../toolchain/plugin-package';
+import { packageFingerprint } from './plugin-fingerprint';
 import { buildModelTarget } from './model-targets';
 import { NodesCache } from './nodes-cache';
 import { variantProjectRoot } from './paths';
@@ -84,16 +85,13 @@ function projectsForFile(text: string, file: string, registry: PlatformRegistry,
   }
 }
 
-/** Everything a result depends on besides the config file: the platform descriptors and this plugin's code. */
+/**
+ * Everything a result depends on besides the config file: the whole plugin package (its code, built-in platforms and
+ * the toolchain it ships, whose fingerprints the targets' inputs carry) and the workspace's own platform descriptors.
+ */
 function registryFingerprint(registry: PlatformRegistry): string {
-  const parts: string[] = [packageVersion];
-  for (const d of registry.values()) parts.push(d.name, readFileSync(join(d.dir, 'platform.json'), 'utf8'));
-  for (const dir of ['graph', 'config', 'platforms', 'settings']) {
-    const codeDir = join(__dirname, '..', dir);
-    for (const name of readdirSync(codeDir).sort()) {
-      if (/\.(ts|js)$/.test(name) && !name.endsWith('.d.ts')) parts.push(name, readFileSync(join(codeDir, name), 'utf8'));
-    }
-  }
+  const parts: string[] = [packageFingerprint()];
+  for (const d of registry.values()) if (!d.builtIn) parts.push(d.name, readFileSync(join(d.dir, 'platform.json'), 'utf8'));
   return hashArray(parts);
 }
 

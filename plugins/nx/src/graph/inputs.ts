@@ -1,5 +1,6 @@
 import type { TargetConfiguration } from '@nx/devkit';
 import type { PluginContext } from '../settings/plugin-options';
+import { partsFingerprint } from './plugin-fingerprint';
 
 type Input = NonNullable<TargetConfiguration['inputs']>[number];
 
@@ -10,12 +11,14 @@ export const ws = (p: string) => `{workspaceRoot}/${p}`;
 export const pluginBin = (ctx: PluginContext, script: string) => `node ${ctx.pluginDir}/bin/${script}`;
 
 /**
- * Parts of the installed plugin package a task runs, hashed by content with the package version (bin/fingerprint.js):
- * compiled code under `dist/`, descriptors and templates, and `py:` modules of the toolchain wheel. The plugin is an
- * external dependency of the workspace; its files are not the workspace's and are not named as file inputs.
+ * Parts of the installed plugin package a task runs, as a runtime input: compiled code under `dist/`, descriptors and
+ * templates, and `py:` modules of the toolchain wheel (plugin-fingerprint.ts). The plugin is an external dependency of
+ * the workspace; its files are not the workspace's and are not named as file inputs. The fingerprint is computed when
+ * the graph is (createNodes results are keyed by the whole package's), so the input costs a shell `echo`, not a
+ * process per task; a rebuilt or upgraded package makes a new graph and new fingerprints.
  */
-export function pluginParts(ctx: PluginContext, parts: string[]): Input {
-  return { runtime: `${pluginBin(ctx, 'fingerprint.js')} ${parts.map((p) => JSON.stringify(p)).join(' ')}` };
+export function pluginParts(_ctx: PluginContext, parts: string[]): Input {
+  return { runtime: `echo ${partsFingerprint(parts)}` };
 }
 
 /** What every toolchain step shares: the pinned lock, the toolchain's core modules and job contract, the step runner. */

@@ -1,0 +1,68 @@
+import { createHash } from 'crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'fs';
+import { join, relative } from 'path';
+import { packageDir, packageName, packageVersion, toolchainPackageDir } from '../toolchain/plugin-package';
+
+/**
+ * What a task runs of the installed plugin, as a content hash with the package version. The plugin is an external
+ * dependency of the workspace (in node_modules, linked, or outside the workspace): tasks hash what it ships, never
+ * the workspace's view of its folder. A part is a path pattern in the package (`dist/executors/convert/**`,
+ * `platforms/cpu/platform.json`; `*` within a folder, `**` across folders); `py:` parts name modules of the toolchain
+ * wheel, whose contents the build recorded in toolchain/manifest.json (the wheel holds them zipped).
+ */
+
+const toRegExp = (pattern: string) =>
+  new RegExp(
+    `^${pattern
+      .split('**')
+      .map((part) => part.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*'))
+      .join('.*')}$`,
+  );
+
+function walk(dir: string, out: string[] = []): string[] {
+  if (!existsSync(dir)) return out;
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) walk(path, out);
+    else out.push(relative(packageDir, path).split('\\').join('/'));
+  }
+  return out;
+}
+
+let files: string[] | undefined;
+let sources: Record<string, string> | undefined;
+const memo = new Map<string, string>();
+
+function wheelSources(): Record<string, string> {
+  if (!sources) {
+    const file = join(toolchainPackageDir, 'manifest.json');
+    sources = existsSync(file) ? ((JSON.parse(readFileSync(file, 'utf8')) as { sources?: Record<string, string> }).sources ?? {}) : {};
+  }
+  return sources;
+}
+
+/** `@tf2aif/nx@<version> <sha256>` over the parts' files (read once per process: the package does not change under a run). */
+export function partsFingerprint(parts: string[]): string {
+  const key = parts.join('\n');
+  const known = memo.get(key);
+  if (known) return known;
+  files ??= ['dist', 'bin', 'platforms', 'templates', 'toolchain'].flatMap((d) => walk(join(packageDir, d)));
+  const hash = createHash('sha256');
+  for (const part of parts) {
+    hash.update(`part:${part}\n`);
+    if (part.startsWith('py:')) {
+      const re = toRegExp(part.slice(3));
+      const py = wheelSources();
+      for (const f of Object.keys(py).filter((f) => re.test(f)).sort()) hash.update(`${f}:${py[f]}\n`);
+      continue;
+    }
+    const re = toRegExp(part);
+    for (const f of files.filter((f) => re.test(f))) hash.update(`${f}\n`).update(readFileSync(join(packageDir, f)));
+  }
+  const fingerprint = `${packageName}@${packageVersion} ${hash.digest('hex')}`;
+  memo.set(key, fingerprint);
+  return fingerprint;
+}
+
+/** Everything the package holds: part of the key of cached createNodes results. */
+export const packageFingerprint = () => partsFingerprint(['dist/**', 'bin/**', 'platforms/**', 'templates/**', 'toolchain/manifest.json']);
