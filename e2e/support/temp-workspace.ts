@@ -18,8 +18,14 @@ export interface TempWorkspace {
   dispose(): void;
 }
 
-/** nx.json as `nx add @tf2aif/nx` leaves it (the plugin registered), with this machine's offline base images. */
+/**
+ * nx.json as `nx add @tf2aif/nx` leaves it (the plugin registered), with this machine's offline base images. The
+ * cache stays in the workspace: Nx 23 otherwise shares one local cache between checkouts of the same repository
+ * (~/.nx/<workspace id>, from the git remote or first commit), and clones of one workspace stand for separate CI
+ * machines here (the sharded pipeline).
+ */
 const nxJson = {
+  cacheDirectory: '.nx/cache',
   plugins: [{ plugin: '@tf2aif/nx', options: { baseImages: { amd64: 'tf2aif/base:bookworm-py311-amd64', arm64: 'tf2aif/base:bookworm-py311-arm64' } } }],
 };
 

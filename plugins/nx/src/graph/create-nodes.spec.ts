@@ -113,10 +113,13 @@ describe('createNodes', () => {
     expect(build.outputs).toEqual(['{workspaceRoot}/dist/models/resnet50']);
   });
 
-  it('gives every variant target explicit inputs (a virtual project root cannot be hashed)', async () => {
+  it('gives every variant and workspace target explicit inputs (their roots hold no files to hash)', async () => {
+    mkdirSync(join(workspaceRoot, 'zoo'), { recursive: true });
+    writeFileSync(join(workspaceRoot, 'zoo', 'zoo.json'), '{}');
     const [[, result]] = await createNodesFn([writeModel('resnet50', resnet)], {}, context);
+    expect(Object.keys(result.projects!['.tf2aif'].targets!)).toContain('zoo');
     for (const [root, project] of Object.entries(result.projects!)) {
-      if (!root.includes('/variants/')) continue;
+      if (!root.includes('/variants/') && root !== '.tf2aif') continue;
       for (const [name, target] of Object.entries(project.targets!)) {
         expect(target.inputs, `${project.name}:${name}`).toBeDefined();
         expect(JSON.stringify(target.inputs), `${project.name}:${name}`).not.toContain('{projectRoot}');

@@ -43,6 +43,8 @@ export function workspaceProject(ctx: PluginContext, hasZoo: boolean): ProjectCo
               executor: '@tf2aif/nx:zoo',
               // not cached as a whole: each cell is a task of the zoo's own workspace, cached there
               cache: false,
+              // explicit: this project's root holds no files Nx could hash (a task must name what it reads)
+              inputs: [ws('zoo/**/*'), pluginParts(ctx, ['dist/zoo/**']), executorInput(ctx, 'zoo')],
               metadata: { description: 'Add every zoo/zoo.json model as a user would, verify it on every platform, write dist/zoo/coverage.{json,md,html}' },
             },
           }
@@ -75,6 +77,7 @@ export function workspaceProject(ctx: PluginContext, hasZoo: boolean): ProjectCo
       report: {
         executor: '@tf2aif/nx:report',
         cache: false,
+        inputs: [pluginParts(ctx, ['dist/report/**']), executorInput(ctx, 'report')],
         dependsOn: ['ceiling'],
         outputs: [`{workspaceRoot}/${distRoot}/report`],
         options: { outputPath: `${distRoot}/report`, ceilingPath },
