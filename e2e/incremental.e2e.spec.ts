@@ -64,7 +64,7 @@ describe('incremental builds in a fresh git workspace', () => {
 
   it("reruns only the arm variants' quantize and verify when a plugin release changes only the TFLite INT8 quantizer", async () => {
     // a new release of the package whose one change is that module (as the wheel's manifest records it): tasks
-    // hash the installed plugin by what they run of it (bin/fingerprint.js), so only the steps that run it rerun
+    // hash the installed plugin by what they run of it (graph/plugin-fingerprint.ts), so only the steps that run it rerun
     ws.usePlugin(
       packedPluginCopy((dir) => {
         const manifest = packedManifest(dir);

@@ -91,7 +91,7 @@ function buildToolchain() {
     cpSync(join(toolchainSrc, 'requirements.lock'), join(staged, 'requirements.lock'));
     const serveDir = join(toolchainSrc, 'serve-requirements');
     for (const f of readdirSync(serveDir).filter((f) => f.endsWith('.lock'))) cpSync(join(serveDir, f), join(staged, 'serve-requirements', f));
-    // the wheel's modules by content, so a task's fingerprint names the modules it runs (bin/fingerprint.js)
+    // the wheel's modules by content, so a task's fingerprint names the modules it runs (src/graph/plugin-fingerprint.ts)
     const pySrc = join(toolchainSrc, 'tf2aif_toolchain');
     const sources = {};
     for (const file of walk(pySrc)) {

@@ -17,10 +17,10 @@ export function benchTarget(model: ResolvedModel, v: ResolvedVariant, ctx: Plugi
     dependsOn: ['verify'],
     inputs: [
       upstreamOutputs,
-      ...coreToolchainInputs(ctx),
-      pluginParts(ctx, ['py:tf2aif_toolchain/bench/*.py', 'py:tf2aif_toolchain/serve/*.py', 'py:tf2aif_toolchain/runtimes/*.py', 'dist/bench/**']),
+      ...coreToolchainInputs(),
+      pluginParts(['py:tf2aif_toolchain/bench/*.py', 'py:tf2aif_toolchain/serve/*.py', 'py:tf2aif_toolchain/runtimes/*.py', 'dist/bench/**']),
       ws(`${ctx.adaptersDir}/runtimes/*.py`),
-      executorInput(ctx, 'bench'),
+      executorInput('bench'),
       ...(processing ? [hashedPathsInput(ctx, [processing])] : []),
       // a result measured (or skipped) on one machine is not another machine's
       { runtime: pluginBin(ctx, 'hardware-probe.js') },

@@ -199,4 +199,22 @@ describe('createNodes', () => {
     await expect(createNodesFn([writeModel('resnet50', resnet)], { verifyTargetname: 'x' } as never, context)).rejects.toThrow(/unknown field "verifyTargetname"/);
     await expect(createNodesFn([writeModel('resnet50', resnet)], { serveTargetName: 'verify' }, context)).rejects.toThrow(/two steps have the target name "verify"/);
   });
+
+  it('makes every tf2aif project depend on the installed package (npm node), or on its project in the plugin\'s own repository', async () => {
+    const { createDependencies } = await import('./create-nodes');
+    const projects = {
+      'models/a': { root: 'models/a', name: 'a', tags: ['tf2aif:model'] },
+      'models/a/variants/cpu': { root: 'models/a/variants/cpu', name: 'a-cpu', tags: ['tf2aif:variant'] },
+      'libs/util': { root: 'libs/util', name: 'util', tags: [] },
+    };
+    const base = { nxJsonConfiguration: {}, workspaceRoot, fileMap: { projectFileMap: {}, nonProjectFiles: [] }, filesToProcess: { projectFileMap: {}, nonProjectFiles: [] } };
+    const installed = await createDependencies({}, { ...base, projects, externalNodes: { 'npm:@tf2aif/nx': { type: 'npm', name: 'npm:@tf2aif/nx', data: { version: '0.1.0', packageName: '@tf2aif/nx' } } } } as never);
+    expect(installed).toEqual([
+      { source: 'a', target: 'npm:@tf2aif/nx', type: 'implicit' },
+      { source: 'a-cpu', target: 'npm:@tf2aif/nx', type: 'implicit' },
+    ]);
+    const own = await createDependencies({}, { ...base, projects: { ...projects, 'plugins/nx': { root: 'plugins/nx', name: '@tf2aif/nx' } }, externalNodes: {} } as never);
+    expect(own.map((d) => d.target)).toEqual(['@tf2aif/nx', '@tf2aif/nx']);
+    expect(await createDependencies({}, { ...base, projects, externalNodes: {} } as never)).toEqual([]);
+  });
 });

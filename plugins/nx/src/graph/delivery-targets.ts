@@ -16,13 +16,13 @@ export function composeTarget(model: ResolvedModel, v: ResolvedVariant, ctx: Plu
     dependsOn: [deployed === 'compile' ? 'compile' : 'verify'],
     inputs: [
       upstreamOutputs,
-      ...coreToolchainInputs(ctx),
+      ...coreToolchainInputs(),
       // the toolchain wheel and the pinned image requirements are copied into the image, with the workspace's own
       // toolchain modules and requirement sets where it has them
-      pluginParts(ctx, ['py:tf2aif_toolchain/**', 'toolchain/serve-requirements/*.lock', 'templates/**', 'dist/compose/**']),
-      v.platform.builtIn ? pluginParts(ctx, [`platforms/${v.platform.name}/**`]) : ws(`${ctx.platformsDir}/${v.platform.name}/**/*`),
+      pluginParts(['py:tf2aif_toolchain/**', 'toolchain/serve-requirements/*.lock', 'templates/**', 'dist/compose/**']),
+      v.platform.builtIn ? pluginParts([`platforms/${v.platform.name}/**`]) : ws(`${ctx.platformsDir}/${v.platform.name}/**/*`),
       ws(`${ctx.adaptersDir}/**/*`),
-      executorInput(ctx, 'compose'),
+      executorInput('compose'),
       ...(processing ? [hashedPathsInput(ctx, [processing])] : []),
     ],
     outputs: [`{workspaceRoot}/${variantOutputDir(v.project, 'compose')}`],
@@ -40,8 +40,8 @@ export function imageTarget(v: ResolvedVariant, ctx: PluginContext, baseImage: s
     inputs: [
       // the build contexts only: a change to the Kubernetes manifests must not rebuild the images
       { dependentTasksOutputFiles: '**/compose/{server,client}/**/*', transitive: false },
-      pluginParts(ctx, ['dist/image/**']),
-      executorInput(ctx, 'image'),
+      pluginParts(['dist/image/**']),
+      executorInput('image'),
       { env: 'DOCKER_HOST' },
       // an image lives in an engine, not in Nx's cache: another engine (another CI machine) must build
       // it again, and so must a rebuilt base
@@ -52,13 +52,13 @@ export function imageTarget(v: ResolvedVariant, ctx: PluginContext, baseImage: s
   };
 }
 
-export function serveTarget(v: ResolvedVariant, ctx: PluginContext, artifact: string): TargetConfiguration {
+export function serveTarget(v: ResolvedVariant, artifact: string): TargetConfiguration {
   return {
     executor: '@tf2aif/nx:serve',
     continuous: true,
     dependsOn: [artifact],
     // never cached, but Nx still hashes it: without explicit inputs it would hash the (virtual) project root
-    inputs: [upstreamOutputs, ...coreToolchainInputs(ctx)],
+    inputs: [upstreamOutputs, ...coreToolchainInputs()],
     metadata: { description: `Serve ${v.project} over the Open Inference Protocol from the managed toolchain (no Docker)` },
   };
 }

@@ -17,7 +17,7 @@ export const pluginBin = (ctx: PluginContext, script: string) => `node ${ctx.plu
  * the graph is (createNodes results are keyed by the whole package's), so the input costs a shell `echo`, not a
  * process per task; a rebuilt or upgraded package makes a new graph and new fingerprints.
  */
-export function pluginParts(_ctx: PluginContext, parts: string[]): Input {
+export function pluginParts(parts: string[]): Input {
   return { runtime: `echo ${partsFingerprint(parts)}` };
 }
 
@@ -36,8 +36,8 @@ export const coreParts = [
   'dist/platforms/**',
 ];
 
-export function coreToolchainInputs(ctx: PluginContext): Input[] {
-  return [pluginParts(ctx, coreParts), { externalDependencies: ['nx'] }];
+export function coreToolchainInputs(): Input[] {
+  return [pluginParts(coreParts), { externalDependencies: ['nx'] }];
 }
 
 /**
@@ -46,11 +46,11 @@ export function coreToolchainInputs(ctx: PluginContext): Input[] {
  */
 export function adapterInput(ctx: PluginContext, kind: string, module: string): Input {
   const own = `${kind}/${module}.py`;
-  return ctx.workspaceAdapters.includes(own) ? ws(`${ctx.adaptersDir}/${own}`) : pluginParts(ctx, [`py:tf2aif_toolchain/${own}`]);
+  return ctx.workspaceAdapters.includes(own) ? ws(`${ctx.adaptersDir}/${own}`) : pluginParts([`py:tf2aif_toolchain/${own}`]);
 }
 
-export function executorInput(ctx: PluginContext, executor: string): Input {
-  return pluginParts(ctx, [`dist/executors/${executor}/**`]);
+export function executorInput(executor: string): Input {
+  return pluginParts([`dist/executors/${executor}/**`]);
 }
 
 /**

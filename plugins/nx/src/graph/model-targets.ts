@@ -16,7 +16,7 @@ export function buildModelTarget(model: ResolvedModel, ctx: PluginContext): Targ
   return {
     executor: '@tf2aif/nx:build-model',
     cache: true,
-    inputs: [...sourceInputs, ...coreToolchainInputs(ctx), executorInput(ctx, 'build-model')],
+    inputs: [...sourceInputs, ...coreToolchainInputs(), executorInput('build-model')],
     outputs: [`{workspaceRoot}/${modelOutputDir(model.name)}`],
     metadata: { description: `Build or import the TensorFlow model ${model.name} as a checked SavedModel` },
   };

@@ -29,8 +29,10 @@ function walk(dir: string, out: string[] = []): string[] {
   return out;
 }
 
+// read once per process: the package does not change under a run (a rebuild stops the daemon, an upgrade restarts it)
 let files: string[] | undefined;
 let sources: Record<string, string> | undefined;
+const digests = new Map<string, string>();
 const memo = new Map<string, string>();
 
 function wheelSources(): Record<string, string> {
@@ -41,23 +43,30 @@ function wheelSources(): Record<string, string> {
   return sources;
 }
 
-/** `@tf2aif/nx@<version> <sha256>` over the parts' files (read once per process: the package does not change under a run). */
+/** One file's sha256, read once however many parts name it. */
+function digest(file: string): string {
+  let d = digests.get(file);
+  if (d === undefined) {
+    d = createHash('sha256').update(readFileSync(join(packageDir, file))).digest('hex');
+    digests.set(file, d);
+  }
+  return d;
+}
+
+/** `@tf2aif/nx@<version> <sha256>` over the parts' files: package files by content, `py:` modules by the wheel's manifest. */
 export function partsFingerprint(parts: string[]): string {
   const key = parts.join('\n');
   const known = memo.get(key);
   if (known) return known;
   files ??= ['dist', 'bin', 'platforms', 'templates', 'toolchain'].flatMap((d) => walk(join(packageDir, d)));
+  const py = wheelSources();
   const hash = createHash('sha256');
   for (const part of parts) {
     hash.update(`part:${part}\n`);
-    if (part.startsWith('py:')) {
-      const re = toRegExp(part.slice(3));
-      const py = wheelSources();
-      for (const f of Object.keys(py).filter((f) => re.test(f)).sort()) hash.update(`${f}:${py[f]}\n`);
-      continue;
-    }
-    const re = toRegExp(part);
-    for (const f of files.filter((f) => re.test(f))) hash.update(`${f}\n`).update(readFileSync(join(packageDir, f)));
+    const wheel = part.startsWith('py:');
+    const re = toRegExp(wheel ? part.slice(3) : part);
+    const matched = wheel ? Object.keys(py).filter((f) => re.test(f)).sort() : files.filter((f) => re.test(f));
+    for (const f of matched) hash.update(`${f}:${wheel ? py[f] : digest(f)}\n`);
   }
   const fingerprint = `${packageName}@${packageVersion} ${hash.digest('hex')}`;
   memo.set(key, fingerprint);

@@ -45,7 +45,7 @@ export function referenceOf(targets: Record<string, { options?: Record<string, u
 /** A platform's descriptor as an input: the package's (fingerprinted) or the workspace's own file. */
 export function descriptorInput(ctx: PluginContext, v: ResolvedVariant) {
   const file = `${v.platform.name}/platform.json`;
-  return v.platform.builtIn ? pluginParts(ctx, [`platforms/${file}`]) : ws(`${ctx.platformsDir}/${file}`);
+  return v.platform.builtIn ? pluginParts([`platforms/${file}`]) : ws(`${ctx.platformsDir}/${file}`);
 }
 
 /** The target as the graph shows it: a settings reference and inputs that hash what it reads. Options a user

@@ -25,14 +25,14 @@ export function variantTargets(
   v: ResolvedVariant,
   ctx: PluginContext,
 ): Record<string, TargetConfiguration> {
-  const core = coreToolchainInputs(ctx);
+  const core = coreToolchainInputs();
   const rt = v.runtimeDescriptor;
   /** a cached toolchain step: the upstream outputs and core toolchain, its own inputs, then its executor */
   const step = (name: string, dependsOn: string[], inputs: TargetInputs, description: string): TargetConfiguration => ({
     executor: `@tf2aif/nx:${name}`,
     cache: true,
     dependsOn,
-    inputs: [upstreamOutputs, ...core, ...inputs, executorInput(ctx, name)],
+    inputs: [upstreamOutputs, ...core, ...inputs, executorInput(name)],
     outputs: [`{workspaceRoot}/${variantOutputDir(v.project, name)}`],
     metadata: { description },
   });
@@ -58,7 +58,7 @@ export function variantTargets(
   );
   targets.compose = composeTarget(model, v, ctx, deployed);
   targets.image = imageTarget(v, ctx, baseImageFor(v, ctx.baseImages));
-  targets.serve = serveTarget(v, ctx, artifact);
+  targets.serve = serveTarget(v, artifact);
   targets.bench = benchTarget(model, v, ctx);
 
   if (rt.compiler) {

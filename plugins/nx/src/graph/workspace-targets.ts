@@ -31,7 +31,7 @@ export function workspaceProject(ctx: PluginContext, hasZoo: boolean): ProjectCo
         cache: false,
         // a measurement: it needs the machine to itself
         parallelism: false,
-        inputs: [...coreToolchainInputs(ctx), executorInput(ctx, 'ceiling')],
+        inputs: [...coreToolchainInputs(), executorInput('ceiling')],
         outputs: [`{workspaceRoot}/${ceilingPath}`],
         options: { outputPath: ceilingPath },
         metadata: { description: "Measure this machine's peak GEMM throughput (FP32, INT8)" },
@@ -44,7 +44,7 @@ export function workspaceProject(ctx: PluginContext, hasZoo: boolean): ProjectCo
               // not cached as a whole: each cell is a task of the zoo's own workspace, cached there
               cache: false,
               // explicit: this project's root holds no files Nx could hash (a task must name what it reads)
-              inputs: [ws('zoo/**/*'), pluginParts(ctx, ['dist/zoo/**']), executorInput(ctx, 'zoo')],
+              inputs: [ws('zoo/**/*'), pluginParts(['dist/zoo/**']), executorInput('zoo')],
               metadata: { description: 'Add every zoo/zoo.json model as a user would, verify it on every platform, write dist/zoo/coverage.{json,md,html}' },
             },
           }
@@ -56,7 +56,7 @@ export function workspaceProject(ctx: PluginContext, hasZoo: boolean): ProjectCo
           ws(`${planInputsDir}/**/*`),
           '{workspaceRoot}/**/tf2aif.json',
           hashedPathsInput(ctx, [`--only=${profileFiles.join(',')}`, `${distRoot}/variants`]),
-          pluginParts(ctx, [
+          pluginParts([
             'toolchain/requirements.lock',
             'py:tf2aif_toolchain/plan.py',
             'py:tf2aif_toolchain/job.schema.json',
@@ -67,7 +67,7 @@ export function workspaceProject(ctx: PluginContext, hasZoo: boolean): ProjectCo
             'platforms/**',
           ]),
           ws(`${ctx.platformsDir}/**/*`),
-          executorInput(ctx, 'plan'),
+          executorInput('plan'),
           { externalDependencies: ['nx'] },
         ],
         outputs: [`{workspaceRoot}/${distRoot}/plan`],
@@ -77,7 +77,7 @@ export function workspaceProject(ctx: PluginContext, hasZoo: boolean): ProjectCo
       report: {
         executor: '@tf2aif/nx:report',
         cache: false,
-        inputs: [pluginParts(ctx, ['dist/report/**']), executorInput(ctx, 'report')],
+        inputs: [pluginParts(['dist/report/**']), executorInput('report')],
         dependsOn: ['ceiling'],
         outputs: [`{workspaceRoot}/${distRoot}/report`],
         options: { outputPath: `${distRoot}/report`, ceilingPath },

@@ -1,6 +1,6 @@
 import { readJson, writeJson, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
@@ -193,4 +193,21 @@ for call in calls:
       `compiler npu_compile (platform npu) is not implemented yet: fill in ${adapters}/compilers/npu_compile.py`,
     ]);
   });
+
+  it("scaffolds a test that passes once the workspace's module is filled in (the package's toolchain loads it by name)", async () => {
+    await platformGenerator(tree, { name: 'my-int8', converter: 'openvino', quantizer: 'my_int8', runtime: 'openvino', requirements: 'openvino', skipFormat: true }, locations);
+    const ws = temp();
+    flush(tree, ws);
+    // filled in: the workspace's quantizer delegates to one the package ships
+    writeFileSync(join(ws, adapters, 'quantizers', 'my_int8.py'), 'from tf2aif_toolchain.quantizers.nncf_ov_int8 import quantize  # noqa: F401\n');
+    const toolchain = ensurePythonToolchain(repoRoot);
+    const run = spawnSync(toolchain.python, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', join(adapters, 'tests', 'test_my_int8_platform.py')], {
+      cwd: ws,
+      env: { ...process.env, TF_ENABLE_ONEDNN_OPTS: '0' },
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+    expect(run.stdout).toMatch(/1 passed, 1 skipped/);
+  }, 300_000);
 });
