@@ -103,9 +103,10 @@ describe('the plugin as a user installs it: nx release publish into a local regi
       expect(second.tasks).toHaveLength(6);
     });
 
-    it('nx run <variant>:serve answers on the Open Inference Protocol', async () => {
+    /** `nx run <project>:serve` in the user's workspace, `use` against it once ready, then stopped. */
+    async function served(project: string, use: (client: V2Client) => Promise<void>) {
       const port = await freePort();
-      const child = execa('npx', ['nx', 'run', 'tiny-cpu:serve', `--port=${port}`, '--host=127.0.0.1'], {
+      const child = execa('npx', ['nx', 'run', `${project}:serve`, `--port=${port}`, '--host=127.0.0.1'], {
         cwd: ws.root,
         detached: true,
         reject: false,
@@ -121,13 +122,19 @@ describe('the plugin as a user installs it: nx release publish into a local regi
           if (Date.now() > deadline) throw new Error('serve did not become ready in 180 s');
           await new Promise((r) => setTimeout(r, 500));
         }
-        const [out] = await client.infer('tiny', [float32Tensor('image', [1, 8, 8, 1], new Float32Array(64).fill(0.5))], ['output_0']);
-        expect(out.shape).toEqual([1, 10]);
+        await use(client);
       } finally {
         client.close();
         if (child.pid) process.kill(-child.pid, 'SIGTERM');
         await child;
       }
+    }
+
+    it('nx run <variant>:serve answers on the Open Inference Protocol', async () => {
+      await served('tiny-cpu', async (client) => {
+        const [out] = await client.infer('tiny', [float32Tensor('image', [1, 8, 8, 1], new Float32Array(64).fill(0.5))], ['output_0']);
+        expect(out.shape).toEqual([1, 10]);
+      });
     });
 
     it("leaves the user's projects alone: their targets run as before, and nx affected keeps them apart", async () => {
@@ -165,6 +172,28 @@ describe('the plugin as a user installs it: nx release publish into a local regi
         (await ws.run('npx', ['nx', 'show', 'project', 'tiny-cpu', '--json'])).output,
       );
       expect(shown.targets.verify.metadata).toMatchObject({ technologies: ['tf2aif', 'tensorflow'], description: 'Check tiny-cpu against the TensorFlow original' });
+    });
+
+    it('a model with unknown height and width: nx g model --shapes, verified at min, opt and max, served at two sizes', async () => {
+      await step(ws, 'export a SavedModel with unknown height and width', join(ws.root, '.tf2aif', 'venv', 'bin', 'python'), [exportScript, join(ws.root, 'exported', 'seg'), '--dynamic']);
+      const generate = ['nx', 'g', `${pluginPackage}:model`, 'seg', '--source=exported/seg', '--directory=ml/seg', '--trained=false', '--task=segmentation', '--platforms=cpu', '--no-interactive'];
+      const refused = await ws.run('npx', generate);
+      expect(refused.exitCode).not.toBe(0);
+      expect(refused.output).toMatch(/input "image" has unknown dimensions \[null,null,null,1\]: .*--shapes="image=64x64x3:224x224x3:512x512x3"/);
+      await step(ws, 'nx g @tf2aif/nx:model --shapes', 'npx', [...generate, '--shapes=image=8x8x1:16x12x1:24x24x1']);
+      const config = JSON.parse(readFileSync(join(ws.root, 'ml', 'seg', 'tf2aif.json'), 'utf8'));
+      expect(config.inputs).toEqual([{ name: 'image', shape: [null, null, null, 1], dtype: 'float32', shapeRange: { min: [8, 8, 1], opt: [16, 12, 1], max: [24, 24, 1] } }]);
+      await step(ws, 'nx run seg-cpu:verify', 'npx', ['nx', 'run', 'seg-cpu:verify']);
+      const verified = JSON.parse(readFileSync(join(ws.root, 'dist', 'variants', 'seg-cpu', 'verify', 'verify.json'), 'utf8'));
+      expect(verified).toMatchObject({ passed: true, inputShapes: [{ image: [16, 12, 1] }, { image: [8, 8, 1] }, { image: [24, 24, 1] }] });
+      await served('seg-cpu', async (client) => {
+        for (const shape of [[1, 8, 8, 1], [2, 24, 20, 1]]) {
+          const [out] = await client.infer('seg', [float32Tensor('image', shape, new Float32Array(shape.reduce((a, b) => a * b)).fill(0.5))], ['output_0']);
+          expect(out.shape).toEqual([...shape.slice(0, 3), 3]);
+        }
+        const outside = client.infer('seg', [float32Tensor('image', [1, 32, 32, 1], new Float32Array(1024))], ['output_0']);
+        await expect(outside).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/outside the accepted range: each sample from \[8, 8, 1\] to \[24, 24, 1\]/) });
+      });
     });
   });
 

@@ -34,6 +34,7 @@ def resolved(options: dict[str, Any]) -> dict[str, Any]:
     if "variant" in o:  # a variant's step: the model-level and platform-level settings it carries
         o.setdefault("trained", props["trained"]["default"])
         o.setdefault("ioType", props["platforms"]["additionalProperties"]["properties"]["ioType"]["default"])
+        o.setdefault("fallbacks", [])  # what the plugin resolves for a variant whose platform has no fallback
     return o
 
 

@@ -67,3 +67,19 @@ def test_check_reports_each_miss_with_numbers():
     assert any("accuracy dropped 2.00 points" in f for f in failures)
     ok = {"outputs": {"y": {"minCosine": 0.99, "maxAbsError": 0.5, "top1Agreement": 0.9}}, "accuracy": None}
     assert metrics.check(ok, metrics.DEFAULT_TOLERANCES["int8"], "classification") == []
+
+
+def test_grouped_error_stats_count_each_sample_of_every_shape_once():
+    import numpy as np
+
+    from tf2aif_toolchain.metrics import error_stats, grouped_error_stats
+
+    rng = np.random.default_rng(0)
+    small, large = rng.random((3, 4, 4)), rng.random((2, 8, 8))
+    noisy = [small + 0.01, large - 0.02 * (large > 0.5)]
+    grouped = grouped_error_stats([small, large], noisy)
+    parts = [error_stats(small, noisy[0]), error_stats(large, noisy[1])]
+    assert grouped["maxAbsError"] == max(p["maxAbsError"] for p in parts)
+    assert grouped["minCosine"] == min(p["minCosine"] for p in parts)
+    assert np.isclose(grouped["meanCosine"], (3 * parts[0]["meanCosine"] + 2 * parts[1]["meanCosine"]) / 5)
+    assert grouped_error_stats([small], [noisy[0]]) == parts[0]

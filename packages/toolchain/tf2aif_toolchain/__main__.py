@@ -54,11 +54,32 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tf2aif error: {e}", file=sys.stderr, flush=True)
         _record(args.error_file, "user", str(e))
         return EXIT_USER_ERROR
-    except Exception as e:  # noqa: BLE001 (an unexpected failure: the traceback is what helps)
-        traceback.print_exc()
+    except Exception as e:  # noqa: BLE001 (an unexpected failure: one line here, the traceback in a log file)
+        log_file = _traceback_log(args.job, args.step)
+        first = (str(e).strip().splitlines() or [""])[0][:300]
+        print(
+            f"tf2aif error: the {args.step} step failed unexpectedly: {type(e).__name__}: {first} "
+            f"(the traceback is in {log_file}; report it with the model if the cause is not in your model or data)",
+            file=sys.stderr,
+            flush=True,
+        )
         _record(args.error_file, "crash", f"{type(e).__name__}: {e}")
         return 1
     return 0
+
+
+def _traceback_log(job_file: Path, step: str) -> Path:
+    """.tf2aif/logs/<step>-<variant or model>.traceback.txt in the job's workspace (else next to the job file)."""
+    try:
+        options = json.loads(job_file.read_text())
+        folder = Path(options["workspaceRoot"]) / ".tf2aif" / "logs"
+        name = options.get("variant") or options.get("model") or "job"
+    except (OSError, ValueError, KeyError, TypeError):
+        folder, name = job_file.parent, "job"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{step}-{name}.traceback.txt"
+    path.write_text(traceback.format_exc())
+    return path
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ import hashlib
 import shutil
 from pathlib import Path
 
-from . import input_ranges, savedmodel
+from . import detections, inference_mode, input_ranges, prepare, savedmodel
 from .env import import_tensorflow
 from .errors import ToolchainError
 from .flops import count_flops
@@ -18,16 +18,23 @@ from .progress import Stopwatch, log
 KERAS_FILE = "model.keras"
 
 
-def _export_keras(model, target: Path) -> None:
+def _export_keras(model, target: Path) -> list[str]:
+    """The model's SavedModel and .keras file; the layers exported in inference mode (see inference_mode.py)."""
     tf = import_tensorflow()
     if not isinstance(model, tf.keras.Model):
         raise ToolchainError(f"build() must return a Keras model, got {type(model).__name__}")
-    model.export(str(target), format="tf_saved_model", verbose=False)
+    active = inference_mode.training_by_default(model)
+    if active:
+        log(f"exporting in inference mode: layer(s) {', '.join(active)} would otherwise stay active in the SavedModel")
+        inference_mode.export_for_inference(model, target)
+    else:
+        model.export(str(target), format="tf_saved_model", verbose=False)
     # the Keras model too: TF2AIF's native baseline serves it with model.predict, which the bench measures
     model.save(str(target.parent / KERAS_FILE))
+    return active
 
 
-def _from_script(job: Job, script: Path, target: Path) -> None:
+def _from_script(job: Job, script: Path, target: Path) -> list[str]:
     tf = import_tensorflow()
     module = load_user_module(script, "build script")
     build = user_function(module, "build", script, "build script")
@@ -40,10 +47,10 @@ def _from_script(job: Job, script: Path, target: Path) -> None:
         raise
     except Exception as e:  # noqa: BLE001 (user code)
         raise ToolchainError(f"build() in {script} raised {type(e).__name__}: {e}") from e
-    _export_keras(model, target)
+    return _export_keras(model, target)
 
 
-def _from_keras(path: Path, target: Path) -> None:
+def _from_keras(path: Path, target: Path) -> list[str]:
     tf = import_tensorflow()
     if not path.is_file():
         raise ToolchainError(f"Keras model file {path} does not exist")
@@ -51,12 +58,13 @@ def _from_keras(path: Path, target: Path) -> None:
         model = tf.keras.models.load_model(str(path), compile=False)
     except Exception as e:  # noqa: BLE001
         raise ToolchainError(f"{path} is not a Keras model file TensorFlow can load: {e}") from e
-    _export_keras(model, target)
+    return _export_keras(model, target)
 
 
-def _from_saved_model(path: Path, target: Path) -> None:
+def _from_saved_model(path: Path, target: Path) -> list[str]:
     savedmodel.load_signature(path)  # fails clearly before anything is copied
     shutil.copytree(path, target)
+    return []
 
 
 def tree_sha256(folder: Path) -> str:
@@ -75,12 +83,17 @@ def shown(path: Path, workspace: Path) -> str:
         return str(path)
 
 
-def _input_json(spec: TensorSpec, ranges: dict[str, input_ranges.InputRange]) -> dict:
-    """The signature's input, with the valid range read from the graph (random data stays inside it)."""
+def _input_json(spec: TensorSpec, ranges: dict[str, input_ranges.InputRange], declared: list[TensorSpec]) -> dict:
+    """The signature's input, with the valid range read from the graph (random data stays inside it) and
+    tf2aif.json's shape range for unknown dimensions (servers accept shapes within it)."""
+    base = spec.to_json()
+    shape_range = next((d.shape_range for d in declared if d.name == spec.name and d.shape_range is not None), None)
+    if shape_range is not None:
+        base["shapeRange"] = {k: list(v) for k, v in shape_range.items()}
     found = ranges.get(spec.name)
     if found is None:
-        return spec.to_json()
-    return {**spec.to_json(), "range": [found.low, found.high], "rangeSource": found.reason}
+        return base
+    return {**base, "range": [found.low, found.high], "rangeSource": found.reason}
 
 
 def _log_ranges(ranges: dict[str, input_ranges.InputRange], declared: list[TensorSpec]) -> None:
@@ -94,6 +107,17 @@ def _log_ranges(ranges: dict[str, input_ranges.InputRange], declared: list[Tenso
                 "TensorFlow rejects ids outside the table")
 
 
+def _at_opt_shapes(inputs: list[TensorSpec], declared: list[TensorSpec]) -> list[TensorSpec]:
+    """The signature's inputs with unknown dimensions at the shape range's opt (FLOPs are counted there)."""
+    by_name = {d.name: d for d in declared}
+    return [
+        TensorSpec(s.name, (None, *by_name[s.name].sample_shape("opt")), s.dtype)
+        if s.name in by_name and by_name[s.name].shape_range is not None
+        else s
+        for s in inputs
+    ]
+
+
 def run(job: Job) -> None:
     tf = import_tensorflow()
     watch = Stopwatch()
@@ -104,19 +128,22 @@ def run(job: Job) -> None:
     fmt = source["format"]
     log(f"building {job.require('model', str)} from {fmt} {shown(path, job.workspace)}")
     if fmt == "script":
-        _from_script(job, path, target)
+        inference_layers = _from_script(job, path, target)
     elif fmt == "keras":
-        _from_keras(path, target)
+        inference_layers = _from_keras(path, target)
     elif fmt == "savedmodel":
-        _from_saved_model(path, target)
+        inference_layers = _from_saved_model(path, target)
     else:
         raise ToolchainError(f"source.format {fmt!r} is not script, savedmodel or keras")
 
     loaded, signature = savedmodel.load_signature(target)  # `loaded` owns the variables the signature uses
     inputs, outputs = savedmodel.describe(signature)
     savedmodel.check_declared_inputs(job.inputs, inputs, f"model {shown(path, job.workspace)}")
-    flops = count_flops(signature, inputs)
+    inference_mode.check_deterministic(signature, job.inputs, shown(path, job.workspace))
+    flops = count_flops(signature, _at_opt_shapes(inputs, job.inputs))
     ranges = input_ranges.infer(signature, inputs)
+    preparation = prepare.prepare(target, job.out_dir, signature)
+    nms = detections.nms_outputs(target, signature)  # verify compares these as detections
     del loaded
     _log_ranges(ranges, job.inputs)
     write_json(
@@ -124,8 +151,12 @@ def run(job: Job) -> None:
         {
             "name": job.require("model", str),
             "savedModel": "saved_model",
+            # what converters start from: the prepared graph where preparation changed something (prepare.py)
+            "convertFrom": prepare.PREPARED_DIR if preparation.changed else "saved_model",
+            "preparation": {**preparation.as_json(), "inferenceModeLayers": inference_layers},
+            **({"nmsOutputs": nms} if nms else {}),
             "signature": savedmodel.SIGNATURE,
-            "inputs": [_input_json(s, ranges) for s in inputs],
+            "inputs": [_input_json(s, ranges, job.inputs) for s in inputs],
             "outputs": [s.to_json() for s in outputs],
             "source": source,
             "sha256": tree_sha256(target),

@@ -72,6 +72,13 @@ def _normalize_batch(batch: Any, specs: list[TensorSpec], where: str) -> Batch:
     return {names[0]: _to_numpy(batch, where)}
 
 
+def _outside_shape_range(spec: TensorSpec, shape: tuple[int, ...]) -> bool:
+    if spec.shape_range is None:
+        return False
+    low, high = spec.shape_range["min"], spec.shape_range["max"]
+    return any(not lo <= d <= hi for d, lo, hi in zip(shape, low, high))
+
+
 def _check_and_cast(arrays: Batch, specs: list[TensorSpec], where: str) -> Batch:
     out: Batch = {}
     for spec in specs:
@@ -80,6 +87,12 @@ def _check_and_cast(arrays: Batch, specs: list[TensorSpec], where: str) -> Batch
             raise ToolchainError(
                 f"{where}: input {spec.name!r} has shape {list(a.shape)}, the model takes {list(spec.shape)} "
                 "(batch dimension first)"
+            )
+        if _outside_shape_range(spec, a.shape[1:]):
+            r = spec.shape_range
+            raise ToolchainError(
+                f"{where}: input {spec.name!r} has shape {list(a.shape)}, outside its shapeRange "
+                f"(min {list(r['min'])}, max {list(r['max'])}, without the batch); fix the data or widen the range in tf2aif.json"
             )
         if not (np.issubdtype(a.dtype, np.number) or a.dtype == np.bool_):
             raise ToolchainError(f"{where}: input {spec.name!r} has dtype {a.dtype}, expected {spec.dtype}")
@@ -98,7 +111,7 @@ def _accepts(fn, name: str) -> bool:
 def from_loader(
     loader: Path, dataset: Path | None, specs: list[TensorSpec], samples: int, batch_size: int, split: str,
     ranges: dict[str, ValidRange] | None = None,
-) -> Samples:
+) -> list[Samples]:
     where = f"get_dataloader in {loader}"
     fn = user_function(load_user_module(loader, "calibration loader"), "get_dataloader", loader, "calibration loader")
     kwargs = {"split": split} if _accepts(fn, "split") else {}
@@ -127,9 +140,26 @@ def from_loader(
         raise ToolchainError(f"{where} raised {type(e).__name__}: {e}") from e
     if count < samples:
         raise ToolchainError(f"{where} returned {count} samples; {samples} are needed ({split}). Provide more data or lower the sample count")
-    stacked = {s.name: np.concatenate([b[s.name] for b in collected])[:samples] for s in specs}
-    stacked_labels = np.concatenate(labels)[:samples] if labels else None
-    return Samples(stacked, f"loader:{loader.name}", stacked_labels)
+    return _by_shape(collected, labels, specs, samples, f"loader:{loader.name}")
+
+
+def _by_shape(collected: list[Batch], labels: list[np.ndarray] | None, specs: list[TensorSpec], samples: int, origin: str) -> list[Samples]:
+    """The loader's first `samples` samples, one Samples per distinct input shape (inputs with unknown dimensions
+    may come in several sizes; a batch only stacks samples of one size), largest group first."""
+    groups: dict[tuple, list[int]] = {}
+    for i, batch in enumerate(collected):
+        groups.setdefault(tuple(batch[s.name].shape[1:] for s in specs), []).append(i)
+    result: list[Samples] = []
+    taken = 0
+    for members in sorted(groups.values(), key=lambda m: -sum(len(next(iter(collected[i].values()))) for i in m)):
+        if taken >= samples:
+            break
+        arrays = {s.name: np.concatenate([collected[i][s.name] for i in members])[: samples - taken] for s in specs}
+        n = len(next(iter(arrays.values())))
+        group_labels = np.concatenate([labels[i] for i in members])[:n] if labels else None
+        result.append(Samples(arrays, origin, group_labels))
+        taken += n
+    return result
 
 
 @dataclass(frozen=True)
@@ -182,14 +212,15 @@ def check_ranges(arrays: Batch, specs: list[TensorSpec], ranges: dict[str, Valid
             )
 
 
-def random_samples(specs: list[TensorSpec], samples: int, seed: int, ranges: dict[str, ValidRange] | None = None) -> Samples:
+def random_samples(
+    specs: list[TensorSpec], samples: int, seed: int, ranges: dict[str, ValidRange] | None = None, which: str = "opt"
+) -> Samples:
+    """`which`: for inputs with unknown dimensions, the shape range's "min", "opt" or "max" shape."""
     rng = np.random.default_rng(seed)
     ranges = ranges or {}
     arrays: Batch = {}
     for spec in specs:
-        if any(d is None for d in spec.shape[1:]):
-            raise ToolchainError(f"random data for input {spec.name!r} needs a fixed shape, got {list(spec.shape)}")
-        shape = (samples, *spec.shape[1:])
+        shape = (samples, *spec.sample_shape(which))
         r = ranges.get(spec.name) or default_range(spec.dtype)
         if spec.dtype == "bool":
             arrays[spec.name] = rng.random(shape) < 0.5
@@ -208,15 +239,34 @@ def _model_inputs(job: Job) -> list[dict] | None:
     return read_model_meta(job.path("modelPath")).get("inputs")
 
 
-def samples_for(job: Job, split: str, samples: int, seed: int) -> Samples:
-    """The inputs a step works on: calibration data or verification data, as the model config says."""
+SHAPE_POINTS = ("opt", "min", "max")  # the shapes verify runs an input with a shape range at, opt first
+
+
+def shape_points(specs: list[TensorSpec], fixed: dict[str, list] | None = None) -> list[str]:
+    """The shape range points that give distinct shapes ("opt" alone without a range, or where the artifact
+    fixed every dynamic dimension: `fixed`, from artifact.json)."""
+    ranged = [s for s in specs if s.shape_range is not None and s.name not in (fixed or {})]
+    seen, points = set(), []
+    for which in SHAPE_POINTS:
+        key = tuple(s.sample_shape(which) for s in ranged)
+        if key not in seen:
+            seen.add(key)
+            points.append(which)
+    return points
+
+
+def sample_groups_for(job: Job, split: str, samples: int, seed: int, points: list[str] | None = None) -> list[Samples]:
+    """The inputs a step works on, one group per input shape: calibration data or verification data, as the model
+    config says. Random data comes at each shape range point in `points` (the samples split between them)."""
     calibration = job.require("calibration", dict)
     ranges = valid_ranges(job.inputs, _model_inputs(job))
     if calibration["random"]:
         for name, r in ranges.items():
             if r.known:
                 log(f"random {split} data: input {name!r} in {r.shown()}")
-        return random_samples(job.inputs, samples, seed, ranges)
+        points = points or ["opt"]
+        counts = [samples // len(points) + (1 if k < samples % len(points) else 0) for k in range(len(points))]
+        return [random_samples(job.inputs, n, seed + k, ranges, which) for k, (which, n) in enumerate(zip(points, counts)) if n]
     return from_loader(
         job.workspace / calibration["loader"],
         job.optional_path(calibration.get("dataset")),
@@ -226,3 +276,11 @@ def samples_for(job: Job, split: str, samples: int, seed: int) -> Samples:
         split,
         ranges,
     )
+
+
+def samples_for(job: Job, split: str, samples: int, seed: int) -> Samples:
+    """Calibration data: one shape (the shape range's opt for random data; the loader's most common shape)."""
+    groups = sample_groups_for(job, split, samples, seed)
+    if len(groups) > 1:
+        log(f"{split}: the loader gave {len(groups)} input shapes; calibrating on the most common one ({groups[0].count} samples)")
+    return groups[0]

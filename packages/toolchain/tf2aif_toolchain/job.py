@@ -21,6 +21,24 @@ class TensorSpec:
     shape: tuple[int | None, ...]
     dtype: str
     range: tuple[float, float] | None = None  # tf2aif.json's valid [min, max] for data; None: from the model or by dtype
+    # tf2aif.json's shapeRange: "min", "opt", "max" -> the shape without the batch dimension (unknown dimensions)
+    shape_range: dict[str, tuple[int, ...]] | None = None
+
+    @property
+    def dynamic(self) -> bool:
+        """Unknown dimensions besides the batch."""
+        return any(d is None for d in self.shape[1:])
+
+    def sample_shape(self, which: str = "opt") -> tuple[int, ...]:
+        """The shape of one sample (no batch dimension): the fixed one, or the shape range's min, opt or max."""
+        if self.shape_range is not None:
+            return self.shape_range[which]
+        if self.dynamic:
+            raise ToolchainError(
+                f"input {self.name!r} has unknown dimensions {list(self.shape)} and no shapeRange: "
+                "set inputs[].shapeRange {min, opt, max} in tf2aif.json"
+            )
+        return tuple(self.shape[1:])
 
     @staticmethod
     def parse(raw: Any, where: str) -> "TensorSpec":
@@ -32,11 +50,29 @@ class TensorSpec:
         dtype = raw.get("dtype")
         if dtype not in DTYPES:
             raise ToolchainError(f"{where}.dtype: {dtype!r} is not one of {sorted(DTYPES)}")
-        return TensorSpec(raw["name"], tuple(shape), dtype, _parse_range(raw.get("range"), f"{where}.range"))
+        shape_range = _parse_shape_range(raw.get("shapeRange"), len(shape) - 1, f"{where}.shapeRange")
+        return TensorSpec(raw["name"], tuple(shape), dtype, _parse_range(raw.get("range"), f"{where}.range"), shape_range)
 
     def to_json(self) -> dict:
         base = {"name": self.name, "shape": list(self.shape), "dtype": self.dtype}
-        return base if self.range is None else {**base, "range": list(self.range)}
+        if self.range is not None:
+            base["range"] = list(self.range)
+        if self.shape_range is not None:
+            base["shapeRange"] = {k: list(v) for k, v in self.shape_range.items()}
+        return base
+
+
+def _parse_shape_range(raw: Any, rank: int, where: str) -> dict[str, tuple[int, ...]] | None:
+    """{min, opt, max}, each the shape without the batch dimension (the plugin's schema checked the rest)."""
+    if raw is None:
+        return None
+    ok = isinstance(raw, dict) and all(
+        isinstance(raw.get(k), list) and len(raw[k]) == rank and all(isinstance(d, int) and d > 0 for d in raw[k])
+        for k in ("min", "opt", "max")
+    )
+    if not ok:
+        raise ToolchainError(f"{where}: expected {{min, opt, max}}, each {rank} positive int(s), got {raw!r}")
+    return {k: tuple(raw[k]) for k in ("min", "opt", "max")}
 
 
 def _parse_range(raw: Any, where: str) -> tuple[float, float] | None:
@@ -80,6 +116,23 @@ class Job:
     def inputs(self) -> list[TensorSpec]:
         raw = self.require("inputs", list)
         return [TensorSpec.parse(r, f"inputs[{i}]") for i, r in enumerate(raw)]
+
+    @property
+    def fallbacks(self) -> list[dict]:
+        """The platform's fallback runtimes for this variant, in order: {runtime, converter, quantizer, executor}."""
+        return list(self.require("fallbacks", list))
+
+    def runtime_entry(self, runtime: str) -> dict:
+        """The modules of the variant's runtime, or of the fallback runtime an artifact was made for."""
+        if runtime == self.options.get("runtime"):
+            return {k: self.options.get(k) for k in ("runtime", "converter", "quantizer", "executor")}
+        for entry in self.fallbacks:
+            if entry["runtime"] == runtime:
+                return entry
+        raise ToolchainError(
+            f"the artifact is for runtime {runtime!r}, which is neither the variant's ({self.options.get('runtime')!r}) "
+            "nor one of its fallbacks; run the variant's convert step again"
+        )
 
     @property
     def batch_size(self) -> int:

@@ -12,16 +12,38 @@ def error_stats(ref: np.ndarray, got: np.ndarray) -> dict[str, float]:
         raise ValueError(f"output shapes differ: reference {ref.shape}, variant {got.shape}")
     r = ref.astype(np.float64).reshape(len(ref), -1)
     g = got.astype(np.float64).reshape(len(got), -1)
-    diff = np.abs(g - r)
-    scale = max(float(np.abs(r).max(initial=0.0)), _TINY)
-    cos = cosine_per_sample(r, g)
+    return _summary(np.abs(g - r), float(np.abs(r).max(initial=0.0)), cosine_per_sample(r, g))
+
+
+def _summary(diff: np.ndarray, scale: float, cos: np.ndarray) -> dict[str, float]:
+    """The error figures from the absolute differences, the reference's largest magnitude and per-sample cosines."""
     return {
         "maxAbsError": float(diff.max(initial=0.0)),
         "meanAbsError": float(diff.mean()) if diff.size else 0.0,
-        "maxRelError": float(diff.max(initial=0.0) / scale),
+        "maxRelError": float(diff.max(initial=0.0) / max(scale, _TINY)),
         "minCosine": float(cos.min(initial=1.0)),
         "meanCosine": float(cos.mean()) if cos.size else 1.0,
     }
+
+
+def grouped_error_stats(refs: list[np.ndarray], gots: list[np.ndarray]) -> dict[str, float]:
+    """error_stats over groups of samples whose shapes differ (an input with unknown dimensions verified at
+    several sizes): the same figures as over one group, each sample and element counted once."""
+    if len(refs) == 1:
+        return error_stats(refs[0], gots[0])
+    for r, g in zip(refs, gots):
+        if r.shape != g.shape:
+            raise ValueError(f"output shapes differ: reference {r.shape}, variant {g.shape}")
+    diff = np.concatenate([np.abs(g.astype(np.float64) - r.astype(np.float64)).ravel() for r, g in zip(refs, gots)])
+    scale = max(float(np.abs(r).max(initial=0.0)) for r in refs)
+    cos = np.concatenate([cosine_per_sample(r.reshape(len(r), -1), g.reshape(len(g), -1)) for r, g in zip(refs, gots)])
+    return _summary(diff, scale, cos)
+
+
+def per_sample_mean(fn, refs: list[np.ndarray], gots: list[np.ndarray]) -> float:
+    """A per-sample agreement (top-1, IoU) averaged over groups of different shapes, weighted by their samples."""
+    counts = [len(r) for r in refs]
+    return float(sum(fn(r, g) * n for r, g, n in zip(refs, gots, counts)) / max(sum(counts), 1))
 
 
 def cosine_per_sample(r: np.ndarray, g: np.ndarray) -> np.ndarray:
@@ -76,9 +98,9 @@ def accuracy_delta(ref: np.ndarray, got: np.ndarray, labels: np.ndarray) -> dict
 
 
 DEFAULT_TOLERANCES: dict[str, dict[str, float]] = {
-    "fp32": {"minCosine": 0.9999, "minTop1Agreement": 0.99, "minIouAgreement": 0.99, "maxAccuracyDropPoints": 0.5},
-    "fp16": {"minCosine": 0.999, "minTop1Agreement": 0.95, "minIouAgreement": 0.95, "maxAccuracyDropPoints": 0.5},
-    "int8": {"minCosine": 0.95, "minTop1Agreement": 0.85, "minIouAgreement": 0.85, "maxAccuracyDropPoints": 1.0},
+    "fp32": {"minCosine": 0.9999, "minTop1Agreement": 0.99, "minIouAgreement": 0.99, "minDetectionAgreement": 0.99, "maxAccuracyDropPoints": 0.5},
+    "fp16": {"minCosine": 0.999, "minTop1Agreement": 0.95, "minIouAgreement": 0.95, "minDetectionAgreement": 0.95, "maxAccuracyDropPoints": 0.5},
+    "int8": {"minCosine": 0.95, "minTop1Agreement": 0.85, "minIouAgreement": 0.85, "minDetectionAgreement": 0.9, "maxAccuracyDropPoints": 1.0},
 }
 
 
@@ -102,6 +124,9 @@ def check(result: dict, tolerance: dict[str, float], task: str) -> list[str]:
     accuracy = result.get("accuracy")
     if accuracy and "maxAccuracyDropPoints" in tolerance and -accuracy["deltaPoints"] > tolerance["maxAccuracyDropPoints"]:
         failures.append(f"top-1 accuracy dropped {-accuracy['deltaPoints']:.2f} points (> {tolerance['maxAccuracyDropPoints']})")
+    detected = result.get("detectionAgreement")
+    if detected is not None and detected < tolerance.get("minDetectionAgreement", 0):
+        failures.append(f"detection agreement {detected:.4f} < {tolerance['minDetectionAgreement']} (reference detections the variant found, same class and IoU >= 0.5)")
     for name, out in result["outputs"].items():
         failures.extend(output_failures(name, out, tolerance, task))
     return failures

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import int8_error_profile, int8_error_profile_tflite, metrics
+from . import detections, int8_error_profile, int8_error_profile_tflite, metrics
 from .artifact import read_meta, read_model_meta
-from .data import samples_for
+from .data import sample_groups_for, shape_points
 from .errors import ToolchainError
 from .job import Job
 from .jsonio import write_json
@@ -20,7 +20,7 @@ RESULT_FILE = "verify.json"
 
 
 # With random weights, class scores are near ties: arg-max agreement then measures noise, not the variant.
-AGREEMENT_CHECKS = ("minTop1Agreement", "minIouAgreement")
+AGREEMENT_CHECKS = ("minTop1Agreement", "minIouAgreement", "minDetectionAgreement")
 
 
 def tolerance_for(job: Job) -> dict[str, float]:
@@ -34,19 +34,61 @@ def tolerance_for(job: Job) -> dict[str, float]:
     return {**defaults, **configured}
 
 
-def compare_outputs(ref: dict[str, np.ndarray], got: dict[str, np.ndarray], task: str) -> dict[str, dict]:
+def compare_outputs(ref: dict[str, list[np.ndarray]], got: dict[str, list[np.ndarray]], task: str) -> dict[str, dict]:
+    """Per output: the variant against the reference, over one group of outputs per input shape."""
     missing = set(ref) - set(got)
     if missing:
         raise ToolchainError(f"the variant does not produce output(s) {sorted(missing)} (it produces {sorted(got)})")
     result = {}
     for name in sorted(ref):
-        stats = metrics.error_stats(ref[name], got[name])
-        if task == "classification" and ref[name].ndim >= 2 and ref[name].shape[-1] > 1:
-            stats["top1Agreement"] = metrics.top1_agreement(ref[name], got[name])
-        if task == "segmentation" and ref[name].ndim >= 3:
-            stats["iouAgreement"] = metrics.iou_agreement(ref[name], got[name])
+        refs, gots = ref[name], got[name]
+        stats = metrics.grouped_error_stats(refs, gots)
+        if task == "classification" and refs[0].ndim >= 2 and refs[0].shape[-1] > 1:
+            stats["top1Agreement"] = metrics.per_sample_mean(metrics.top1_agreement, refs, gots)
+        if task == "segmentation" and refs[0].ndim >= 3:
+            stats["iouAgreement"] = metrics.per_sample_mean(metrics.iou_agreement, refs, gots)
         result[name] = stats
     return result
+
+
+def matched_detections(refs: dict, gots: dict, roles: dict[str, str]) -> tuple[dict, dict, float]:
+    """Reference and variant NMS outputs on their matched detections (detections.match), per shape group; the
+    share of reference detections the variant found (weighted by samples)."""
+    names = list(roles.values())
+    ref_out = {k: list(v) for k, v in refs.items()}
+    got_out = {k: list(v) for k, v in gots.items()}
+    shares, counts = [], []
+    for g in range(len(refs[names[0]])):
+        ref_g, got_g, share = detections.match({n: refs[n][g] for n in names}, {n: gots[n][g] for n in names}, roles)
+        for n in names:
+            ref_out[n][g], got_out[n][g] = ref_g[n], got_g[n]
+        shares.append(share)
+        counts.append(len(refs[names[0]][g]))
+    return ref_out, got_out, float(np.average(shares, weights=counts))
+
+
+def run_groups(groups, batch_size: int, reference, variant) -> tuple[dict, dict, list]:
+    """Reference and variant outputs per output name, one array per group (input shape); the first batches."""
+    refs: dict[str, list[np.ndarray]] = {}
+    gots: dict[str, list[np.ndarray]] = {}
+    first_batches: list[dict[str, np.ndarray]] = []
+    for group in groups:
+        group_refs: dict[str, list[np.ndarray]] = {}
+        group_gots: dict[str, list[np.ndarray]] = {}
+        for index, (batch, real) in enumerate(group.batches(batch_size)):
+            if group is groups[0] and index * batch_size < PROFILE_SAMPLES:
+                first_batches.append(batch)
+            ref = reference.run(batch)
+            got = variant.run(batch)
+            for name in ref:
+                group_refs.setdefault(name, []).append(ref[name][:real])
+                if name in got:
+                    group_gots.setdefault(name, []).append(np.asarray(got[name])[:real])
+        for name, parts in group_refs.items():
+            refs.setdefault(name, []).append(np.concatenate(parts))
+        for name, parts in group_gots.items():
+            gots.setdefault(name, []).append(np.concatenate(parts))
+    return refs, gots, first_batches
 
 
 def platform_key(job: Job) -> str:
@@ -74,8 +116,8 @@ def diagnose(job: Job, outputs: dict, ref: dict, got: dict, tolerance: dict, tas
         return {}
     found = {}
     for name, stats in outputs.items():
-        if not metrics.output_failures(name, stats, tolerance, task):
-            continue
+        if name not in ref or name not in got or not metrics.output_failures(name, stats, tolerance, task):
+            continue  # (outputs of several input shapes are not diagnosed)
         diagnosis = metrics.saturation(ref[name], got[name])
         if diagnosis is not None:
             found[name] = {**diagnosis, "message": saturation_advice(name, diagnosis, platform_key(job))}
@@ -117,47 +159,48 @@ def run(job: Job) -> None:
     model = read_model_meta(model_dir)
     artifact_dir = job.path("artifactPath")
     meta = read_meta(artifact_dir)
-    samples = samples_for(job, "verification", int(settings["samples"]), seed=1000 + int(settings["seed"]))
+    # an input with unknown dimensions is verified at its shape range's opt, min and max (where the artifact kept
+    # them dynamic); the samples are split between the shapes
+    points = shape_points(job.inputs, meta.get("fixedShapes"))
+    groups = sample_groups_for(job, "verification", int(settings["samples"]), 1000 + int(settings["seed"]), points)
+    count = sum(g.count for g in groups)
+    shapes = "" if len(groups) == 1 else f" at {len(groups)} input shapes ({', '.join(points)})"
 
-    log(f"verifying {job.require('variant', str)} ({meta['artifact']}, {job.require('executor', str)}) on {samples.count} samples")
+    log(f"verifying {job.require('variant', str)} ({meta['artifact']}, runtime {meta['runtime']}) on {count} samples{shapes}")
     reference = TensorFlowRunner(model_dir / model["savedModel"])
-    variant = load_runtime(job.require("executor", str)).load(artifact_dir, meta)
-    refs: dict[str, list[np.ndarray]] = {}
-    gots: dict[str, list[np.ndarray]] = {}
+    executor = job.runtime_entry(meta["runtime"])["executor"]  # a fallback runtime's artifact: its executor
+    variant = load_runtime(executor).load(artifact_dir, meta)
     watch = Stopwatch()
-    first_batches: list[dict[str, np.ndarray]] = []
-    for index, (batch, real) in enumerate(samples.batches(job.batch_size)):
-        if index * job.batch_size < PROFILE_SAMPLES:
-            first_batches.append(batch)
-        ref = reference.run(batch)
-        got = variant.run(batch)
-        for name in ref:
-            refs.setdefault(name, []).append(ref[name][:real])
-            if name in got:
-                gots.setdefault(name, []).append(np.asarray(got[name])[:real])
-    ref_all = {k: np.concatenate(v) for k, v in refs.items()}
-    got_all = {k: np.concatenate(v) for k, v in gots.items()}
-    outputs = compare_outputs(ref_all, got_all, task)
+    refs, gots, first_batches = run_groups(groups, job.batch_size, reference, variant)
+    roles = model.get("nmsOutputs")
+    detection_agreement = None
+    if roles and all(name in gots for name in roles.values()):
+        refs, gots, detection_agreement = matched_detections(refs, gots, roles)
+        log(f"detections matched by class and IoU before comparing (NMS outputs): {detection_agreement:.4f} of the reference's found")
+    ref_all = {k: np.concatenate(v) for k, v in refs.items() if len(v) == 1}  # one shape: diagnoses read them
+    got_all = {k: np.concatenate(v) for k, v in gots.items() if len(v) == 1}
+    outputs = compare_outputs(refs, gots, task)
     tolerance = tolerance_for(job)
     diagnoses = diagnose(job, outputs, ref_all, got_all, tolerance, task)
     accuracy = None
-    if task == "classification" and samples.labels is not None:
+    if task == "classification" and len(groups) == 1 and groups[0].labels is not None:
         first = sorted(refs)[0]
-        accuracy = metrics.accuracy_delta(
-            np.concatenate(refs[first]), np.concatenate(gots[first]), samples.labels
-        )
+        accuracy = metrics.accuracy_delta(refs[first][0], gots[first][0], groups[0].labels)
     result = {
         "variant": job.require("variant", str),
         "platform": job.require("platform", str),
-        "runtime": job.require("runtime", str),
+        "runtime": meta["runtime"],
+        **({"fallback": meta["fallback"]} if "fallback" in meta else {}),
         "precision": job.precision,
         "task": task,
-        "samples": samples.count,
-        "inputOrigin": samples.origin,
+        "samples": count,
+        "inputOrigin": groups[0].origin,
+        **({"inputShapes": [{n: list(a.shape[1:]) for n, a in g.arrays.items()} for g in groups]} if len(groups) > 1 else {}),
         "trained": job.require("trained", bool),
-        "executedWith": getattr(variant, "description", job.require("executor", str)),
+        "executedWith": getattr(variant, "description", executor),
         "outputs": outputs,
         "accuracy": accuracy,
+        **({"detectionAgreement": detection_agreement} if detection_agreement is not None else {}),
         "tolerance": tolerance,
         "seconds": watch.seconds,
     }

@@ -7,13 +7,15 @@ from tritonclient.utils import triton_to_np_dtype
 
 
 def random_inputs(metadata: dict, batch: int, seed: int = 0, ranges: dict[str, list] | None = None) -> dict[str, np.ndarray]:
-    """Inputs shaped from the server's model metadata (-1 dims become `batch` first, then 1), each in its input's
-    valid range (model.json's `range`: an embedding's rows, or [0, 255] for pixels); without one, floats in
-    [0, 1) and integers in [0, 100)."""
+    """Inputs shaped from the server's model metadata (-1 dims become `batch` first, then the shape range's opt
+    where the input has one, else 1), each in its input's valid range (model.json's `range`: an embedding's rows,
+    or [0, 255] for pixels); without one, floats in [0, 1) and integers in [0, 100)."""
     rng = np.random.default_rng(seed)
     inputs = {}
     for spec in metadata["inputs"]:
-        shape = [batch if i == 0 and d == -1 else (d if d > 0 else 1) for i, d in enumerate(spec["shape"])]
+        opt = (spec.get("shapeRange") or {}).get("opt")
+        inner = opt if opt else [d if d > 0 else 1 for d in spec["shape"][1:]]
+        shape = [batch if spec["shape"][0] == -1 else spec["shape"][0], *inner]
         dtype = np.dtype(triton_to_np_dtype(spec["datatype"]))
         if dtype.kind == "f":
             low, high = (ranges or {}).get(spec["name"], (0, 1))

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from ..env import import_tensorflow
-from ..errors import ToolchainError
+from ..errors import ToolchainError, UnsupportedOps
 from ..job import Job
 from ..onnx_handlers import HANDLERS
 from ..static_signature import static_graph
@@ -79,11 +79,11 @@ def convert(job: Job, saved_model: Path, out_dir: Path) -> dict:
     except Exception as e:  # noqa: BLE001
         ops = unsupported_ops(str(e))
         if ops:
-            raise ToolchainError(f"ONNX conversion for platform {platform}: tf2onnx cannot convert op(s) {', '.join(ops)}") from e
+            raise UnsupportedOps(f"ONNX conversion for platform {platform}: tf2onnx cannot convert op(s) {', '.join(ops)}", ops) from e
         raise ToolchainError(f"ONNX conversion for platform {platform} failed: {str(e).strip().splitlines()[-1]}") from e
     ops = unconverted_ops(model_proto)
     if ops:
-        raise ToolchainError(f"ONNX conversion for platform {platform}: tf2onnx cannot convert op(s) {', '.join(ops)}")
+        raise UnsupportedOps(f"ONNX conversion for platform {platform}: tf2onnx cannot convert op(s) {', '.join(ops)}", ops)
     check_signature_io(model_proto, list(inputs), list(outputs), platform)
     try:
         onnx.checker.check_model(model_proto)

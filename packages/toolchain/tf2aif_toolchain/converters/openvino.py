@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from ..artifact import read_model_meta
-from ..errors import ToolchainError
+from ..errors import ToolchainError, UnsupportedOps
 from ..job import Job
 
 ARTIFACT = "openvino_model"  # a folder: model.xml (graph) + model.bin (weights)
@@ -50,7 +50,7 @@ def convert(job: Job, saved_model: Path, out_dir: Path) -> dict:
         platform = job.require("platform", str)
         ops = unsupported_ops(str(e))
         if ops:
-            raise ToolchainError(f"OpenVINO conversion for platform {platform}: OpenVINO cannot convert op(s) {', '.join(ops)}") from e
+            raise UnsupportedOps(f"OpenVINO conversion for platform {platform}: OpenVINO cannot convert op(s) {', '.join(ops)}", ops) from e
         raise ToolchainError(f"OpenVINO conversion for platform {platform} failed: {str(e).strip().splitlines()[-1]}") from e
     name_ports(model.inputs, [s["name"] for s in signature["inputs"]], "inputs")
     name_ports(model.outputs, [s["name"] for s in signature["outputs"]], "outputs")

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from ..env import import_tensorflow
-from ..errors import ToolchainError
+from ..errors import ToolchainError, UnsupportedOps
 from ..job import Job
 from ..progress import log
 from ..savedmodel import SIGNATURE
@@ -33,13 +33,22 @@ def needs_static_batch(message: str) -> bool:
     return bool(re.search(r"tf\.(TensorList\w+|EmptyTensorList)'? op requires element_shape to be static", message))
 
 
+def op_nodes(message: str, ops: list[str]) -> list[str]:
+    """The graph nodes of those ops, from the converter's locations (fused["MaxPool3D:", "model/layer/MaxPool3D@..."])."""
+    found = re.findall(r'fused\["(%s):", "([^"@]+)' % "|".join(map(re.escape, ops)), message) if ops else []
+    return sorted({node for _, node in found})
+
+
 def conversion_error(e: Exception, job: Job, what: str) -> ToolchainError:
     ops = unsupported_ops(str(e))
     platform = job.require("platform", str)
     if ops:
-        return ToolchainError(
-            f"{what} for platform {platform}: the model uses op(s) {', '.join(ops)} that TFLite builtins cannot run; "
-            "change the model or pick another runtime for this platform"
+        nodes = op_nodes(str(e), ops)
+        at = f" (node{'s' if len(nodes) > 1 else ''} {', '.join(nodes[:3])}{', ...' if len(nodes) > 3 else ''})" if nodes else ""
+        return UnsupportedOps(
+            f"{what} for platform {platform}: the model uses op(s) {', '.join(ops)}{at} that TFLite builtins cannot run; "
+            "change the model, or pick another runtime for this platform (its fallback runtimes, where the platform has any, are tried next)",
+            ops,
         )
     return ToolchainError(f"{what} for platform {platform} failed: {str(e).strip().splitlines()[-1]}")
 

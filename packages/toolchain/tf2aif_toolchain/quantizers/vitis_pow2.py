@@ -130,6 +130,11 @@ def quantize(job: Job, saved_model: Path, convert_dir: Path, calibration: Sample
     fp32 = convert_dir / ARTIFACT
     if not fp32.is_file():
         raise ToolchainError(f"{convert_dir} holds no {ARTIFACT}: the vitis_pow2 quantizer needs the onnx converter's output")
+    fixed = fixed_shapes(job)
+    if fixed:
+        # a DPU runs static shapes: inputs with unknown dimensions are fixed at their shape range's opt
+        log(f"fixing dynamic input shapes for the DPU: {fixed}")
+        fp32 = fix_input_shapes(fp32, fixed, out_dir / "fixed-fp32.onnx")
     batches = calibration_batches(fp32, calibration, job.batch_size)
     if _quark_available():
         log("quantizing with AMD Quark (XINT8, power-of-two scales)")
@@ -142,14 +147,38 @@ def quantize(job: Job, saved_model: Path, convert_dir: Path, calibration: Sample
     bad = non_pow2_scales(out_dir / ARTIFACT)
     if bad:  # a DPU cannot run it: a bug here or in Quark, not something the user can fix
         raise RuntimeError(f"{method}: scales that are not powers of two remain in the QDQ model: {bad[:5]}")
+    if fixed:
+        (out_dir / "fixed-fp32.onnx").unlink()
     return {
         "artifact": ARTIFACT,
         "format": "onnx-qdq",
+        **({"fixedShapes": fixed, "fixedShapesReason": FIXED_REASON, "shapeProfiles": None} if fixed else {}),
         "method": method,
         "scales": "power-of-two, symmetric int8, per tensor",
         "dpu": target,
         "toolchain": toolchain,
     }
+
+
+FIXED_REASON = "a DPU runs static shapes: fixed at the shape range's opt"
+
+
+def fixed_shapes(job: Job) -> dict[str, list[int]]:
+    """Input name -> the static shape (batch first) a DPU compiles, for inputs with unknown dimensions."""
+    return {s.name: [job.batch_size, *s.sample_shape("opt")] for s in job.inputs if s.shape_range is not None}
+
+
+def fix_input_shapes(model_path: Path, fixed: dict[str, list[int]], target: Path) -> Path:
+    """A copy of the ONNX model whose inputs have the given static shapes, shapes inferred again."""
+    import onnx  # noqa: PLC0415
+    from onnxruntime.tools.onnx_model_utils import fix_output_shapes, make_input_shape_fixed  # noqa: PLC0415
+
+    model = onnx.load(str(model_path))
+    for name, shape in fixed.items():
+        make_input_shape_fixed(model.graph, name, shape)
+    fix_output_shapes(model)
+    onnx.save(model, str(target))
+    return target
 
 
 def host_nodes(model_path: Path) -> list[str]:

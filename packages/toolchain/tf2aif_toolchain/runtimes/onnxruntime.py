@@ -42,6 +42,10 @@ def tensorrt_options(meta: dict, artifact_dir: Path, cache_dir: Path) -> dict[st
         "trt_engine_cache_path": str(cache_dir),
         "trt_fp16_enable": str(precision == "fp16"),
     }
+    profiles = meta.get("shapeProfiles") or {}
+    for which in ("min", "opt", "max") if profiles else ():
+        # inputs with unknown dimensions: one optimization profile over the shape range (tf2aif.json shapeRange)
+        options[f"trt_profile_{which}_shapes"] = ",".join(f"{name}:{'x'.join(map(str, p[which]))}" for name, p in sorted(profiles.items()))
     table = meta.get("calibrationTable")
     if precision == "int8" and table:
         # the EP joins the table name to its cache path, so the table goes next to the engines

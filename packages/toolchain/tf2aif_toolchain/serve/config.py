@@ -36,13 +36,19 @@ class TensorSpec:
     name: str
     shape: tuple[int, ...]  # -1 where dynamic; shape[0] is the batch dimension
     dtype: str  # numpy name: float32, uint8, ...
+    # tf2aif.json's shapeRange of an input with unknown dimensions: "min", "opt", "max" -> shape without the batch
+    shape_range: dict[str, tuple[int, ...]] | None = None
 
     @property
     def datatype(self) -> str:
         return V2_BY_DTYPE[self.dtype]
 
     def metadata(self) -> dict:
-        return {"name": self.name, "datatype": self.datatype, "shape": list(self.shape)}
+        """The v2 tensor metadata; an input with a shape range also says it (clients send its opt shape)."""
+        base = {"name": self.name, "datatype": self.datatype, "shape": list(self.shape)}
+        if self.shape_range is not None:
+            base["shapeRange"] = {k: list(v) for k, v in self.shape_range.items()}
+        return base
 
 
 @dataclass(frozen=True)
@@ -139,7 +145,21 @@ class _Fields:
         dtype = item.get("dtype", "float32")
         if dtype not in V2_BY_DTYPE:
             raise self.fail(f"{where}.dtype", f"{dtype!r} is not one of {sorted(V2_BY_DTYPE)}")
-        return TensorSpec(item["name"], tuple(-1 if d is None else d for d in shape), dtype)
+        dims = tuple(-1 if d is None else d for d in shape)
+        return TensorSpec(item["name"], dims, dtype, self._shape_range(f"{where}.shapeRange", item.get("shapeRange"), dims))
+
+    def _shape_range(self, where: str, value: Any, dims: tuple[int, ...]) -> dict[str, tuple[int, ...]] | None:
+        if value is None:
+            return None
+        inner = dims[1:]
+        ok = isinstance(value, dict) and all(
+            isinstance(value.get(k), list) and len(value[k]) == len(inner)
+            and all(isinstance(d, int) and not isinstance(d, bool) and d > 0 and w in (-1, d) for d, w in zip(value[k], inner))
+            for k in ("min", "opt", "max")
+        )
+        if not ok or not all(lo <= o <= hi for lo, o, hi in zip(value["min"], value["opt"], value["max"])):
+            raise self.fail(where, f"expected {{min, opt, max}}: shapes of {len(inner)} dimension(s) matching {list(inner)}, min <= opt <= max; got {value!r}")
+        return {k: tuple(value[k]) for k in ("min", "opt", "max")}
 
     def path(self, field: str, base: Path, optional: bool = False) -> Path | None:
         value = self.raw.get(field)

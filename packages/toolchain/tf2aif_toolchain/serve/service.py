@@ -57,7 +57,10 @@ class InferenceService:
         """One zero batch through everything: the first request is then not slow, and an artifact the runtime
         loads but cannot run (wrong inputs, missing outputs) fails at start-up rather than on a client."""
         batch = self.config.batch_size if self.config.fixed_batch else 1
-        zeros = {t.name: np.zeros([batch, *(max(d, 1) for d in t.shape[1:])], t.dtype) for t in self.config.inputs}
+        zeros = {
+            t.name: np.zeros([batch, *(t.shape_range["opt"] if t.shape_range else (max(d, 1) for d in t.shape[1:]))], t.dtype)
+            for t in self.config.inputs
+        }
         try:
             self.infer(zeros)
             self.stats.reset()

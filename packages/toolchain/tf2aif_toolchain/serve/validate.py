@@ -12,6 +12,11 @@ def _shape_matches(spec: TensorSpec, shape: tuple[int, ...]) -> bool:
     return len(shape) == len(spec.shape) and all(want in (-1, got) for want, got in zip(spec.shape, shape))
 
 
+def _outside(spec: TensorSpec, sample_shape: tuple[int, ...]) -> bool:
+    low, high = spec.shape_range["min"], spec.shape_range["max"]
+    return any(not lo <= d <= hi for d, lo, hi in zip(sample_shape, low, high))
+
+
 def check_inputs(config: VariantConfig, tensors: dict[str, np.ndarray]) -> int:
     """The request's batch size, or a 400 that says which input is wrong and how."""
     expected = [t.name for t in config.inputs]
@@ -29,6 +34,12 @@ def check_inputs(config: VariantConfig, tensors: dict[str, np.ndarray]) -> int:
             raise bad_request(f"input {spec.name!r}: expected datatype {spec.datatype}, got {got_type}")
         if not _shape_matches(spec, value.shape):
             raise bad_request(f"input {spec.name!r}: expected shape {list(spec.shape)} (-1: any size), got {list(value.shape)}")
+        if spec.shape_range is not None and _outside(spec, value.shape[1:]):
+            r = spec.shape_range
+            raise bad_request(
+                f"input {spec.name!r}: shape {list(value.shape)} is outside the accepted range: each sample from "
+                f"{list(r['min'])} to {list(r['max'])} (without the batch dimension)"
+            )
         if value.shape[0] == 0:
             raise bad_request(f"input {spec.name!r}: the batch (first) dimension is 0; send at least one sample")
         if batch is not None and value.shape[0] != batch:

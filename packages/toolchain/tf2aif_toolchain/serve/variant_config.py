@@ -11,6 +11,17 @@ from ..artifact import read_meta, read_model_meta
 from ..errors import ToolchainError
 
 
+def deployed_inputs(inputs: list[dict], fixed: dict[str, list[int]]) -> list[dict]:
+    """The signature's inputs as the artifact takes them: an input the artifact fixed (a DPU's static shapes) has
+    that shape, any batch, and no shape range."""
+    result = []
+    for spec in inputs:
+        if spec["name"] in fixed:
+            spec = {k: v for k, v in spec.items() if k != "shapeRange"} | {"shape": [None, *fixed[spec["name"]][1:]]}
+        result.append(spec)
+    return result
+
+
 def variant_config(
     artifact_dir: Path,
     model_dir: Path,
@@ -47,7 +58,7 @@ def variant_config(
         # its static signature (recurrent layers); the others take any batch
         "fixedBatch": (fmt.startswith("onnx") or "staticBatch" in meta) if fixed_batch is None else fixed_batch,
         "mode": mode,
-        "inputs": signature["inputs"],
+        "inputs": deployed_inputs(signature["inputs"], meta.get("fixedShapes") or {}),
         "outputs": signature["outputs"],
         "artifactDir": artifact_ref if artifact_ref is not None else str(artifact_dir.resolve()),
         **overrides,

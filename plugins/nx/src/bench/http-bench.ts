@@ -15,13 +15,15 @@ const writers: Partial<Record<string, (data: Buffer, i: number, value: number) =
 };
 
 /**
- * Random binary tensors shaped from the server's model metadata (-1 dims: `batch` first, then 1), each input in
+ * Random binary tensors shaped from the server's model metadata (-1 dims: `batch` first, then the shape range's opt
+ * where the input has one, else 1), each input in
  * its range (an id outside an embedding's rows is an error; a pixel model sees pixels, as verify feeds it);
  * without one, floats in [0, 1) and integers in [0, 100).
  */
 export function randomInputs(meta: ModelMetadata, batch: number, ranges: InputRanges = {}): Tensor[] {
   return meta.inputs.map((spec) => {
-    const shape = spec.shape.map((d, i) => (d === -1 ? (i === 0 ? batch : 1) : d));
+    const opt = spec.shapeRange?.opt;
+    const shape = spec.shape.map((d, i) => (i === 0 ? (d === -1 ? batch : d) : (opt?.[i - 1] ?? (d === -1 ? 1 : d))));
     const count = shape.reduce((a, b) => a * b, 1);
     const data = Buffer.alloc(count * bytesPerElement(spec.datatype));
     const write = writers[spec.datatype];

@@ -1,4 +1,5 @@
 import { resolve } from 'path';
+import { deployedRuntime } from '../compose/deployed-runtime';
 import { ensurePythonToolchain, toolchainEnv } from '../toolchain/python-toolchain';
 
 /** Where variant.json's paths point: the workspace's files (serve, bench), or names inside an image (compose). */
@@ -21,6 +22,7 @@ export async function makeVariantConfig(
   out: string,
   refs: VariantRefs = {},
 ) {
+  o = deployedRuntime(workspaceRoot, o);
   const toolchain = ensurePythonToolchain(workspaceRoot);
   const { execa } = await import('execa');
   const processing = refs.processing !== undefined ? refs.processing : o.processing ? resolve(workspaceRoot, o.processing) : null;

@@ -16,6 +16,8 @@ export interface TensorMetadata {
   name: string;
   datatype: Datatype;
   shape: number[];
+  /** tf2aif's extension: an input with unknown dimensions accepts shapes from min to max (without the batch) */
+  shapeRange?: { min: number[]; opt: number[]; max: number[] };
 }
 
 export interface ModelMetadata {

@@ -113,4 +113,33 @@ describe('resolveModelConfig', () => {
   it('gives the line of a JSON syntax error', () => {
     expect(problems('{\n  "task": "classification",\n  oops\n}')).toEqual([expect.stringMatching(/^not valid JSON \(line 3\)/)]);
   });
+
+  it('resolves the fallback runtimes a variant may switch to, and none where tf2aif.json forbids it', () => {
+    const model = resolveModelConfig(
+      JSON.stringify({ ...valid, platforms: { cpu: {}, arm: {}, 'cpu-int8': {}, alveo: {}, 'cpu-strict': { platform: 'cpu', fallback: false } } }),
+      file,
+      registry,
+    );
+    const fallbacks = Object.fromEntries(model.variants.map((v) => [v.key, v.fallbacks.map((f) => [f.runtime, f.quantizer])]));
+    expect(fallbacks).toEqual({
+      cpu: [['onnxruntime', null]],
+      arm: [['onnxruntime', 'onnx_int8']],
+      'cpu-int8': [['onnxruntime', 'onnx_int8']],
+      alveo: [],
+      'cpu-strict': [],
+    });
+  });
+
+  it('asks for a shape range where an input has unknown dimensions, and checks one against the shape', () => {
+    const dynamic = (shapeRange?: unknown) => ({ ...valid, inputs: [{ name: 'image', shape: [null, null, null, 3], ...(shapeRange ? { shapeRange } : {}) }] });
+    expect(problems(dynamic())).toEqual([
+      expect.stringMatching(/^inputs\[0\]\.shapeRange: required: shape \[null,null,null,3\] has unknown dimensions .* e\.g\. \{"min":\[64,64,3\],"opt":\[224,224,3\],"max":\[512,512,3\]\}/),
+    ]);
+    expect(problems(dynamic({ min: [8, 8, 3], opt: [4, 16, 3], max: [32, 32, 1] }))).toEqual([
+      'inputs[0].shapeRange.max[2]: dimension 3 of the shape is fixed at 3, got 1',
+      'inputs[0].shapeRange: dimension 1: needs min <= opt <= max, got 8, 4, 32',
+    ]);
+    const model = resolveModelConfig(JSON.stringify(dynamic({ min: [8, 8, 3], opt: [16, 16, 3], max: [32, 32, 3] })), file, registry);
+    expect(model.config.inputs[0].shapeRange?.opt).toEqual([16, 16, 3]);
+  });
 });

@@ -19,6 +19,25 @@ export interface ResolvedVariant {
   quantizer: string | null;
   /** quantizer I/O type, where it has a choice (TFLite full-integer) */
   ioType: 'uint8' | 'int8' | 'float32';
+  /** the platform's fallback runtimes this variant may switch to, in order (descriptor `fallback`, tf2aif.json `fallback`) */
+  fallbacks: FallbackRuntime[];
+}
+
+/** A runtime the convert step may fall back to: its modules, as the variant's own runtime has them. */
+export interface FallbackRuntime {
+  runtime: string;
+  descriptor: RuntimeDescriptor;
+  quantizer: string | null;
+}
+
+/** The descriptor's fallbacks that run the variant's precision the same way (quantized or not) as its runtime. */
+function fallbacksOf(platform: RegisteredPlatform, rt: RuntimeDescriptor, precision: Precision, quantizer: string): FallbackRuntime[] {
+  return rt.fallback.flatMap((name) => {
+    const descriptor = platform.runtimes[name];
+    const theirs = descriptor?.precisions[precision];
+    if (!theirs || (theirs === 'none') !== (quantizer === 'none')) return [];
+    return [{ runtime: name, descriptor, quantizer: theirs === 'none' ? null : theirs }];
+  });
 }
 
 export interface ResolvedModel {
@@ -65,6 +84,7 @@ function resolveVariant(
     batchSize: options.batchSize ?? platform.defaults.batchSize,
     quantizer: quantizer === 'none' ? null : quantizer,
     ioType: options.ioType,
+    fallbacks: options.fallback && !runtimeDescriptor.compiler ? fallbacksOf(platform, runtimeDescriptor, precision, quantizer) : [],
   };
 }
 

@@ -16,6 +16,46 @@ const integerLimits: Partial<Record<z.output<typeof dtypeSchema>, [number, numbe
   int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
 };
 
+const dims = z.array(z.number().int().positive()).min(1);
+export const shapeRangeSchema = z.strictObject({
+  min: dims.describe('the smallest shape, without the batch dimension'),
+  opt: dims.describe('the typical shape: calibration and bench use it'),
+  max: dims.describe('the largest shape'),
+});
+export type ShapeRange = z.output<typeof shapeRangeSchema>;
+
+/** Unknown dimensions besides the batch need a shape range, and a range must fit the shape it ranges over. */
+function checkShapeRange(spec: { shape: (number | null)[]; shapeRange?: ShapeRange }, ctx: z.RefinementCtx) {
+  const inner = spec.shape.slice(1);
+  const open = inner.some((d) => d === null);
+  const example = JSON.stringify({ min: inner.map((d) => d ?? 64), opt: inner.map((d) => d ?? 224), max: inner.map((d) => d ?? 512) });
+  if (!spec.shapeRange) {
+    if (open) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['shapeRange'],
+        message: `required: shape ${JSON.stringify(spec.shape)} has unknown dimensions besides the batch; give the shapes to accept without the batch dimension, e.g. ${example}`,
+      });
+    }
+    return;
+  }
+  const { min, opt, max } = spec.shapeRange;
+  for (const [key, value] of Object.entries({ min, opt, max })) {
+    if (value.length !== inner.length) {
+      ctx.addIssue({ code: 'custom', path: ['shapeRange', key], message: `must have ${inner.length} dimension(s) (the shape without its batch dimension), got ${value.length}` });
+      return;
+    }
+    inner.forEach((d, i) => {
+      if (d !== null && value[i] !== d) ctx.addIssue({ code: 'custom', path: ['shapeRange', key, i], message: `dimension ${i + 1} of the shape is fixed at ${d}, got ${value[i]}` });
+    });
+  }
+  inner.forEach((d, i) => {
+    if (d === null && !(min[i] <= opt[i] && opt[i] <= max[i])) {
+      ctx.addIssue({ code: 'custom', path: ['shapeRange'], message: `dimension ${i + 1}: needs min <= opt <= max, got ${min[i]}, ${opt[i]}, ${max[i]}` });
+    }
+  });
+}
+
 export const tensorSpecSchema = z
   .strictObject({
     name: z.string().min(1).describe('input name in the model signature'),
@@ -24,6 +64,13 @@ export const tensorSpecSchema = z
       .min(1)
       .describe('dimensions; null for a dynamic one (the batch dimension first)'),
     dtype: dtypeSchema.default('float32'),
+    shapeRange: shapeRangeSchema
+      .optional()
+      .describe(
+        'for an input with unknown dimensions besides the batch (e.g. [null, null, null, 3]): the smallest, typical and ' +
+          'largest shape to accept, without the batch dimension (as TensorRT optimization profiles: min, opt, max). ' +
+          'Calibration and bench use opt; verify runs min, opt and max; servers answer 400 outside [min, max]',
+      ),
     // no default: absent means the range build-model reads from the graph (an embedding's rows), else by dtype
     range: z
       .tuple([z.number(), z.number()])
@@ -35,6 +82,7 @@ export const tensorSpecSchema = z
       ),
   })
   .superRefine((spec, ctx) => {
+    checkShapeRange(spec, ctx);
     if (!spec.range) return;
     const [min, max] = spec.range;
     const problem = (message: string) => ctx.addIssue({ code: 'custom', path: ['range'], message });
@@ -83,12 +131,22 @@ export const platformOptionsSchema = z.strictObject({
     .enum(['uint8', 'int8', 'float32'])
     .default('uint8')
     .describe('TFLite full-integer INT8 only: the type of the float model inputs/outputs (TF2AIF\'s ARM pair uses uint8)'),
+  fallback: z
+    .boolean()
+    .default(true)
+    .describe("false: fail where the runtime's converter cannot express an op of the model, instead of switching to the platform's fallback runtime"),
 });
 
 export const toleranceSchema = z.strictObject({
   minCosine: z.number().min(-1).max(1).optional(),
   minTop1Agreement: z.number().min(0).max(1).optional(),
   minIouAgreement: z.number().min(0).max(1).optional(),
+  minDetectionAgreement: z
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
+    .describe("a detector's own NMS outputs: the share of reference detections the variant finds (same class, IoU >= 0.5)"),
   maxAbsError: z.number().nonnegative().optional(),
   maxAccuracyDropPoints: z.number().nonnegative().optional().describe('with labelled data: allowed top-1 accuracy drop, in points'),
 });

@@ -9,6 +9,8 @@ import { variantOutputDir } from './paths';
 
 type TargetInputs = NonNullable<TargetConfiguration['inputs']>;
 
+const unique = (names: (string | null)[]) => [...new Set(names.filter((n): n is string => Boolean(n)))];
+
 /** Loader code and dataset files, hashed by content (datasets are often git-ignored). */
 function calibrationInputs(model: ResolvedModel, ctx: PluginContext) {
   const c = calibrationSettings(model);
@@ -38,12 +40,22 @@ export function variantTargets(
   });
   const targets: Record<string, TargetConfiguration> = {};
 
-  targets.convert = step('convert', ['^build-model'], [adapterInput(ctx, 'converters', rt.converter)], `Convert ${model.name} for ${v.platform.title} with ${rt.converter}`);
+  // a fallback runtime's modules are inputs too: the convert step may switch to it (descriptor `fallback`)
+  const converters = unique([rt.converter, ...v.fallbacks.map((f) => f.descriptor.converter)]);
+  const quantizers = unique([v.quantizer, ...v.fallbacks.map((f) => f.quantizer)]);
+  const executors = unique([rt.executor, ...v.fallbacks.map((f) => f.descriptor.executor), 'tensorflow']);
+  const fallbackNote = v.fallbacks.length ? ` (falls back to ${v.fallbacks.map((f) => f.runtime).join(', ')} where it cannot convert an op)` : '';
+  targets.convert = step(
+    'convert',
+    ['^build-model'],
+    converters.map((c) => adapterInput(ctx, 'converters', c)),
+    `Convert ${model.name} for ${v.platform.title} with ${rt.converter}${fallbackNote}`,
+  );
   if (v.quantizer) {
     targets.quantize = step(
       'quantize',
       ['convert'],
-      [...calibrationInputs(model, ctx), adapterInput(ctx, 'quantizers', v.quantizer)],
+      [...calibrationInputs(model, ctx), ...quantizers.map((q) => adapterInput(ctx, 'quantizers', q))],
       `Quantize ${v.project} to ${v.precision.toUpperCase()} with ${v.quantizer}`,
     );
   }
@@ -53,7 +65,7 @@ export function variantTargets(
   targets.verify = step(
     'verify',
     [artifact],
-    [...calibrationInputs(model, ctx), adapterInput(ctx, 'runtimes', rt.executor), adapterInput(ctx, 'runtimes', 'tensorflow')],
+    [...calibrationInputs(model, ctx), ...executors.map((e) => adapterInput(ctx, 'runtimes', e))],
     `Check ${v.project} against the TensorFlow original`,
   );
   targets.compose = composeTarget(model, v, ctx, deployed);

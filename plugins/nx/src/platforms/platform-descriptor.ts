@@ -28,6 +28,13 @@ export const runtimeDescriptorSchema = z.strictObject({
   compiler: moduleName.optional(),
   /** environment variables the compiler reads (which vendor image, which target): part of compile's hash */
   compilerEnv: z.array(z.string().regex(/^[A-Z_][A-Z0-9_]*$/)).default([]),
+  /**
+   * other runtimes of this platform to try, in order, when this runtime's converter cannot express an op of the model
+   * (TFLite builtins without CombinedNonMaxSuppression or MaxPool3D, say); one that lacks the variant's precision, or
+   * quantizes where this one does not (or the reverse), is skipped. Leave empty to forbid fallback (an edge target
+   * that must run TFLite); tf2aif.json's platforms.<key>.fallback: false forbids it for one variant.
+   */
+  fallback: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/)).default([]),
   serve: z.strictObject({
     /** requirement set the image installs: packages/toolchain/serve-requirements/<set>-<arch>.lock */
     requirements: z.string().regex(/^[a-z][a-z0-9-]*$/),
@@ -115,6 +122,13 @@ export const platformDescriptorSchema = z
       if (!d.runtimes[runtime]) {
         ctx.addIssue({ code: 'custom', path: ['kubernetes', 'baselineMemoryMiB', runtime], message: `"${runtime}" is not one of runtimes: ${Object.keys(d.runtimes).join(', ')}` });
       }
+    }
+    for (const [name, r] of Object.entries(d.runtimes)) {
+      r.fallback.forEach((f, i) => {
+        if (!d.runtimes[f] || f === name) {
+          ctx.addIssue({ code: 'custom', path: ['runtimes', name, 'fallback', i], message: `"${f}" is not another runtime of this platform (runtimes: ${Object.keys(d.runtimes).join(', ')})` });
+        }
+      });
     }
     const runtime = d.runtimes[d.defaults.runtime];
     if (!runtime) {

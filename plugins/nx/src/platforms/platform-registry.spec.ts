@@ -53,6 +53,14 @@ describe('platform registry', () => {
     expect(() => loadPlatformRegistry(dir)).toThrow(/bad[/\\]platform\.json is not valid:\n {2}- defaults\.runtime: "onnx" is not one of runtimes: tflite/);
   });
 
+  it('refuses a fallback that is not another runtime of the platform', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tf2aif-platforms-'));
+    mkdirSync(join(dir, 'bad'));
+    const runtime = badDescriptor.runtimes.tflite;
+    writeFileSync(join(dir, 'bad', 'platform.json'), JSON.stringify({ ...badDescriptor, defaults: { ...badDescriptor.defaults, runtime: 'tflite' }, runtimes: { tflite: { ...runtime, fallback: ['tflite', 'onnx'] } } }));
+    expect(() => loadPlatformRegistry(dir)).toThrow(/runtimes\.tflite\.fallback\[0\]: "tflite" is not another runtime of this platform \(runtimes: tflite\)\n {2}- runtimes\.tflite\.fallback\[1\]: "onnx"/);
+  });
+
   it("reads the workspace's own platforms beside the built-in ones, and refuses one that takes a built-in's name", () => {
     const dir = mkdtempSync(join(tmpdir(), 'tf2aif-platforms-'));
     mkdirSync(join(dir, 'mine'));

@@ -87,6 +87,8 @@ function profile(f: VariantFacts, r: VariantResult | undefined, ceiling: Ceiling
   if (b?.status === 'not-run') notes.push(`not benchmarked here: ${b.reason}`);
   else if (!b && v) notes.push(`not benchmarked yet (nx run ${f.variant}:bench)`);
   if (b?.latency && !b.latency.http.stable) notes.push('latency did not stabilise within the time bound (3 windows within 10%)');
+  const fallback = c?.fallback as { from: string; ops: string[] } | undefined;
+  if (fallback) notes.push(`runs on ${c!.runtime}, the platform's fallback: ${fallback.from} cannot run ${fallback.ops.join(', ')}`);
 
   const first = v ? Object.values(v.outputs)[0] : undefined;
   const measured = b?.status === 'measured' ? b : undefined;
@@ -94,6 +96,7 @@ function profile(f: VariantFacts, r: VariantResult | undefined, ceiling: Ceiling
   const peak = ceiling ? (f.precision === 'int8' ? ceiling.int8Gops : ceiling.fp32Gflops) : null;
   return {
     ...f,
+    runtime: c?.runtime ?? f.runtime, // the runtime the artifact is for (a fallback's, where convert switched)
     stages: {
       converted: Boolean(c),
       verified: v ? v.passed : null,

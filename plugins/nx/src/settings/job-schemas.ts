@@ -22,6 +22,15 @@ export const buildModelJobSchema = z.strictObject({
   ...stepBase,
 });
 
+const fallbackRuntime = z.strictObject({
+  runtime: name,
+  converter: name,
+  quantizer: name.nullable(),
+  executor: name,
+  serveExecutor: name,
+  requirements: name,
+});
+
 const variantJob = {
   model: name,
   variant: name,
@@ -34,6 +43,7 @@ const variantJob = {
   trained: z.boolean(),
   inputs: z.array(tensorSpecSchema).min(1),
   modelPath: workspacePath,
+  fallbacks: z.array(fallbackRuntime).describe("the platform's fallback runtimes, in order: convert tries them where the runtime's converter cannot express an op"),
   ...stepBase,
 };
 

@@ -70,7 +70,20 @@ function variantBase(model: ResolvedModel, v: ResolvedVariant) {
     trained: model.config.trained,
     inputs: model.config.inputs,
     modelPath: modelOutputDir(model.name),
+    fallbacks: fallbackSettings(v),
   };
+}
+
+/** The fallback runtimes' modules, for the steps that act on whichever runtime the artifact was made for. */
+export function fallbackSettings(v: ResolvedVariant) {
+  return v.fallbacks.map((f) => ({
+    runtime: f.runtime,
+    converter: f.descriptor.converter,
+    quantizer: f.quantizer,
+    executor: f.descriptor.executor,
+    serveExecutor: f.descriptor.serve.executor ?? f.descriptor.executor,
+    requirements: f.descriptor.serve.requirements,
+  }));
 }
 
 /** Every target of a variant with its settings; a target the variant lacks (quantize, compile) is absent. */

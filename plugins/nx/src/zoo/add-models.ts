@@ -13,7 +13,7 @@ const flag = (name: string, value: unknown) => (value === undefined ? [] : [`--$
 /** The `nx g` commands a user would type to add this model with the zoo's platform columns. */
 export function generatorCommands(m: ZooModel, source: string, platforms: ZooCatalog['platforms']): string[][] {
   const plain = Object.entries(platforms).filter(([, o]) => Object.keys(o).length === 0).map(([k]) => k);
-  const commands = [['g', '@tf2aif/nx:model', m.name, `--source=${source}`, '--trained=false', `--task=${m.task}`, `--platforms=${plain.join(',')}`]];
+  const commands = [['g', '@tf2aif/nx:model', m.name, `--source=${source}`, '--trained=false', `--task=${m.task}`, `--platforms=${plain.join(',')}`, ...flag('shapes', m.shapes)]];
   for (const [key, o] of Object.entries(platforms)) {
     if (Object.keys(o).length === 0) continue;
     commands.push([

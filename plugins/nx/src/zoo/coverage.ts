@@ -57,12 +57,19 @@ export function figuresOf(verify: any): CellFigures | null {
 
 /** Differences from the platform's usual path that a converter recorded (static batch, dynamic-range INT8, ...);
  * quantize carries its convert's record forward, so a note appears once. */
-function notesOf(convert: any, quantize: any): string[] {
+function notesOf(convert: any, quantize: any, model: any): string[] {
   const notes: string[] = [];
+  const prepared = model?.preparation;
+  if (prepared?.inferenceModeLayers?.length) notes.push(`exported in inference mode (${prepared.inferenceModeLayers.join(', ')} active by default)`);
+  if (prepared?.float16NodesToFloat32) notes.push(`converted from a float32 preparation of its float16 compute (${prepared.float16NodesToFloat32} nodes)`);
+  const removed = Object.keys(prepared?.removedOps ?? {});
+  if (removed.length) notes.push(`prepared graph leaves out ops no output needs (${removed.join(', ')})`);
   for (const meta of [convert, quantize]) {
     if (!meta) continue;
     if (meta.staticBatch) notes.push(`converted at static batch ${meta.staticBatch}${meta.staticBatchReason ? ` (${meta.staticBatchReason})` : ''}`);
     if (meta.scheme && meta.scheme !== 'full-integer') notes.push(`${meta.scheme} INT8${meta.schemeReason ? `: ${meta.schemeReason}` : ''}`);
+    if (meta.fallback) notes.push(`runs on ${meta.runtime}, fallback from ${meta.fallback.from}: ${meta.fallback.ops.join(', ')} not supported there`);
+    if (meta.fixedShapes) notes.push(`input shapes fixed at ${JSON.stringify(meta.fixedShapes)} (${meta.fixedShapesReason})`);
   }
   return [...new Set(notes)];
 }
@@ -89,7 +96,7 @@ export function collectCell(
   const [convert, quantize, verify] = [step('convert'), step('quantize'), step('verify')];
   const seconds = [convert?.seconds, quantize?.seconds, verify?.seconds].filter((s): s is number => typeof s === 'number');
   const timing = seconds.length ? Math.round(seconds.reduce((a, b) => a + b, 0) * 10) / 10 : null;
-  const notes = notesOf(convert, quantize);
+  const notes = notesOf(convert, quantize, readJson(join(scratchRoot, modelOutputDir(model), 'model.json')));
   if (verify?.passed) {
     return { ...base, status: 'verified', stage: null, reason: null, figures: figuresOf(verify), seconds: timing, notes, executedWith: verify.executedWith ?? null };
   }

@@ -12,6 +12,7 @@ export const zooModelSchema = z.strictObject({
   args: z.record(z.string(), z.unknown()).default({}).describe('keyword arguments of build()'),
   export: z.enum(['savedmodel', 'keras']).describe('how the model is handed to tf2aif: a SavedModel folder or a .keras file'),
   task: z.enum(['classification', 'segmentation', 'other']).default('classification'),
+  shapes: z.string().optional().describe('--shapes for nx g @tf2aif/nx:model: the shape range of inputs with unknown dimensions'),
   seed: z.number().int().nonnegative().default(0),
   about: z.string().default(''),
 });
@@ -24,7 +25,10 @@ export const zooCatalogSchema = z
     platforms: z.record(
       z.string().regex(/^[a-z][a-z0-9-]*$/),
       // as written, without tf2aif.json's defaults: the zoo passes only what a column sets to `nx g variant`
-      platformOptionsSchema.extend({ ioType: platformOptionsSchema.shape.ioType.unwrap().optional() }),
+      platformOptionsSchema.extend({
+        ioType: platformOptionsSchema.shape.ioType.unwrap().optional(),
+        fallback: platformOptionsSchema.shape.fallback.unwrap().optional(),
+      }),
     ),
     /** named subsets of models, e.g. the slice CI runs */
     slices: z.record(z.string(), z.array(z.string()).min(1)).default({}),

@@ -1,4 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
+import { deployedRuntime } from '../../compose/deployed-runtime';
 import { parseTargetOptions } from '../../graph/resolve-options';
 import { writeFileSync } from 'fs';
 import { join } from 'path';
@@ -13,7 +14,8 @@ import { withAtomicOutput } from '../../utils/atomic-output';
 /** Renders the variant's Docker build contexts (server and client), its Kubernetes manifests and compose.json, atomically. */
 export default async function composeExecutor(raw: unknown, context: ExecutorContext) {
   return asExecutorResult(async () => {
-    const o = parseTargetOptions(composeOptionsSchema, raw, context);
+    // a fallback runtime's artifact: its requirements, labels and Kubernetes baseline
+    const o = deployedRuntime(context.root, parseTargetOptions(composeOptionsSchema, raw, context));
     const platform = workspacePlatforms(context.root).get(o.platform);
     if (!platform) throw new Error(`compose: unknown platform "${o.platform}"`);
     const c = { workspaceRoot: context.root, platform, adaptersDir: join(context.root, readPluginOptions(context.root).adaptersDir) };

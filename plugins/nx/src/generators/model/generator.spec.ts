@@ -63,4 +63,26 @@ describe('model generator', () => {
     await modelGenerator(tree, { name: 'a', source: 'm', skipFormat: true }, inspect);
     await expect(modelGenerator(tree, { name: 'a', source: 'm' }, inspect)).rejects.toThrow(/already exists/);
   });
+
+  it('asks for the shapes of inputs with unknown height and width, and records them as a shape range', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    const dynamic = { ...signature, inputs: [{ name: 'image', shape: [null, null, null, 3], dtype: 'float32' }] };
+    await expect(modelGenerator(tree, { name: 'fcn', source: 'm', skipFormat: true }, () => dynamic)).rejects.toThrow(
+      /input "image" has unknown dimensions \[null,null,null,3\]: .* --shapes="image=64x64x3:224x224x3:512x512x3"/,
+    );
+    await expect(modelGenerator(tree, { name: 'fcn', source: 'm', shapes: 'image=64x64:1x1:2x2', skipFormat: true }, () => dynamic)).rejects.toThrow(
+      /inputs\[0\]\.shapeRange\.min: must have 3 dimension/,
+    );
+    await expect(modelGenerator(tree, { name: 'fcn', source: 'm', shapes: 'pixels=1x1x3:2x2x3:3x3x3' }, () => dynamic)).rejects.toThrow(/--shapes: the model has no input\(s\) pixels/);
+    await modelGenerator(tree, { name: 'fcn', source: 'm', shapes: 'image=64x64x3:128x96x3:256x256x3', skipFormat: true }, () => dynamic);
+    expect(readJson(tree, 'models/fcn/tf2aif.json').inputs).toEqual([
+      { name: 'image', shape: [null, null, null, 3], dtype: 'float32', shapeRange: { min: [64, 64, 3], opt: [128, 96, 3], max: [256, 256, 3] } },
+    ]);
+    await modelGenerator(
+      tree,
+      { name: 'fcn2', source: 'b.py', inputs: '[{"name":"image","shape":[null,null,null,3]}]', shapes: 'image=8x8x3:16x16x3:32x32x3', skipFormat: true },
+      () => dynamic,
+    );
+    expect(readJson(tree, 'models/fcn2/tf2aif.json').inputs[0].shapeRange.opt).toEqual([16, 16, 3]);
+  });
 });

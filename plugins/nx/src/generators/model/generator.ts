@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { parseOrThrow } from '../../config/format-issues';
 import { resolveModelConfig } from '../../config/load-model-config';
 import { jsonSchemaFile } from '../../config/model-config-json-schema';
-import { tensorSpecSchema, type TensorSpec } from '../../config/model-config.schema';
+import { tensorSpecSchema, type ShapeRange, type TensorSpec } from '../../config/model-config.schema';
 import { loadPlatformRegistry } from '../../platforms/platform-registry';
 import { pluginOptionsOf, resolvePluginOptions } from '../../settings/plugin-options';
 import { inspectModel, type InspectResult } from '../../toolchain/inspect-model';
@@ -22,6 +22,8 @@ export interface ModelGeneratorOptions {
   platforms?: string;
   /** JSON list of {name, shape, dtype}; read from the model when omitted */
   inputs?: string;
+  /** shape ranges of inputs with unknown dimensions: "image=64x64x3:224x224x3:512x512x3" (min:opt:max), ";" between inputs */
+  shapes?: string;
   /** the folder of tf2aif.json, workspace-relative (default: models/<name>) */
   directory?: string;
   trained?: boolean;
@@ -35,6 +37,7 @@ const optionsSchema = z.object({
   task: z.enum(['classification', 'segmentation', 'other']).default('classification'),
   platforms: z.string().optional(),
   inputs: z.string().optional(),
+  shapes: z.string().optional(),
   directory: z
     .string()
     .min(1)
@@ -44,6 +47,37 @@ const optionsSchema = z.object({
   skipFormat: z.boolean().default(false),
 });
 
+const SHAPES_EXAMPLE = '--shapes="image=64x64x3:224x224x3:512x512x3"';
+
+/** --shapes: "name=MINxDIMS:OPTxDIMS:MAXxDIMS", several joined by ";" -> input name -> shape range. */
+export function parseShapes(text: string): Map<string, ShapeRange> {
+  const ranges = new Map<string, ShapeRange>();
+  for (const part of text.split(';').map((p) => p.trim()).filter(Boolean)) {
+    const match = /^([^=]+)=([0-9x]+):([0-9x]+):([0-9x]+)$/.exec(part);
+    if (!match) throw new Error(`--shapes: "${part}" is not name=min:opt:max with shapes written as 64x64x3 (without the batch dimension), e.g. ${SHAPES_EXAMPLE}`);
+    const dims = (s: string) => s.split('x').map(Number);
+    ranges.set(match[1].trim(), { min: dims(match[2]), opt: dims(match[3]), max: dims(match[4]) });
+  }
+  return ranges;
+}
+
+/** Inputs with unknown dimensions take their range from --shapes; one without a range is an error naming the flag. */
+export function withShapeRanges(inputs: TensorSpec[], shapes: string | undefined): TensorSpec[] {
+  const ranges = shapes ? parseShapes(shapes) : new Map<string, ShapeRange>();
+  const unknown = [...ranges.keys()].filter((name) => !inputs.some((i) => i.name === name));
+  if (unknown.length) throw new Error(`--shapes: the model has no input(s) ${unknown.join(', ')} (inputs: ${inputs.map((i) => i.name).join(', ')})`);
+  return inputs.map((input) => {
+    const range = ranges.get(input.name) ?? input.shapeRange;
+    if (!range && Array.isArray(input.shape) && input.shape.slice(1).some((d) => d === null)) {
+      throw new Error(
+        `input "${input.name}" has unknown dimensions ${JSON.stringify(input.shape)}: give the shapes to accept without the batch dimension ` +
+          `(min:opt:max), e.g. ${SHAPES_EXAMPLE.replace('image', input.name)}`,
+      );
+    }
+    return range ? { ...input, shapeRange: range } : input;
+  });
+}
+
 type Inspector = (format: 'savedmodel' | 'keras', absolutePath: string) => InspectResult;
 
 function guessFormat(path: string): 'savedmodel' | 'keras' | 'script' {
@@ -52,14 +86,16 @@ function guessFormat(path: string): 'savedmodel' | 'keras' | 'script' {
   return 'savedmodel';
 }
 
-function parseInputs(text: string): TensorSpec[] {
+function parseInputs(text: string, shapes: string | undefined): TensorSpec[] {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
     throw new Error(`--inputs must be JSON, e.g. '[{"name":"image","shape":[null,224,224,3]}]': ${(e as Error).message}`);
   }
-  return parseOrThrow(z.array(tensorSpecSchema).min(1), raw, '--inputs');
+  const named = parseOrThrow(z.array(z.looseObject({ name: z.string() })).min(1), raw, '--inputs') as TensorSpec[];
+  // --shapes fills the ranges before the specs are checked (a spec with unknown dimensions needs one)
+  return parseOrThrow(z.array(tensorSpecSchema).min(1), withShapeRanges(named, shapes), '--inputs');
 }
 
 /**
@@ -88,7 +124,7 @@ export async function modelGenerator(tree: Tree, raw: ModelGeneratorOptions, ins
 
   let inputs: TensorSpec[];
   if (options.inputs) {
-    inputs = parseInputs(options.inputs);
+    inputs = parseInputs(options.inputs, options.shapes);
   } else if (format === 'script') {
     throw new Error('--inputs is required for a build script (its model only exists once build() runs)');
   } else {
@@ -99,6 +135,7 @@ export async function modelGenerator(tree: Tree, raw: ModelGeneratorOptions, ins
     const read = inspect ?? ((f, p) => inspectModel(tree.root, f, p));
     inputs = read(format, absolute).inputs.map((i) => ({ ...i, dtype: i.dtype as TensorSpec['dtype'] }));
   }
+  inputs = withShapeRanges(inputs, options.shapes);
 
   const file = joinPathFragments(dir, 'tf2aif.json');
   // editors check the file against the installed package's JSON Schema, where the package is inside the workspace
