@@ -43,7 +43,7 @@ const variantJob = {
   trained: z.boolean(),
   inputs: z.array(tensorSpecSchema).min(1),
   modelPath: workspacePath,
-  fallbacks: z.array(fallbackRuntime).describe("the platform's fallback runtimes, in order: convert tries them where the runtime's converter cannot express an op"),
+  fallbacks: z.array(fallbackRuntime).default([]).describe("the platform's fallback runtimes, in order: convert tries them where the runtime's converter cannot express an op"),
   ...stepBase,
 };
 
