@@ -121,3 +121,11 @@ def test_a_dpu_variant_fixes_unknown_dimensions_at_opt_and_verifies_there(tmp_pa
     run_step("verify", tmp_path, tmp_path / "v", DYNAMIC_INPUTS, precision="int8", executor="onnxruntime", artifactPath="q", convertPath="c", **options)
     result = json.loads((tmp_path / "v" / "verify.json").read_text())
     assert "inputShapes" not in result and result["samples"] == 8  # one shape: the fixed one
+
+
+def test_the_native_tensorflow_baseline_serves_the_original_not_the_preparation(tmp_path):
+    path = build_model(tmp_path, "mixed", MIXED_FLOAT16, IMAGE)
+    options = variant_options(path, "cpu-tf", runtime="tensorflow")
+    run_step("convert", tmp_path, tmp_path / "c", IMAGE, precision="fp32", converter="savedmodel", **options)
+    original = (tmp_path / path / "saved_model" / "saved_model.pb").read_bytes()
+    assert (tmp_path / "c" / "saved_model" / "saved_model.pb").read_bytes() == original

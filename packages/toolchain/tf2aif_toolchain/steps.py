@@ -59,14 +59,15 @@ def convert(job: Job) -> None:
     order (the plugin resolved them from the descriptor; the artifact records which runtime it is for, and why)."""
     model_dir = job.path("modelPath")
     model = read_model_meta(model_dir)
-    source = convert_source(model_dir, model)
     candidates = [{"runtime": job.require("runtime", str), "converter": job.require("converter", str)}, *job.fallbacks]
     watch = Stopwatch()
     refused: list[UnsupportedOps] = []
     for candidate in candidates:
         log(f"converting {job.require('variant', str)} with {candidate['converter']} (runtime {candidate['runtime']})")
+        converter = load_converter(candidate["converter"])
+        source = model_dir / model["savedModel"] if getattr(converter, "STARTS_FROM_ORIGINAL", False) else convert_source(model_dir, model)
         try:
-            meta = load_converter(candidate["converter"]).convert(job, source, job.out_dir)
+            meta = converter.convert(job, source, job.out_dir)
             break
         except UnsupportedOps as e:
             refused.append(e)
@@ -94,6 +95,7 @@ def convert(job: Job) -> None:
             **meta,
             "runtime": candidate["runtime"],
             "converter": candidate["converter"],
+            "convertedFrom": source.name,  # saved_model, or build-model's prepared_model
             **({"fallback": fallback} if fallback else {}),
             "seconds": watch.seconds,
         },

@@ -8,6 +8,9 @@ from ..env import import_tensorflow
 from ..job import Job
 
 ARTIFACT = "saved_model"
+# the native baseline runs the model as its user made it: the original SavedModel, not build-model's prepared
+# graph (a mixed_float16 model keeps its float16 compute here; prepare.py widens it only for converters)
+STARTS_FROM_ORIGINAL = True
 
 
 def convert(job: Job, saved_model: Path, out_dir: Path) -> dict:

@@ -61,9 +61,11 @@ function notesOf(convert: any, quantize: any, model: any): string[] {
   const notes: string[] = [];
   const prepared = model?.preparation;
   if (prepared?.inferenceModeLayers?.length) notes.push(`exported in inference mode (${prepared.inferenceModeLayers.join(', ')} active by default)`);
-  if (prepared?.float16NodesToFloat32) notes.push(`converted from a float32 preparation of its float16 compute (${prepared.float16NodesToFloat32} nodes)`);
-  const removed = Object.keys(prepared?.removedOps ?? {});
-  if (removed.length) notes.push(`prepared graph leaves out ops no output needs (${removed.join(', ')})`);
+  if (convert?.convertedFrom === 'prepared_model') {
+    if (prepared?.float16NodesToFloat32) notes.push(`converted from a float32 preparation of its float16 compute (${prepared.float16NodesToFloat32} nodes)`);
+    const removed = Object.keys(prepared?.removedOps ?? {});
+    if (removed.length) notes.push(`prepared graph leaves out ops no output needs (${removed.join(', ')})`);
+  }
   for (const meta of [convert, quantize]) {
     if (!meta) continue;
     if (meta.staticBatch) notes.push(`converted at static batch ${meta.staticBatch}${meta.staticBatchReason ? ` (${meta.staticBatchReason})` : ''}`);
