@@ -1,11 +1,12 @@
 """build-model: make the model's SavedModel (from a build script, a SavedModel or a Keras file) and check it."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import shutil
 from pathlib import Path
 
-from . import detections, inference_mode, input_ranges, prepare, savedmodel
+from . import detections, inference_mode, input_ranges, prepare, savedmodel, static_signature
 from .env import import_tensorflow
 from .errors import ToolchainError
 from .flops import count_flops
@@ -142,8 +143,10 @@ def run(job: Job) -> None:
     inference_mode.check_deterministic(signature, job.inputs, shown(path, job.workspace))
     flops = count_flops(signature, _at_opt_shapes(inputs, job.inputs))
     ranges = input_ranges.infer(signature, inputs)
-    preparation = prepare.prepare(target, job.out_dir, signature)
-    nms = detections.nms_outputs(target, signature)  # verify compares these as detections
+    # frozen at most once, and only where preparation or the NMS outputs need it (a quick graph read decides)
+    frozen = functools.cache(lambda: static_signature.freeze(target))
+    preparation = prepare.prepare(frozen, job.out_dir, signature)
+    nms = detections.nms_outputs(frozen, signature)  # verify compares these as detections
     del loaded
     _log_ranges(ranges, job.inputs)
     write_json(

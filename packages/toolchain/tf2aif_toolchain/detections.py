@@ -10,7 +10,6 @@ compares, and reports the share of reference detections found (detectionAgreemen
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 
@@ -20,15 +19,13 @@ NMS_OPS = ("CombinedNonMaxSuppression",)
 MATCH_IOU = 0.5
 
 
-def nms_outputs(saved_model: Path, signature) -> dict[str, str] | None:
+def nms_outputs(frozen_signature, signature) -> dict[str, str] | None:
     """Role (boxes, scores, classes, count) -> signature output name, where every role comes from one NMS op."""
     graph_def = signature.graph.as_graph_def()
     nodes = list(graph_def.node) + [n for f in graph_def.library.function for n in f.node_def]
     if not any(n.op in NMS_OPS for n in nodes):
         return None  # a quick read of the graph: most models have no NMS, and freezing costs time
-    from .static_signature import freeze  # noqa: PLC0415
-
-    frozen = freeze(saved_model)
+    frozen = frozen_signature()
     by_name = {n.name: n for n in frozen.graph_def.node}
     roles: dict[str, str] = {}
     sources = set()

@@ -23,11 +23,12 @@ import numpy as np
 from .env import import_tensorflow
 from .inference_mode import RANDOM_OPS
 from .progress import log
-from .static_signature import _allow_inlining, _rename_functions, freeze
+from .static_signature import _allow_inlining, _rename_functions
 
 PREPARED_DIR = "prepared_model"
 HALF, FLOAT = 19, 1  # DataType enum values (types.proto): DT_HALF, DT_FLOAT
-STATEFUL_LEFTOVERS = ("AssignVariableOp", "AssignAddVariableOp", "AssignSubVariableOp", "VarHandleOp", "ReadVariableOp")
+# state updates left in a serving graph (a seed generator's): freezing turns their variables into constants
+STATE_UPDATES = ("AssignVariableOp", "AssignAddVariableOp", "AssignSubVariableOp")
 
 
 @dataclass
@@ -107,9 +108,8 @@ def _uses_half(graph_def) -> bool:
     )
 
 
-def analyse(saved_model: Path):
-    """(the prepared GraphDef, the frozen signature, what changed)."""
-    frozen = freeze(saved_model)
+def analyse(frozen):
+    """(the prepared GraphDef, the frozen signature, what changed); `frozen` is left as it is."""
     outputs = list(frozen.output_tensors.values())
     pruned = _prune(frozen.graph_def, outputs)
     preparation = Preparation(removed_ops=_removed(frozen.graph_def, pruned))
@@ -146,18 +146,18 @@ def worth_preparing(signature) -> list[str]:
     reasons = []
     if _uses_half(graph_def):
         reasons.append("float16 compute")
-    if any(n.op in STATEFUL_LEFTOVERS[:3] or RANDOM_OPS.search(n.op) for n in nodes):
+    if any(n.op in STATE_UPDATES or RANDOM_OPS.search(n.op) for n in nodes):
         reasons.append("stateful or random ops")
     return reasons
 
 
-def prepare(saved_model: Path, out_dir: Path, signature) -> Preparation:
+def prepare(frozen_signature, out_dir: Path, signature) -> Preparation:
     """Writes out_dir/prepared_model when the model needs preparing; says what it did."""
     reasons = worth_preparing(signature)
     if not reasons:
         return Preparation()
     log(f"graph preparation: the model has {' and '.join(reasons)}; freezing its serving signature")
-    graph_def, frozen, preparation = analyse(saved_model)
+    graph_def, frozen, preparation = analyse(frozen_signature())
     if not preparation.changed:
         log("graph preparation: nothing to change (converters read the SavedModel as it is)")
         return preparation
