@@ -22,21 +22,39 @@ def _defaults(schema: dict) -> dict:
     return {k: v["default"] for k, v in schema.get("properties", {}).items() if "default" in v}
 
 
-def resolved(options: dict[str, Any]) -> dict[str, Any]:
-    """`options` with every tf2aif.json setting it touches completed by the config schema's defaults."""
+PLATFORMS = CONFIG_SCHEMA.parent / "platforms"
+
+
+def _runtime_descriptor(platform: Any, runtime: Any) -> dict | None:
+    """The platform descriptor's entry for the runtime, where the job names a shipped platform."""
+    file = PLATFORMS / str(platform) / "platform.json"
+    return json.loads(file.read_text())["runtimes"].get(runtime) if file.is_file() else None
+
+
+def resolved(options: dict[str, Any], step: str | None = None) -> dict[str, Any]:
+    """`options` with every tf2aif.json setting it touches completed by the config schema's defaults (and, for a
+    quantize job, its accuracy check's settings)."""
     props = _config()
     o = dict(options)
-    for key in ("calibration", "verify", "source"):
+    # job key -> its tf2aif.json section
+    for key, section in (("calibration", "calibration"), ("verify", "verify"), ("source", "source"), ("mixedPrecision", "quantize")):
         if isinstance(o.get(key), dict):
-            o[key] = {**_defaults(props[key]), **o[key]}
+            o[key] = {**_defaults(props[section]), **o[key]}
     if isinstance(o.get("inputs"), list):
         o["inputs"] = [{**_defaults(props["inputs"]["items"]), **spec} for spec in o["inputs"]]
     if "variant" in o:  # a variant's step: the model-level and platform-level settings it carries
         o.setdefault("trained", props["trained"]["default"])
         o.setdefault("ioType", props["platforms"]["additionalProperties"]["properties"]["ioType"]["default"])
         o.setdefault("fallbacks", [])  # what the plugin resolves for a variant whose platform has no fallback
+    if step == "quantize":  # the accuracy check's settings (mixed_precision.py)
+        o.setdefault("verify", _defaults(props["verify"]))
+        o.setdefault("mixedPrecision", _defaults(props["quantize"]))
+        o.setdefault("floatLayers", None)  # a runtime that cannot run float layers in an INT8 model: no mixed precision
+        if "executor" not in o:  # as the plugin gives it, from the platform descriptor (a test's own platform: the runtime's module)
+            descriptor = _runtime_descriptor(o.get("platform"), o.get("runtime"))
+            o["executor"] = descriptor["executor"] if descriptor else o.get("runtime")
     return o
 
 
 def make_job(step: str, workspace: Path, out: Path, options: dict[str, Any]) -> Job:
-    return Job(step, workspace, out, resolved({"workspaceRoot": str(workspace), **options}))
+    return Job(step, workspace, out, resolved({"workspaceRoot": str(workspace), **options}, step))

@@ -83,6 +83,23 @@ def test_sqnr_ignores_integer_and_constant_zero_tensors():
     assert int8_error_profile.sqnr_db(np.ones(4, np.float32), np.ones(4, np.float32)) == int8_error_profile.EXACT_DB
 
 
+def test_sqnr_survives_infinite_and_wide_range_tensors():
+    """An INT8 tensor that overflowed (inf) gave 'math domain error' (log10 of signal / inf = 0); it is the worst
+    figure now, as NaN is; None where the float model itself is not finite; clamped where decades apart."""
+    tiny = np.full(3, 1e-12, np.float32)
+    assert int8_error_profile.sqnr_db(tiny, np.array([1e30, 0, 0], np.float32)) == -int8_error_profile.EXACT_DB
+    assert int8_error_profile.sqnr_db(np.ones(4, np.float32), np.full(4, np.inf, np.float32)) == -int8_error_profile.EXACT_DB
+    assert int8_error_profile.sqnr_db(np.ones(4, np.float32), np.full(4, np.nan, np.float32)) == -int8_error_profile.EXACT_DB
+    assert int8_error_profile.sqnr_db(np.array([np.inf, 1], np.float32), np.ones(2, np.float32)) is None
+    assert int8_error_profile.sqnr_db(np.full(4, 7, np.float32), np.full(4, 7, np.float32)) == int8_error_profile.EXACT_DB  # constant
+    assert int8_error_profile.sqnr_db(np.full(4, 3e38, np.float32), np.zeros(4, np.float32)) == 0.0  # float32's largest, squared in float64
+    profile = int8_error_profile.summarize(
+        [int8_error_profile.Node("a", "Conv", ["x"], ["y"])], {"x"}, ["y"],
+        {"y": int8_error_profile.sqnr_db(np.ones(4, np.float32), np.full(4, np.inf, np.float32))},
+    )
+    assert "dB" in int8_error_profile.message(profile, "alveo")
+
+
 def test_a_node_tf2onnx_named_itself_is_shown_by_its_weights_layer():
     node = helper.make_node("Conv", ["x", "StatefulPartitionedCall/inception_v3_1/conv2d_11_1/convolution/merged_input:0", "b"], ["Conv__241:0"], name="Conv__241")
     assert int8_error_profile.layer_name(node) == "inception_v3_1/conv2d_11_1 [Conv__241]"

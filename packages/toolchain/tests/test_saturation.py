@@ -22,7 +22,7 @@ def build():
 """
 
 
-def quantized_variant(ws, activation: str | None) -> dict:
+def quantized_variant(ws, activation: str | None, **settings) -> dict:
     """build-model -> convert (TFLite) -> quantize (TFLite INT8, uint8 I/O); the verify options of variant "arm"."""
     (ws / "models/head").mkdir(parents=True)
     (ws / "models/head/build.py").write_text(build_source(activation))
@@ -30,7 +30,7 @@ def quantized_variant(ws, activation: str | None) -> dict:
     options = dict(
         model="head", variant="head-arm", platform="arm", runtime="tflite", batchSize=1, task="classification", trained=False,
         modelPath="dist/models/head", calibration={"random": True, "samples": 16, "batchSize": 8},
-        verify={"samples": 16, "seed": 0, "tolerances": {}},
+        verify={"samples": 16, "seed": 0, "tolerances": {}}, **settings,
     )
     run_step("convert", ws, ws / "c", INPUTS, precision="fp32", converter="tflite", **options)
     run_step("quantize", ws, ws / "q", INPUTS, precision="int8", quantizer="tflite_int8", convertPath="c", **options)
@@ -51,6 +51,18 @@ def test_an_int8_softmax_over_1000_classes_fails_with_the_cause_and_the_fix(tmp_
     diagnosis = result["outputs"]["output_0"]["diagnosis"]
     assert not result["passed"] and diagnosis["kind"] == "saturatedProbabilities" and diagnosis["classes"] == 1000
     assert diagnosis["zeroedShare"] > 0.9 and diagnosis["message"] == advice[0].removeprefix("  - ")
+
+
+def test_mixed_precision_keeps_the_softmax_float_and_its_output_float32(tmp_path):
+    """The same model on a runtime that runs float layers (the arm descriptor's floatLayers): the quantize step
+    sees the collapsed softmax, keeps the op writing it float with a float32 output, and the variant passes."""
+    options = quantized_variant(tmp_path, "softmax", floatLayers="TFLite's float kernels")
+    meta = json.loads((tmp_path / "q/artifact.json").read_text())
+    mixed = meta["mixedPrecision"]
+    assert mixed["found"] and meta["floatOutputs"] == ["output_0"], mixed
+    assert any(layer["op"] in ("SOFTMAX", "FULLY_CONNECTED") for layer in mixed["floatLayers"])
+    run_step("verify", tmp_path, tmp_path / "v", INPUTS, **options)
+    assert json.loads((tmp_path / "v/verify.json").read_text())["passed"]
 
 
 def test_the_same_model_with_logits_passes(tmp_path):

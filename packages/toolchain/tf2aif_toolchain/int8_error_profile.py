@@ -29,10 +29,12 @@ DEQUANTIZED_SUFFIX = "_DequantizeLinear_Output"
 
 @dataclass(frozen=True)
 class LayerLoss:
-    node: str
+    node: str  # as the user knows the layer
     op: str
     loss_db: float
     after_db: float
+    key: str = ""  # the node as its quantizer names it (what mixed precision keeps in float)
+    readers: tuple[str, ...] = ()  # keys of the nodes that read its output (where a quantize op's loss is undone)
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class ErrorProfile:
     first_db: float  # SQNR after the first layer (the best a later layer can start from)
     outputs_db: dict[str, float]
     worst: list[LayerLoss]
+    ranked: tuple[LayerLoss, ...] = ()  # every layer measured, the largest loss first
 
     @property
     def total_loss_db(self) -> float:
@@ -58,15 +61,24 @@ class ErrorProfile:
 
 
 def sqnr_db(reference: np.ndarray, other: np.ndarray) -> float | None:
-    """Signal-to-quantization-noise ratio in dB; None for tensors that are not comparable floats."""
+    """Signal-to-quantization-noise ratio in dB; None for tensors that are not comparable floats (constant zero,
+    or with infinities or NaNs in the float model). Taken as a difference of logarithms: a ratio of two sums that
+    span many decades underflows to 0 (math.log10(0) raised 'math domain error' on a model with a very wide
+    dynamic range)."""
     if reference.size != other.size or not np.issubdtype(reference.dtype, np.floating) or reference.size < 2:
         return None
-    r = reference.astype(np.float64)
-    noise = float(np.sum((r.ravel() - other.astype(np.float64).ravel()) ** 2))
-    signal = float(np.sum(r**2))
-    if signal <= _TINY:
+    r = reference.astype(np.float64).ravel()
+    o = other.astype(np.float64).ravel()
+    if not np.isfinite(r).all():
         return None
-    return min(EXACT_DB, 10 * math.log10(signal / max(noise, _TINY)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        signal = float(np.sum(r**2))
+        noise = float(np.sum((r - o) ** 2))
+    if not math.isfinite(signal) or signal <= _TINY:
+        return None
+    if not math.isfinite(noise):
+        return -EXACT_DB  # the quantized model overflowed or produced NaN here: nothing of the signal is left
+    return max(-EXACT_DB, min(EXACT_DB, 10 * (math.log10(signal) - math.log10(max(noise, _TINY)))))
 
 
 # trailing parts of a weight's tensor name that name the TF op, not the Keras layer
@@ -142,6 +154,7 @@ class Node:
     op: str
     inputs: list[str]
     outputs: list[str]
+    key: str = ""  # the node as its quantizer names it
 
 
 def summarize(nodes: list[Node], graph_inputs: set[str], graph_outputs: list[str], sqnr: dict[str, float]) -> ErrorProfile | None:
@@ -150,6 +163,10 @@ def summarize(nodes: list[Node], graph_inputs: set[str], graph_outputs: list[str
     if not sqnr or not outputs:
         return None
     losses, firsts = [], []
+    readers: dict[str, list[str]] = {}
+    for node in nodes:
+        for i in node.inputs:
+            readers.setdefault(i, []).append(node.key or node.name)
     for node in nodes:
         after = [sqnr[o] for o in node.outputs if o in sqnr]
         before = [EXACT_DB if i in graph_inputs else sqnr[i] for i in node.inputs if i in graph_inputs or i in sqnr]
@@ -158,10 +175,11 @@ def summarize(nodes: list[Node], graph_inputs: set[str], graph_outputs: list[str
         if all(i in graph_inputs for i in node.inputs if i in graph_inputs or i in sqnr):
             firsts.append(min(after))
             continue
-        losses.append(LayerLoss(node.name, node.op, min(before) - min(after), min(after)))
+        read_by = tuple(dict.fromkeys(r for o in node.outputs for r in readers.get(o, [])))
+        losses.append(LayerLoss(node.name, node.op, min(before) - min(after), min(after), node.key or node.name, read_by))
     losses.sort(key=lambda w: w.loss_db, reverse=True)
     first = max(firsts) if firsts else max(sqnr.values())
-    return ErrorProfile(len(sqnr), first, outputs, losses[:SHOWN_LAYERS])
+    return ErrorProfile(len(sqnr), first, outputs, losses[:SHOWN_LAYERS], tuple(losses))
 
 
 def compare(floats: dict[str, np.ndarray], quantized: dict[str, np.ndarray]) -> dict[str, float]:
@@ -175,7 +193,7 @@ def profile(float_model: Path, qdq_model: Path, feeds: dict[str, np.ndarray]) ->
         work = Path(tmp)
         quantized = as_quantized(activations(qdq_model, feeds, work, exact_int8=True))
         graph, floats = _float_graph(float_model, set(quantized), work, feeds)
-    nodes = [Node(layer_name(n), n.op_type, list(n.input), list(n.output)) for n in graph.node]
+    nodes = [Node(layer_name(n), n.op_type, list(n.input), list(n.output), n.name) for n in graph.node]
     return summarize(nodes, {i.name for i in graph.input}, [o.name for o in graph.output], compare(floats, quantized))
 
 

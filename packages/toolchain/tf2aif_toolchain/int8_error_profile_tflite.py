@@ -45,7 +45,7 @@ def run_all_tensors(model: Path, batches: list[dict[str, np.ndarray]]) -> tuple[
             seen.setdefault(details[index]["name"], []).append(dequantize_output(np.array(value), details[index]).reshape(-1))
     nodes = [
         Node(layer_name(details[int(op["outputs"][0])]["name"]), op["op_name"], [details[int(i)]["name"] for i in op["inputs"] if i >= 0],
-             [details[int(o)]["name"] for o in op["outputs"] if o >= 0])
+             [details[int(o)]["name"] for o in op["outputs"] if o >= 0], details[int(op["outputs"][0])]["name"])
         for op in ops if len(op["outputs"])
     ]
     return {name: np.concatenate(values) for name, values in seen.items()}, nodes, inputs, outputs

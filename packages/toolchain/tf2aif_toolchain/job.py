@@ -125,7 +125,7 @@ class Job:
     def runtime_entry(self, runtime: str) -> dict:
         """The modules of the variant's runtime, or of the fallback runtime an artifact was made for."""
         if runtime == self.options.get("runtime"):
-            return {k: self.options.get(k) for k in ("runtime", "converter", "quantizer", "executor")}
+            return {k: self.options.get(k) for k in ("runtime", "converter", "quantizer", "executor", "floatLayers")}
         for entry in self.fallbacks:
             if entry["runtime"] == runtime:
                 return entry

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import shutil
 
-from . import build_model, verify
+from . import build_model, mixed_precision, verify
 from .artifact import read_meta, read_model_meta, write_meta
 from .data import samples_for
 from .errors import UnsupportedOps
@@ -114,7 +114,10 @@ def quantize(job: Job) -> None:
     samples = samples_for(job, "calibration", int(calibration["samples"]), seed=CALIBRATION_SEED)
     log(f"quantizing {job.require('variant', str)} to {job.precision} with {quantizer_name} on {samples.count} samples ({samples.origin})")
     watch = Stopwatch()
-    meta = quantizer.quantize(job, convert_source(model_dir, model), job.path("convertPath"), samples, job.out_dir)
+    source = convert_source(model_dir, model)
+    meta = quantizer.quantize(job, source, job.path("convertPath"), samples, job.out_dir)
+    # INT8 checked against the float model; layers kept float where full INT8 misses the tolerance
+    meta = mixed_precision.ensure(job, quantizer, meta, source, job.path("convertPath"), samples, job.out_dir)
     meta = write_meta(
         job.out_dir,
         {

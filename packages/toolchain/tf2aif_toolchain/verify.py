@@ -1,6 +1,7 @@
 """verify: run the variant and the TensorFlow original on the same inputs and compare their outputs."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -152,31 +153,26 @@ def int8_profile(job: Job, model_file: Path, batches: list[dict[str, np.ndarray]
         return None
 
 
-def run(job: Job) -> None:
-    settings = job.require("verify", dict)
-    task = job.require("task", str)
-    model_dir = job.path("modelPath")
-    model = read_model_meta(model_dir)
-    artifact_dir = job.path("artifactPath")
-    meta = read_meta(artifact_dir)
-    # an input with unknown dimensions is verified at its shape range's opt, min and max (where the artifact kept
-    # them dynamic); the samples are split between the shapes
-    points = shape_points(job.inputs, meta.get("fixedShapes"))
-    groups = sample_groups_for(job, "verification", int(settings["samples"]), 1000 + int(settings["seed"]), points)
-    count = sum(g.count for g in groups)
-    shapes = "" if len(groups) == 1 else f" at {len(groups)} input shapes ({', '.join(points)})"
+@dataclass
+class Judgement:
+    """The variant's outputs against the reference's, and every way they miss the tolerance."""
 
-    log(f"verifying {job.require('variant', str)} ({meta['artifact']}, runtime {meta['runtime']}) on {count} samples{shapes}")
-    reference = TensorFlowRunner(model_dir / model["savedModel"])
-    executor = job.runtime_entry(meta["runtime"])["executor"]  # a fallback runtime's artifact: its executor
-    variant = load_runtime(executor).load(artifact_dir, meta)
-    watch = Stopwatch()
-    refs, gots, first_batches = run_groups(groups, job.batch_size, reference, variant)
+    outputs: dict[str, dict]
+    tolerance: dict[str, float]
+    failures: list[str]
+    diagnoses: dict[str, dict]
+    detection_agreement: float | None
+    accuracy: dict | None
+
+
+def judge(job: Job, model: dict, refs: dict, gots: dict, groups: list) -> Judgement:
+    """Verify's comparison, also run by the quantize step's accuracy check (mixed_precision.py): detections
+    matched first where the model has NMS outputs, the metrics per output, the tolerance, a known cause."""
+    task = job.require("task", str)
     roles = model.get("nmsOutputs")
     detection_agreement = None
     if roles and all(name in gots for name in roles.values()):
         refs, gots, detection_agreement = matched_detections(refs, gots, roles)
-        log(f"detections matched by class and IoU before comparing (NMS outputs): {detection_agreement:.4f} of the reference's found")
     ref_all = {k: np.concatenate(v) for k, v in refs.items() if len(v) == 1}  # one shape: diagnoses read them
     got_all = {k: np.concatenate(v) for k, v in gots.items() if len(v) == 1}
     outputs = compare_outputs(refs, gots, task)
@@ -186,12 +182,48 @@ def run(job: Job) -> None:
     if task == "classification" and len(groups) == 1 and groups[0].labels is not None:
         first = sorted(refs)[0]
         accuracy = metrics.accuracy_delta(refs[first][0], gots[first][0], groups[0].labels)
+    summary = {"outputs": outputs, "accuracy": accuracy, **({"detectionAgreement": detection_agreement} if detection_agreement is not None else {})}
+    failures = metrics.check(summary, tolerance, task) + [d["message"] for d in diagnoses.values()]
+    return Judgement(outputs, tolerance, failures, diagnoses, detection_agreement, accuracy)
+
+
+def verification_groups(job: Job, meta: dict, seed_offset: int = 1000) -> tuple[list, list[str]]:
+    """The samples verify compares on, one group per input shape (opt, min, max where the artifact kept them
+    dynamic); another seed offset draws other random samples of the same kind."""
+    settings = job.require("verify", dict)
+    points = shape_points(job.inputs, meta.get("fixedShapes"))
+    return sample_groups_for(job, "verification", int(settings["samples"]), seed_offset + int(settings["seed"]), points), points
+
+
+def run(job: Job) -> None:
+    task = job.require("task", str)
+    model_dir = job.path("modelPath")
+    model = read_model_meta(model_dir)
+    artifact_dir = job.path("artifactPath")
+    meta = read_meta(artifact_dir)
+    # an input with unknown dimensions is verified at its shape range's opt, min and max (where the artifact kept
+    # them dynamic); the samples are split between the shapes
+    groups, points = verification_groups(job, meta)
+    count = sum(g.count for g in groups)
+    shapes = "" if len(groups) == 1 else f" at {len(groups)} input shapes ({', '.join(points)})"
+
+    log(f"verifying {job.require('variant', str)} ({meta['artifact']}, runtime {meta['runtime']}) on {count} samples{shapes}")
+    reference = TensorFlowRunner(model_dir / model["savedModel"])
+    executor = job.runtime_entry(meta["runtime"])["executor"]  # a fallback runtime's artifact: its executor
+    variant = load_runtime(executor).load(artifact_dir, meta)
+    watch = Stopwatch()
+    refs, gots, first_batches = run_groups(groups, job.batch_size, reference, variant)
+    verdict = judge(job, model, refs, gots, groups)
+    if verdict.detection_agreement is not None:
+        log(f"detections matched by class and IoU before comparing (NMS outputs): {verdict.detection_agreement:.4f} of the reference's found")
+    outputs, failures, diagnoses = verdict.outputs, list(verdict.failures), verdict.diagnoses
     result = {
         "variant": job.require("variant", str),
         "platform": job.require("platform", str),
         "runtime": meta["runtime"],
         **({"fallback": meta["fallback"]} if "fallback" in meta else {}),
         "precision": job.precision,
+        **({"mixedPrecision": meta["mixedPrecision"]} if "mixedPrecision" in meta else {}),
         "task": task,
         "samples": count,
         "inputOrigin": groups[0].origin,
@@ -199,16 +231,17 @@ def run(job: Job) -> None:
         "trained": job.require("trained", bool),
         "executedWith": getattr(variant, "description", executor),
         "outputs": outputs,
-        "accuracy": accuracy,
-        **({"detectionAgreement": detection_agreement} if detection_agreement is not None else {}),
-        "tolerance": tolerance,
+        "accuracy": verdict.accuracy,
+        **({"detectionAgreement": verdict.detection_agreement} if verdict.detection_agreement is not None else {}),
+        "tolerance": verdict.tolerance,
         "seconds": watch.seconds,
     }
-    failures = metrics.check(result, tolerance, task) + [d["message"] for d in diagnoses.values()]
     model_file = getattr(variant, "model_path", None) or artifact_dir / meta["artifact"]
     if failures and not diagnoses and (profile := int8_profile(job, Path(model_file), first_batches)):
         result["int8ErrorProfile"] = profile.as_json()
         failures.append(int8_error_profile.message(profile, platform_key(job)))
+    if failures and meta.get("mixedPrecision", {}).get("found") is False:
+        failures.append(f"mixed precision: {meta['mixedPrecision']['reason']}")
     result["passed"] = not failures
     for name, diagnosis in diagnoses.items():
         outputs[name]["diagnosis"] = diagnosis
@@ -221,6 +254,7 @@ def run(job: Job) -> None:
             + "\n  - ".join(failures)
             + "\n(tolerances can be set per precision in tf2aif.json verify.tolerances)"
         )
+    accuracy = verdict.accuracy
     if accuracy:
         log(f"top-1 accuracy on {accuracy['samples']} labelled samples: TensorFlow {accuracy['reference']:.4f}, variant {accuracy['variant']:.4f} ({accuracy['deltaPoints']:+.2f} points)")
     log("verified: within tolerance")

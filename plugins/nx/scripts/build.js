@@ -73,6 +73,31 @@ function copyAssets() {
   log(`copied ${n} schemas and templates into dist/`);
 }
 
+/**
+ * Each module's relative imports (`from .x import`, `from ..quantizers.y import`, `from . import z`) as the wheel's
+ * files, so a task that runs a module also hashes the modules it imports (src/graph/plugin-fingerprint.ts).
+ */
+function relativeImports(pySrc, files) {
+  const known = new Set(files);
+  const imports = {};
+  for (const file of files.filter((f) => f.endsWith('.py'))) {
+    const found = new Set();
+    const text = readFileSync(join(pySrc, relative('tf2aif_toolchain', file)), 'utf8');
+    for (const m of text.matchAll(/^\s*from (\.+)([\w.]*) import \(?([\w, ]+)/gm)) {
+      const base = file.split('/').slice(0, -m[1].length);
+      const module = m[2] ? [...base, ...m[2].split('.')] : base;
+      // `from .pkg import mod` imports pkg/mod.py where that is a module; a name that is not stays pkg's
+      const names = ['', ...m[3].split(',').map((n) => n.trim().split(' ')[0]).filter(Boolean)];
+      for (const name of names) {
+        const path = name ? [...module, name] : module;
+        for (const candidate of [`${path.join('/')}.py`, `${path.join('/')}/__init__.py`]) if (known.has(candidate) && candidate !== file) found.add(candidate);
+      }
+    }
+    if (found.size) imports[file] = [...found].sort();
+  }
+  return imports;
+}
+
 /** 3. The Python toolchain: wheel + locks + manifest, staged and moved into toolchain/ in one rename. */
 function buildToolchain() {
   const { ensureUv } = require(join(pkgDir, 'dist', 'toolchain', 'uv'));
@@ -104,6 +129,7 @@ function buildToolchain() {
       wheel: { file: wheel, sha256: sha256(join(staged, wheel)) },
       lock: { file: 'requirements.lock', sha256: sha256(join(staged, 'requirements.lock')) },
       sources,
+      imports: relativeImports(pySrc, Object.keys(sources)),
     };
     writeFileSync(join(staged, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
     const target = join(pkgDir, 'toolchain');

@@ -130,3 +130,15 @@ def quantize(job: Job, saved_model: Path, convert_dir: Path, calibration: Sample
         "int8Kernels": kernels,
         "toolchain": {"nncf": nncf.__version__, "openvino": ov.__version__.split("-")[0]},
     }
+
+
+def requantizer(job: Job, saved_model: Path, convert_dir: Path, calibration: Samples, meta: dict):
+    """Mixed precision (mixed_precision.py) by NNCF's accuracy control (requantizers/nncf_accuracy_control.py)."""
+    import openvino as ov  # noqa: PLC0415
+    from nncf.quantization.advanced_parameters import AdvancedQuantizationParameters, OverflowFix  # noqa: PLC0415
+
+    from ..requantizers.nncf_accuracy_control import NncfRequantizer  # noqa: PLC0415
+
+    _, source = converted_artifact(job, convert_dir, "openvino-ir", "an OpenVINO IR", inside=XML)
+    items, _ = calibration_items(ov.Core().read_model(str(source)), calibration)
+    return NncfRequantizer(job, source, items, meta["preset"], AdvancedQuantizationParameters(overflow_fix=OverflowFix.ENABLE))

@@ -17,50 +17,86 @@ from ..errors import ToolchainError
 from ..job import Job
 from ..progress import Stopwatch, log
 from .tensorrt_calibration import METHODS, _quiet_ort_quantization, method_of
-from .vitis_pow2 import _reader, calibration_batches
+from .vitis_pow2 import calibration_batches
 
 ARTIFACT = "model.onnx"
 INT8_OPS = ["Conv", "ConvTranspose", "Gemm", "MatMul", "Add", "Mul", "AveragePool", "MaxPool", "GlobalAveragePool", "Concat"]
 
 
-def quantize(job: Job, saved_model: Path, convert_dir: Path, calibration: Samples, out_dir: Path) -> dict:
-    import onnx  # noqa: PLC0415
-    import onnxruntime  # noqa: PLC0415
-    from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static  # noqa: PLC0415
-    from onnxruntime.quantization.shape_inference import quant_pre_process  # noqa: PLC0415
+class _OrtInt8:
+    """The pre-processed model and its calibrated ranges, computed once; write() quantizes with them, some nodes
+    left float (mixed precision) or none."""
 
+    def __init__(self, job: Job, fp32: Path, calibration: Samples, work: Path) -> None:
+        from onnxruntime.quantization import CalibrationMethod  # noqa: PLC0415
+        from onnxruntime.quantization.shape_inference import quant_pre_process  # noqa: PLC0415
+
+        from ..requantizers.onnx_qdq import ranges_cache  # noqa: PLC0415
+
+        self.method = method_of(job)
+        ort_method, extra = METHODS[self.method]
+        self.calibrate_method = getattr(CalibrationMethod, ort_method)
+        self.prepared = work / "prepared.onnx"
+        with _quiet_ort_quantization():
+            # shape inference and BatchNorm folding first, as ORT's quantization guide asks
+            quant_pre_process(str(fp32), str(self.prepared), skip_symbolic_shape=True)
+            log(f"calibrating {fp32.name} for INT8 QDQ with ONNX Runtime ({self.method}) on {calibration.count} samples")
+            self.cache = ranges_cache(self.prepared, INT8_OPS, self.calibrate_method, extra, calibration_batches(fp32, calibration, job.batch_size), work)
+
+    def write(self, excluded: list[str], out_dir: Path) -> dict:
+        from onnxruntime.quantization import QuantFormat, QuantType, quantize_static  # noqa: PLC0415
+
+        try:
+            with _quiet_ort_quantization():
+                quantize_static(
+                    str(self.prepared),
+                    str(out_dir / ARTIFACT),
+                    calibration_data_reader=None,
+                    calibration_cache_path=self.cache,  # the ranges from above: no second calibration pass
+                    quant_format=QuantFormat.QDQ,
+                    op_types_to_quantize=INT8_OPS,
+                    nodes_to_exclude=excluded,
+                    per_channel=True,
+                    activation_type=QuantType.QUInt8,
+                    weight_type=QuantType.QInt8,
+                    calibrate_method=self.calibrate_method,
+                    extra_options={"WeightSymmetric": True},
+                )
+        except Exception as e:  # noqa: BLE001 (ORT raises plain RuntimeErrors for graphs it cannot quantize)
+            raise ToolchainError(f"ONNX Runtime INT8 quantization failed: {type(e).__name__}: {str(e).strip().splitlines()[-1]}") from e
+        return {}
+
+
+def _fp32(convert_dir: Path) -> Path:
     fp32 = convert_dir / ARTIFACT
     if not fp32.is_file():
         raise ToolchainError(f"{convert_dir} holds no {ARTIFACT}: the onnx_int8 quantizer needs the onnx converter's output")
-    method = method_of(job)
-    batches = calibration_batches(fp32, calibration, job.batch_size)
+    return fp32
+
+
+def quantize(job: Job, saved_model: Path, convert_dir: Path, calibration: Samples, out_dir: Path) -> dict:
+    import onnx  # noqa: PLC0415
+    import onnxruntime  # noqa: PLC0415
+
+    fp32 = _fp32(convert_dir)
     watch = Stopwatch()
-    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".work-") as tmp, _quiet_ort_quantization():
-        prepared = Path(tmp) / "prepared.onnx"
-        # shape inference and BatchNorm folding first, as ORT's quantization guide asks
-        quant_pre_process(str(fp32), str(prepared), skip_symbolic_shape=True)
-        log(f"quantizing {fp32.name} to INT8 QDQ with ONNX Runtime ({method}) on {calibration.count} samples")
-        ort_method, extra = METHODS[method]
-        try:
-            quantize_static(
-                str(prepared),
-                str(out_dir / ARTIFACT),
-                calibration_data_reader=_reader(batches),
-                quant_format=QuantFormat.QDQ,
-                op_types_to_quantize=INT8_OPS,
-                per_channel=True,
-                activation_type=QuantType.QUInt8,
-                weight_type=QuantType.QInt8,
-                calibrate_method=getattr(CalibrationMethod, ort_method),
-                extra_options={"WeightSymmetric": True, **({"CalibNumBins": extra["num_bins"]} if "num_bins" in extra else {})},
-            )
-        except Exception as e:  # noqa: BLE001 (ORT raises plain RuntimeErrors for graphs it cannot quantize)
-            raise ToolchainError(f"ONNX Runtime INT8 quantization failed: {type(e).__name__}: {str(e).strip().splitlines()[-1]}") from e
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".work-") as tmp:
+        quantizer = _OrtInt8(job, fp32, calibration, Path(tmp))
+        quantizer.write([], out_dir)
     log(f"INT8 QDQ model written in {watch.seconds:.1f}s")
     return {
         "artifact": ARTIFACT,
         "format": "onnx-qdq",
         "qdqScheme": "QDQ: uint8 asymmetric per-tensor activations, int8 symmetric per-channel weights",
-        "calibrationMethod": method,
+        "calibrationMethod": quantizer.method,
         "toolchain": {"onnxruntime": onnxruntime.__version__, "onnx": onnx.__version__},
     }
+
+
+def requantizer(job: Job, saved_model: Path, convert_dir: Path, calibration: Samples, meta: dict):
+    """Mixed precision (mixed_precision.py): ONNX Runtime runs the nodes kept float with its float kernels."""
+    from ..requantizers.onnx_qdq import OnnxRequantizer  # noqa: PLC0415
+
+    tmp = tempfile.TemporaryDirectory(prefix="tf2aif-onnx-int8-mixed-")
+    quantizer = _OrtInt8(job, _fp32(convert_dir), calibration, Path(tmp.name))
+    return OnnxRequantizer(quantizer.prepared, quantizer.write, tmp)

@@ -129,7 +129,7 @@ def write_table(ranges, out_dir: Path) -> None:
         raise ToolchainError(f"onnxruntime did not write {missing} into {out_dir}; check the onnxruntime install")
 
 
-def write_emulation(model: Path, ranges, out_path: Path, work_dir: Path) -> None:
+def write_emulation(model: Path, ranges, out_path: Path, work_dir: Path, excluded: list[str] | None = None) -> None:
     """INT8 QDQ model from the same ranges: int8 symmetric per-tensor activations, int8 symmetric per-channel weights."""
     from onnxruntime.quantization import QuantFormat, QuantType, quantize_static  # noqa: PLC0415
     from onnxruntime.quantization.calibrate import save_tensors_data  # noqa: PLC0415
@@ -142,6 +142,7 @@ def write_emulation(model: Path, ranges, out_path: Path, work_dir: Path) -> None
         calibration_data_reader=None,
         quant_format=QuantFormat.QDQ,
         op_types_to_quantize=INT8_OPS,
+        nodes_to_exclude=list(excluded or []),
         per_channel=True,
         activation_type=QuantType.QInt8,
         weight_type=QuantType.QInt8,
@@ -201,3 +202,32 @@ def quantize(job: Job, saved_model: Path, convert_dir: Path, calibration: Sample
         "emulationSeconds": emulation_seconds,
         "toolchain": {"onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__},
     }
+
+
+def requantizer(job: Job, saved_model: Path, convert_dir: Path, calibration: Samples, meta: dict):
+    """Mixed precision (mixed_precision.py): TensorRT's per-layer precision. The table leaves out the outputs of
+    the layers kept float; TensorRT runs a layer whose tensors have no range in FP16/FP32 ("Missing scale and
+    zero-point for tensor ..., expect fall back to non-int8 implementation"). The CPU emulation leaves the same
+    nodes unquantized (nodes_to_exclude), which is what the check and verify measure here (no GPU)."""
+    import onnx  # noqa: PLC0415
+
+    from ..requantizers.onnx_qdq import OnnxRequantizer  # noqa: PLC0415
+
+    source = source_onnx(job, convert_dir)
+    method = meta["calibrationMethod"]
+    tmp = tempfile.TemporaryDirectory(prefix="tf2aif-trt-mixed-")
+    work = Path(tmp.name)
+    with _quiet_ort_quantization():
+        amax = calibrate(source, calibration, job.batch_size, method, work)
+    writers = {n.name: list(n.output) for n in onnx.load(str(source), load_external_data=False).graph.node}
+
+    def write(excluded: list[str], out_dir: Path) -> dict:
+        float_tensors = {t for name in excluded for t in writers.get(name, [])}
+        shutil.copyfile(source, out_dir / ARTIFACT)
+        with _quiet_ort_quantization():
+            write_table(tensors_data({k: v for k, v in amax.items() if k not in float_tensors}, method), out_dir)
+            # every range for the emulation: ORT needs one wherever a quantized node reads the float layer's output
+            write_emulation(out_dir / ARTIFACT, tensors_data(amax, method), out_dir / EMULATION, work, excluded)
+        return {"calibratedTensors": len(amax) - len(float_tensors & amax.keys())}
+
+    return OnnxRequantizer(source, write, tmp)

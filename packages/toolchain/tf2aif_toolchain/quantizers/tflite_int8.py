@@ -71,3 +71,13 @@ def quantize(job: Job, saved_model: Path, convert_dir: Path, calibration: Sample
     if static_batch is not None:
         meta = {**meta, "staticBatch": static_batch, "staticBatchReason": converted.get("staticBatchReason")}
     return {"artifact": ARTIFACT, "format": "tflite", **meta, "toolchain": {"tensorflow": tf.__version__}}
+
+
+def requantizer(job: Job, saved_model: Path, convert_dir: Path, calibration: Samples, meta: dict):
+    """Mixed precision (mixed_precision.py) for the full-integer scheme: TFLite runs the ops kept float with its
+    float kernels. None for dynamic-range models (their activations are float already)."""
+    if meta.get("scheme") != "full-integer":
+        return None
+    from ..requantizers.tflite import TfliteRequantizer  # noqa: PLC0415
+
+    return TfliteRequantizer(job, saved_model, convert_dir, calibration, meta["ioType"], _full_integer)

@@ -214,14 +214,14 @@ def _reader(batches: list[dict[str, np.ndarray]]):
     return Reader()
 
 
-def _quantize_quark(fp32: Path, batches: list[dict[str, np.ndarray]], out: Path) -> dict:
+def _quantize_quark(fp32: Path, batches: list[dict[str, np.ndarray]], out: Path, excluded: list[str] | None = None) -> dict:
     import onnx  # noqa: PLC0415
     import onnxruntime  # noqa: PLC0415
     import quark  # noqa: PLC0415
     from quark.onnx import XINT8_QCONFIG, ModelQuantizer  # noqa: PLC0415
 
     config = copy.deepcopy(XINT8_QCONFIG)  # quantize_model mutates its config
-    config.exclude = host_nodes(fp32)
+    config.exclude = host_nodes(fp32) + list(excluded or [])
     try:
         ModelQuantizer(config).quantize_model(str(fp32), str(out), _reader(batches))
     except Exception as e:  # noqa: BLE001
@@ -229,54 +229,96 @@ def _quantize_quark(fp32: Path, batches: list[dict[str, np.ndarray]], out: Path)
     return {"amd-quark": quark.__version__, "onnxruntime": onnxruntime.__version__, "onnx": onnx.__version__}
 
 
-def _quantize_ort(fp32: Path, batches: list[dict[str, np.ndarray]], out: Path) -> dict:
-    import onnx  # noqa: PLC0415
-    import onnxruntime  # noqa: PLC0415
-    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static, save_tensors_data  # noqa: PLC0415
-    from onnxruntime.quantization.shape_inference import quant_pre_process  # noqa: PLC0415
+class _OrtPow2:
+    """The ONNX Runtime path's state: the pre-processed model, its ranges and every power-of-two scale, computed
+    once; write() quantizes with them, some nodes left float (mixed precision) or none."""
 
-    with tempfile.TemporaryDirectory(prefix="tf2aif-pow2-") as tmp:
-        work = Path(tmp)
+    def __init__(self, fp32: Path, batches: list[dict[str, np.ndarray]], work: Path) -> None:
+        import onnx  # noqa: PLC0415
+        from onnxruntime.quantization import save_tensors_data  # noqa: PLC0415
+        from onnxruntime.quantization.shape_inference import quant_pre_process  # noqa: PLC0415
+
         # fold BatchNorm into Conv and infer shapes first: the DPU quantizes folded weights
-        prepared = work / "prepared.onnx"
-        quant_pre_process(str(fp32), str(prepared), skip_symbolic_shape=True)
-        model = onnx.load(str(prepared))
-
-        histograms, ranges = _calibrate(prepared, work, batches)
-        cache = work / "ranges.json"
-        save_tensors_data(ranges, cache)
-
+        self.prepared = work / "prepared.onnx"
+        quant_pre_process(str(fp32), str(self.prepared), skip_symbolic_shape=True)
+        model = onnx.load(str(self.prepared))
+        self.histograms, ranges = _calibrate(self.prepared, work, batches)
+        self.cache = work / "ranges.json"
+        save_tensors_data(ranges, self.cache)
         activations = {
-            name: [_override(histogram_scale(*histograms[name][:2]) if name in histograms else activation_scale(_absmax(ranges[name].range_value)))]
+            name: [_override(histogram_scale(*self.histograms[name][:2]) if name in self.histograms else activation_scale(_absmax(ranges[name].range_value)))]
             for name in ranges
         }
         weights = {name: [_override(weight_scale(w))] for name, w in _weights(model).items()}
-        overrides = {**activations, **weights}
+        self.overrides = {**activations, **weights}
         log(f"power-of-two scales for {len(activations)} activations and {len(weights)} weights")
+
+    def write(self, out: Path, excluded: list[str] | None = None) -> None:
+        from onnxruntime.quantization import QuantFormat, QuantType, quantize_static  # noqa: PLC0415
 
         try:
             quantize_static(
-                str(prepared),
+                str(self.prepared),
                 str(out),
                 calibration_data_reader=None,
-                calibration_cache_path=cache,  # ranges from above: no second calibration pass
+                calibration_cache_path=self.cache,  # ranges from above: no second calibration pass
                 quant_format=QuantFormat.QDQ,
                 op_types_to_quantize=DPU_OPS,
+                nodes_to_exclude=list(excluded or []),
                 per_channel=False,
                 activation_type=QuantType.QInt8,
                 weight_type=QuantType.QInt8,
-                calibrate_method=_ranges_method(histograms),  # as the cache says; every scale is overridden anyway
+                calibrate_method=_ranges_method(self.histograms),  # as the cache says; every scale is overridden anyway
                 extra_options={
                     "ActivationSymmetric": True,
                     "WeightSymmetric": True,
-                    "TensorQuantOverrides": overrides,
+                    "TensorQuantOverrides": self.overrides,
                     # ORT would otherwise enlarge a weight scale to keep the int32 bias in range: not a power of two
                     "QDQDisableWeightAdjustForInt32Bias": True,
                 },
             )
         except Exception as e:  # noqa: BLE001
             raise ToolchainError(f"ONNX Runtime power-of-two QDQ quantization failed: {type(e).__name__}: {e}") from e
+
+
+def _quantize_ort(fp32: Path, batches: list[dict[str, np.ndarray]], out: Path) -> dict:
+    import onnx  # noqa: PLC0415
+    import onnxruntime  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory(prefix="tf2aif-pow2-") as tmp:
+        _OrtPow2(fp32, batches, Path(tmp)).write(out)
     return {"onnxruntime": onnxruntime.__version__, "onnx": onnx.__version__}
+
+
+def requantizer(job: Job, saved_model: Path, convert_dir: Path, calibration: Samples, meta: dict):
+    """Mixed precision (mixed_precision.py): the nodes kept float run on the host CPU, as Vitis AI partitions a
+    graph between the DPU and the CPU."""
+    from ..requantizers.onnx_qdq import OnnxRequantizer  # noqa: PLC0415
+
+    tmp = tempfile.TemporaryDirectory(prefix="tf2aif-pow2-mixed-")
+    work = Path(tmp.name)
+    fp32 = convert_dir / ARTIFACT
+    fixed = fixed_shapes(job)
+    if fixed:
+        fp32 = fix_input_shapes(fp32, fixed, work / "fixed-fp32.onnx")
+    batches = calibration_batches(fp32, calibration, job.batch_size)
+
+    if meta.get("method") == METHOD_QUARK:
+        def write_quark(excluded: list[str], out_dir: Path) -> dict:
+            _quantize_quark(fp32, batches, out_dir / ARTIFACT, excluded)
+            return {}
+
+        return OnnxRequantizer(fp32, write_quark, tmp)
+    ort = _OrtPow2(fp32, batches, work)
+
+    def write(excluded: list[str], out_dir: Path) -> dict:
+        ort.write(out_dir / ARTIFACT, excluded)
+        bad = non_pow2_scales(out_dir / ARTIFACT)
+        if bad:
+            raise RuntimeError(f"{METHOD_ORT}: scales that are not powers of two remain in the QDQ model: {bad[:5]}")
+        return {}
+
+    return OnnxRequantizer(ort.prepared, write, tmp)
 
 
 def _calibrate(prepared: Path, work: Path, batches: list[dict[str, np.ndarray]]) -> tuple[dict, dict]:

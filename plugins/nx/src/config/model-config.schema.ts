@@ -119,6 +119,22 @@ export const calibrationSchema = z
   })
   .describe('data for INT8 calibration and verification inputs');
 
+const quantizeFields = {
+  fallback: z
+    .enum(['mixed', 'none'])
+    .describe('where full INT8 misses the verify tolerance: "mixed" keeps the layers that lose most in float until it holds; "none" keeps full INT8 (verify then fails with the INT8 error profile)'),
+  maxFloatShare: z.number().min(0).max(1).describe("the largest share of the model's multiply-accumulates mixed precision may keep in float"),
+  maxAttempts: z.number().int().min(1).max(50).describe('quantizations mixed precision may try: the float set grows 1, 2, 4, ... layers until the check passes, then gives back to INT8 the layers it does not need'),
+};
+
+export const quantizeSchema = z
+  .strictObject({
+    fallback: quantizeFields.fallback.default('mixed'),
+    maxFloatShare: quantizeFields.maxFloatShare.default(0.25),
+    maxAttempts: quantizeFields.maxAttempts.default(10),
+  })
+  .describe('INT8 quantization: accuracy-aware mixed precision where full INT8 misses the verify tolerance');
+
 export const platformOptionsSchema = z.strictObject({
   platform: z
     .string()
@@ -135,6 +151,10 @@ export const platformOptionsSchema = z.strictObject({
     .boolean()
     .default(true)
     .describe("false: fail where the runtime's converter cannot express an op of the model, instead of switching to the platform's fallback runtime"),
+  quantize: z
+    .strictObject({ fallback: quantizeFields.fallback.optional(), maxFloatShare: quantizeFields.maxFloatShare.optional(), maxAttempts: quantizeFields.maxAttempts.optional() })
+    .optional()
+    .describe("this variant's quantize settings, over the model's (e.g. {\"fallback\": \"none\"} for an edge target that must be full INT8)"),
 });
 
 export const toleranceSchema = z.strictObject({
@@ -208,6 +228,7 @@ export const modelConfigSchema = z
     serving: servingSchema.default({ mode: 'LAT' }),
     image: imageSchema.default({ repository: 'tf2aif', push: false }),
     verify: verifySchema.default({ samples: 32, seed: 0, tolerances: {} }),
+    quantize: quantizeSchema.default({ fallback: 'mixed', maxFloatShare: 0.25, maxAttempts: 10 }),
     slo: sloSchema.optional(),
     platforms: z
       .record(z.string(), platformOptionsSchema)

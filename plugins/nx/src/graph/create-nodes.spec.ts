@@ -92,8 +92,16 @@ describe('createNodes', () => {
         JSON.stringify({ runtime: `echo ${partsFingerprint(['py:tf2aif_toolchain/quantizers/tflite_int8.py'])}` }),
         JSON.stringify({ runtime: `echo ${partsFingerprint(['dist/executors/quantize/**'])}` }),
         JSON.stringify({ runtime: `echo ${partsFingerprint(['platforms/arm/platform.json'])}` }),
+        // the quantize step runs the artifact for its accuracy check (mixed precision): the runtimes too
+        JSON.stringify({ runtime: `echo ${partsFingerprint(['py:tf2aif_toolchain/runtimes/tflite.py'])}` }),
       ]),
     );
+    // a named module brings the modules it imports (the build records them): a quantizer's requantizer is part of it
+    const { withImports } = await import('./plugin-fingerprint');
+    expect(withImports(['tf2aif_toolchain/quantizers/vitis_pow2.py'])).toEqual(
+      expect.arrayContaining(['tf2aif_toolchain/quantizers/vitis_pow2.py', 'tf2aif_toolchain/requantizers/onnx_qdq.py', 'tf2aif_toolchain/compilers/vitis_ai.py']),
+    );
+    expect(withImports(['tf2aif_toolchain/quantizers/tflite_int8.py'])).toContain('tf2aif_toolchain/requantizers/tflite.py');
     expect(inputs.filter((i) => i.startsWith('{workspaceRoot}/') && !i.endsWith('tf2aif.json'))).toEqual([]);
     // a fingerprint is the package version and a content hash, and parts differ by what they hold
     expect(partsFingerprint(['py:tf2aif_toolchain/quantizers/tflite_int8.py'])).toMatch(/^@tf2aif\/nx@\d+\.\d+\.\d+\S* [0-9a-f]{64}$/);

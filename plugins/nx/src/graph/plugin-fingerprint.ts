@@ -32,13 +32,16 @@ function walk(dir: string, out: string[] = []): string[] {
 // read once per process: the package does not change under a run (a rebuild stops the daemon, an upgrade restarts it)
 let files: string[] | undefined;
 let sources: Record<string, string> | undefined;
+let imports: Record<string, string[]> = {};
 const digests = new Map<string, string>();
 const memo = new Map<string, string>();
 
 function wheelSources(): Record<string, string> {
   if (!sources) {
     const file = join(toolchainPackageDir, 'manifest.json');
-    sources = existsSync(file) ? ((JSON.parse(readFileSync(file, 'utf8')) as { sources?: Record<string, string> }).sources ?? {}) : {};
+    const manifest = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { sources?: Record<string, string>; imports?: Record<string, string[]> }) : {};
+    sources = manifest.sources ?? {};
+    imports = manifest.imports ?? {};
   }
   return sources;
 }
@@ -53,7 +56,22 @@ function digest(file: string): string {
   return d;
 }
 
-/** `@tf2aif/nx@<version> <sha256>` over the parts' files: package files by content, `py:` modules by the wheel's manifest. */
+/** The modules and every module they import, transitively (the build records each module's relative imports). */
+export function withImports(modules: string[]): string[] {
+  const seen = new Set<string>();
+  const visit = (m: string) => {
+    if (seen.has(m)) return;
+    seen.add(m);
+    for (const dep of imports[m] ?? []) visit(dep);
+  };
+  modules.forEach(visit);
+  return [...seen].sort();
+}
+
+/**
+ * `@tf2aif/nx@<version> <sha256>` over the parts' files: package files by content, `py:` modules by the wheel's
+ * manifest, a named module with the modules it imports (a quantizer's helper module is part of the quantizer).
+ */
 export function partsFingerprint(parts: string[]): string {
   const key = parts.join('\n');
   const known = memo.get(key);
@@ -65,7 +83,9 @@ export function partsFingerprint(parts: string[]): string {
     hash.update(`part:${part}\n`);
     const wheel = part.startsWith('py:');
     const re = toRegExp(wheel ? part.slice(3) : part);
-    const matched = wheel ? Object.keys(py).filter((f) => re.test(f)).sort() : files.filter((f) => re.test(f));
+    // a named module brings its imports; a pattern (the core's top-level modules) is what it matches
+    const modules = wheel ? Object.keys(py).filter((f) => re.test(f)) : [];
+    const matched = wheel ? (part.includes('*') ? modules.sort() : withImports(modules)) : files.filter((f) => re.test(f));
     for (const f of matched) hash.update(`${f}:${wheel ? py[f] : digest(f)}\n`);
   }
   const fingerprint = `${packageName}@${packageVersion} ${hash.digest('hex')}`;

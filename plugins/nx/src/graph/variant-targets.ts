@@ -1,7 +1,7 @@
 import type { TargetConfiguration } from '@nx/devkit';
 import type { ResolvedModel, ResolvedVariant } from '../config/load-model-config';
 import type { PluginContext } from '../settings/plugin-options';
-import { artifactStep, baseImageFor, calibrationSettings, deployedStep } from '../settings/step-settings';
+import { artifactStep, baseImageFor, calibrationSettings, deployedStep, quantizeSettings } from '../settings/step-settings';
 import { benchTarget } from './bench-target';
 import { composeTarget, imageTarget, serveTarget } from './delivery-targets';
 import { adapterInput, coreToolchainInputs, executorInput, hashedPathsInput, upstreamOutputs } from './inputs';
@@ -55,8 +55,9 @@ export function variantTargets(
     targets.quantize = step(
       'quantize',
       ['convert'],
-      [...calibrationInputs(model, ctx), ...quantizers.map((q) => adapterInput(ctx, 'quantizers', q))],
-      `Quantize ${v.project} to ${v.precision.toUpperCase()} with ${v.quantizer}`,
+      // the quantize step runs the artifact (its accuracy check against the float model): the runtimes too
+      [...calibrationInputs(model, ctx), ...quantizers.map((q) => adapterInput(ctx, 'quantizers', q)), ...executors.map((e) => adapterInput(ctx, 'runtimes', e))],
+      `Quantize ${v.project} to ${v.precision.toUpperCase()} with ${v.quantizer}${mixedNote(model, v)}`,
     );
   }
 
@@ -84,4 +85,11 @@ export function variantTargets(
     );
   }
   return targets;
+}
+
+/** What the quantize step may do where full INT8 misses the tolerance (nx show project). */
+function mixedNote(model: ResolvedModel, v: ResolvedVariant): string {
+  const q = quantizeSettings(model, v);
+  if (v.precision !== 'int8' || q.fallback !== 'mixed' || !v.runtimeDescriptor.floatLayers) return '';
+  return `; where full INT8 misses the verify tolerance, mixed precision (at most ${Math.round(q.maxFloatShare * 100)}% of MACs in float)`;
 }

@@ -35,6 +35,12 @@ export const runtimeDescriptorSchema = z.strictObject({
    * that must run TFLite); tf2aif.json's platforms.<key>.fallback: false forbids it for one variant.
    */
   fallback: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/)).default([]),
+  /**
+   * how this runtime runs the layers an INT8 model keeps in float (mixed precision, where full INT8 misses the
+   * verify tolerance): a DPU leaves them to the host CPU, TensorRT runs them in FP16/FP32. Absent: it cannot, and
+   * tf2aif.json quantize.fallback "mixed" does nothing on this runtime.
+   */
+  floatLayers: z.string().min(1).optional(),
   serve: z.strictObject({
     /** requirement set the image installs: packages/toolchain/serve-requirements/<set>-<arch>.lock */
     requirements: z.string().regex(/^[a-z][a-z0-9-]*$/),

@@ -1,5 +1,6 @@
 import type { Plan } from '../plan/explain';
 import { oneLine } from '../utils/one-line';
+import { mixedPrecisionNote } from './mixed-precision-note';
 import type { VariantResult } from './variant-results';
 
 /** What the project graph says about a variant (from its bench target's options). */
@@ -89,6 +90,8 @@ function profile(f: VariantFacts, r: VariantResult | undefined, ceiling: Ceiling
   if (b?.latency && !b.latency.http.stable) notes.push('latency did not stabilise within the time bound (3 windows within 10%)');
   const fallback = c?.fallback as { from: string; ops: string[] } | undefined;
   if (fallback) notes.push(`runs on ${c!.runtime}, the platform's fallback: ${fallback.from} cannot run ${fallback.ops.join(', ')}`);
+  const mixed = mixedPrecisionNote(c);
+  if (mixed) notes.push(`${mixed} (full INT8 missed the verify tolerance; the float layers run as the platform's runtime runs them)`);
 
   const first = v ? Object.values(v.outputs)[0] : undefined;
   const measured = b?.status === 'measured' ? b : undefined;

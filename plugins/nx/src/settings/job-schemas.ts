@@ -22,6 +22,8 @@ export const buildModelJobSchema = z.strictObject({
   ...stepBase,
 });
 
+const floatLayers = z.string().min(1).nullable().describe("how the runtime runs layers an INT8 model keeps in float (descriptor floatLayers); null: it cannot");
+
 const fallbackRuntime = z.strictObject({
   runtime: name,
   converter: name,
@@ -29,6 +31,7 @@ const fallbackRuntime = z.strictObject({
   executor: name,
   serveExecutor: name,
   requirements: name,
+  floatLayers: floatLayers.default(null),
 });
 
 const variantJob = {
@@ -52,8 +55,12 @@ export const convertJobSchema = z.strictObject({ ...variantJob, converter: name.
 export const quantizeJobSchema = z.strictObject({
   ...variantJob,
   quantizer: name.describe('module in tf2aif_toolchain/quantizers/'),
+  executor: name.describe('module in tf2aif_toolchain/runtimes/ that runs the artifact (the accuracy check)'),
   ioType: platformOptionsSchema.shape.ioType,
   calibration: calibrationSchema,
+  verify: modelConfigSchema.shape.verify.describe("verify's settings: the quantize step checks INT8 against the float model the same way"),
+  mixedPrecision: modelConfigSchema.shape.quantize,
+  floatLayers: floatLayers.default(null),
   convertPath: workspacePath,
 });
 

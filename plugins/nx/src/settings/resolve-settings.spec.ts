@@ -15,7 +15,8 @@ writeFileSync(
     source: { format: 'script', path: 'build.py' },
     inputs: [{ name: 'image', shape: [null, 8, 8, 1] }],
     calibration: { random: true, samples: 20, batchSize: 4 },
-    platforms: { cpu: {}, arm: { ioType: 'int8' }, alveo: {} },
+    platforms: { cpu: {}, arm: { ioType: 'int8', quantize: { fallback: 'none' } }, alveo: {} },
+    quantize: { maxFloatShare: 0.1 },
   }),
 );
 const config = 'models/tiny/tf2aif.json';
@@ -45,6 +46,16 @@ describe('the settings resolver', () => {
     expect(resolve('quantize', 'arm')).toMatchObject({ ioType: 'int8' });
     expect(resolve('bench', 'alveo')).toMatchObject({ artifactPath: 'dist/variants/tiny-alveo/compile' });
     expect(resolve('serve', 'alveo')).toMatchObject({ artifactPath: 'dist/variants/tiny-alveo/quantize', modelPath: 'dist/models/tiny' });
+  });
+
+  it("gives the quantize step verify's settings, the model's quantize settings under its platform entry's, and how its runtime runs float layers", () => {
+    expect(resolve('quantize', 'alveo')).toMatchObject({
+      executor: 'onnxruntime',
+      verify: { samples: 32, seed: 0 },
+      mixedPrecision: { fallback: 'mixed', maxFloatShare: 0.1, maxAttempts: 10 },
+      floatLayers: expect.stringContaining('host CPU'),
+    });
+    expect(resolve('quantize', 'arm')).toMatchObject({ mixedPrecision: { fallback: 'none', maxFloatShare: 0.1 }, floatLayers: expect.stringContaining('TFLite') });
   });
 
   it('says which setting went away when the graph is stale', () => {

@@ -83,7 +83,13 @@ export function fallbackSettings(v: ResolvedVariant) {
     executor: f.descriptor.executor,
     serveExecutor: f.descriptor.serve.executor ?? f.descriptor.executor,
     requirements: f.descriptor.serve.requirements,
+    floatLayers: f.descriptor.floatLayers ?? null,
   }));
+}
+
+/** The variant's quantize settings: tf2aif.json's quantize, under its platform entry's. */
+export function quantizeSettings(model: ResolvedModel, v: ResolvedVariant) {
+  return { ...model.config.quantize, ...model.config.platforms[v.key]?.quantize };
 }
 
 /** Every target of a variant with its settings; a target the variant lacks (quantize, compile) is absent. */
@@ -157,8 +163,13 @@ export function variantSettings(model: ResolvedModel, v: ResolvedVariant, ctx: P
     settings.quantize = {
       ...base,
       quantizer: v.quantizer,
+      executor: rt.executor,
       ioType: v.ioType,
       calibration: calibrationSettings(model),
+      // the quantize step checks INT8 against the float model with verify's comparison (mixed precision)
+      verify: model.config.verify,
+      mixedPrecision: quantizeSettings(model, v),
+      floatLayers: rt.floatLayers ?? null,
       convertPath: dir('convert'),
       outputPath: dir('quantize'),
     };

@@ -1,3 +1,4 @@
+import { mixedPrecisionNote } from '../report/mixed-precision-note';
 import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { modelOutputDir, variantOutputDir } from '../graph/paths';
@@ -72,6 +73,8 @@ function notesOf(convert: any, quantize: any, model: any): string[] {
     if (meta.scheme && meta.scheme !== 'full-integer') notes.push(`${meta.scheme} INT8${meta.schemeReason ? `: ${meta.schemeReason}` : ''}`);
     if (meta.fallback) notes.push(`runs on ${meta.runtime}, fallback from ${meta.fallback.from}: ${meta.fallback.ops.join(', ')} not supported there`);
     if (meta.fixedShapes) notes.push(`input shapes fixed at ${JSON.stringify(meta.fixedShapes)} (${meta.fixedShapesReason})`);
+    const mixed = mixedPrecisionNote(meta);
+    if (mixed) notes.push(mixed);
   }
   return [...new Set(notes)];
 }

@@ -1,0 +1,274 @@
+"""Accuracy-aware mixed precision: where the full-INT8 model misses the verify tolerance, the layers that lose the
+most stay in float until it holds, within a budget.
+
+The quantize step checks every INT8 artifact it writes against the float model it was quantized from (the convert
+step's artifact, run by the same runtime) on samples of the kind verify uses, drawn with another seed, and with
+verify's own comparison (verify.judge: detections matched, tolerances, the saturated-softmax diagnosis). Where the
+check fails and tf2aif.json allows it (`quantize.fallback: "mixed"`, the default) on a runtime that can run float
+layers inside an INT8 model (the platform descriptor's `floatLayers`), it ranks the layers by the INT8 error profile
+(int8_error_profile*: the SQNR each layer loses), keeps the worst in float and quantizes again: one layer, then as
+many again as are already float (1, 2, 4, ...), the profile taken again on each attempt, until the check passes, the
+float layers would exceed `maxFloatShare` of the model's multiply-accumulates, or `maxAttempts` attempts are spent. A
+layer that produces a saturated softmax output goes first. Where nothing passes, the full-INT8 model stays and verify
+fails with the profile's line, as without this module. NNCF's quantize_with_accuracy_control, ONNX Runtime's
+nodes_to_exclude and TFLite's denylisted nodes are the mechanisms; each quantizer's `requantizer()` wires one in.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from . import verify
+from .adapters import load_runtime
+from .artifact import read_meta, read_model_meta
+from .data import Samples
+from .int8_error_profile import ErrorProfile
+from .job import Job
+from .progress import Stopwatch, log
+
+# the check's samples: of verify's kind, another draw (verify's is 1000 + seed, calibration's seed 0)
+CHECK_SEED_OFFSET = 2000
+# the profile ranks layers on the check's first samples, as verify's diagnosis does
+PROFILE_SAMPLES = verify.PROFILE_SAMPLES
+
+
+@dataclass(frozen=True)
+class Policy:
+    mode: str  # "mixed" | "none"
+    max_float_share: float  # of the model's multiply-accumulates
+    max_attempts: int
+    float_layers: str | None  # how the runtime runs float layers in an INT8 model (descriptor); None: it cannot
+
+    @staticmethod
+    def of(job: Job, runtime: str) -> "Policy":
+        settings = job.require("mixedPrecision", dict)
+        return Policy(
+            str(settings["fallback"]),
+            float(settings["maxFloatShare"]),
+            int(settings["maxAttempts"]),
+            job.runtime_entry(runtime).get("floatLayers"),
+        )
+
+
+class Requantizer(Protocol):
+    """What a quantizer offers for mixed precision: the same quantization with some layers kept float."""
+
+    def write(self, excluded: list[str], out_dir: Path) -> dict:
+        """Writes the artifact (and any file beside it the quantizer writes) into out_dir, the layers named by
+        `excluded` (their keys in the error profile) left in float; returns the meta fields that change."""
+        ...
+
+    def profile(self, artifact_dir: Path, meta: dict, batches: list[dict[str, np.ndarray]]) -> ErrorProfile | None: ...
+
+    def macs(self) -> dict[str, int]:
+        """Multiply-accumulates per sample of every layer the quantizer may quantize, by key (0: none, e.g. a softmax)."""
+        ...
+
+    def output_layers(self) -> dict[str, str]:
+        """Output name -> the key of the layer that produces it."""
+        ...
+
+    def describe(self, key: str) -> dict:
+        """{"node": the layer as the user knows it, "op": its op type}."""
+        ...
+
+
+@dataclass
+class Check:
+    passed: bool
+    failures: list[str]
+    saturated: list[str]  # outputs whose softmax collapsed
+    min_cosine: float
+
+    def as_json(self) -> dict:
+        return {"passed": self.passed, "minCosine": round(self.min_cosine, 6), **({"failures": self.failures} if self.failures else {})}
+
+
+class Checker:
+    """Candidates against the float model's outputs, computed once."""
+
+    def __init__(self, job: Job, convert_dir: Path, converted: dict, executor: str) -> None:
+        self.job = job
+        self.executor = executor
+        self.model = read_model_meta(job.path("modelPath"))
+        groups, _ = verify.verification_groups(job, converted, CHECK_SEED_OFFSET)
+        self.groups: list[Samples] = groups[:1]  # the opt shape (calibration's)
+        reference = load_runtime(executor).load(convert_dir, converted)
+        self.refs = self._outputs(reference)
+        self.batches = [b for b, _ in self.groups[0].batches(job.batch_size)]
+        self.profile_batches = self.batches[: max(1, -(-PROFILE_SAMPLES // job.batch_size))]
+
+    def _outputs(self, runner) -> dict[str, list[np.ndarray]]:
+        found: dict[str, list[np.ndarray]] = {}
+        for batch, real in self.groups[0].batches(self.job.batch_size):
+            for name, value in runner.run(batch).items():
+                found.setdefault(name, []).append(np.asarray(value)[:real])
+        return {name: [np.concatenate(parts)] for name, parts in found.items()}
+
+    def __call__(self, artifact_dir: Path, meta: dict) -> Check:
+        got = self._outputs(load_runtime(self.executor).load(artifact_dir, meta))
+        verdict = verify.judge(self.job, self.model, self.refs, got, self.groups)
+        cosines = [o["minCosine"] for o in verdict.outputs.values() if "minCosine" in o]
+        return Check(not verdict.failures, verdict.failures, sorted(verdict.diagnoses), min(cosines, default=1.0))
+
+
+def _share(excluded: list[str], macs: dict[str, int]) -> float:
+    total = sum(macs.values())
+    if total > 0:
+        return sum(macs.get(k, 0) for k in excluded) / total
+    return len(excluded) / max(1, len(macs))  # no layer with weights: a share of the layers
+
+
+def _adopt(attempt: Path, out_dir: Path) -> None:
+    """The passing attempt's files replace the full-INT8 ones (each rename atomic)."""
+    for entry in attempt.iterdir():
+        target = out_dir / entry.name
+        if target.is_dir():
+            shutil.rmtree(target)
+        os.replace(entry, target)
+
+
+def _ranked(profile: ErrorProfile, first: list[str], macs: dict[str, int]) -> list[str]:
+    """Layers to keep float, most useful first: `first` (saturated outputs' layers), then by the profile's loss,
+    each followed by the layers that read its output (a layer whose output needs a range INT8 cannot hold is only
+    float once its readers take it as float too)."""
+    by_key = {l.key: l for l in profile.ranked}
+    order: list[str] = []
+    for key in [*first, *(k for l in profile.ranked if l.loss_db > 0 for k in _keepable(l, macs))]:
+        readers = [r for r in (by_key[key].readers if key in by_key else ()) if r in macs]
+        order.extend([key, *readers])
+    return list(dict.fromkeys(order))
+
+
+def _grow(ranked: list[str], excluded: list[str], macs: dict[str, int], budget: float) -> list[str]:
+    """`excluded` and as many layers again (at least one) from `ranked`, each within the budget."""
+    grown = list(excluded)
+    for key in ranked:
+        if len(grown) >= max(1, 2 * len(excluded)):
+            break
+        if key not in grown and _share([*grown, key], macs) <= budget:
+            grown.append(key)
+    return grown
+
+
+def _keepable(loss, macs: dict[str, int]) -> list[str]:
+    """The layers that keeping float undoes a loss: the layer itself, or, for an op the quantizer inserted (the
+    quantize op before an INT8 layer that reads a float one), the layers that read its output."""
+    return [loss.key] if loss.key in macs else [r for r in loss.readers if r in macs]
+
+
+def summary(record: dict) -> str:
+    """"mixed INT8 (k layers float, x% of MACs)", as the zoo, the report and the logs say it."""
+    return f"mixed INT8 ({len(record['floatLayers'])} layer{'s' if len(record['floatLayers']) != 1 else ''} float, {record['floatShare'] * 100:.1f}% of MACs)"
+
+
+def ensure(job: Job, quantizer, meta: dict, saved_model: Path, convert_dir: Path, calibration: Samples, out_dir: Path) -> dict:
+    """The quantizer's meta, with the accuracy check's result and, where a mixed model was needed and found, its record."""
+    if job.precision != "int8":
+        return meta
+    converted = read_meta(convert_dir)
+    runtime = converted["runtime"]
+    policy = Policy.of(job, runtime)
+    executor = job.runtime_entry(runtime)["executor"]
+    watch = Stopwatch()
+    checker = Checker(job, convert_dir, converted, executor)
+    artifact_meta = {**meta, "precision": "int8", "runtime": runtime}
+    full = checker(out_dir, artifact_meta)
+    log(f"accuracy check of the full-INT8 model against {converted['artifact']} on {checker.groups[0].count} samples: "
+        f"{'passed' if full.passed else 'missed the tolerance'} (min cosine {full.min_cosine:.4f}, {watch.seconds:.1f}s)")
+    result = {**meta, "accuracyCheck": {**full.as_json(), "against": f"convert/{converted['artifact']}", "samples": checker.groups[0].count}}
+    if full.passed:
+        return result
+    why_not = (
+        "tf2aif.json quantize.fallback is \"none\"" if policy.mode == "none"
+        else "the platform's runtime cannot run float layers in an INT8 model (its descriptor has no floatLayers)" if not policy.float_layers
+        else None if hasattr(quantizer, "requantizer") else f"quantizer {quantizer.__name__.rsplit('.', 1)[-1]} offers no mixed precision"
+    )
+    if why_not:
+        log(f"no mixed precision: {why_not}")
+        return {**result, "mixedPrecision": {"found": False, "reason": why_not}}
+    requant = quantizer.requantizer(job, saved_model, convert_dir, calibration, meta)
+    if requant is None:
+        why_not = f"quantizer {quantizer.__name__.rsplit('.', 1)[-1]} has no mixed precision for its {meta.get('scheme', 'scheme')} scheme"
+        log(f"no mixed precision: {why_not}")
+        return {**result, "mixedPrecision": {"found": False, "reason": why_not}}
+    # a quantizer with an accuracy-aware search of its own (NNCF) runs it; the others are driven from here
+    search = getattr(requant, "search", None) or partial(_search, requant)
+    record, changed = search(checker, full, artifact_meta, policy, out_dir)
+    return {**result, **changed, "mixedPrecision": record}
+
+
+def _search(requant: Requantizer, checker: Checker, full: Check, meta: dict, policy: Policy, out_dir: Path) -> tuple[dict, dict]:
+    """(the record, the meta fields the adopted attempt changed). Grows the float set along the profile's ranking
+    (1, 2, 4, ... layers, the profile taken again on each attempt) until the check passes, then gives back to INT8
+    each float layer the check does not need (the least lossy first) while attempts remain: layers interact (a
+    tensor is only float once its writer and its readers are), so single-layer rankings alone are not enough."""
+    watch = Stopwatch()
+    macs = requant.macs()
+    outputs = requant.output_layers()
+    first = [outputs[name] for name in full.saturated if name in outputs]
+    losses: dict[str, object] = {}
+    attempts: list[dict] = []
+    work = tempfile.TemporaryDirectory(dir=out_dir, prefix=".mixed-")
+
+    def attempt(excluded: list[str]):
+        folder = Path(work.name) / f"attempt-{len(attempts) + 1}"
+        folder.mkdir()
+        changed = requant.write(excluded, folder)
+        check = checker(folder, {**meta, **changed})
+        share = _share(excluded, macs)
+        attempts.append({"floatLayers": len(excluded), "floatShare": round(share, 4), **check.as_json()})
+        log(f"mixed precision attempt {len(attempts)}: {len(excluded)} layer(s) float ({share:.1%} of MACs): "
+            f"min cosine {check.min_cosine:.4f}, {'passed' if check.passed else 'not yet'}")
+        return check, folder, changed
+
+    try:
+        passing, reason = None, f"quantize.maxAttempts ({policy.max_attempts}) attempts spent"
+        excluded: list[str] = []
+        current, current_meta = out_dir, meta
+        while len(attempts) < policy.max_attempts:
+            profile = requant.profile(current, current_meta, checker.profile_batches)
+            if profile is None:
+                reason = "the INT8 error profile matched no layer to the float model's"
+                break
+            losses.update({l.key: l for l in profile.ranked if l.key not in losses})
+            ranked = _ranked(profile, first, macs)
+            grown = _grow(ranked, excluded, macs, policy.max_float_share)
+            if grown == excluded:
+                left = [k for k in ranked if k not in excluded]
+                reason = f"keeping another layer float would exceed quantize.maxFloatShare ({policy.max_float_share:.0%} of MACs)" if left else "no layer left that loses accuracy"
+                break
+            excluded = grown
+            check, folder, changed = attempt(excluded)
+            if check.passed:
+                passing = (list(excluded), folder, changed)
+                break
+            current, current_meta = folder, {**meta, **changed}
+        if passing is None:
+            log(f"no mixed-precision model within the budget passed ({reason}): the full-INT8 model stays, verify will say where it loses")
+            return {"found": False, "reason": reason, "fullInt8": full.as_json(), "attempts": attempts, "seconds": watch.seconds}, {}
+        # give back to INT8 what the check does not need, the least lossy layer first
+        for key in sorted(passing[0], key=lambda k: getattr(losses.get(k), "loss_db", 0.0)):
+            if len(attempts) >= policy.max_attempts or len(passing[0]) == 1:
+                break
+            fewer = [k for k in passing[0] if k != key]
+            check, folder, changed = attempt(fewer)
+            if check.passed:
+                passing = (fewer, folder, changed)
+        excluded, folder, changed = passing
+        _adopt(folder, out_dir)
+    finally:
+        work.cleanup()
+    share = _share(excluded, macs)
+    layers = [{**requant.describe(key), "key": key} for key in excluded]
+    record = {"found": True, "floatLayers": layers, "floatShare": round(share, 4), "shareOf": "multiply-accumulates",
+              "fullInt8": full.as_json(), "attempts": attempts, "runsFloatLayers": policy.float_layers, "seconds": watch.seconds}
+    log(f"{summary(record)}: {', '.join(l['node'] for l in layers)}")
+    return {**record, "summary": summary(record)}, changed
