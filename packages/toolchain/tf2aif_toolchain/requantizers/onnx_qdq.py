@@ -24,11 +24,14 @@ def _dims(value_info) -> list[int]:
 
 
 def node_macs(model_path: Path) -> dict[str, int]:
-    """Multiply-accumulates per sample of every node (0 for those without weights), from the shapes inferred into
-    the model (quant_pre_process infers them); an unknown dimension counts as 1."""
+    """Multiply-accumulates per sample of every node (0 for those without weights), from the model's inferred
+    shapes; an unknown dimension counts as 1."""
     import onnx  # noqa: PLC0415
 
-    graph = onnx.load(str(model_path), load_external_data=False).graph
+    model = onnx.load(str(model_path), load_external_data=False)
+    if not model.graph.value_info:  # a converted model, not pre-processed: its shapes are not inferred yet
+        model = onnx.shape_inference.infer_shapes(model)
+    graph = model.graph
     shapes = {vi.name: _dims(vi) for vi in [*graph.value_info, *graph.output, *graph.input]}
     weights = {init.name: list(init.dims) for init in graph.initializer}
     macs: dict[str, int] = {}

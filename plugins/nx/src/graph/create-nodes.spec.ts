@@ -201,6 +201,8 @@ describe('createNodes', () => {
     expect(arm['tf2aif-verify'].options).toEqual({ tf2aif: { config: 'models/resnet50/tf2aif.json', variant: 'arm', target: 'verify' } });
     expect(Object.keys(result.projects!['models/resnet50'].targets!)).toEqual(['tf2aif-build-model']);
     expect(arm.convert.metadata).toMatchObject({ technologies: ['tf2aif', 'tensorflow'], description: expect.stringContaining('Convert resnet50') });
+    // what the quantize step may do where full INT8 misses the tolerance (its descriptor's runtime runs float layers)
+    expect(arm.quantize.metadata?.description).toContain('mixed precision (at most 25% of MACs in float)');
   });
 
   it('refuses plugin options with a typo, naming the field', async () => {
