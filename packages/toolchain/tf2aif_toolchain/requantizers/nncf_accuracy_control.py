@@ -68,7 +68,6 @@ class NncfRequantizer:
         from nncf.quantization.advanced_parameters import AdvancedAccuracyRestorerParameters  # noqa: PLC0415
 
         from ..mixed_precision import _adopt, summary  # noqa: PLC0415
-        from ..verify import tolerance_for  # noqa: PLC0415
         from ..quantizers.nncf_ov_int8 import ARTIFACT, XML  # noqa: PLC0415
 
         watch = Stopwatch()
@@ -89,7 +88,7 @@ class NncfRequantizer:
                 values.append(min(float(cosine_per_sample(r, g).min()) for r, g in zip(references[id(item)], got)))
             return (min(values) if values else 1.0), values
 
-        min_cosine = float(tolerance_for(self.job).get("minCosine", 1.0))
+        min_cosine = checker.target() or 1.0
         log(f"NNCF accuracy control: reverting layers to float until the min cosine holds {min_cosine} (at most {policy.max_attempts} layers)")
         try:
             quantized = nncf.quantize_with_accuracy_control(
@@ -119,9 +118,9 @@ class NncfRequantizer:
             (attempt / ARTIFACT).mkdir()
             ov.save_model(quantized, str(attempt / ARTIFACT / XML), compress_to_fp16=False)
             check = checker(attempt, meta)
-            log(f"NNCF kept {len(reverted)} layer(s) float ({share:.1%} of MACs): min cosine {check.min_cosine:.4f}, {'passed' if check.passed else 'not enough'}")
+            log(f"NNCF kept {len(reverted)} layer(s) float ({share:.1%} of MACs): min cosine {check.min_cosine:.4f}, {'passed' if checker.good(check) else 'not enough'}")
             base = {"fullInt8": full.as_json(), "attempts": [{"floatLayers": len(reverted), "floatShare": round(share, 4), **check.as_json()}], "seconds": watch.seconds}
-            if not reverted or not check.passed:
+            if not reverted or not checker.good(check):
                 return {"found": False, "reason": "NNCF's accuracy control found no model that passes the check", **base}, {}
             if share > policy.max_float_share:
                 return {"found": False, "reason": f"NNCF's model keeps {share:.1%} of MACs float, over quantize.maxFloatShare ({policy.max_float_share:.0%})", **base}, {}

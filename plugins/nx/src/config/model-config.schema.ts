@@ -131,7 +131,7 @@ export const quantizeSchema = z
   .strictObject({
     fallback: quantizeFields.fallback.default('mixed'),
     maxFloatShare: quantizeFields.maxFloatShare.default(0.25),
-    maxAttempts: quantizeFields.maxAttempts.default(10),
+    maxAttempts: quantizeFields.maxAttempts.default(16),
   })
   .describe('INT8 quantization: accuracy-aware mixed precision where full INT8 misses the verify tolerance');
 
@@ -228,7 +228,7 @@ export const modelConfigSchema = z
     serving: servingSchema.default({ mode: 'LAT' }),
     image: imageSchema.default({ repository: 'tf2aif', push: false }),
     verify: verifySchema.default({ samples: 32, seed: 0, tolerances: {} }),
-    quantize: quantizeSchema.default({ fallback: 'mixed', maxFloatShare: 0.25, maxAttempts: 10 }),
+    quantize: quantizeSchema.default({ fallback: 'mixed', maxFloatShare: 0.25, maxAttempts: 16 }),
     slo: sloSchema.optional(),
     platforms: z
       .record(z.string(), platformOptionsSchema)
