@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data import Samples
 from ..env import import_nncf
 from ..job import Job
 from ..metrics import cosine_per_sample

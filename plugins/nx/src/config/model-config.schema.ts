@@ -124,6 +124,11 @@ const quantizeFields = {
     .enum(['mixed', 'none'])
     .describe('where full INT8 misses the verify tolerance: "mixed" keeps the layers that lose most in float until it holds; "none" keeps full INT8 (verify then fails with the INT8 error profile)'),
   maxFloatShare: z.number().min(0).max(1).describe("the largest share of the model's multiply-accumulates mixed precision may keep in float"),
+  margin: z
+    .number()
+    .min(0)
+    .max(1)
+    .describe("how far past the tolerance a mixed model must be on the check's samples, as a share of the way from minCosine to 1 (verify draws other samples)"),
   maxAttempts: z.number().int().min(1).max(50).describe('quantizations mixed precision may try: the float set grows 1, 2, 4, ... layers until the check passes, then gives back to INT8 the layers it does not need'),
 };
 
@@ -132,6 +137,7 @@ export const quantizeSchema = z
     fallback: quantizeFields.fallback.default('mixed'),
     maxFloatShare: quantizeFields.maxFloatShare.default(0.25),
     maxAttempts: quantizeFields.maxAttempts.default(16),
+    margin: quantizeFields.margin.default(0.2),
   })
   .describe('INT8 quantization: accuracy-aware mixed precision where full INT8 misses the verify tolerance');
 
@@ -152,7 +158,7 @@ export const platformOptionsSchema = z.strictObject({
     .default(true)
     .describe("false: fail where the runtime's converter cannot express an op of the model, instead of switching to the platform's fallback runtime"),
   quantize: z
-    .strictObject({ fallback: quantizeFields.fallback.optional(), maxFloatShare: quantizeFields.maxFloatShare.optional(), maxAttempts: quantizeFields.maxAttempts.optional() })
+    .strictObject({ fallback: quantizeFields.fallback.optional(), maxFloatShare: quantizeFields.maxFloatShare.optional(), maxAttempts: quantizeFields.maxAttempts.optional(), margin: quantizeFields.margin.optional() })
     .optional()
     .describe("this variant's quantize settings, over the model's (e.g. {\"fallback\": \"none\"} for an edge target that must be full INT8)"),
 });
@@ -228,7 +234,7 @@ export const modelConfigSchema = z
     serving: servingSchema.default({ mode: 'LAT' }),
     image: imageSchema.default({ repository: 'tf2aif', push: false }),
     verify: verifySchema.default({ samples: 32, seed: 0, tolerances: {} }),
-    quantize: quantizeSchema.default({ fallback: 'mixed', maxFloatShare: 0.25, maxAttempts: 16 }),
+    quantize: quantizeSchema.default({ fallback: 'mixed', maxFloatShare: 0.25, maxAttempts: 16, margin: 0.2 }),
     slo: sloSchema.optional(),
     platforms: z
       .record(z.string(), platformOptionsSchema)

@@ -52,7 +52,7 @@ describe('the settings resolver', () => {
     expect(resolve('quantize', 'alveo')).toMatchObject({
       executor: 'onnxruntime',
       verify: { samples: 32, seed: 0 },
-      mixedPrecision: { fallback: 'mixed', maxFloatShare: 0.1, maxAttempts: 16 },
+      mixedPrecision: { fallback: 'mixed', maxFloatShare: 0.1, maxAttempts: 16, margin: 0.2 },
       floatLayers: expect.stringContaining('host CPU'),
     });
     expect(resolve('quantize', 'arm')).toMatchObject({ mixedPrecision: { fallback: 'none', maxFloatShare: 0.1 }, floatLayers: expect.stringContaining('TFLite') });
