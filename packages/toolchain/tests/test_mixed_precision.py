@@ -71,7 +71,7 @@ def test_the_layer_that_breaks_int8_is_kept_float_and_the_variant_passes(spread,
     ws, model_path = spread
     options = steps(ws, model_path, platform, platform)
     meta = read(ws, f"{platform}/q/artifact.json")
-    assert meta["accuracyCheck"]["passed"] is False and meta["accuracyCheck"]["minCosine"] < 0.95 and meta["accuracyCheck"]["samples"] == 16
+    assert meta["accuracyCheck"]["passed"] is False and meta["accuracyCheck"]["minCosine"] < 0.95 and meta["accuracyCheck"]["samples"] == 8
     mixed = meta["mixedPrecision"]
     assert mixed["found"] is True, mixed
     names = " ".join(layer["node"] for layer in mixed["floatLayers"])
@@ -112,5 +112,5 @@ def test_a_model_that_holds_in_full_int8_is_checked_and_left_alone(tmp_path):
     steps(ws, model_path, "cpu", "plain")
     meta = read(ws, "plain/q/artifact.json")
     assert meta["accuracyCheck"]["passed"] is True and "mixedPrecision" not in meta
-    # well clear of the tolerance on the first 8 samples: the full check (verify's 16 here) is not run
+    # well clear of the tolerance on the first 8 samples: verify's count (16 here) and the wide draw are not looked at
     assert meta["accuracyCheck"]["samples"] == 8 and meta["accuracyCheck"]["minCosine"] > 0.975

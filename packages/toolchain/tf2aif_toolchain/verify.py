@@ -187,12 +187,13 @@ def judge(job: Job, model: dict, refs: dict, gots: dict, groups: list) -> Judgem
     return Judgement(outputs, tolerance, failures, diagnoses, detection_agreement, accuracy)
 
 
-def verification_groups(job: Job, meta: dict, seed_offset: int = 1000) -> tuple[list, list[str]]:
+def verification_groups(job: Job, meta: dict, seed_offset: int = 1000, samples: int | None = None) -> tuple[list, list[str]]:
     """The samples verify compares on, one group per input shape (opt, min, max where the artifact kept them
-    dynamic); another seed offset draws other random samples of the same kind."""
+    dynamic); another seed offset draws other random samples of the same kind, `samples` another count."""
     settings = job.require("verify", dict)
     points = shape_points(job.inputs, meta.get("fixedShapes"))
-    return sample_groups_for(job, "verification", int(settings["samples"]), seed_offset + int(settings["seed"]), points), points
+    count = int(settings["samples"]) if samples is None else samples
+    return sample_groups_for(job, "verification", count, seed_offset + int(settings["seed"]), points), points
 
 
 def run(job: Job) -> None:

@@ -116,10 +116,10 @@ class NncfRequantizer:
             attempt = Path(tmp)
             (attempt / ARTIFACT).mkdir()
             ov.save_model(quantized, str(attempt / ARTIFACT / XML), compress_to_fp16=False)
-            check = checker(attempt, meta)
-            log(f"NNCF kept {len(reverted)} layer(s) float ({share:.1%} of MACs): min cosine {check.min_cosine:.4f}, {'passed' if checker.good(check) else 'not enough'}")
+            check = checker(attempt, meta, mixed=True)
+            log(f"NNCF kept {len(reverted)} layer(s) float ({share:.1%} of MACs): min cosine {check.min_cosine:.4f}, {'passed' if check.passed else 'not enough'}")
             base = {"fullInt8": full.as_json(), "attempts": [{"floatLayers": len(reverted), "floatShare": round(share, 4), **check.as_json()}], "seconds": watch.seconds}
-            if not reverted or not checker.good(check):
+            if not reverted or not check.passed:
                 return {"found": False, "reason": "NNCF's accuracy control found no model that passes the check", **base}, {}
             if share > policy.max_float_share:
                 return {"found": False, "reason": f"NNCF's model keeps {share:.1%} of MACs float, over quantize.maxFloatShare ({policy.max_float_share:.0%})", **base}, {}

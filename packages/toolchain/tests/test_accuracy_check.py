@@ -1,0 +1,79 @@
+"""The quantize step's accuracy check looks at growing prefixes of its own draw (8, verify's count, four times
+that): it stops where the answer is clear and otherwise goes wide, because the minimum over verify's count is a
+noisy figure (one bad sample in a hundred decides it). Fake runners: the candidate's cosine per sample is set."""
+import json
+
+import numpy as np
+import pytest
+
+from tf2aif_toolchain import mixed_precision
+from tf2aif_toolchain.job import Job
+
+COUNT = 16  # verify's samples: prefixes 8, 16, 64
+
+
+class Runner:
+    """Returns a fixed 2-d output per sample; a candidate's output is turned to the cosine set for that sample
+    (samples are recognised by their first value: the draw is random floats)."""
+
+    def __init__(self, cosines: dict[float, float] | None) -> None:
+        self.cosines = cosines
+
+    def run(self, batch: dict) -> dict:
+        x = batch["x"].reshape(len(batch["x"]), -1)[:, 0]
+        rows = []
+        for key in x:
+            c = 1.0 if self.cosines is None else self.cosines.get(float(key), 1.0)
+            rows.append([c, np.sqrt(max(0.0, 1 - c * c))])
+        return {"y": np.array(rows, dtype=np.float32)}
+
+
+@pytest.fixture
+def checker(tmp_path, monkeypatch):
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m/model.json").write_text(json.dumps({"inputs": [{"name": "x", "shape": [None, 4], "dtype": "float32"}]}))
+    options = {
+        "inputs": [{"name": "x", "shape": [None, 4], "dtype": "float32"}], "modelPath": "m", "batchSize": 4, "precision": "int8",
+        "task": "regression", "trained": False, "calibration": {"random": True, "samples": 8, "batchSize": 4},
+        "verify": {"samples": COUNT, "seed": 0, "tolerances": {}},
+        "mixedPrecision": {"fallback": "mixed", "maxFloatShare": 0.25, "maxAttempts": 4, "margin": 0.2},
+    }
+    runners = {"reference": Runner(None)}
+
+    class Loader:
+        def load(self, folder, meta):
+            return runners[meta["which"]]
+
+    monkeypatch.setattr(mixed_precision, "load_runtime", lambda executor: Loader())
+    made = mixed_precision.Checker(Job("quantize", tmp_path, tmp_path, options), tmp_path, {"which": "reference"}, "fake")
+    keys = [float(k) for k in made.prefixes[max(made.prefixes)].arrays["x"][:, 0]]
+
+    def check(cosines_by_index: dict[int, float], mixed: bool = False):
+        runners["candidate"] = Runner({keys[i]: c for i, c in cosines_by_index.items()})
+        return made(tmp_path, {"which": "candidate"}, mixed=mixed)
+
+    return check
+
+
+def test_a_candidate_clear_on_the_first_eight_is_not_looked_at_further(checker):
+    check = checker({i: 0.999 for i in range(64)} | {40: 0.5})
+    assert check.passed and check.samples == 8
+
+
+def test_one_bad_sample_past_verify_count_fails_a_candidate_near_the_tolerance(checker):
+    # 0.96 everywhere: passes verify's count, but not clearly (0.975 would be), so the check goes wide and finds 50
+    check = checker({i: 0.96 for i in range(64)} | {50: 0.9})
+    assert not check.passed and check.samples == 64 and check.min_cosine == pytest.approx(0.9, abs=1e-4)
+
+
+def test_a_candidate_that_fails_early_is_not_looked_at_further(checker):
+    check = checker({3: 0.9})
+    assert not check.passed and check.samples == 8
+
+
+def test_a_mixed_candidate_must_reach_the_margin_on_the_wide_draw(checker):
+    near = {i: 0.955 for i in range(64)}  # within the tolerance, under its margin (0.95 + 0.2 * 0.05 = 0.96)
+    assert checker(near).passed
+    mixed = checker(near, mixed=True)
+    assert not mixed.passed and mixed.samples == 16 and "quantize.margin" in mixed.failures[0]
+    assert checker({i: 0.965 for i in range(64)}, mixed=True).passed
