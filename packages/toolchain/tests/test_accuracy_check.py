@@ -9,7 +9,7 @@ import pytest
 from tf2aif_toolchain import mixed_precision
 from tf2aif_toolchain.job import Job
 
-COUNT = 16  # verify's samples: prefixes 8, 16, 64
+COUNT = 16  # verify's samples: prefixes 8, 16, 32, 48, 64
 
 
 class Runner:
@@ -18,8 +18,10 @@ class Runner:
 
     def __init__(self, cosines: dict[float, float] | None) -> None:
         self.cosines = cosines
+        self.runs = 0
 
     def run(self, batch: dict) -> dict:
+        self.runs += len(batch["x"])
         x = batch["x"].reshape(len(batch["x"]), -1)[:, 0]
         rows = []
         for key in x:
@@ -46,12 +48,13 @@ def checker(tmp_path, monkeypatch):
 
     monkeypatch.setattr(mixed_precision, "load_runtime", lambda executor: Loader())
     made = mixed_precision.Checker(Job("quantize", tmp_path, tmp_path, options), tmp_path, {"which": "reference"}, "fake")
-    keys = [float(k) for k in made.prefixes[max(made.prefixes)].arrays["x"][:, 0]]
+    keys = [float(k) for k in made.wide.arrays["x"][:, 0]]
 
     def check(cosines_by_index: dict[int, float], mixed: bool = False):
         runners["candidate"] = Runner({keys[i]: c for i, c in cosines_by_index.items()})
         return made(tmp_path, {"which": "candidate"}, mixed=mixed)
 
+    check.runners = runners
     return check
 
 
@@ -64,6 +67,13 @@ def test_one_bad_sample_past_verify_count_fails_a_candidate_near_the_tolerance(c
     # 0.96 everywhere: passes verify's count, but not clearly (0.975 would be), so the check goes wide and finds 50
     check = checker({i: 0.96 for i in range(64)} | {50: 0.9})
     assert not check.passed and check.samples == 64 and check.min_cosine == pytest.approx(0.9, abs=1e-4)
+    # each sample ran once on each side, however many prefixes were looked at (8, 16, 32, 48, 64)
+    assert checker.runners["candidate"].runs == 64 and checker.runners["reference"].runs == 64
+
+
+def test_a_wide_look_stops_at_the_first_block_that_fails(checker):
+    check = checker({i: 0.96 for i in range(64)} | {20: 0.9})
+    assert not check.passed and check.samples == 32 and checker.runners["candidate"].runs == 32
 
 
 def test_a_candidate_that_fails_early_is_not_looked_at_further(checker):

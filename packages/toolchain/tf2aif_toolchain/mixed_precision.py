@@ -39,8 +39,9 @@ CHECK_SEED_OFFSET = 2000
 # the profile ranks layers on the check's first samples, as verify's diagnosis does
 PROFILE_SAMPLES = verify.PROFILE_SAMPLES
 # a candidate is looked at on growing prefixes of the check's draw: a few samples (full INT8 only), verify's count,
-# then WIDE_FACTOR times that. The minimum over verify's 32 random samples is a noisy figure: EfficientNetB0's mixed
-# alveo model had 0.962 on the check's first 32 and 0.918 to 0.959 on the next seven blocks of 32 (verify: 0.940)
+# then a block of verify's count more at a time up to WIDE_FACTOR times it. The minimum over verify's 32 random
+# samples is a noisy figure: EfficientNetB0's mixed alveo model had 0.962 on the check's first 32 and 0.918 to 0.959
+# on the next seven blocks of 32 (verify: 0.940)
 QUICK_SAMPLES = 8
 WIDE_FACTOR = 4
 # a prefix whose min cosine is this far from the tolerance to 1 settles the check (the wider draws could only move
@@ -102,7 +103,7 @@ class Check:
 
 
 class Checker:
-    """Candidates against the float model's outputs (computed once per prefix of the check's draw), looked at on
+    """Candidates against the float model's outputs on the check's own draw (each sample run once), looked at on
     growing prefixes until the answer is clear."""
 
     def __init__(self, job: Job, convert_dir: Path, converted: dict, executor: str) -> None:
@@ -113,11 +114,15 @@ class Checker:
         points = verify.shape_points(job.inputs, converted.get("fixedShapes"))
         # the opt shape (calibration's) only; a dynamic model's draw is split between its shape points
         groups, _ = verify.verification_groups(job, converted, CHECK_SEED_OFFSET, WIDE_FACTOR * count * len(points))
-        wide: Samples = groups[0]
-        self.prefixes = {n: _first(wide, n) for n in sorted({min(QUICK_SAMPLES, wide.count), min(count, wide.count), wide.count})}
+        self.wide: Samples = groups[0]
+        # nested prefixes: 8 (full INT8 only), verify's count, then a further verify's count at a time (a candidate
+        # that fails on the wide draw stops at the first block that fails)
+        steps = [QUICK_SAMPLES] + [count * k for k in range(1, WIDE_FACTOR + 1)]
+        self.counts = sorted({min(n, self.wide.count) for n in steps})
+        self.count = min(count, self.wide.count)
         self._reference = load_runtime(executor).load(convert_dir, converted)
-        self._refs: dict[int, dict[str, list[np.ndarray]]] = {}
-        self.batches = [b for b, _ in self.prefixes[min(count, wide.count)].batches(job.batch_size)]
+        self._refs = _Outputs(self._reference, self.wide, job.batch_size)
+        self.batches = [b for b, _ in _slice(self.wide, 0, self.count).batches(job.batch_size)]
         self.profile_batches = self.batches[: max(1, -(-PROFILE_SAMPLES // job.batch_size))]
         self.min_cosine = verify.tolerance_for(job).get("minCosine")
         # how far past the tolerance a mixed model must be (tf2aif.json quantize.margin): the search picks among many
@@ -125,18 +130,9 @@ class Checker:
         # 0.9504 on the check, 0.9442 in verify)
         self.margin = float(job.require("mixedPrecision", dict)["margin"])
 
-    def _outputs(self, runner, samples: Samples) -> dict[str, list[np.ndarray]]:
-        found: dict[str, list[np.ndarray]] = {}
-        for batch, real in samples.batches(self.job.batch_size):
-            for name, value in runner.run(batch).items():
-                found.setdefault(name, []).append(np.asarray(value)[:real])
-        return {name: [np.concatenate(parts)] for name, parts in found.items()}
-
-    def _look(self, runner, count: int, required: float | None) -> Check:
-        samples = self.prefixes[count]
-        if count not in self._refs:
-            self._refs[count] = self._outputs(self._reference, samples)
-        verdict = verify.judge(self.job, self.model, self._refs[count], self._outputs(runner, samples), [samples])
+    def _look(self, got: "_Outputs", count: int, required: float | None) -> Check:
+        samples = _slice(self.wide, 0, count)
+        verdict = verify.judge(self.job, self.model, self._refs.first(count), got.first(count), [samples])
         cosines = [o["minCosine"] for o in verdict.outputs.values() if "minCosine" in o]
         low = min(cosines, default=1.0)
         failures = list(verdict.failures)
@@ -146,12 +142,13 @@ class Checker:
 
     def __call__(self, artifact_dir: Path, meta: dict, mixed: bool = False) -> Check:
         """The candidate on growing prefixes of the check's draw (a mixed one from verify's count on, and held to
-        target()): it fails as soon as a prefix fails, passes as soon as a prefix is clear, else on the widest."""
-        runner = load_runtime(self.executor).load(artifact_dir, meta)
+        target()): it fails as soon as a prefix fails, passes as soon as a prefix is clear, else on the widest.
+        Each sample runs once: a longer prefix runs only the samples the shorter one did not."""
+        got = _Outputs(load_runtime(self.executor).load(artifact_dir, meta), self.wide, self.job.batch_size)
         required = self.target() if mixed else None
-        counts = list(self.prefixes)[1:] if mixed and len(self.prefixes) > 1 else list(self.prefixes)
+        counts = [n for n in self.counts if n >= self.count] if mixed else self.counts
         for count in counts:
-            check = self._look(runner, count, required)
+            check = self._look(got, count, required)
             if not check.passed or self.clear(check):
                 return check
         return check
@@ -166,11 +163,28 @@ class Checker:
         return check.passed and self.min_cosine is not None and check.min_cosine >= self.min_cosine + CLEAR_MARGIN * (1 - self.min_cosine)
 
 
-def _first(samples: Samples, n: int) -> Samples:
-    if samples.count <= n:
+def _slice(samples: Samples, start: int, stop: int) -> Samples:
+    if start == 0 and stop >= samples.count:
         return samples
-    labels = samples.labels[:n] if samples.labels is not None else None
-    return Samples({k: v[:n] for k, v in samples.arrays.items()}, samples.origin, labels)
+    labels = samples.labels[start:stop] if samples.labels is not None else None
+    return Samples({k: v[start:stop] for k, v in samples.arrays.items()}, samples.origin, labels)
+
+
+class _Outputs:
+    """A runner's outputs on the first n samples of a draw, each sample run once however the prefixes grow."""
+
+    def __init__(self, runner, samples: Samples, batch_size: int) -> None:
+        self.runner, self.samples, self.batch_size = runner, samples, batch_size
+        self.done = 0
+        self.parts: dict[str, list[np.ndarray]] = {}
+
+    def first(self, n: int) -> dict[str, list[np.ndarray]]:
+        if n > self.done:
+            for batch, real in _slice(self.samples, self.done, n).batches(self.batch_size):
+                for name, value in self.runner.run(batch).items():
+                    self.parts.setdefault(name, []).append(np.asarray(value)[:real])
+            self.done = n
+        return {name: [np.concatenate(parts)[:n]] for name, parts in self.parts.items()}
 
 
 def _share(excluded: list[str], macs: dict[str, int]) -> float:
@@ -180,7 +194,7 @@ def _share(excluded: list[str], macs: dict[str, int]) -> float:
     return len(excluded) / max(1, len(macs))  # no layer with weights: a share of the layers
 
 
-def _adopt(attempt: Path, out_dir: Path) -> None:
+def adopt(attempt: Path, out_dir: Path) -> None:
     """The passing attempt's files replace the full-INT8 ones (each rename atomic)."""
     for entry in attempt.iterdir():
         target = out_dir / entry.name
@@ -329,7 +343,7 @@ def _search(requant: Requantizer, checker: Checker, full: Check, meta: dict, pol
             else:
                 start += chunk
         excluded, folder, changed = passing
-        _adopt(folder, out_dir)
+        adopt(folder, out_dir)
     finally:
         work.cleanup()
     share = _share(excluded, macs)

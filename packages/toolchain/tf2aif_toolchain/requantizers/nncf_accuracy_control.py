@@ -66,7 +66,7 @@ class NncfRequantizer:
         import openvino as ov  # noqa: PLC0415
         from nncf.quantization.advanced_parameters import AdvancedAccuracyRestorerParameters  # noqa: PLC0415
 
-        from ..mixed_precision import _adopt, summary  # noqa: PLC0415
+        from ..mixed_precision import adopt, summary  # noqa: PLC0415
         from ..quantizers.nncf_ov_int8 import ARTIFACT, XML  # noqa: PLC0415
 
         watch = Stopwatch()
@@ -123,7 +123,7 @@ class NncfRequantizer:
                 return {"found": False, "reason": "NNCF's accuracy control found no model that passes the check", **base}, {}
             if share > policy.max_float_share:
                 return {"found": False, "reason": f"NNCF's model keeps {share:.1%} of MACs float, over quantize.maxFloatShare ({policy.max_float_share:.0%})", **base}, {}
-            _adopt(attempt, out_dir)
+            adopt(attempt, out_dir)
         kinds = {op.get_friendly_name(): op.get_type_name() for op in model.get_ops()}
         record = {"found": True, "floatLayers": [{"node": k, "op": kinds.get(k), "key": k} for k in reverted], "floatShare": round(share, 4),
                   "shareOf": "multiply-accumulates", "runsFloatLayers": policy.float_layers, "by": "NNCF quantize_with_accuracy_control", **base}

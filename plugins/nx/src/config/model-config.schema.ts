@@ -128,7 +128,7 @@ const quantizeFields = {
     .number()
     .min(0)
     .max(1)
-    .describe("how far past the tolerance a mixed model must be on the check's samples, as a share of the way from minCosine to 1 (verify draws other samples)"),
+    .describe("how far past the tolerance a mixed model must be on the check's samples (up to four times verify.samples, its own draw), as a share of the way from minCosine to 1: the search picks one of many candidates on them"),
   maxAttempts: z.number().int().min(1).max(50).describe('quantizations mixed precision may try: the float set grows 1, 2, 4, ... layers until the check passes, then gives back to INT8 the layers it does not need'),
 };
 
