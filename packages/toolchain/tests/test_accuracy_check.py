@@ -87,3 +87,37 @@ def test_a_mixed_candidate_must_reach_the_margin_on_the_wide_draw(checker):
     mixed = checker(near, mixed=True)
     assert not mixed.passed and mixed.samples == 16 and "quantize.margin" in mixed.failures[0]
     assert checker({i: 0.965 for i in range(64)}, mixed=True).passed
+
+
+LOADER = """
+import numpy as np
+
+def get_dataloader(path, batch_size, samples, split="calibration"):
+    rng = np.random.default_rng(1 if split == "verification" else 0)
+    data = rng.random((20, 4), dtype=np.float32)  # 20 samples in all, as a small user dataset has
+    for start in range(0, min(samples, len(data)), batch_size):
+        yield {"x": data[start:start + batch_size]}
+"""
+
+
+def test_a_loader_gives_the_check_verify_count_not_more(tmp_path, monkeypatch):
+    # a user's verification split holds what they gave: the check reads verify's count (16 of 20), no wide draw
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m/model.json").write_text(json.dumps({"inputs": [{"name": "x", "shape": [None, 4], "dtype": "float32"}]}))
+    (tmp_path / "data.py").write_text(LOADER)
+    options = {
+        "inputs": [{"name": "x", "shape": [None, 4], "dtype": "float32"}], "modelPath": "m", "batchSize": 4, "precision": "int8",
+        "task": "regression", "trained": True, "calibration": {"random": False, "loader": "data.py", "samples": 8, "batchSize": 4},
+        "verify": {"samples": COUNT, "seed": 0, "tolerances": {}},
+        "mixedPrecision": {"fallback": "mixed", "maxFloatShare": 0.25, "maxAttempts": 4, "margin": 0.2},
+    }
+
+    class Loader:
+        def load(self, folder, meta):
+            return Runner(None if meta["which"] == "reference" else {})
+
+    monkeypatch.setattr(mixed_precision, "load_runtime", lambda executor: Loader())
+    made = mixed_precision.Checker(Job("quantize", tmp_path, tmp_path, options), tmp_path, {"which": "reference"}, "fake")
+    assert made.wide.count == COUNT and made.counts == [8, COUNT]
+    check = made(tmp_path, {"which": "candidate"})
+    assert check.passed and check.samples == 8

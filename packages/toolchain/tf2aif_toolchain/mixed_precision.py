@@ -112,12 +112,16 @@ class Checker:
         self.model = read_model_meta(job.path("modelPath"))
         count = int(job.require("verify", dict)["samples"])
         points = verify.shape_points(job.inputs, converted.get("fixedShapes"))
-        # the opt shape (calibration's) only; a dynamic model's draw is split between its shape points
-        groups, _ = verify.verification_groups(job, converted, CHECK_SEED_OFFSET, WIDE_FACTOR * count * len(points))
+        # random data is drawn at will; a loader's verification split holds what the user gave (verify's count, the
+        # samples verify reads too), so there the check goes no wider
+        random = bool(job.require("calibration", dict)["random"])
+        factor = WIDE_FACTOR if random else 1
+        # the opt shape (calibration's) only; random data for a dynamic model is split between its shape points
+        groups, _ = verify.verification_groups(job, converted, CHECK_SEED_OFFSET, factor * count * len(points) if random else count)
         self.wide: Samples = groups[0]
         # nested prefixes: 8 (full INT8 only), verify's count, then a further verify's count at a time (a candidate
         # that fails on the wide draw stops at the first block that fails)
-        steps = [QUICK_SAMPLES] + [count * k for k in range(1, WIDE_FACTOR + 1)]
+        steps = [QUICK_SAMPLES] + [count * k for k in range(1, factor + 1)]
         self.counts = sorted({min(n, self.wide.count) for n in steps})
         self.count = min(count, self.wide.count)
         self._reference = load_runtime(executor).load(convert_dir, converted)
