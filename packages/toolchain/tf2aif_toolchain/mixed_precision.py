@@ -29,13 +29,13 @@ import numpy as np
 from . import verify
 from .adapters import load_runtime
 from .artifact import read_meta, read_model_meta
-from .data import Samples
+from .data import Samples, sample_groups_for
 from .int8_error_profile import ErrorProfile
 from .job import Job
 from .progress import Stopwatch, log
 
-# the check's samples: of verify's kind, another draw (verify's is 1000 + seed, calibration's seed 0)
-CHECK_SEED_OFFSET = 2000
+# the check's samples: of verify's kind, another draw than verify's (verify.SEED_OFFSET) and calibration's
+CHECK_SEED_OFFSET = 2 * verify.SEED_OFFSET
 # the profile ranks layers on the check's first samples, as verify's diagnosis does
 PROFILE_SAMPLES = verify.PROFILE_SAMPLES
 # a candidate is looked at on growing prefixes of the check's draw: a few samples (full INT8 only), verify's count,
@@ -110,15 +110,13 @@ class Checker:
         self.job = job
         self.executor = executor
         self.model = read_model_meta(job.path("modelPath"))
-        count = int(job.require("verify", dict)["samples"])
-        points = verify.shape_points(job.inputs, converted.get("fixedShapes"))
+        settings = job.require("verify", dict)
+        count = int(settings["samples"])
         # random data is drawn at will; a loader's verification split holds what the user gave (verify's count, the
         # samples verify reads too), so there the check goes no wider
-        random = bool(job.require("calibration", dict)["random"])
-        factor = WIDE_FACTOR if random else 1
-        # the opt shape (calibration's) only; random data for a dynamic model is split between its shape points
-        groups, _ = verify.verification_groups(job, converted, CHECK_SEED_OFFSET, factor * count * len(points) if random else count)
-        self.wide: Samples = groups[0]
+        factor = WIDE_FACTOR if job.require("calibration", dict)["random"] else 1
+        # verify's kind of data at the opt shape only (calibration's; a dynamic model's min and max are verify's)
+        self.wide: Samples = sample_groups_for(job, "verification", factor * count, CHECK_SEED_OFFSET + int(settings["seed"]), ["opt"])[0]
         # nested prefixes: 8 (full INT8 only), verify's count, then a further verify's count at a time (a candidate
         # that fails on the wide draw stops at the first block that fails)
         steps = [QUICK_SAMPLES] + [count * k for k in range(1, factor + 1)]
