@@ -17,7 +17,7 @@ def convert_job(ws) -> dict:
         "workspaceRoot": str(ws), "model": "tiny", "variant": "tiny-cpu", "platform": "cpu", "arch": "amd64",
         "runtime": "tflite", "precision": "fp32", "batchSize": 1, "task": "classification", "inputs": INPUTS,
         "modelPath": "dist/models/tiny", "outputPath": "dist/variants/tiny-cpu/convert",
-        "converter": "tflite",
+        "converter": "tflite", "exports": [{"runtime": "tflite", "converter": "tflite", "path": "dist/shared/tiny/tflite-batch1"}],
     }) | {"ioType": None}
 
 

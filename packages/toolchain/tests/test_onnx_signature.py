@@ -59,7 +59,7 @@ def test_io_check_names_extra_and_missing_tensors(workspace):
     if not (workspace / "pre/convert/model.onnx").is_file():
         convert_and_verify(workspace, "pre", PREPROCESSING_SOURCE)
     model = onnx.load(str(workspace / "pre/convert/model.onnx"))
-    check_signature_io(model, ["image"], ["output_0"], "x")  # as converted: passes
+    check_signature_io(model, ["image"], ["output_0"], "platform x")  # as converted: passes
     model.graph.input.append(onnx.helper.make_tensor_value_info("2142:0", onnx.TensorProto.FLOAT, [3]))
     model.graph.output[0].name = "Identity:0"
     message = (
@@ -67,4 +67,4 @@ def test_io_check_names_extra_and_missing_tensors(workspace):
         r"\(extra input\(s\) '2142:0'; extra output\(s\) 'Identity:0'; missing output\(s\) 'output_0';"
     )
     with pytest.raises(ToolchainError, match=message):
-        check_signature_io(model, ["image"], ["output_0"], "x")
+        check_signature_io(model, ["image"], ["output_0"], "platform x")

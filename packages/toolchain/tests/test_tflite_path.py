@@ -105,11 +105,11 @@ def test_an_op_tflite_or_tf2onnx_cannot_convert_is_named(tmp_path):
         )
     )
     run("build-model", ws, ws / "dist/models/tiny", model="odd", modelDir="models/odd", source={"format": "script", "path": "build.py"})
-    with pytest.raises(ToolchainError, match=r"platform x: the model uses op\(s\) Betainc"):
+    with pytest.raises(ToolchainError, match=r"platform x: TFLite FP32 conversion for model tiny: the model uses op\(s\) Betainc"):
         run("convert", ws, ws / "c", **variant(ws, precision="fp32", converter="tflite"))
-    with pytest.raises(ToolchainError, match=r"ONNX conversion for platform x: tf2onnx cannot convert op\(s\) Betainc"):
+    with pytest.raises(ToolchainError, match=r"platform x: ONNX conversion for model tiny: tf2onnx cannot convert op\(s\) Betainc"):
         run("convert", ws, ws / "o", **variant(ws, precision="fp32", converter="onnx"))
-    with pytest.raises(ToolchainError, match=r"OpenVINO conversion for platform x: OpenVINO cannot convert op\(s\) Betainc"):
+    with pytest.raises(ToolchainError, match=r"platform x: OpenVINO conversion for model tiny: OpenVINO cannot convert op\(s\) Betainc"):
         run("convert", ws, ws / "v", **variant(ws, precision="fp32", converter="openvino"))
 
 

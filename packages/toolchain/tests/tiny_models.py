@@ -5,11 +5,14 @@ from pathlib import Path
 
 from job_support import make_job
 from tf2aif_toolchain.steps import STEPS
-from tf2aif_toolchain.testing import build_source, build_tiny_model, input_specs  # noqa: F401 (the tests' fixtures)
+from tf2aif_toolchain.testing import build_source, build_tiny_model, input_specs, run_exports  # noqa: F401 (the tests' fixtures)
 
 
 def run_step(step: str, ws: Path, out: Path, inputs: list[dict], **options) -> Path:
-    """One toolchain step as an executor runs it: a Job with the workspace and the model's inputs."""
+    """One toolchain step as an executor runs it: a Job with the workspace and the model's inputs (a convert
+    without `exports` runs the model's exports it starts from first, as the plugin's graph does)."""
+    if step == "convert" and "exports" not in options:
+        options = {**options, "exports": run_exports(ws, out, inputs, options)}
     out.mkdir(parents=True, exist_ok=True)
     STEPS[step](make_job(step, ws, out, {"inputs": inputs, **options}))
     return out

@@ -23,6 +23,23 @@ def write_meta(out_dir: Path, meta: dict) -> dict:
     return full
 
 
+def link_tree(source: Path, target: Path) -> None:
+    """`target` as `source`, made of symbolic links to source's files (followed to the real file, so a link never
+    points at another link): a step that hands on a shared step's artifact stores no second copy, in dist or in the
+    Nx cache (which keeps links as links). Folders are real, so any reader walks them. The links are absolute while
+    the step writes into its scratch folder; the executor makes them relative when the output lands in dist
+    (utils/atomic-output.ts), so a cached or moved workspace keeps them."""
+    if source.is_dir():
+        target.mkdir(parents=True, exist_ok=True)
+        for entry in sorted(source.iterdir()):
+            link_tree(entry, target / entry.name)
+        return
+    real = source.resolve()
+    if not real.is_file():
+        raise ToolchainError(f"{source} is missing: run the step that makes it again")
+    target.symlink_to(real)
+
+
 def read_meta(artifact_dir: Path) -> dict:
     file = artifact_dir / META_FILE
     if not file.is_file():

@@ -135,6 +135,13 @@ class Job:
         )
 
     @property
+    def subject(self) -> str:
+        """What a step works for, in messages: "platform cpu" for a variant's step, "model resnet50" for a model's
+        shared step (an export serves every platform that starts from it)."""
+        platform = self.options.get("platform")
+        return f"platform {platform}" if isinstance(platform, str) else f"model {self.options.get('model')}"
+
+    @property
     def batch_size(self) -> int:
         return self.require("batchSize", int)
 

@@ -26,7 +26,7 @@ from typing import Protocol
 
 import numpy as np
 
-from . import verify
+from . import reference, verify
 from .adapters import load_runtime
 from .artifact import read_meta, read_model_meta
 from .data import Samples, sample_groups_for
@@ -34,8 +34,8 @@ from .int8_error_profile import ErrorProfile
 from .job import Job
 from .progress import Stopwatch, log
 
-# the check's samples: of verify's kind, another draw than verify's (verify.SEED_OFFSET) and calibration's
-CHECK_SEED_OFFSET = 2 * verify.SEED_OFFSET
+# the check's samples: of verify's kind, another draw than verify's (reference.SEED_OFFSET) and calibration's
+CHECK_SEED_OFFSET = 2 * reference.SEED_OFFSET
 # the profile ranks layers on the check's first samples, as verify's diagnosis does
 PROFILE_SAMPLES = verify.PROFILE_SAMPLES
 # a candidate is looked at on growing prefixes of the check's draw: a few samples (full INT8 only), verify's count,

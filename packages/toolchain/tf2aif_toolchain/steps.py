@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import shutil
 
-from . import build_model, mixed_precision, verify
-from .artifact import read_meta, read_model_meta, write_meta
+from . import build_model, mixed_precision, reference, verify
+from .artifact import META_FILE, link_tree, read_meta, read_model_meta, write_meta
 from .data import samples_for
 from .errors import UnsupportedOps
 from .job import Job
+from .jsonio import write_json
 from .adapters import load_compiler, load_converter, load_quantizer
 from .progress import Stopwatch, log
 
@@ -49,41 +50,65 @@ def convert_source(model_dir, model: dict):
 
 
 def _clear(folder) -> None:
-    """What a failed converter left behind, before the next one writes."""
+    """What a failed converter left behind."""
     for entry in folder.iterdir():
         shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
 
 
-def convert(job: Job) -> None:
-    """The runtime's converter; where it cannot express an op of the model, the platform's fallback runtimes in
-    order (the plugin resolved them from the descriptor; the artifact records which runtime it is for, and why)."""
+def export(job: Job) -> None:
+    """A model-level shared step: one converter's output at one batch size, for every variant that starts from it.
+    A converter that cannot express an op of the model is an answer, not a failure: the refusal is recorded (and
+    cached), and each variant's convert step then takes its platform's fallback runtime's export."""
     model_dir = job.path("modelPath")
     model = read_model_meta(model_dir)
-    candidates = [{"runtime": job.require("runtime", str), "converter": job.require("converter", str)}, *job.fallbacks]
+    name = job.require("converter", str)
+    converter = load_converter(name)
+    source = model_dir / model["savedModel"] if getattr(converter, "STARTS_FROM_ORIGINAL", False) else convert_source(model_dir, model)
+    log(f"exporting {job.require('model', str)} with {name} (batch {job.batch_size})")
     watch = Stopwatch()
-    refused: list[UnsupportedOps] = []
+    base = {"converter": name, "batchSize": job.batch_size, **shape_profiles(job), "convertedFrom": source.name}
+    try:
+        meta = converter.convert(job, source, job.out_dir)
+    except UnsupportedOps as e:
+        _clear(job.out_dir)
+        write_json(job.out_dir / META_FILE, {**base, "refused": {"reason": str(e), "ops": e.ops}, "seconds": watch.seconds})
+        log(f"{e} (recorded: the variants that start from this export take their platform's fallback runtime)")
+        return
+    meta = write_meta(job.out_dir, {"precision": "fp32", **meta, **base, "seconds": watch.seconds})
+    log(f"wrote {meta['artifact']} ({meta['sizeBytes'] / 1e6:.2f} MB) in {meta['seconds']:.1f}s")
+
+
+# what a variant's convert step takes from the export besides the artifact's description
+_EXPORT_ONLY = ("sizeBytes", "python", "batchSize", "shapeProfiles")
+
+
+def convert(job: Job) -> None:
+    """The variant's model: the runtime's converter's export, or where that converter refused an op of the model, the
+    first fallback runtime's (the platform descriptor's order). The artifact is linked from the model-level export,
+    not copied; the artifact.json is the variant's own (runtime, fallback, batch)."""
+    candidates = [{"runtime": job.require("runtime", str), "converter": job.require("converter", str)}, *job.fallbacks]
+    paths = {e["runtime"]: e["path"] for e in job.require("exports", list)}
+    refused: list[tuple[dict, dict]] = []
     for candidate in candidates:
-        log(f"converting {job.require('variant', str)} with {candidate['converter']} (runtime {candidate['runtime']})")
-        converter = load_converter(candidate["converter"])
-        source = model_dir / model["savedModel"] if getattr(converter, "STARTS_FROM_ORIGINAL", False) else convert_source(model_dir, model)
-        try:
-            meta = converter.convert(job, source, job.out_dir)
+        export_dir = job.workspace / paths[candidate["runtime"]]
+        exported = read_meta(export_dir)
+        if "refused" not in exported:
             break
-        except UnsupportedOps as e:
-            refused.append(e)
-            _clear(job.out_dir)
-            if len(refused) < len(candidates):
-                log(f"{e}; falling back to runtime {candidates[len(refused)]['runtime']} (the platform descriptor's fallback)")
+        refused.append((candidate, exported["refused"]))
     else:
-        tried = "; ".join(f"{c['runtime']}: {', '.join(e.ops)}" for c, e in zip(candidates[1:], refused[1:]))
-        raise UnsupportedOps(f"{refused[0]}" + (f" (fallback runtimes could not either: {tried})" if tried else ""), refused[0].ops)
+        first = refused[0][1]
+        tried = "; ".join(f"{c['runtime']}: {', '.join(r['ops'])}" for c, r in refused[1:])
+        raise UnsupportedOps(f"{job.subject}: {first['reason']}" + (f" (fallback runtimes could not either: {tried})" if tried else ""), first["ops"])
+    if refused:
+        log(f"{refused[0][1]['reason']}; falling back to runtime {candidate['runtime']} (the platform descriptor's fallback)")
+    link_tree(export_dir / exported["artifact"], job.out_dir / exported["artifact"])
     fallback = None
     if refused:
         # what serving the artifact needs (compose, serve and bench read it from here): the fallback runtime's
         fallback = {
             "from": candidates[0]["runtime"],
-            "ops": refused[0].ops,
-            "reason": str(refused[0]),
+            "ops": refused[0][1]["ops"],
+            "reason": refused[0][1]["reason"],
             "executor": candidate["serveExecutor"],
             "requirements": candidate["requirements"],
         }
@@ -91,16 +116,14 @@ def convert(job: Job) -> None:
         job.out_dir,
         {
             **_common_meta(job),
-            "precision": "fp32",
-            **meta,
+            **{k: v for k, v in exported.items() if k not in _EXPORT_ONLY},
             "runtime": candidate["runtime"],
             "converter": candidate["converter"],
-            "convertedFrom": source.name,  # saved_model, or build-model's prepared_model
+            "exportedAt": paths[candidate["runtime"]],  # the shared export the artifact links to
             **({"fallback": fallback} if fallback else {}),
-            "seconds": watch.seconds,
         },
     )
-    log(f"wrote {meta['artifact']} ({meta['sizeBytes'] / 1e6:.2f} MB) in {meta['seconds']:.1f}s")
+    log(f"{meta['artifact']} ({meta['sizeBytes'] / 1e6:.2f} MB) from the shared export {paths[candidate['runtime']]}, converted in {meta['seconds']:.1f}s")
 
 
 def quantize(job: Job) -> None:
@@ -171,7 +194,9 @@ def _plan(job: Job) -> None:
 
 STEPS = {
     "build-model": build_model.run,
+    "export": export,
     "convert": convert,
+    "reference": reference.run,
     "quantize": quantize,
     "verify": verify.run,
     "compile": compile_artifact,

@@ -52,12 +52,30 @@ def resolved(step: str, options: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_step(step: str, ws: Path, out: Path, inputs: list[dict], **options) -> Path:
-    """One toolchain step as an executor runs it: a Job with the workspace and the model's inputs."""
+    """One toolchain step as an executor runs it: a Job with the workspace and the model's inputs. A variant's
+    convert without `exports` first runs the model-level exports it starts from, as the plugin's graph does
+    (beside `out`: <out>.export-<runtime>)."""
     from .steps import STEPS  # TensorFlow loads with the steps, not with this module
 
+    if step == "convert" and "exports" not in options:
+        options = {**options, "exports": run_exports(ws, out, inputs, options)}
     out.mkdir(parents=True, exist_ok=True)
     STEPS[step](Job(step, ws, out, resolved(step, {"workspaceRoot": str(ws), "inputs": inputs, **options})))
     return out
+
+
+def run_exports(ws: Path, out: Path, inputs: list[dict], variant: dict[str, Any]) -> list[dict]:
+    """The export step for the variant's runtime and each fallback runtime, in order; their `exports` entries."""
+    candidates = [{"runtime": variant.get("runtime"), "converter": variant.get("converter")}, *variant.get("fallbacks", [])]
+    exports = []
+    for c in candidates:
+        folder = out.parent / f"{out.name}.export-{c['runtime']}"
+        run_step(
+            "export", ws, folder, inputs,
+            model=variant.get("model") or Path(str(variant.get("modelPath"))).name, converter=c["converter"], batchSize=variant.get("batchSize"), modelPath=variant.get("modelPath"),
+        )
+        exports.append({"runtime": c["runtime"], "converter": c["converter"], "path": str(folder.relative_to(ws))})
+    return exports
 
 
 def build_tiny_model(ws: Path, shape: tuple[int, ...] = (8, 8, 1), classes: int = 10, filters: int = 8, seed: int = 1) -> Path:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import detections, int8_error_profile, int8_error_profile_tflite, metrics
+from . import detections, int8_error_profile, int8_error_profile_tflite, metrics, reference
 from .artifact import read_meta, read_model_meta
-from .data import sample_groups_for, shape_points
+from .data import shape_points
 from .errors import ToolchainError
 from .job import Job
 from .jsonio import write_json
@@ -18,6 +18,18 @@ from .progress import Stopwatch, log
 from .runtimes.tensorflow import TensorFlowRunner
 
 RESULT_FILE = "verify.json"
+
+
+def lazy(make):
+    """make() on first call, the same object after: the original is loaded only where no stored outputs serve."""
+    made = []
+
+    def get():
+        if not made:
+            made.append(make())
+        return made[0]
+
+    return get
 
 
 # With random weights, class scores are near ties: arg-max agreement then measures noise, not the variant.
@@ -68,18 +80,20 @@ def matched_detections(refs: dict, gots: dict, roles: dict[str, str]) -> tuple[d
     return ref_out, got_out, float(np.average(shares, weights=counts))
 
 
-def run_groups(groups, batch_size: int, reference, variant) -> tuple[dict, dict, list]:
-    """Reference and variant outputs per output name, one array per group (input shape); the first batches."""
+def run_groups(groups, batch_size: int, reference, variant, stored: list[dict[str, np.ndarray]] | None = None) -> tuple[dict, dict, list]:
+    """Reference and variant outputs per output name, one array per group (input shape); the first batches. The
+    reference's outputs are `stored` (the model's reference step) where given, else `reference()` runs them."""
     refs: dict[str, list[np.ndarray]] = {}
     gots: dict[str, list[np.ndarray]] = {}
     first_batches: list[dict[str, np.ndarray]] = []
-    for group in groups:
+    for g, group in enumerate(groups):
         group_refs: dict[str, list[np.ndarray]] = {}
         group_gots: dict[str, list[np.ndarray]] = {}
         for index, (batch, real) in enumerate(group.batches(batch_size)):
             if group is groups[0] and index * batch_size < PROFILE_SAMPLES:
                 first_batches.append(batch)
-            ref = reference.run(batch)
+            start = index * batch_size
+            ref = {k: v[start : start + real] for k, v in stored[g].items()} if stored else reference().run(batch)
             got = variant.run(batch)
             for name in ref:
                 group_refs.setdefault(name, []).append(ref[name][:real])
@@ -187,16 +201,11 @@ def judge(job: Job, model: dict, refs: dict, gots: dict, groups: list) -> Judgem
     return Judgement(outputs, tolerance, failures, diagnoses, detection_agreement, accuracy)
 
 
-# verify's random samples are drawn with this offset on verify.seed (calibration's with seed 0)
-SEED_OFFSET = 1000
-
-
 def verification_groups(job: Job, meta: dict) -> tuple[list, list[str]]:
     """The samples verify compares on, one group per input shape (opt, min, max where the artifact kept them
     dynamic)."""
-    settings = job.require("verify", dict)
     points = shape_points(job.inputs, meta.get("fixedShapes"))
-    return sample_groups_for(job, "verification", int(settings["samples"]), SEED_OFFSET + int(settings["seed"]), points), points
+    return reference.verification_groups(job, points), points
 
 
 def run(job: Job) -> None:
@@ -212,11 +221,13 @@ def run(job: Job) -> None:
     shapes = "" if len(groups) == 1 else f" at {len(groups)} input shapes ({', '.join(points)})"
 
     log(f"verifying {job.require('variant', str)} ({meta['artifact']}, runtime {meta['runtime']}) on {count} samples{shapes}")
-    reference = TensorFlowRunner(model_dir / model["savedModel"])
+    stored = reference.stored_outputs(job.optional_path(job.optional("referencePath")), points, groups)
+    log("the original's outputs: " + ("the model's reference step's" if stored else "running the TensorFlow SavedModel (no stored reference for these samples)"))
+    original = lazy(lambda: TensorFlowRunner(model_dir / model["savedModel"]))
     executor = job.runtime_entry(meta["runtime"])["executor"]  # a fallback runtime's artifact: its executor
     variant = load_runtime(executor).load(artifact_dir, meta)
     watch = Stopwatch()
-    refs, gots, first_batches = run_groups(groups, job.batch_size, reference, variant)
+    refs, gots, first_batches = run_groups(groups, job.batch_size, original, variant, stored)
     verdict = judge(job, model, refs, gots, groups)
     if verdict.detection_agreement is not None:
         log(f"detections matched by class and IoU before comparing (NMS outputs): {verdict.detection_agreement:.4f} of the reference's found")

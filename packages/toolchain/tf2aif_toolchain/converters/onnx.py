@@ -33,7 +33,7 @@ def unconverted_ops(model_proto) -> list[str]:
     return sorted({n.op_type for n in model_proto.graph.node if n.domain in ("", "ai.onnx") and not onnx.defs.has(n.op_type)})
 
 
-def check_signature_io(model_proto, inputs: list[str], outputs: list[str], platform: str) -> None:
+def check_signature_io(model_proto, inputs: list[str], outputs: list[str], subject: str) -> None:
     """The ONNX graph must take and produce exactly the signature's tensors, by name: calibration, verify and
     the server feed and read them by those names."""
     graph = model_proto.graph
@@ -50,7 +50,7 @@ def check_signature_io(model_proto, inputs: list[str], outputs: list[str], platf
             problems.append(f"missing {kind}(s) {', '.join(map(repr, missing))}")
     if problems:
         raise ToolchainError(
-            f"ONNX conversion for platform {platform}: the ONNX model does not match the serving signature "
+            f"ONNX conversion for {subject}: the ONNX model does not match the serving signature "
             f"({'; '.join(problems)}; the signature has inputs {inputs} and outputs {outputs}); "
             "this is a converter fault: report it with the model, or pick another runtime for this platform"
         )
@@ -62,7 +62,7 @@ def convert(job: Job, saved_model: Path, out_dir: Path) -> dict:
     import tf2onnx  # noqa: PLC0415
 
     static = static_graph(saved_model, job.batch_size, job.inputs)
-    platform = job.require("platform", str)
+    subject = job.subject
     inputs, outputs = static.input_tensors, static.output_tensors
     # the graph's tensors (image:0, Identity:0) take the signature's names (image, output_0)
     rename = {**{t: n for n, t in inputs.items()}, **{t: n for n, t in outputs.items()}}
@@ -79,16 +79,16 @@ def convert(job: Job, saved_model: Path, out_dir: Path) -> dict:
     except Exception as e:  # noqa: BLE001
         ops = unsupported_ops(str(e))
         if ops:
-            raise UnsupportedOps(f"ONNX conversion for platform {platform}: tf2onnx cannot convert op(s) {', '.join(ops)}", ops) from e
-        raise ToolchainError(f"ONNX conversion for platform {platform} failed: {str(e).strip().splitlines()[-1]}") from e
+            raise UnsupportedOps(f"ONNX conversion for {subject}: tf2onnx cannot convert op(s) {', '.join(ops)}", ops) from e
+        raise ToolchainError(f"ONNX conversion for {subject} failed: {str(e).strip().splitlines()[-1]}") from e
     ops = unconverted_ops(model_proto)
     if ops:
-        raise UnsupportedOps(f"ONNX conversion for platform {platform}: tf2onnx cannot convert op(s) {', '.join(ops)}", ops)
-    check_signature_io(model_proto, list(inputs), list(outputs), platform)
+        raise UnsupportedOps(f"ONNX conversion for {subject}: tf2onnx cannot convert op(s) {', '.join(ops)}", ops)
+    check_signature_io(model_proto, list(inputs), list(outputs), subject)
     try:
         onnx.checker.check_model(model_proto)
     except onnx.checker.ValidationError as e:
-        raise ToolchainError(f"ONNX conversion for platform {platform}: the converted model is not valid ONNX: {str(e).strip().splitlines()[0]}") from e
+        raise ToolchainError(f"ONNX conversion for {subject}: the converted model is not valid ONNX: {str(e).strip().splitlines()[0]}") from e
     onnx.save(model_proto, str(out_dir / ARTIFACT))
     return {
         "artifact": ARTIFACT,

@@ -47,11 +47,11 @@ def convert(job: Job, saved_model: Path, out_dir: Path) -> dict:
     try:
         model = ov.convert_model(str(saved_model))
     except Exception as e:  # noqa: BLE001 (the frontend raises OpConversionFailure and friends)
-        platform = job.require("platform", str)
+        subject = job.subject
         ops = unsupported_ops(str(e))
         if ops:
-            raise UnsupportedOps(f"OpenVINO conversion for platform {platform}: OpenVINO cannot convert op(s) {', '.join(ops)}", ops) from e
-        raise ToolchainError(f"OpenVINO conversion for platform {platform} failed: {str(e).strip().splitlines()[-1]}") from e
+            raise UnsupportedOps(f"OpenVINO conversion for {subject}: OpenVINO cannot convert op(s) {', '.join(ops)}", ops) from e
+        raise ToolchainError(f"OpenVINO conversion for {subject} failed: {str(e).strip().splitlines()[-1]}") from e
     name_ports(model.inputs, [s["name"] for s in signature["inputs"]], "inputs")
     name_ports(model.outputs, [s["name"] for s in signature["outputs"]], "outputs")
     (out_dir / ARTIFACT).mkdir()

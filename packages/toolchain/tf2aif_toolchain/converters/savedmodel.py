@@ -1,10 +1,9 @@
 """Native TensorFlow baseline: the SavedModel itself, served through its signature."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-from ..env import import_tensorflow
+from ..artifact import link_tree, read_model_meta
 from ..job import Job
 
 ARTIFACT = "saved_model"
@@ -14,6 +13,7 @@ STARTS_FROM_ORIGINAL = True
 
 
 def convert(job: Job, saved_model: Path, out_dir: Path) -> dict:
-    tf = import_tensorflow()
-    shutil.copytree(saved_model, out_dir / ARTIFACT)
-    return {"artifact": ARTIFACT, "format": "savedmodel", "toolchain": {"tensorflow": tf.__version__}}
+    # links to build-model's SavedModel: the baseline deploys the very files (compose copies them into the image)
+    link_tree(saved_model, out_dir / ARTIFACT)
+    tensorflow = read_model_meta(saved_model.parent)["tensorflow"]
+    return {"artifact": ARTIFACT, "format": "savedmodel", "toolchain": {"tensorflow": tensorflow}}

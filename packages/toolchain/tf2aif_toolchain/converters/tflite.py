@@ -41,16 +41,16 @@ def op_nodes(message: str, ops: list[str]) -> list[str]:
 
 def conversion_error(e: Exception, job: Job, what: str) -> ToolchainError:
     ops = unsupported_ops(str(e))
-    platform = job.require("platform", str)
+    subject = job.subject
     if ops:
         nodes = op_nodes(str(e), ops)
         at = f" (node{'s' if len(nodes) > 1 else ''} {', '.join(nodes[:3])}{', ...' if len(nodes) > 3 else ''})" if nodes else ""
         return UnsupportedOps(
-            f"{what} for platform {platform}: the model uses op(s) {', '.join(ops)}{at} that TFLite builtins cannot run; "
+            f"{what} for {subject}: the model uses op(s) {', '.join(ops)}{at} that TFLite builtins cannot run; "
             "change the model, or pick another runtime for this platform (its fallback runtimes, where the platform has any, are tried next)",
             ops,
         )
-    return ToolchainError(f"{what} for platform {platform} failed: {str(e).strip().splitlines()[-1]}")
+    return ToolchainError(f"{what} for {subject} failed: {str(e).strip().splitlines()[-1]}")
 
 
 def run_converter(converter, job: Job, what: str) -> bytes:
@@ -103,7 +103,7 @@ def _convert_static(job: Job, saved_model: Path) -> bytes:
         if needs_static_batch(str(e)):
             # only the batch is pinned: another open dimension (the sequence length) leaves the shape dynamic
             raise ToolchainError(
-                f"{WHAT} for platform {job.require('platform', str)}: a recurrent layer's TensorList shapes stay "
+                f"{WHAT} for {job.subject}: a recurrent layer's TensorList shapes stay "
                 f"dynamic even at batch {batch}; declare fixed input shapes (sequence length) in tf2aif.json inputs"
             ) from e
         raise conversion_error(e, job, WHAT) from e

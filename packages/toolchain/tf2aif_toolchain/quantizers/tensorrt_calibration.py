@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import tempfile
 from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 
 import numpy as np
 
+from ..artifact import link_tree
 from ..data import Samples
 from ..errors import ToolchainError
 from ..job import Job
@@ -166,7 +166,8 @@ def quantize(job: Job, saved_model: Path, convert_dir: Path, calibration: Sample
     source = source_onnx(job, convert_dir)
     method = method_of(job)
     batch_size = job.batch_size
-    shutil.copyfile(source, out_dir / ARTIFACT)
+    # the float model TensorRT builds its engine from, beside the table: a link to the export, not a copy
+    link_tree(source, out_dir / ARTIFACT)
 
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".work-") as tmp, _quiet_ort_quantization():
         work = Path(tmp)
@@ -223,7 +224,7 @@ def requantizer(job: Job, saved_model: Path, convert_dir: Path, calibration: Sam
 
     def write(excluded: list[str], out_dir: Path) -> dict:
         float_tensors = {t for name in excluded for t in writers.get(name, [])}
-        shutil.copyfile(source, out_dir / ARTIFACT)
+        link_tree(source, out_dir / ARTIFACT)
         with _quiet_ort_quantization():
             write_table(tensors_data({k: v for k, v in amax.items() if k not in float_tensors}, method), out_dir)
             # every range for the emulation: ORT needs one wherever a quantized node reads the float layer's output

@@ -69,7 +69,8 @@ export async function writeServerContext(c: ComposeContext, o: ComposeOptions, d
   const model = JSON.parse(readFileSync(join(workspaceRoot, o.modelPath, 'model.json'), 'utf8'));
   const artifact = JSON.parse(readFileSync(join(workspaceRoot, o.artifactPath, 'artifact.json'), 'utf8'));
   mkdirSync(join(dir, 'variant'), { recursive: true });
-  cpSync(join(workspaceRoot, o.artifactPath), join(dir, 'variant', 'artifact'), { recursive: true });
+  // dereferenced: an artifact links to its model's shared export (artifact.py link_tree); the image needs the files
+  cpSync(join(workspaceRoot, o.artifactPath), join(dir, 'variant', 'artifact'), { recursive: true, dereference: true });
   writeFileSync(join(dir, 'variant', 'variant.json'), JSON.stringify(await variantJson(workspaceRoot, o), null, 2) + '\n');
   if (o.processing) copyFileSync(join(workspaceRoot, o.processing), join(dir, 'variant', 'processing.py'));
   const wheel = copyWheel(dir);

@@ -41,13 +41,30 @@ describe('createNodes', () => {
     const [[source, result]] = await createNodesFn([file], {}, context);
     expect(source).toBe(file);
     const projects = Object.values(result.projects ?? {});
-    expect(projects.map((p) => p.name)).toEqual(['resnet50', 'resnet50-cpu', 'resnet50-arm', 'resnet50-alveo', 'tf2aif']);
+    expect(projects.map((p) => p.name)).toEqual([
+      'resnet50',
+      // the exports the variants start from, each once (cpu and arm share the float TFLite and, for their fallback
+      // runtime, the ONNX model at batch 1; alveo's ONNX is at its batch of 8)
+      'resnet50-export-tflite-batch1',
+      'resnet50-export-onnx-batch1',
+      'resnet50-export-onnx-batch8',
+      'resnet50-cpu',
+      'resnet50-arm',
+      'resnet50-alveo',
+      'tf2aif',
+    ]);
     // the workspace project (ceiling, plan, report; zoo where the workspace has zoo/zoo.json) rides along with the
     // first model, in a root of its own so it never merges with a project the workspace has at its root
     expect(Object.keys(result.projects!['.tf2aif'].targets!)).toEqual(['ceiling', 'plan', 'report']);
     expect(result.projects!['.']).toBeUndefined();
     const cpu = result.projects!['models/resnet50/variants/cpu'];
-    expect(cpu.implicitDependencies).toEqual(['resnet50']);
+    expect(cpu.implicitDependencies).toEqual(['resnet50', 'resnet50-export-tflite-batch1', 'resnet50-export-onnx-batch1']);
+    expect(result.projects!['models/resnet50/variants/alveo'].implicitDependencies).toEqual(['resnet50', 'resnet50-export-onnx-batch8']);
+    const onnx = result.projects!['models/resnet50/exports/onnx-batch1'];
+    expect(onnx.implicitDependencies).toEqual(['resnet50']);
+    expect(onnx.tags).toEqual(['tf2aif:export', 'model:resnet50', 'converter:onnx']);
+    expect(onnx.targets!.export.options).toEqual({ tf2aif: { config: 'models/resnet50/tf2aif.json', target: 'export', export: 'onnx-batch1' } });
+    expect(onnx.targets!.export.outputs).toEqual(['{workspaceRoot}/dist/shared/resnet50/onnx-batch1']);
     expect(cpu.tags).toEqual(['tf2aif:variant', 'model:resnet50', 'platform:cpu', 'arch:amd64', 'precision:fp32']);
   });
 
@@ -55,26 +72,27 @@ describe('createNodes', () => {
     const [[, result]] = await createNodesFn([writeModel('resnet50', resnet)], {}, context);
     const targets = (root: string) =>
       Object.fromEntries(Object.entries(result.projects![root].targets!).map(([name, t]) => [name, t.dependsOn]));
-    expect(targets('models/resnet50')).toEqual({ 'build-model': undefined });
+    expect(targets('models/resnet50')).toEqual({ 'build-model': undefined, reference: ['build-model'] });
+    expect(targets('models/resnet50/exports/tflite-batch1')).toEqual({ export: ['^build-model'] });
     expect(targets('models/resnet50/variants/cpu')).toEqual({
-      convert: ['^build-model'],
-      verify: ['convert'],
+      convert: ['^export'],
+      verify: ['convert', '^reference'],
       compose: ['verify'],
       image: ['compose'],
       serve: ['convert'],
       bench: ['verify'],
     });
     expect(targets('models/resnet50/variants/arm')).toEqual({
-      convert: ['^build-model'],
+      convert: ['^export'],
       quantize: ['convert'],
-      verify: ['quantize'],
+      verify: ['quantize', '^reference'],
       compose: ['verify'],
       image: ['compose'],
       serve: ['quantize'],
       bench: ['verify'],
     });
     // an FPGA image needs the compiled .xmodel: compose waits for the vendor compile
-    expect(targets('models/resnet50/variants/alveo')).toMatchObject({ quantize: ['convert'], verify: ['quantize'], compile: ['verify'], compose: ['compile'] });
+    expect(targets('models/resnet50/variants/alveo')).toMatchObject({ quantize: ['convert'], verify: ['quantize', '^reference'], compile: ['verify'], compose: ['compile'] });
   });
 
   it('declares honest inputs and outputs under dist/', async () => {
@@ -169,7 +187,13 @@ describe('createNodes', () => {
     writeModel('cached', { ...resnet, platforms: { cpu: {} } });
     const [[, changed]] = await createNodesFn([file], {}, context);
     expect(changed.projects!['models/cached'].name).toBe('cached');
-    expect(Object.keys(changed.projects!)).toEqual(['models/cached', 'models/cached/variants/cpu', '.tf2aif']);
+    expect(Object.keys(changed.projects!)).toEqual([
+      'models/cached',
+      'models/cached/exports/tflite-batch1',
+      'models/cached/exports/onnx-batch1',
+      'models/cached/variants/cpu',
+      '.tf2aif',
+    ]);
   });
 
   it('turns a bad config into targets that fail with its file and field, leaving other models alone', async () => {
@@ -179,13 +203,13 @@ describe('createNodes', () => {
     const project = broken.projects!['models/broken'];
     expect(project.name).toBe('broken');
     // every target a model or variant can have answers with the message
-    expect(Object.keys(project.targets!)).toEqual(['build-model', 'convert', 'quantize', 'verify', 'compile', 'compose', 'image', 'serve', 'bench']);
+    expect(Object.keys(project.targets!)).toEqual(['build-model', 'export', 'reference', 'convert', 'quantize', 'verify', 'compile', 'compose', 'image', 'serve', 'bench']);
     expect(project.targets!.verify).toMatchObject({
       executor: '@tf2aif/nx:invalid-config',
       cache: false,
       options: { message: expect.stringMatching(/models\/broken\/tf2aif\.json is not valid:\n {2}- platforms\.cpu\.batchSize: /) },
     });
-    expect(Object.keys(fine.projects!)).toHaveLength(4);
+    expect(Object.keys(fine.projects!)).toHaveLength(7);
     expect(Object.keys(broken.projects!)).toEqual(['models/broken', '.tf2aif']);
   });
 
@@ -194,13 +218,14 @@ describe('createNodes', () => {
     const [[, result]] = await createNodesFn([writeModel('resnet50', resnet)], options, context);
     const arm = result.projects!['models/resnet50/variants/arm'].targets!;
     expect(Object.keys(arm)).toEqual(['convert', 'quantize', 'tf2aif-verify', 'compose', 'image', 'serve-variant', 'bench']);
-    expect(arm.convert.dependsOn).toEqual(['^tf2aif-build-model']);
+    expect(arm.convert.dependsOn).toEqual(['^export']);
+    expect(result.projects!['models/resnet50/exports/onnx-batch1'].targets!.export.dependsOn).toEqual(['^tf2aif-build-model']);
     expect(arm.compose.dependsOn).toEqual(['tf2aif-verify']);
     expect(arm.bench.dependsOn).toEqual(['tf2aif-verify']);
     // the reference names the step, whatever its target is called
     expect(arm['tf2aif-verify'].options).toEqual({ tf2aif: { config: 'models/resnet50/tf2aif.json', variant: 'arm', target: 'verify' } });
-    expect(Object.keys(result.projects!['models/resnet50'].targets!)).toEqual(['tf2aif-build-model']);
-    expect(arm.convert.metadata).toMatchObject({ technologies: ['tf2aif', 'tensorflow'], description: expect.stringContaining('Convert resnet50') });
+    expect(Object.keys(result.projects!['models/resnet50'].targets!)).toEqual(['tf2aif-build-model', 'reference']);
+    expect(arm.convert.metadata).toMatchObject({ technologies: ['tf2aif', 'tensorflow'], description: expect.stringContaining("resnet50's tflite export") });
     // what the quantize step may do where full INT8 misses the tolerance (its descriptor's runtime runs float layers)
     expect(arm.quantize.metadata?.description).toContain('mixed precision (at most 25% of MACs in float)');
   });

@@ -5,12 +5,13 @@ import { ConfigFileError } from '../config/format-issues';
 import { resolveModelConfig, type ResolvedModel } from '../config/load-model-config';
 import { loadPlatformRegistry, type PlatformRegistry } from '../platforms/platform-registry';
 import { pluginContext, type PluginContext, type PluginOptions } from '../settings/plugin-options';
-import { buildModelSettings, variantSettings } from '../settings/step-settings';
+import { buildModelSettings, exportSettings, referenceSettings, variantSettings } from '../settings/step-settings';
+import { exportProjectName, modelExports, variantExports } from '../settings/shared-exports';
 import { packageName } from '../toolchain/plugin-package';
 import { packageFingerprint } from './plugin-fingerprint';
-import { buildModelTarget } from './model-targets';
+import { buildModelTarget, exportTarget, referenceTarget } from './model-targets';
 import { NodesCache } from './nodes-cache';
-import { variantProjectRoot } from './paths';
+import { exportProjectRoot, variantProjectRoot } from './paths';
 import { byReference } from './settings-reference';
 import { renameSteps } from './target-names';
 import { variantTargets } from './variant-targets';
@@ -30,11 +31,29 @@ export function projectsForModel(model: ResolvedModel, ctx: PluginContext): Crea
     projectType: 'library',
     tags: ['tf2aif:model'],
     targets: renameSteps(
-      { 'build-model': byReference('build-model', buildModelTarget(model, ctx), model, ctx, undefined, buildModelSettings(model)) },
+      {
+        'build-model': byReference('build-model', buildModelTarget(model, ctx), model, ctx, undefined, buildModelSettings(model)),
+        reference: byReference('reference', referenceTarget(model, ctx), model, ctx, undefined, referenceSettings(model)),
+      },
       ctx.targetNames,
     ),
     metadata: { description: `TensorFlow model ${model.name} (${model.file})`, technologies: ['tf2aif', 'tensorflow'] },
   };
+  // each export in a project of its own: a variant's batch size or platform may add or drop one without changing the
+  // model project's configuration, which Nx hashes into build-model and reference
+  for (const e of modelExports(model)) {
+    const root = exportProjectRoot(model.dir, e.key);
+    const target = byReference('export', exportTarget(model, e, ctx), model, ctx, undefined, exportSettings(model, e.key), e.key);
+    projects[root] = {
+      root,
+      name: exportProjectName(model.name, e.key),
+      projectType: 'library',
+      implicitDependencies: [model.name],
+      tags: ['tf2aif:export', `model:${model.name}`, `converter:${e.converter}`],
+      targets: renameSteps({ export: target }, ctx.targetNames),
+      metadata: { description: `${model.name} converted with ${e.converter} (${e.key}), shared by ${e.consumers.join(', ')}`, technologies: ['tf2aif', 'tensorflow'] },
+    };
+  }
   for (const v of model.variants) {
     const root = variantProjectRoot(model.dir, v.key);
     const settings = variantSettings(model, v, ctx);
@@ -43,7 +62,7 @@ export function projectsForModel(model: ResolvedModel, ctx: PluginContext): Crea
       root,
       name: v.project,
       projectType: 'application',
-      implicitDependencies: [model.name],
+      implicitDependencies: [model.name, ...new Set(variantExports(v).map((e) => exportProjectName(model.name, e.key)))],
       tags: ['tf2aif:variant', `model:${model.name}`, `platform:${v.platform.name}`, `arch:${v.platform.arch}`, `precision:${v.precision}`],
       targets: renameSteps(Object.fromEntries(targets), ctx.targetNames),
       metadata: {

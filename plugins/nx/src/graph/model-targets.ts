@@ -2,10 +2,12 @@ import type { TargetConfiguration } from '@nx/devkit';
 import type { PluginContext } from '../settings/plugin-options';
 import { posix } from 'path';
 import type { ResolvedModel } from '../config/load-model-config';
-import { coreToolchainInputs, executorInput, hashedPathsInput } from './inputs';
-import { modelOutputDir } from './paths';
+import { calibrationSettings } from '../settings/step-settings';
+import type { ModelExport } from '../settings/shared-exports';
+import { adapterInput, coreToolchainInputs, executorInput, hashedPathsInput, upstreamOutputs } from './inputs';
+import { modelOutputDir, sharedOutputDir } from './paths';
 
-/** The model project's one target: build or import the TensorFlow model into a checked SavedModel. */
+/** The model project's first target: build or import the TensorFlow model into a checked SavedModel. */
 export function buildModelTarget(model: ResolvedModel, ctx: PluginContext): TargetConfiguration {
   const { source } = model.config;
   const sourceInputs =
@@ -19,5 +21,38 @@ export function buildModelTarget(model: ResolvedModel, ctx: PluginContext): Targ
     inputs: [...sourceInputs, ...coreToolchainInputs(), executorInput('build-model')],
     outputs: [`{workspaceRoot}/${modelOutputDir(model.name)}`],
     metadata: { description: `Build or import the TensorFlow model ${model.name} as a checked SavedModel` },
+  };
+}
+
+/** Loader code and dataset files, hashed by content (datasets are often git-ignored). */
+export function calibrationInputs(model: ResolvedModel, ctx: PluginContext) {
+  const c = calibrationSettings(model);
+  const paths = [c.loader, c.dataset].filter((p): p is string => Boolean(p));
+  return paths.length > 0 ? [hashedPathsInput(ctx, paths)] : [];
+}
+
+/** The original's outputs on verify's samples, computed once for every variant's verify (reference.py). */
+export function referenceTarget(model: ResolvedModel, ctx: PluginContext): TargetConfiguration {
+  return {
+    executor: '@tf2aif/nx:reference',
+    cache: true,
+    dependsOn: ['build-model'],
+    inputs: [upstreamOutputs, ...coreToolchainInputs(), ...calibrationInputs(model, ctx), adapterInput(ctx, 'runtimes', 'tensorflow'), executorInput('reference')],
+    outputs: [`{workspaceRoot}/${sharedOutputDir(model.name, 'reference')}`],
+    metadata: { description: `Run the TensorFlow original of ${model.name} on verify's samples, once for every variant` },
+  };
+}
+
+/** An export project's one target: one converter's output at one batch size, for every variant that starts from it. */
+export function exportTarget(model: ResolvedModel, e: ModelExport, ctx: PluginContext): TargetConfiguration {
+  return {
+    executor: '@tf2aif/nx:export',
+    cache: true,
+    dependsOn: ['^build-model'],
+    inputs: [upstreamOutputs, ...coreToolchainInputs(), adapterInput(ctx, 'converters', e.converter), executorInput('export')],
+    outputs: [`{workspaceRoot}/${sharedOutputDir(model.name, e.key)}`],
+    metadata: {
+      description: `Convert ${model.name} with ${e.converter}${e.key.includes('-batch') ? ` at batch ${e.batchSize}` : ''}, once for ${e.consumers.join(', ')}`,
+    },
   };
 }

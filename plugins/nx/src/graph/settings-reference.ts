@@ -16,6 +16,9 @@ export const referenceKey = 'tf2aif';
 /** tf2aif.json fields each step reads (besides the variant's own `platforms.<key>` entry). */
 const fieldsByStep: Record<string, string[]> = {
   'build-model': ['name', 'source', 'inputs'],
+  // an export's converter and batch size are in its reference (the export's key)
+  export: ['name', 'inputs'],
+  reference: ['name', 'inputs', 'calibration', 'verify'],
   convert: ['name', 'task', 'trained', 'inputs'],
   quantize: ['name', 'task', 'trained', 'inputs', 'calibration'],
   verify: ['name', 'task', 'trained', 'inputs', 'calibration', 'verify'],
@@ -60,8 +63,9 @@ export function byReference(
   ctx: PluginContext,
   v: ResolvedVariant | undefined,
   settings: Record<string, unknown> | undefined,
+  exportKey?: string,
 ): TargetConfiguration {
-  const reference: SettingsReference = { config: model.file, target: step, ...(v ? { variant: v.key } : {}) };
+  const reference: SettingsReference = { config: model.file, target: step, ...(v ? { variant: v.key } : {}), ...(exportKey ? { export: exportKey } : {}) };
   return {
     ...target,
     inputs: [...(target.inputs ?? []), ...settingsInputs(model, step, v), ...(v ? [descriptorInput(ctx, v)] : [])],

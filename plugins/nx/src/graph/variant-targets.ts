@@ -1,22 +1,16 @@
 import type { TargetConfiguration } from '@nx/devkit';
 import type { ResolvedModel, ResolvedVariant } from '../config/load-model-config';
 import type { PluginContext } from '../settings/plugin-options';
-import { artifactStep, baseImageFor, calibrationSettings, deployedStep, quantizeSettings } from '../settings/step-settings';
+import { artifactStep, baseImageFor, deployedStep, quantizeSettings } from '../settings/step-settings';
 import { benchTarget } from './bench-target';
 import { composeTarget, imageTarget, serveTarget } from './delivery-targets';
-import { adapterInput, coreToolchainInputs, executorInput, hashedPathsInput, upstreamOutputs } from './inputs';
+import { adapterInput, coreToolchainInputs, executorInput, upstreamOutputs } from './inputs';
+import { calibrationInputs } from './model-targets';
 import { variantOutputDir } from './paths';
 
 type TargetInputs = NonNullable<TargetConfiguration['inputs']>;
 
 const unique = (names: (string | null)[]) => [...new Set(names.filter((n): n is string => Boolean(n)))];
-
-/** Loader code and dataset files, hashed by content (datasets are often git-ignored). */
-function calibrationInputs(model: ResolvedModel, ctx: PluginContext) {
-  const c = calibrationSettings(model);
-  const paths = [c.loader, c.dataset].filter((p): p is string => Boolean(p));
-  return paths.length > 0 ? [hashedPathsInput(ctx, paths)] : [];
-}
 
 /**
  * A variant's targets: executors, dependencies, inputs and outputs. Their settings are not here: the graph
@@ -40,17 +34,12 @@ export function variantTargets(
   });
   const targets: Record<string, TargetConfiguration> = {};
 
-  // a fallback runtime's modules are inputs too: the convert step may switch to it (descriptor `fallback`)
-  const converters = unique([rt.converter, ...v.fallbacks.map((f) => f.descriptor.converter)]);
+  // the converters run in the model's export projects (shared-exports.ts); convert picks the runtime's export, or a
+  // fallback runtime's where that converter refused an op, and links it
   const quantizers = unique([v.quantizer, ...v.fallbacks.map((f) => f.quantizer)]);
   const executors = unique([rt.executor, ...v.fallbacks.map((f) => f.descriptor.executor), 'tensorflow']);
   const fallbackNote = v.fallbacks.length ? ` (falls back to ${v.fallbacks.map((f) => f.runtime).join(', ')} where it cannot convert an op)` : '';
-  targets.convert = step(
-    'convert',
-    ['^build-model'],
-    converters.map((c) => adapterInput(ctx, 'converters', c)),
-    `Convert ${model.name} for ${v.platform.title} with ${rt.converter}${fallbackNote}`,
-  );
+  targets.convert = step('convert', ['^export'], [], `Take ${model.name}'s ${rt.converter} export for ${v.platform.title}${fallbackNote}`);
   if (v.quantizer) {
     targets.quantize = step(
       'quantize',
@@ -65,7 +54,7 @@ export function variantTargets(
   const deployed = deployedStep(v);
   targets.verify = step(
     'verify',
-    [artifact],
+    [artifact, '^reference'],
     [...calibrationInputs(model, ctx), ...executors.map((e) => adapterInput(ctx, 'runtimes', e))],
     `Check ${v.project} against the TensorFlow original`,
   );

@@ -50,7 +50,32 @@ const variantJob = {
   ...stepBase,
 };
 
-export const convertJobSchema = z.strictObject({ ...variantJob, converter: name.describe('module in tf2aif_toolchain/converters/') });
+export const exportJobSchema = z.strictObject({
+  model: name,
+  converter: name.describe('module in tf2aif_toolchain/converters/'),
+  batchSize: z.number().int().positive().describe('the batch size the export is made for (1 where the converter keeps the batch as the model has it)'),
+  inputs: z.array(tensorSpecSchema).min(1),
+  modelPath: workspacePath,
+  ...stepBase,
+});
+
+export const convertJobSchema = z.strictObject({
+  ...variantJob,
+  converter: name.describe('module in tf2aif_toolchain/converters/'),
+  exports: z
+    .array(z.strictObject({ runtime: name, converter: name, path: workspacePath }))
+    .min(1)
+    .describe("the model's exports the variant starts from, in the order tried: its runtime's converter's, then its fallback runtimes'"),
+});
+
+export const referenceJobSchema = z.strictObject({
+  model: name,
+  inputs: z.array(tensorSpecSchema).min(1),
+  calibration: calibrationSchema,
+  verify: verifySchema,
+  modelPath: workspacePath,
+  ...stepBase,
+});
 
 export const quantizeJobSchema = z.strictObject({
   ...variantJob,
@@ -71,6 +96,7 @@ export const verifyJobSchema = z.strictObject({
   verify: verifySchema,
   artifactPath: workspacePath,
   convertPath: workspacePath.optional().describe('the float model a quantized variant started from'),
+  referencePath: workspacePath.describe("the model's reference step's output: the original's outputs on verify's samples"),
 });
 
 export const compileJobSchema = z.strictObject({
@@ -108,7 +134,9 @@ export const planJobSchema = z.strictObject({
 /** Every step the toolchain runs (`python -m tf2aif_toolchain <step>`), with its job. */
 export const jobSchemas = {
   'build-model': buildModelJobSchema,
+  export: exportJobSchema,
   convert: convertJobSchema,
+  reference: referenceJobSchema,
   quantize: quantizeJobSchema,
   verify: verifyJobSchema,
   compile: compileJobSchema,

@@ -6,12 +6,14 @@ import { ConfigFileError, parseOrThrow } from '../config/format-issues';
 import { packageDir, packageName } from '../toolchain/plugin-package';
 
 /** The steps of the chain, by their internal names; each becomes a target whose name the options can change. */
-export const steps = ['build-model', 'convert', 'quantize', 'verify', 'compile', 'compose', 'image', 'serve', 'bench'] as const;
+export const steps = ['build-model', 'export', 'reference', 'convert', 'quantize', 'verify', 'compile', 'compose', 'image', 'serve', 'bench'] as const;
 export type Step = (typeof steps)[number];
 
 /** The option that names each step's target, as Nx's own plugins name theirs (`verifyTargetName`). */
 const targetNameOptions = {
   'build-model': 'buildModelTargetName',
+  export: 'exportTargetName',
+  reference: 'referenceTargetName',
   convert: 'convertTargetName',
   quantize: 'quantizeTargetName',
   verify: 'verifyTargetName',
@@ -42,6 +44,9 @@ export const pluginOptionsSchema = z.strictObject({
   /** the workspace-level project (report, plan, ceiling, zoo) */
   workspaceProjectName: targetName.default('tf2aif'),
   buildModelTargetName: targetName.default('build-model'),
+  /** a model's shared steps: each export project's target, and the model's reference outputs */
+  exportTargetName: targetName.default('export'),
+  referenceTargetName: targetName.default('reference'),
   convertTargetName: targetName.default('convert'),
   quantizeTargetName: targetName.default('quantize'),
   verifyTargetName: targetName.default('verify'),

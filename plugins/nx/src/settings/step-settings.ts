@@ -1,6 +1,7 @@
 import type { ResolvedModel, ResolvedVariant } from '../config/load-model-config';
 import { variantIdentity } from '../config/variant-identity';
-import { modelOutputDir, variantOutputDir } from '../graph/paths';
+import { modelOutputDir, sharedOutputDir, variantOutputDir } from '../graph/paths';
+import { modelExports, variantExports } from './shared-exports';
 import type { PluginContext } from './plugin-options';
 import { runsOnOf } from '../platforms/platform-descriptor';
 
@@ -56,6 +57,34 @@ export function buildModelSettings(model: ResolvedModel) {
   };
 }
 
+/** One of the model's exports (shared-exports.ts): a converter's output at one batch size. */
+export function exportSettings(model: ResolvedModel, key: string) {
+  const e = modelExports(model).find((x) => x.key === key);
+  if (!e) throw new Error(`${model.file}: no variant of ${model.name} starts from export ${key} any more; the project graph is stale (nx reset)`);
+  return {
+    model: model.name,
+    converter: e.converter,
+    batchSize: e.batchSize,
+    inputs: model.config.inputs,
+    modelPath: modelOutputDir(model.name),
+    outputPath: sharedOutputDir(model.name, e.key),
+  };
+}
+
+/** The original's outputs on verify's samples, once for every variant (the model's reference step). */
+export function referenceSettings(model: ResolvedModel) {
+  return {
+    model: model.name,
+    inputs: model.config.inputs,
+    calibration: calibrationSettings(model),
+    verify: model.config.verify,
+    modelPath: modelOutputDir(model.name),
+    outputPath: referenceOutputDir(model.name),
+  };
+}
+
+const referenceOutputDir = (model: string) => sharedOutputDir(model, 'reference');
+
 /** What every step of a variant knows about it. */
 function variantBase(model: ResolvedModel, v: ResolvedVariant) {
   return {
@@ -101,7 +130,12 @@ export function variantSettings(model: ResolvedModel, v: ResolvedVariant, ctx: P
   const deployed = deployedStep(v);
   const processing = processingPath(model);
   const settings: Record<string, Record<string, unknown>> = {
-    convert: { ...base, converter: rt.converter, outputPath: dir('convert') },
+    convert: {
+      ...base,
+      converter: rt.converter,
+      exports: variantExports(v).map((e) => ({ runtime: e.runtime, converter: e.converter, path: sharedOutputDir(model.name, e.key) })),
+      outputPath: dir('convert'),
+    },
     verify: {
       ...base,
       executor: rt.executor,
@@ -110,6 +144,7 @@ export function variantSettings(model: ResolvedModel, v: ResolvedVariant, ctx: P
       artifactPath: dir(artifact),
       // the float model a quantized variant started from: verify profiles an INT8 failure layer by layer against it
       ...(artifact === 'quantize' ? { convertPath: dir('convert') } : {}),
+      referencePath: referenceOutputDir(model.name),
       outputPath: dir('verify'),
     },
     compose: {

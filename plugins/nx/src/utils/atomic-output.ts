@@ -1,11 +1,35 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'fs';
-import { basename, dirname, join } from 'path';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, realpathSync, renameSync, rmSync, symlinkSync } from 'fs';
+import { basename, dirname, isAbsolute, join, relative } from 'path';
 
 /** Scratch space outside dist/, so a killed run never leaves a partial artifact among the outputs. */
 export const scratchRoot = (workspaceRoot: string) => join(workspaceRoot, '.tf2aif', 'tmp');
 
 function scratchPrefix(outputPath: string): string {
   return outputPath.replace(/[\\/]+/g, '__');
+}
+
+/**
+ * A step that hands on another step's file links to it (artifact.py link_tree) by absolute path while it writes in
+ * scratch; in its output the links point relative to where they now lie, so that the Nx cache (which keeps links as
+ * links) and another checkout of the workspace restore working links.
+ */
+export function relativizeLinks(dir: string, workspaceRoot: string): void {
+  // real paths on both sides: the toolchain resolves its link targets (a workspace under a linked folder)
+  const root = realpathSync(workspaceRoot);
+  const walk = (folder: string) => {
+    for (const name of readdirSync(folder)) {
+      const path = join(folder, name);
+      const stat = lstatSync(path);
+      if (stat.isDirectory()) walk(path);
+      else if (stat.isSymbolicLink()) {
+        const target = readlinkSync(path);
+        if (!isAbsolute(target) || relative(root, target).startsWith('..')) continue;
+        rmSync(path);
+        symlinkSync(relative(realpathSync(folder), target), path);
+      }
+    }
+  };
+  walk(dir);
 }
 
 /**
@@ -42,6 +66,7 @@ export async function withAtomicOutput<T>(
     const old = join(scratch, `${prefix}.old.${process.pid}`);
     if (existsSync(finalDir)) renameSync(finalDir, old);
     renameSync(tmp, finalDir);
+    relativizeLinks(finalDir, workspaceRoot);
     rmSync(old, { recursive: true, force: true });
     return result;
   } catch (e) {

@@ -1,0 +1,73 @@
+"""The model-level shared steps, through the real steps: an export is converted once and each variant's convert
+links it (no second copy); the reference step runs the original once and verify takes its outputs where its
+samples are the same, and runs the original itself where they are not."""
+import json
+import os
+
+import pytest
+
+from tf2aif_toolchain.errors import ToolchainError
+from tiny_models import build_tiny_model, input_specs, run_step
+
+INPUTS = input_specs((8, 8, 1))
+VERIFY = {"samples": 24, "seed": 0, "tolerances": {}}
+CALIBRATION = {"random": True, "samples": 16, "batchSize": 8}
+
+
+def variant(name: str, platform: str, runtime: str, **extra) -> dict:
+    return dict(
+        model="tiny", variant=f"tiny-{name}", platform=platform, runtime=runtime, batchSize=1, task="classification", trained=False,
+        modelPath="dist/models/tiny", calibration=CALIBRATION, verify=VERIFY, **extra,
+    )
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory):
+    ws = tmp_path_factory.mktemp("ws")
+    build_tiny_model(ws)
+    run_step("export", ws, ws / "dist/shared/tiny/tflite-batch1", INPUTS, model="tiny", converter="tflite", batchSize=1, modelPath="dist/models/tiny")
+    run_step("reference", ws, ws / "dist/shared/tiny/reference", INPUTS, model="tiny", modelPath="dist/models/tiny", calibration=CALIBRATION, verify=VERIFY)
+    return ws
+
+
+EXPORTS = [{"runtime": "tflite", "converter": "tflite", "path": "dist/shared/tiny/tflite-batch1"}]
+
+
+def test_two_variants_link_one_export(ws):
+    for name, platform in (("cpu", "cpu"), ("arm", "arm")):
+        run_step("convert", ws, ws / f"v/{name}/convert", INPUTS, precision="fp32", converter="tflite", exports=EXPORTS, **variant(name, platform, "tflite"))
+    shared = ws / "dist/shared/tiny/tflite-batch1/model.tflite"
+    for name in ("cpu", "arm"):
+        model = ws / f"v/{name}/convert/model.tflite"
+        assert model.is_symlink() and os.path.samefile(model, shared)
+        meta = json.loads((ws / f"v/{name}/convert/artifact.json").read_text())
+        # the variant's own description, the export's figures
+        assert meta["variant"] == f"tiny-{name}" and meta["exportedAt"] == "dist/shared/tiny/tflite-batch1"
+        assert meta["sizeBytes"] == shared.stat().st_size and meta["seconds"] > 0
+
+
+def test_a_refused_export_is_recorded_and_a_variant_without_a_fallback_fails_naming_it(ws):
+    refused = ws / "dist/shared/tiny/refused"
+    refused.mkdir(parents=True)
+    reason = "TFLite FP32 conversion for model tiny: the model uses op(s) Betainc that TFLite builtins cannot run"
+    (refused / "artifact.json").write_text(json.dumps({"converter": "tflite", "refused": {"reason": reason, "ops": ["Betainc"]}}))
+    exports = [{"runtime": "tflite", "converter": "tflite", "path": "dist/shared/tiny/refused"}]
+    with pytest.raises(ToolchainError, match=r"^platform cpu: TFLite FP32 conversion for model tiny: the model uses op\(s\) Betainc"):
+        run_step("convert", ws, ws / "v/refused/convert", INPUTS, precision="fp32", converter="tflite", exports=exports, **variant("refused", "cpu", "tflite"))
+
+
+def verify_log(ws, capsys, name: str, **extra) -> tuple[dict, str]:
+    capsys.readouterr()
+    run_step("verify", ws, ws / f"v/{name}/verify", INPUTS, precision="fp32", executor="tflite", artifactPath="v/cpu/convert", **{**variant("cpu", "cpu", "tflite"), **extra})
+    return json.loads((ws / f"v/{name}/verify/verify.json").read_text()), capsys.readouterr().err
+
+
+def test_verify_takes_the_stored_outputs_of_the_same_samples_only(ws, capsys):
+    stored, log = verify_log(ws, capsys, "stored", referencePath="dist/shared/tiny/reference")
+    assert "the model's reference step's" in log
+    ran, log = verify_log(ws, capsys, "ran")  # no reference step: the original runs in verify, the same figures
+    assert "running the TensorFlow SavedModel" in log
+    assert stored["passed"] and stored["outputs"] == ran["outputs"]
+    # another draw (verify.seed changed, the reference not rerun yet): never another draw's outputs
+    _, log = verify_log(ws, capsys, "other", referencePath="dist/shared/tiny/reference", verify={**VERIFY, "seed": 1})
+    assert "running the TensorFlow SavedModel" in log
