@@ -1,5 +1,6 @@
-import { readFileSync, writeFileSync } from 'fs';
+import { readFileSync, readdirSync, writeFileSync } from 'fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findDuplicateOutputs, formatDuplicates } from './support/duplicate-outputs';
 import { createTempWorkspace, type TempWorkspace } from './support/temp-workspace';
 
 const variants = ['cpu', 'cpu-onnxruntime', 'cpu-openvino', 'cpu-tf', 'arm', 'gpu', 'gpu-fp16', 'agx', 'alveo'];
@@ -39,6 +40,23 @@ describe('every converter on digits, in a fresh workspace', () => {
     expect(convert('gpu', 'quantize')).toMatchObject({ precision: 'int8', calibrationTable: expect.any(String), calibration: { samples: 200 } });
     expect(convert('alveo', 'quantize')).toMatchObject({ precision: 'int8', method: expect.stringMatching(/power-of-two|XINT8/) });
     expect(convert('arm', 'quantize')).toMatchObject({ precision: 'int8', ioType: 'uint8' });
+  });
+
+  it('computes each artifact once: no two tasks wrote the same bytes (a variant links the export it starts from)', () => {
+    const report = findDuplicateOutputs(ws.path('dist'));
+    expect(report.duplicates, formatDuplicates(report)).toEqual([]);
+    expect(report.links).toBeGreaterThan(0);
+    // five converter runs serve nine variants: the float TFLite (cpu, arm), ONNX at batch 1 (cpu-onnxruntime, agx, and
+    // the TFLite variants' fallback) and 8 (gpu, gpu-fp16, alveo), the OpenVINO IR, the SavedModel (cpu-tf)
+    expect(readdirSync(ws.path('dist/shared/digits')).sort()).toEqual([
+      'calibrate-tensorrt_calibration',
+      'onnx-batch1',
+      'onnx-batch8',
+      'openvino',
+      'reference',
+      'savedmodel',
+      'tflite-batch1',
+    ]);
   });
 
   it('keeps INT8 top-1 accuracy on held-out digits within 1 point of the original', () => {

@@ -11,6 +11,14 @@ const parseJson = <T>(output: string): T => JSON.parse(output.slice(output.searc
 const cachedLine = (cached: number, total: number) =>
   new RegExp(`from the cache instead of running the command for ${cached} out of ${total} tasks`);
 
+/** A copy of the packed plugin as a release whose one change is a toolchain module (as the wheel's manifest records it). */
+const releaseChanging = (module: string) =>
+  packedPluginCopy((dir) => {
+    const manifest = packedManifest(dir);
+    manifest.sources[`tf2aif_toolchain/${module}`] = 'changed-by-the-e2e-test';
+    writeFileSync(join(dir, 'toolchain', 'manifest.json'), JSON.stringify(manifest));
+  });
+
 /** Nx's own task profile (e2e/support/nx-run.ts): every task of the run, and those that really ran (cache misses). */
 async function nxProfiled(ws: TempWorkspace, label: string, ...args: string[]) {
   const run = await runNx(ws, label, args);
@@ -27,7 +35,10 @@ describe('incremental builds in a fresh git workspace', () => {
   });
   afterAll(() => ws?.dispose());
 
-  const chain = (m: string) => [`${m}:build-model`, `${m}-cpu:convert`, `${m}-cpu:verify`, `${m}-arm:convert`, `${m}-arm:quantize`, `${m}-arm:verify`];
+  // the model's shared steps (its exports: the float TFLite both variants start from and the ONNX model of their
+  // fallback runtime; the original's reference outputs), then each variant's own
+  const shared = (m: string) => [`${m}:build-model`, `${m}:reference`, `${m}-export-tflite-batch1:export`, `${m}-export-onnx-batch1:export`];
+  const chain = (m: string) => [...shared(m), `${m}-cpu:convert`, `${m}-cpu:verify`, `${m}-arm:convert`, `${m}-arm:quantize`, `${m}-arm:verify`];
 
   it('runs every task once, then serves a second run entirely from the cache', async () => {
     const first = await nxProfiled(ws, 'cold', 'run-many', '-t', 'verify', '--parallel=2');
@@ -37,7 +48,7 @@ describe('incremental builds in a fresh git workspace', () => {
     const second = await nxProfiled(ws, 'warm', 'run-many', '-t', 'verify', '--parallel=2');
     expect(second.exitCode, second.output).toBe(0);
     expect(second.ran).toEqual([]);
-    expect(second.output).toMatch(cachedLine(12, 12));
+    expect(second.output).toMatch(cachedLine(18, 18));
   });
 
   it("selects exactly the edited model's projects with nx affected, and reruns only their tasks", async () => {
@@ -49,15 +60,16 @@ describe('incremental builds in a fresh git workspace', () => {
     const shown = await ws.nx('show', 'projects', '--affected', '--base=HEAD~1', '--head=HEAD', '--json');
     expect(shown.exitCode, shown.output).toBe(0);
     // and the workspace project: its plan target reads every tf2aif.json (service targets, variants)
-    expect(parseJson<string[]>(shown.output).sort()).toEqual(['tf2aif', 'tiny2', 'tiny2-arm', 'tiny2-cpu']);
+    expect(parseJson<string[]>(shown.output).sort()).toEqual(['tf2aif', 'tiny2', 'tiny2-arm', 'tiny2-cpu', 'tiny2-export-onnx-batch1', 'tiny2-export-tflite-batch1']);
 
     const run = await nxProfiled(ws, 'affected-config', 'affected', '-t', 'verify', '--base=HEAD~1', '--head=HEAD', '--parallel=2');
     expect(run.exitCode, run.output).toBe(0);
-    // only tiny2's chain is in the run; its build-model (whose options did not change) comes from the cache
+    // only tiny2's chain is in the run; what reads verify's settings reruns (the original's reference outputs and
+    // each verify, and arm's quantize, whose accuracy check draws as verify does); its build-model and exports
+    // (whose settings did not change) come from the cache
     expect(run.tasks).toEqual(chain('tiny2').sort());
-    expect(run.ran).not.toContain('tiny2:build-model');
-    expect(run.ran).toEqual(expect.arrayContaining(['tiny2-cpu:verify', 'tiny2-arm:verify']));
-    expect(run.output).toMatch(cachedLine(6 - run.ran.length, 6));
+    expect(run.ran).toEqual(['tiny2-arm:quantize', 'tiny2-arm:verify', 'tiny2-cpu:verify', 'tiny2:reference']);
+    expect(run.output).toMatch(cachedLine(9 - run.ran.length, 9));
     const verify = JSON.parse(readFileSync(ws.path('dist/variants/tiny2-cpu/verify/verify.json'), 'utf8'));
     expect(verify.samples).toBe(4);
   });
@@ -65,18 +77,24 @@ describe('incremental builds in a fresh git workspace', () => {
   it("reruns only the arm variants' quantize and verify when a plugin release changes only the TFLite INT8 quantizer", async () => {
     // a new release of the package whose one change is that module (as the wheel's manifest records it): tasks
     // hash the installed plugin by what they run of it (graph/plugin-fingerprint.ts), so only the steps that run it rerun
-    ws.usePlugin(
-      packedPluginCopy((dir) => {
-        const manifest = packedManifest(dir);
-        manifest.sources['tf2aif_toolchain/quantizers/tflite_int8.py'] = 'changed-by-the-e2e-test';
-        writeFileSync(join(dir, 'toolchain', 'manifest.json'), JSON.stringify(manifest));
-      }),
-    );
+    ws.usePlugin(releaseChanging('quantizers/tflite_int8.py'));
     const run = await nxProfiled(ws, 'new-quantizer', 'run-many', '-t', 'verify', '--parallel=2');
     expect(run.exitCode, run.output).toBe(0);
     expect(run.ran).toEqual(expect.arrayContaining(['tiny-arm:quantize', 'tiny2-arm:quantize']));
     for (const task of run.ran) expect(['tiny-arm:quantize', 'tiny-arm:verify', 'tiny2-arm:quantize', 'tiny2-arm:verify']).toContain(task);
     expect(run.output).toMatch(cachedLine(run.tasks.length - run.ran.length, run.tasks.length));
+  });
+
+  it('reruns each shared ONNX export once, not per variant, when a plugin release changes only the ONNX converter', async () => {
+    ws.usePlugin(releaseChanging('converters/onnx.py'));
+    const run = await nxProfiled(ws, 'new-converter', 'run-many', '-t', 'verify', '--parallel=2');
+    expect(run.exitCode, run.output).toBe(0);
+    // one ONNX conversion per model, whatever number of variants start from it (cpu and arm fall back to it, so their
+    // steps take the new export as an input); the TFLite exports, the reference outputs and build-model stay cached
+    expect(run.ran.filter((t) => t.endsWith(':export'))).toEqual(['tiny-export-onnx-batch1:export', 'tiny2-export-onnx-batch1:export']);
+    for (const m of ['tiny', 'tiny2']) {
+      for (const task of [`${m}:build-model`, `${m}:reference`, `${m}-export-tflite-batch1:export`]) expect(run.ran).not.toContain(task);
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findDuplicateOutputs, formatDuplicates } from './support/duplicate-outputs';
 import { createTempWorkspace, type TempWorkspace } from './support/temp-workspace';
 
 const readJson = (ws: TempWorkspace, path: string) => JSON.parse(readFileSync(ws.path(path), 'utf8'));
@@ -34,6 +35,9 @@ describe('model zoo, CI slice', () => {
     // the recurrent model reached TFLite through its static batch
     expect(readJson(ws, '.tf2aif/zoo/dist/variants/lstm-text-cpu/convert/artifact.json').staticBatch).toBe(1);
     expect(readFileSync(ws.path('dist/zoo/coverage.html'), 'utf8')).toContain('cells verified (100.0%)');
+    // each artifact computed once across the slice's cells (a variant links the export it starts from)
+    const duplicates = findDuplicateOutputs(ws.path('.tf2aif/zoo/dist'));
+    expect(duplicates.duplicates, formatDuplicates(duplicates)).toEqual([]);
   });
 
   it('resumes from the cache: a second run reruns no step', { timeout: 900_000 }, async () => {

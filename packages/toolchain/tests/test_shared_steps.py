@@ -15,10 +15,10 @@ CALIBRATION = {"random": True, "samples": 16, "batchSize": 8}
 
 
 def variant(name: str, platform: str, runtime: str, **extra) -> dict:
-    return dict(
-        model="tiny", variant=f"tiny-{name}", platform=platform, runtime=runtime, batchSize=1, task="classification", trained=False,
-        modelPath="dist/models/tiny", calibration=CALIBRATION, verify=VERIFY, **extra,
-    )
+    return {
+        "model": "tiny", "variant": f"tiny-{name}", "platform": platform, "runtime": runtime, "batchSize": 1, "task": "classification",
+        "trained": False, "modelPath": "dist/models/tiny", "calibration": CALIBRATION, "verify": VERIFY, **extra,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +46,16 @@ def test_two_variants_link_one_export(ws):
         assert meta["sizeBytes"] == shared.stat().st_size and meta["seconds"] > 0
 
 
+def test_a_fallback_runtimes_export_converts_only_where_the_export_it_stands_in_for_refused(ws):
+    run_step(
+        "export", ws, ws / "dist/shared/tiny/onnx-fallback", INPUTS, model="tiny", converter="onnx", batchSize=1, modelPath="dist/models/tiny",
+        onlyIfRefused=["dist/shared/tiny/tflite-batch1"],
+    )
+    meta = json.loads((ws / "dist/shared/tiny/onnx-fallback/artifact.json").read_text())
+    assert meta["skipped"] == "not needed: dist/shared/tiny/tflite-batch1 converted the model"
+    assert sorted(p.name for p in (ws / "dist/shared/tiny/onnx-fallback").iterdir()) == ["artifact.json"]
+
+
 def test_a_refused_export_is_recorded_and_a_variant_without_a_fallback_fails_naming_it(ws):
     refused = ws / "dist/shared/tiny/refused"
     refused.mkdir(parents=True)
@@ -71,3 +81,36 @@ def test_verify_takes_the_stored_outputs_of_the_same_samples_only(ws, capsys):
     # another draw (verify.seed changed, the reference not rerun yet): never another draw's outputs
     _, log = verify_log(ws, capsys, "other", referencePath="dist/shared/tiny/reference", verify={**VERIFY, "seed": 1})
     assert "running the TensorFlow SavedModel" in log
+
+
+def test_gpu_and_agx_share_one_tensorrt_calibration_with_an_emulation_per_batch(ws):
+    """TensorRT's ranges do not depend on the batch size: calibrated once, the table linked by both variants, each
+    with the CPU emulation at its own batch size (the same model a variant's own calibration writes)."""
+    for batch in (1, 2):
+        run_step("export", ws, ws / f"dist/shared/tiny/onnx-batch{batch}", INPUTS, model="tiny", converter="onnx", batchSize=batch, modelPath="dist/models/tiny")
+    shared = "dist/shared/tiny/calibrate-tensorrt_calibration"
+    exports = [{"batchSize": b, "path": f"dist/shared/tiny/onnx-batch{b}"} for b in (2, 1)]
+    run_step("calibrate", ws, ws / shared, INPUTS, model="tiny", quantizer="tensorrt_calibration", calibration={**CALIBRATION, "method": "minmax"}, exports=exports, modelPath="dist/models/tiny")
+    meta = json.loads((ws / shared / "calibration-meta.json").read_text())
+    # tf2onnx names this model's tensors otherwise at batch 2: a table of its own there (one where they match)
+    tables = {b: meta["batches"][b]["table"] for b in ("1", "2")}
+    assert tables["1"] == "batch1" and tables["2"] in ("batch1", "batch2")
+    metas = {}
+    for name, batch, with_shared in (("gpu", 2, True), ("agx", 1, True), ("agx-own", 1, False)):
+        options = variant(name, "gpu", "onnxruntime-tensorrt", batchSize=batch)
+        ex = [{"runtime": "onnxruntime-tensorrt", "converter": "onnx", "path": f"dist/shared/tiny/onnx-batch{batch}"}]
+        run_step("convert", ws, ws / f"v/{name}/convert", INPUTS, precision="fp32", converter="onnx", exports=ex, **options)
+        run_step(
+            "quantize", ws, ws / f"v/{name}/quantize", INPUTS, precision="int8", quantizer="tensorrt_calibration", executor="onnxruntime",
+            convertPath=f"v/{name}/convert", **({"sharedCalibrationPath": shared} if with_shared else {}), **options,
+        )
+        metas[name] = json.loads((ws / f"v/{name}/quantize/artifact.json").read_text())
+    for name, batch in (("gpu", "2"), ("agx", "1")):
+        table = ws / f"v/{name}/quantize/calibration.flatbuffers"
+        assert table.is_symlink() and os.path.samefile(table, ws / shared / tables[batch] / "calibration.flatbuffers")
+        assert metas[name]["sharedCalibration"] == shared and metas[name]["accuracyCheck"]["passed"]
+    assert os.path.samefile(ws / "v/gpu/quantize/model.int8.qdq.onnx", ws / shared / "batch2/model.int8.qdq.onnx")
+    # the same table and emulation as the variant's own calibration at batch 1
+    own = ws / "v/agx-own/quantize"
+    assert (own / "calibration.json").read_bytes() == (ws / shared / "batch1/calibration.json").read_bytes()
+    assert (own / "model.int8.qdq.onnx").read_bytes() == (ws / "v/agx/quantize/model.int8.qdq.onnx").read_bytes()

@@ -6,7 +6,7 @@ import shutil
 from . import build_model, mixed_precision, reference, verify
 from .artifact import META_FILE, link_tree, read_meta, read_model_meta, write_meta
 from .data import samples_for
-from .errors import UnsupportedOps
+from .errors import ToolchainError, UnsupportedOps
 from .job import Job
 from .jsonio import write_json
 from .adapters import load_compiler, load_converter, load_quantizer
@@ -64,9 +64,15 @@ def export(job: Job) -> None:
     name = job.require("converter", str)
     converter = load_converter(name)
     source = model_dir / model["savedModel"] if getattr(converter, "STARTS_FROM_ORIGINAL", False) else convert_source(model_dir, model)
-    log(f"exporting {job.require('model', str)} with {name} (batch {job.batch_size})")
     watch = Stopwatch()
     base = {"converter": name, "batchSize": job.batch_size, **shape_profiles(job), "convertedFrom": source.name}
+    stand_in_for = job.optional("onlyIfRefused")
+    if stand_in_for and not any("refused" in read_meta(job.workspace / path) for path in stand_in_for):
+        # only a fallback runtime starts from this export, and every export it stands in for converted the model
+        write_json(job.out_dir / META_FILE, {**base, "skipped": f"not needed: {', '.join(stand_in_for)} converted the model", "seconds": watch.seconds})
+        log(f"{name}: not needed (only a fallback runtime starts from it, and {', '.join(stand_in_for)} converted the model)")
+        return
+    log(f"exporting {job.require('model', str)} with {name} (batch {job.batch_size})")
     try:
         meta = converter.convert(job, source, job.out_dir)
     except UnsupportedOps as e:
@@ -92,6 +98,8 @@ def convert(job: Job) -> None:
     for candidate in candidates:
         export_dir = job.workspace / paths[candidate["runtime"]]
         exported = read_meta(export_dir)
+        if "skipped" in exported:
+            raise ToolchainError(f"{paths[candidate['runtime']]} was not converted ({exported['skipped']}), yet {refused[-1][0]['runtime'] if refused else 'the runtime'} refused: run the model's exports again")
         if "refused" not in exported:
             break
         refused.append((candidate, exported["refused"]))
@@ -158,6 +166,22 @@ def quantize(job: Job) -> None:
     log(f"wrote {meta['artifact']} ({meta['sizeBytes'] / 1e6:.2f} MB) in {meta['seconds']:.1f}s")
 
 
+def calibrate(job: Job) -> None:
+    """A model-level shared step: a quantizer's calibration that does not depend on the variant (its batch size), once
+    for every variant that quantizes with it (the quantizer's calibrate_shared); each variant's quantize links it."""
+    name = job.require("quantizer", str)
+    quantizer = load_quantizer(name)
+    calibration = job.require("calibration", dict)
+    samples = samples_for(job, "calibration", int(calibration["samples"]), seed=CALIBRATION_SEED)
+    watch = Stopwatch()
+    meta = quantizer.calibrate_shared(job, job.require("exports", list), samples, job.out_dir)
+    write_json(
+        job.out_dir / quantizer.SHARED_META,
+        {**meta, "quantizer": name, "calibration": {"samples": samples.count, "origin": samples.origin}, "seconds": watch.seconds},
+    )
+    log(f"calibrated once in {watch.seconds:.1f}s")
+
+
 def compile_artifact(job: Job) -> None:
     """Hardware-specific compile of the deployed artifact (e.g. a Vitis AI .xmodel for a DPU)."""
     compiler_name = job.require("compiler", str)
@@ -197,6 +221,7 @@ STEPS = {
     "export": export,
     "convert": convert,
     "reference": reference.run,
+    "calibrate": calibrate,
     "quantize": quantize,
     "verify": verify.run,
     "compile": compile_artifact,

@@ -1,13 +1,17 @@
-"""ceiling: the machine's peak GEMM throughput, FP32 and INT8, with the fastest CPU kernels at hand: XNNPACK
-through LiteRT (FP32, INT8), OpenVINO's CPU plugin (FP32, and INT8 after NNCF quantization: it uses VNNI/AMX
-where the CPU has them) and numpy's BLAS (FP32). Each ceiling is the fastest kernel on this machine (which
-one wins differs between machines); variants' achieved FLOP/s are reported as a share of it."""
+"""ceiling: the machine's peak throughput, FP32 and INT8, with the fastest CPU kernels at hand, on the two shapes
+models spend their time in: a GEMM (XNNPACK through LiteRT, FP32 and INT8; OpenVINO's CPU plugin, FP32 and INT8
+after NNCF quantization; numpy's BLAS, FP32) and a 3x3 convolution (OpenVINO, FP32 and INT8: its convolution
+kernels beat its GEMM, and an OpenVINO INT8 ResNet50 outran a GEMM-only ceiling). Each ceiling is the fastest
+kernel on this machine (which one wins differs between machines), named in the result; variants' achieved FLOP/s
+are reported as a share of it. Beside it, the ISA's theoretical figure (logical cores x clock x operations per
+cycle from the CPU's flags), an upper bound no kernel reaches."""
 from __future__ import annotations
 
 import contextlib
 import io
 import os
 import platform
+import re
 import time
 
 import numpy as np
@@ -79,6 +83,33 @@ def openvino_gops(m: int, k: int, n: int, int8: bool) -> float:
     return 2 * m * k * n / _best_seconds(lambda: request.infer({0: data}), repeats=10) / 1e9
 
 
+# a ResNet-style 3x3 convolution, NCHW: 2 * 28 * 28 * 128 * 128 * 9 = 231 MFLOP per call
+CONV = {"input": (1, 128, 28, 28), "filters": 128, "kernel": 3}
+
+
+def conv_flops() -> int:
+    _, c, h, w = CONV["input"]
+    return 2 * h * w * c * CONV["filters"] * CONV["kernel"] ** 2
+
+
+def openvino_conv_gops(int8: bool) -> float:
+    import openvino as ov  # noqa: PLC0415
+    import openvino.opset13 as ops  # noqa: PLC0415
+
+    rng = np.random.default_rng(4)
+    shape, f, k = CONV["input"], CONV["filters"], CONV["kernel"]
+    x = ops.parameter(list(shape), np.float32, name="x")
+    weights = ops.constant(rng.standard_normal((f, shape[1], k, k)).astype(np.float32) * 0.05)
+    conv = ops.convolution(x, weights, [1, 1], [1, 1], [1, 1], [1, 1])
+    model = ov.Model([ops.relu(conv)], [x], "conv")
+    if int8:
+        nncf = import_nncf()
+        model = nncf.quantize(model, nncf.Dataset([rng.standard_normal(shape).astype(np.float32) for _ in range(4)]), subset_size=4)
+    request = compile_cpu(model).create_infer_request()
+    data = rng.standard_normal(shape).astype(np.float32)
+    return conv_flops() / _best_seconds(lambda: request.infer({0: data}), repeats=10) / 1e9
+
+
 def numpy_gflops(m: int, k: int, n: int) -> float:
     rng = np.random.default_rng(2)
     a, b = rng.random((m, k), dtype=np.float32), rng.random((k, n), dtype=np.float32)
@@ -87,34 +118,91 @@ def numpy_gflops(m: int, k: int, n: int) -> float:
 
 def run(job: Job) -> None:
     m, k, n = (int(v) for v in job.require("gemm", list))
-    log(f"peak GEMM on {os.cpu_count()} cores: [{m}x{k}] x [{k}x{n}], best of 5 rounds")
-    fp32_kernels = {"XNNPACK via LiteRT": tflite_gops(m, k, n, int8=False), "OpenVINO CPU": openvino_gops(m, k, n, int8=False), "numpy BLAS": numpy_gflops(m, k, n)}
-    int8_kernels = {"XNNPACK via LiteRT": tflite_gops(m, k, n, int8=True), "OpenVINO CPU (NNCF INT8)": openvino_gops(m, k, n, int8=True)}
+    conv = f"conv {CONV['kernel']}x{CONV['kernel']} {list(CONV['input'])}x{CONV['filters']}"
+    log(f"peak on {os.cpu_count()} cores: GEMM [{m}x{k}] x [{k}x{n}] and {conv}, best of 5 rounds")
+    fp32_kernels = {
+        "XNNPACK via LiteRT, GEMM": tflite_gops(m, k, n, int8=False),
+        "OpenVINO CPU, GEMM": openvino_gops(m, k, n, int8=False),
+        f"OpenVINO CPU, {conv}": openvino_conv_gops(int8=False),
+        "numpy BLAS, GEMM": numpy_gflops(m, k, n),
+    }
+    int8_kernels = {
+        "XNNPACK via LiteRT, GEMM": tflite_gops(m, k, n, int8=True),
+        "OpenVINO CPU (NNCF INT8), GEMM": openvino_gops(m, k, n, int8=True),
+        f"OpenVINO CPU (NNCF INT8), {conv}": openvino_conv_gops(int8=True),
+    }
     for name, value in fp32_kernels.items():
         log(f"FP32 {name}: {value:.1f} GFLOP/s")
     for name, value in int8_kernels.items():
         log(f"INT8 {name}: {value:.1f} GOP/s")
     fp32_kernel = max(fp32_kernels, key=fp32_kernels.get)
     int8_kernel = max(int8_kernels, key=int8_kernels.get)
+    theory = theoretical(_cpu_flags(), _clock_ghz(), os.cpu_count() or 1)
+    log(f"ISA {theory['isa']}: theoretical {theory['fp32Gflops']} GFLOP/s FP32, {theory['int8Gops']} GOP/s INT8 ({theory['basis']})")
     write_json(
         job.out_dir / RESULT_FILE,
         {
             "machine": {"cpu": _cpu_name(), "cores": os.cpu_count(), "arch": platform.machine()},
             "gemm": {"m": m, "k": k, "n": n},
+            "conv": {"input": list(CONV["input"]), "filters": CONV["filters"], "kernel": CONV["kernel"]},
             "fp32Gflops": round(fp32_kernels[fp32_kernel], 2),
             "fp32Kernel": fp32_kernel,
             "int8Gops": round(int8_kernels[int8_kernel], 2),
             "int8Kernel": int8_kernel,
+            "isa": theory["isa"],
+            "theoretical": theory,
             "kernels": {"fp32": {k: round(v, 2) for k, v in fp32_kernels.items()}, "int8": {k: round(v, 2) for k, v in int8_kernels.items()}},
         },
     )
 
 
-def _cpu_name() -> str:
+# operations per cycle per core, by the widest vector extension the CPU has: 2 FMA units (each 2 operations per
+# lane) for FP32; for INT8 the dot-product instructions (VNNI: 4 multiply-adds per 32-bit lane in one instruction;
+# without it, vpmaddubsw + vpmaddwd take two). An upper bound: hyperthreads share the units, clocks vary.
+_FP32_PER_CYCLE = (("avx512f", "AVX-512", 64), ("avx2", "AVX2", 32), ("sse2", "SSE2", 16))
+_INT8_PER_CYCLE = (("avx512_vnni", "AVX-512 VNNI", 256), ("avx_vnni", "AVX-VNNI", 128), ("avx512bw", "AVX-512BW", 128), ("avx2", "AVX2", 64))
+
+
+def theoretical(flags: set[str], ghz: float | None, cores: int) -> dict:
+    """The ISA's figures: logical cores x clock x operations per cycle (None where the clock is unknown)."""
+    fp32 = next(((name, ops) for flag, name, ops in _FP32_PER_CYCLE if flag in flags), None)
+    int8 = next(((name, ops) for flag, name, ops in _INT8_PER_CYCLE if flag in flags), None)
+    isa = int8[0] if int8 and int8[0] != "AVX2" else (fp32[0] if fp32 else platform.machine())
+
+    def figure(entry):
+        return round(cores * ghz * entry[1], 1) if entry and ghz else None
+
+    return {
+        "isa": isa,
+        "fp32Gflops": figure(fp32),
+        "int8Gops": figure(int8),
+        "basis": f"{cores} logical cores x {ghz or '?'} GHz x {fp32[1] if fp32 else '?'} FP32 / {int8[1] if int8 else '?'} INT8 operations per cycle",
+    }
+
+
+def _cpuinfo() -> list[str]:
     try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+        with open("/proc/cpuinfo") as f:
+            return f.read().splitlines()
     except OSError:
-        pass
-    return platform.processor() or "unknown"
+        return []
+
+
+def _cpu_flags() -> set[str]:
+    line = next((l for l in _cpuinfo() if l.startswith("flags")), "")
+    return set(line.split(":", 1)[1].split()) if ":" in line else set()
+
+
+def _clock_ghz() -> float | None:
+    """The nominal clock from the model name ("@ 2.80GHz"), else the current one."""
+    name = _cpu_name()
+    found = re.search(r"@\s*([0-9.]+)\s*GHz", name)
+    if found:
+        return float(found.group(1))
+    mhz = next((l.split(":", 1)[1] for l in _cpuinfo() if l.startswith("cpu MHz")), None)
+    return round(float(mhz) / 1000, 2) if mhz else None
+
+
+def _cpu_name() -> str:
+    line = next((l for l in _cpuinfo() if l.startswith("model name")), None)
+    return line.split(":", 1)[1].strip() if line else platform.processor() or "unknown"

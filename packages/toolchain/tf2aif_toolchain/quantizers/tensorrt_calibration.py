@@ -159,11 +159,108 @@ def write_emulation(model: Path, ranges, out_path: Path, work_dir: Path, exclude
     )
 
 
+SHARED_META = "calibration-meta.json"
+
+
+def _tensor_names(model: Path) -> set[str]:
+    """The names a calibration table keys its ranges by: the graph's inputs and every node's outputs."""
+    import onnx  # noqa: PLC0415
+
+    graph = onnx.load(str(model), load_external_data=False).graph
+    return {i.name for i in graph.input} | {o for n in graph.node for o in n.output}
+
+
+def calibrate_shared(job: Job, exports: list[dict], calibration: Samples, out_dir: Path) -> dict:
+    """The model's shared calibration (its `calibrate` step), for every variant that quantizes with this module (gpu
+    and agx). The ranges do not depend on the batch size, but a table keys them by tensor name, and tf2onnx may name a
+    batch-8 graph's tensors otherwise than the batch-1 graph's: the smallest batch's export is calibrated, and another
+    export reuses its table where its tensors carry the same names (calibrated on its own where they do not). The CPU
+    emulation is written once per batch size: batch<N>/model.int8.qdq.onnx, with the table it uses named in the meta."""
+    import onnx  # noqa: PLC0415
+    import onnxruntime  # noqa: PLC0415
+
+    method = method_of(job)
+    batches: dict[str, dict] = {}
+    tables: list[tuple[set[str], str, dict]] = []  # (tensor names, folder, amax)
+    calibration_seconds = emulation_seconds = 0.0
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".work-") as tmp, _quiet_ort_quantization():
+        work = Path(tmp)
+        for e in sorted(exports, key=lambda e: e["batchSize"]):
+            batch, model = e["batchSize"], job.workspace / e["path"] / ARTIFACT
+            folder = f"batch{batch}"
+            (out_dir / folder).mkdir()
+            names = _tensor_names(model)
+            same = next((t for t in tables if t[0] == names), None)
+            if same is None:
+                log(f"calibrating {job.require('model', str)} ({method}) on {calibration.count} samples at batch {batch}, once for the variants at batch {batch}")
+                watch = Stopwatch()
+                same = (names, folder, _calibrate_checked(model, calibration, batch, method, work))
+                calibration_seconds += watch.seconds
+                write_table(tensors_data(same[2], method), out_dir / folder)
+                tables.append(same)
+            else:
+                log(f"batch {batch}: the same tensors as batch {same[1].removeprefix('batch')}: its table serves")
+            watch = Stopwatch()
+            write_emulation(model, tensors_data(same[2], method), out_dir / folder / EMULATION, work)
+            emulation_seconds += watch.seconds
+            batches[str(batch)] = {"table": same[1], "emulation": f"{folder}/{EMULATION}", "calibratedTensors": len(same[2])}
+    log(f"TensorRT calibration: {len(tables)} table(s) for batch size(s) {', '.join(batches)}")
+    return {
+        "calibrationTable": TABLE,
+        "calibrationFiles": TABLE_FILES,
+        "calibrationMethod": method,
+        "calibrationSeconds": calibration_seconds,
+        "emulationSeconds": emulation_seconds,
+        "batches": batches,
+        "toolchain": {"onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__},
+    }
+
+
+def _calibrate_checked(source: Path, calibration: Samples, batch_size: int, method: str, work: Path) -> dict[str, float]:
+    try:
+        return calibrate(source, calibration, batch_size, method, work)
+    except ToolchainError:
+        raise
+    except Exception as e:  # noqa: BLE001 (ORT raises plain RuntimeErrors for bad graphs or inputs)
+        raise ToolchainError(f"ONNX Runtime calibration of {source.name} failed: {str(e).strip().splitlines()[-1]}") from e
+
+
+def _from_shared(job: Job, shared: Path, source: Path, out_dir: Path) -> dict:
+    """The variant's INT8 artifact from the model's shared calibration: the float model, the table and the emulation
+    at the variant's batch size, all linked."""
+    from ..jsonio import read_json  # noqa: PLC0415
+
+    meta = read_json(shared / SHARED_META)
+    entry = meta["batches"].get(str(job.batch_size))
+    if entry is None or meta["calibrationMethod"] != method_of(job):
+        raise ToolchainError(f"{shared} holds no {method_of(job)} calibration for batch {job.batch_size}: run the model's calibrate step again")
+    link_tree(source, out_dir / ARTIFACT)
+    for file in TABLE_FILES.values():
+        link_tree(shared / entry["table"] / file, out_dir / file)
+    link_tree(shared / entry["emulation"], out_dir / EMULATION)
+    log(f"INT8 from the model's shared calibration ({entry['calibratedTensors']} tensors, {meta['calibrationMethod']}, table of {entry['table']})")
+    return {
+        "artifact": ARTIFACT,
+        "format": "onnx",
+        **{k: meta[k] for k in ("calibrationTable", "calibrationFiles", "calibrationMethod", "calibrationSeconds", "emulationSeconds", "toolchain")},
+        "calibratedTensors": entry["calibratedTensors"],
+        "cpuEmulation": EMULATION,
+        "cpuEmulationScheme": EMULATION_SCHEME,
+        "sharedCalibration": str(shared.relative_to(job.workspace)),
+    }
+
+
+EMULATION_SCHEME = f"QDQ: int8 symmetric per-tensor activations, int8 symmetric per-channel weights, on {', '.join(INT8_OPS)} inputs"
+
+
 def quantize(job: Job, saved_model: Path, convert_dir: Path, calibration: Samples, out_dir: Path) -> dict:
     import onnx  # noqa: PLC0415
     import onnxruntime  # noqa: PLC0415
 
     source = source_onnx(job, convert_dir)
+    shared = job.optional("sharedCalibrationPath")
+    if isinstance(shared, str) and (job.workspace / shared / SHARED_META).is_file():
+        return _from_shared(job, job.workspace / shared, source, out_dir)
     method = method_of(job)
     batch_size = job.batch_size
     # the float model TensorRT builds its engine from, beside the table: a link to the export, not a copy
@@ -173,12 +270,7 @@ def quantize(job: Job, saved_model: Path, convert_dir: Path, calibration: Sample
         work = Path(tmp)
         log(f"calibrating {source.name} ({method}) on {calibration.count} samples, batch {batch_size}")
         watch = Stopwatch()
-        try:
-            amax = calibrate(out_dir / ARTIFACT, calibration, batch_size, method, work)
-        except ToolchainError:
-            raise
-        except Exception as e:  # noqa: BLE001 (ORT raises plain RuntimeErrors for bad graphs or inputs)
-            raise ToolchainError(f"ONNX Runtime calibration of {source.name} failed: {str(e).strip().splitlines()[-1]}") from e
+        amax = _calibrate_checked(out_dir / ARTIFACT, calibration, batch_size, method, work)
         calibration_seconds = watch.seconds
         ranges = tensors_data(amax, method)
         write_table(ranges, out_dir)
@@ -198,8 +290,7 @@ def quantize(job: Job, saved_model: Path, convert_dir: Path, calibration: Sample
         "calibratedTensors": len(amax),
         "calibrationSeconds": calibration_seconds,
         "cpuEmulation": EMULATION,
-        "cpuEmulationScheme": "QDQ: int8 symmetric per-tensor activations, int8 symmetric per-channel weights, "
-        f"on {', '.join(INT8_OPS)} inputs",
+        "cpuEmulationScheme": EMULATION_SCHEME,
         "emulationSeconds": emulation_seconds,
         "toolchain": {"onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__},
     }

@@ -61,9 +61,14 @@ describe('createNodes', () => {
     expect(cpu.implicitDependencies).toEqual(['resnet50', 'resnet50-export-tflite-batch1', 'resnet50-export-onnx-batch1']);
     expect(result.projects!['models/resnet50/variants/alveo'].implicitDependencies).toEqual(['resnet50', 'resnet50-export-onnx-batch8']);
     const onnx = result.projects!['models/resnet50/exports/onnx-batch1'];
-    expect(onnx.implicitDependencies).toEqual(['resnet50']);
+    // only cpu's and arm's fallback runtime starts from it: it converts only where the float TFLite export refused an op
+    expect(onnx.implicitDependencies).toEqual(['resnet50', 'resnet50-export-tflite-batch1']);
+    expect(onnx.targets!.export.dependsOn).toEqual(['^build-model', '^export']);
+    expect(onnx.targets!.export.metadata?.settings).toMatchObject({ onlyIfRefused: ['dist/shared/resnet50/tflite-batch1'] });
+    // in the options, which Nx hashes: a cached "not needed" never serves a variant whose own runtime starts from it
+    expect(onnx.targets!.export.options).toEqual({ tf2aif: { config: 'models/resnet50/tf2aif.json', target: 'export', shared: 'onnx-batch1', onlyIfRefused: ['tflite-batch1'] } });
+    expect(result.projects!['models/resnet50/exports/onnx-batch8'].targets!.export.metadata?.settings).not.toHaveProperty('onlyIfRefused');
     expect(onnx.tags).toEqual(['tf2aif:export', 'model:resnet50', 'converter:onnx']);
-    expect(onnx.targets!.export.options).toEqual({ tf2aif: { config: 'models/resnet50/tf2aif.json', target: 'export', export: 'onnx-batch1' } });
     expect(onnx.targets!.export.outputs).toEqual(['{workspaceRoot}/dist/shared/resnet50/onnx-batch1']);
     expect(cpu.tags).toEqual(['tf2aif:variant', 'model:resnet50', 'platform:cpu', 'arch:amd64', 'precision:fp32']);
   });
@@ -93,6 +98,29 @@ describe('createNodes', () => {
     });
     // an FPGA image needs the compiled .xmodel: compose waits for the vendor compile
     expect(targets('models/resnet50/variants/alveo')).toMatchObject({ quantize: ['convert'], verify: ['quantize', '^reference'], compile: ['verify'], compose: ['compile'] });
+  });
+
+  it('shares what variants have in common: one export per converter and batch, one TensorRT calibration for gpu and agx', async () => {
+    const [[, result]] = await createNodesFn([writeModel('resnet50', { ...resnet, platforms: { gpu: {}, agx: {}, alveo: {} } })], {}, context);
+    const names = Object.values(result.projects!).map((p) => p.name);
+    // gpu and alveo run batch 8 and share its ONNX export; agx runs batch 1
+    expect(names).toEqual(['resnet50', 'resnet50-export-onnx-batch8', 'resnet50-export-onnx-batch1', 'resnet50-calibrate-tensorrt_calibration', 'resnet50-gpu', 'resnet50-agx', 'resnet50-alveo', 'tf2aif']);
+    const calibration = result.projects!['models/resnet50/exports/calibrate-tensorrt_calibration'];
+    expect(calibration.implicitDependencies).toEqual(['resnet50', 'resnet50-export-onnx-batch8', 'resnet50-export-onnx-batch1']);
+    expect(calibration.targets!.calibrate).toMatchObject({ dependsOn: ['^export'], outputs: ['{workspaceRoot}/dist/shared/resnet50/calibrate-tensorrt_calibration'] });
+    expect(calibration.targets!.calibrate.metadata?.settings).toMatchObject({
+      quantizer: 'tensorrt_calibration',
+      exports: [
+        { batchSize: 8, path: 'dist/shared/resnet50/onnx-batch8' },
+        { batchSize: 1, path: 'dist/shared/resnet50/onnx-batch1' },
+      ],
+    });
+    const agx = result.projects!['models/resnet50/variants/agx'];
+    expect(agx.implicitDependencies).toEqual(['resnet50', 'resnet50-export-onnx-batch1', 'resnet50-calibrate-tensorrt_calibration']);
+    expect(agx.targets!.quantize.dependsOn).toEqual(['convert', '^calibrate']);
+    expect(agx.targets!.quantize.metadata?.settings).toMatchObject({ sharedCalibrationPath: 'dist/shared/resnet50/calibrate-tensorrt_calibration' });
+    // alveo's quantizer calibrates for its own DPU: no shared step
+    expect(result.projects!['models/resnet50/variants/alveo'].targets!.quantize.dependsOn).toEqual(['convert']);
   });
 
   it('declares honest inputs and outputs under dist/', async () => {
@@ -160,6 +188,8 @@ describe('createNodes', () => {
     expect(fields('convert')).toEqual(['name', 'task', 'trained', 'inputs', 'platforms.arm']);
     expect(fields('verify')).toEqual(expect.arrayContaining(['verify', 'calibration', 'platforms.arm']));
     expect(fields('convert')).not.toContain('verify');
+    // the quantize step's accuracy check reads verify's settings, its mixed precision tf2aif.json's quantize
+    expect(fields('quantize')).toEqual(expect.arrayContaining(['verify', 'quantize', 'calibration']));
     // settings are not in the graph (Nx would hash them into every target): a reference, resolved when it runs
     expect(arm.serve.options).toEqual({ tf2aif: { config: 'models/resnet50/tf2aif.json', variant: 'arm', target: 'serve' } });
     // shown by `nx show project`, from the same resolver the executor calls; metadata is not part of Nx's hash
@@ -203,7 +233,7 @@ describe('createNodes', () => {
     const project = broken.projects!['models/broken'];
     expect(project.name).toBe('broken');
     // every target a model or variant can have answers with the message
-    expect(Object.keys(project.targets!)).toEqual(['build-model', 'export', 'reference', 'convert', 'quantize', 'verify', 'compile', 'compose', 'image', 'serve', 'bench']);
+    expect(Object.keys(project.targets!)).toEqual(['build-model', 'export', 'reference', 'calibrate', 'convert', 'quantize', 'verify', 'compile', 'compose', 'image', 'serve', 'bench']);
     expect(project.targets!.verify).toMatchObject({
       executor: '@tf2aif/nx:invalid-config',
       cache: false,
@@ -219,7 +249,7 @@ describe('createNodes', () => {
     const arm = result.projects!['models/resnet50/variants/arm'].targets!;
     expect(Object.keys(arm)).toEqual(['convert', 'quantize', 'tf2aif-verify', 'compose', 'image', 'serve-variant', 'bench']);
     expect(arm.convert.dependsOn).toEqual(['^export']);
-    expect(result.projects!['models/resnet50/exports/onnx-batch1'].targets!.export.dependsOn).toEqual(['^tf2aif-build-model']);
+    expect(result.projects!['models/resnet50/exports/tflite-batch1'].targets!.export.dependsOn).toEqual(['^tf2aif-build-model']);
     expect(arm.compose.dependsOn).toEqual(['tf2aif-verify']);
     expect(arm.bench.dependsOn).toEqual(['tf2aif-verify']);
     // the reference names the step, whatever its target is called

@@ -5,11 +5,11 @@ import { ConfigFileError } from '../config/format-issues';
 import { resolveModelConfig, type ResolvedModel } from '../config/load-model-config';
 import { loadPlatformRegistry, type PlatformRegistry } from '../platforms/platform-registry';
 import { pluginContext, type PluginContext, type PluginOptions } from '../settings/plugin-options';
-import { buildModelSettings, exportSettings, referenceSettings, variantSettings } from '../settings/step-settings';
-import { exportProjectName, modelExports, variantExports } from '../settings/shared-exports';
+import { buildModelSettings, calibrateSettings, exportSettings, referenceSettings, variantSettings } from '../settings/step-settings';
+import { calibrationKey, calibrationProjectName, exportProjectName, modelCalibrations, modelExports, sharesCalibration, variantExports } from '../settings/shared-exports';
 import { packageName } from '../toolchain/plugin-package';
 import { packageFingerprint } from './plugin-fingerprint';
-import { buildModelTarget, exportTarget, referenceTarget } from './model-targets';
+import { buildModelTarget, calibrateTarget, exportTarget, referenceTarget } from './model-targets';
 import { NodesCache } from './nodes-cache';
 import { exportProjectRoot, variantProjectRoot } from './paths';
 import { byReference } from './settings-reference';
@@ -43,15 +43,28 @@ export function projectsForModel(model: ResolvedModel, ctx: PluginContext): Crea
   // model project's configuration, which Nx hashes into build-model and reference
   for (const e of modelExports(model)) {
     const root = exportProjectRoot(model.dir, e.key);
-    const target = byReference('export', exportTarget(model, e, ctx), model, ctx, undefined, exportSettings(model, e.key), e.key);
+    const target = byReference('export', exportTarget(model, e, ctx), model, ctx, undefined, exportSettings(model, e.key), e);
     projects[root] = {
       root,
       name: exportProjectName(model.name, e.key),
       projectType: 'library',
-      implicitDependencies: [model.name],
+      implicitDependencies: [model.name, ...(e.onlyIfRefused ?? []).map((k) => exportProjectName(model.name, k))],
       tags: ['tf2aif:export', `model:${model.name}`, `converter:${e.converter}`],
       targets: renameSteps({ export: target }, ctx.targetNames),
       metadata: { description: `${model.name} converted with ${e.converter} (${e.key}), shared by ${e.consumers.join(', ')}`, technologies: ['tf2aif', 'tensorflow'] },
+    };
+  }
+  for (const c of modelCalibrations(model)) {
+    const root = exportProjectRoot(model.dir, calibrationKey(c.quantizer));
+    const target = byReference('calibrate', calibrateTarget(model, c, ctx), model, ctx, undefined, calibrateSettings(model, c.quantizer), { key: c.quantizer });
+    projects[root] = {
+      root,
+      name: calibrationProjectName(model.name, c.quantizer),
+      projectType: 'library',
+      implicitDependencies: [model.name, ...c.exports.map((e) => exportProjectName(model.name, e.key))],
+      tags: ['tf2aif:calibration', `model:${model.name}`, `quantizer:${c.quantizer}`],
+      targets: renameSteps({ calibrate: target }, ctx.targetNames),
+      metadata: { description: `${model.name} calibrated for ${c.quantizer}, shared by ${c.consumers.join(', ')}`, technologies: ['tf2aif', 'tensorflow'] },
     };
   }
   for (const v of model.variants) {
@@ -62,7 +75,11 @@ export function projectsForModel(model: ResolvedModel, ctx: PluginContext): Crea
       root,
       name: v.project,
       projectType: 'application',
-      implicitDependencies: [model.name, ...new Set(variantExports(v).map((e) => exportProjectName(model.name, e.key)))],
+      implicitDependencies: [
+        model.name,
+        ...new Set(variantExports(v).map((e) => exportProjectName(model.name, e.key))),
+        ...(sharesCalibration(v) ? [calibrationProjectName(model.name, v.quantizer!)] : []),
+      ],
       tags: ['tf2aif:variant', `model:${model.name}`, `platform:${v.platform.name}`, `arch:${v.platform.arch}`, `precision:${v.precision}`],
       targets: renameSteps(Object.fromEntries(targets), ctx.targetNames),
       metadata: {

@@ -3,7 +3,8 @@ import type { PluginContext } from '../settings/plugin-options';
 import { posix } from 'path';
 import type { ResolvedModel } from '../config/load-model-config';
 import { calibrationSettings } from '../settings/step-settings';
-import type { ModelExport } from '../settings/shared-exports';
+import type { ModelCalibration, ModelExport } from '../settings/shared-exports';
+import { calibrationKey } from '../settings/shared-exports';
 import { adapterInput, coreToolchainInputs, executorInput, hashedPathsInput, upstreamOutputs } from './inputs';
 import { modelOutputDir, sharedOutputDir } from './paths';
 
@@ -48,11 +49,26 @@ export function exportTarget(model: ResolvedModel, e: ModelExport, ctx: PluginCo
   return {
     executor: '@tf2aif/nx:export',
     cache: true,
-    dependsOn: ['^build-model'],
+    // a fallback runtime's export reads whether the exports it stands in for refused an op
+    dependsOn: e.onlyIfRefused ? ['^build-model', '^export'] : ['^build-model'],
     inputs: [upstreamOutputs, ...coreToolchainInputs(), adapterInput(ctx, 'converters', e.converter), executorInput('export')],
     outputs: [`{workspaceRoot}/${sharedOutputDir(model.name, e.key)}`],
     metadata: {
-      description: `Convert ${model.name} with ${e.converter}${e.key.includes('-batch') ? ` at batch ${e.batchSize}` : ''}, once for ${e.consumers.join(', ')}`,
+      description:
+        `Convert ${model.name} with ${e.converter}${e.key.includes('-batch') ? ` at batch ${e.batchSize}` : ''}, once for ${e.consumers.join(', ')}` +
+        (e.onlyIfRefused ? ` (their fallback runtime's: converts only where ${e.onlyIfRefused.join(', ')} refused an op)` : ''),
     },
+  };
+}
+
+/** A calibration project's one target: a quantizer's calibration, once for every variant that quantizes with it. */
+export function calibrateTarget(model: ResolvedModel, c: ModelCalibration, ctx: PluginContext): TargetConfiguration {
+  return {
+    executor: '@tf2aif/nx:calibrate',
+    cache: true,
+    dependsOn: ['^export'],
+    inputs: [upstreamOutputs, ...coreToolchainInputs(), ...calibrationInputs(model, ctx), adapterInput(ctx, 'quantizers', c.quantizer), executorInput('calibrate')],
+    outputs: [`{workspaceRoot}/${sharedOutputDir(model.name, calibrationKey(c.quantizer))}`],
+    metadata: { description: `Calibrate ${model.name} for ${c.quantizer} once, for ${c.consumers.join(', ')} (an emulation per batch size)` },
   };
 }

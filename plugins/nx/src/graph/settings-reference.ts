@@ -19,8 +19,10 @@ const fieldsByStep: Record<string, string[]> = {
   // an export's converter and batch size are in its reference (the export's key)
   export: ['name', 'inputs'],
   reference: ['name', 'inputs', 'calibration', 'verify'],
+  calibrate: ['name', 'inputs', 'calibration'],
   convert: ['name', 'task', 'trained', 'inputs'],
-  quantize: ['name', 'task', 'trained', 'inputs', 'calibration'],
+  // the quantize step's accuracy check compares as verify does (verify's samples, seed, tolerances); quantize: mixed precision
+  quantize: ['name', 'task', 'trained', 'inputs', 'calibration', 'verify', 'quantize'],
   verify: ['name', 'task', 'trained', 'inputs', 'calibration', 'verify'],
   compile: ['name', 'task', 'trained', 'inputs'],
   compose: ['name', 'task', 'trained', 'inputs', 'serving', 'image', 'processing'],
@@ -63,9 +65,15 @@ export function byReference(
   ctx: PluginContext,
   v: ResolvedVariant | undefined,
   settings: Record<string, unknown> | undefined,
-  exportKey?: string,
+  shared?: { key: string; onlyIfRefused?: string[] | null },
 ): TargetConfiguration {
-  const reference: SettingsReference = { config: model.file, target: step, ...(v ? { variant: v.key } : {}), ...(exportKey ? { export: exportKey } : {}) };
+  const reference: SettingsReference = {
+    config: model.file,
+    target: step,
+    ...(v ? { variant: v.key } : {}),
+    ...(shared ? { shared: shared.key } : {}),
+    ...(shared?.onlyIfRefused ? { onlyIfRefused: shared.onlyIfRefused } : {}),
+  };
   return {
     ...target,
     inputs: [...(target.inputs ?? []), ...settingsInputs(model, step, v), ...(v ? [descriptorInput(ctx, v)] : [])],

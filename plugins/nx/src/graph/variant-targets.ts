@@ -6,6 +6,7 @@ import { benchTarget } from './bench-target';
 import { composeTarget, imageTarget, serveTarget } from './delivery-targets';
 import { adapterInput, coreToolchainInputs, executorInput, upstreamOutputs } from './inputs';
 import { calibrationInputs } from './model-targets';
+import { sharesCalibration } from '../settings/shared-exports';
 import { variantOutputDir } from './paths';
 
 type TargetInputs = NonNullable<TargetConfiguration['inputs']>;
@@ -43,7 +44,8 @@ export function variantTargets(
   if (v.quantizer) {
     targets.quantize = step(
       'quantize',
-      ['convert'],
+      // a quantizer whose calibration the model's variants share links it from the model's calibrate project
+      sharesCalibration(v) ? ['convert', '^calibrate'] : ['convert'],
       // the quantize step runs the artifact (its accuracy check against the float model): the runtimes too
       [...calibrationInputs(model, ctx), ...quantizers.map((q) => adapterInput(ctx, 'quantizers', q)), ...executors.map((e) => adapterInput(ctx, 'runtimes', e))],
       `Quantize ${v.project} to ${v.precision.toUpperCase()} with ${v.quantizer}${mixedNote(model, v)}`,

@@ -39,6 +39,21 @@ describe('report', () => {
     expect(none.goals.every((g) => g.met === null && g.measured === 'not measured')).toBe(true);
   });
 
+  it('says where a variant outruns the measured ceiling that the ceiling is wrong, naming its kernel', () => {
+    const low = { ...ceiling, int8Gops: 300, int8Kernel: 'XNNPACK via LiteRT, GEMM' };
+    const cpu = buildReport(facts, results, low).variants.find((v) => v.variant === 'resnet50-cpu')!;
+    expect(cpu.shareOfPeak).toBeGreaterThan(1);
+    expect(cpu.notes.join('\n')).toContain('of the measured ceiling (300 GOP/s, XNNPACK via LiteRT, GEMM): the ceiling is wrong');
+    expect(byName['resnet50-cpu'].notes.join('\n')).not.toContain('ceiling is wrong');
+  });
+
+  it('names the ISA the speedup goals assume and the one they were measured on', () => {
+    const onAvx2 = buildReport(facts, results, { ...ceiling, isa: 'AVX2' });
+    expect(onAvx2.goals[0].goal).toBe('ResNet50 batch 1: best CPU variant >= 5x faster than native tf.function (assumes AVX-512 VNNI; measured on AVX2)');
+    const md = markdownReport({ ...onAvx2, machine: { ...onAvx2.machine!, theoretical: { fp32Gflops: 179.2, int8Gops: 358.4, basis: '2 logical cores x 2.8 GHz' } } });
+    expect(md).toContain('measured ceiling 235 GFLOP/s FP32 (XNNPACK via LiteRT), 878 GOP/s INT8; theoretical 179.2 GFLOP/s FP32, 358.4 GOP/s INT8 (2 logical cores x 2.8 GHz)');
+  });
+
   it('writes a Markdown table row per variant', () => {
     const md = markdownReport(report);
     expect(md).toContain('| resnet50-cpu | cpu | tflite | int8 | 26.00 | top-1 agree 100% | 8.80 | 11.00 | 7.3% | 118.0 (1) | ×5.60 | ×13.60 |');

@@ -1,5 +1,5 @@
 import type { Report } from './build-report';
-import { accuracyCell, dash, fixed, megabytes, OVERHEAD_NOTE, percent, times } from './format';
+import { accuracyCell, dash, fixed, machineLine, megabytes, OVERHEAD_NOTE, percent, times } from './format';
 import { esc, style } from './html-style';
 import { planSection } from '../plan/plan-html';
 import { latencyAccuracyChart, speedupChart } from './svg-charts';
@@ -25,7 +25,7 @@ export function htmlReport(report: Report): string {
 <html lang="en"><head><meta charset="utf-8"><title>tf2aif report</title><style>${style}</style></head>
 <body>
 <h1>tf2aif: variants, speedups and accuracy</h1>
-<p class="muted">${m ? `${esc(m.machine.cpu)}, ${m.machine.cores} cores (${esc(m.machine.arch)}); peak GEMM ${m.fp32Gflops} GFLOP/s FP32 (${esc(m.fp32Kernel)}), ${m.int8Gops} GOP/s INT8${m.int8Kernel ? ` (${esc(m.int8Kernel)})` : ''}. ` : 'No ceiling measured. '}Generated ${esc(report.generatedAt)}.</p>
+<p class="muted">${m ? `${esc(machineLine(m))} ` : 'No ceiling measured. '}Generated ${esc(report.generatedAt)}.</p>
 ${report.zoo ? `<p>Model zoo: <a href="${esc(report.zoo.page)}">${esc(report.zoo.summary)}</a>.</p>` : ''}
 ${report.plan ? `<p>Deployment plan: <a href="#plan">${esc(report.plan.plan.status)}, ${report.plan.plan.models.length} model(s), ${report.plan.plan.totals.costPerHour}/h</a>.</p>` : ''}
 <h2>Goals</h2>

@@ -1,5 +1,5 @@
 import type { Report } from './build-report';
-import { accuracyCell, dash, fixed, megabytes, OVERHEAD_NOTE, percent, times } from './format';
+import { accuracyCell, dash, fixed, machineLine, megabytes, OVERHEAD_NOTE, percent, times } from './format';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 
@@ -8,7 +8,7 @@ export function markdownReport(report: Report): string {
   const lines: string[] = ['# tf2aif report', ''];
   if (report.machine) {
     const m = report.machine;
-    lines.push(`Machine: ${m.machine.cpu}, ${m.machine.cores} cores (${m.machine.arch}); peak GEMM ${m.fp32Gflops} GFLOP/s FP32 (${m.fp32Kernel}), ${m.int8Gops} GOP/s INT8${m.int8Kernel ? ` (${m.int8Kernel})` : ''}. Generated ${report.generatedAt}.`, '');
+    lines.push(`Machine: ${machineLine(m)} Generated ${report.generatedAt}.`, '');
   }
   if (report.zoo) lines.push(`Model zoo: ${report.zoo.summary} ([coverage](${report.zoo.page.replace('.html', '.md')})).`, '');
   if (report.plan) lines.push(`Deployment plan: ${report.plan.plan.status}, ${report.plan.plan.models.length} model(s), ${report.plan.plan.totals.costPerHour}/h ([plan](${report.plan.page})).`, '');

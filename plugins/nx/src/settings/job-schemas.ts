@@ -56,6 +56,10 @@ export const exportJobSchema = z.strictObject({
   batchSize: z.number().int().positive().describe('the batch size the export is made for (1 where the converter keeps the batch as the model has it)'),
   inputs: z.array(tensorSpecSchema).min(1),
   modelPath: workspacePath,
+  onlyIfRefused: z
+    .array(workspacePath)
+    .optional()
+    .describe("a fallback runtime's export: converted only where one of these exports refused an op (absent: always)"),
   ...stepBase,
 });
 
@@ -87,6 +91,17 @@ export const quantizeJobSchema = z.strictObject({
   mixedPrecision: modelConfigSchema.shape.quantize,
   floatLayers: floatLayers.default(null),
   convertPath: workspacePath,
+  sharedCalibrationPath: workspacePath.optional().describe("the model's shared calibration for this quantizer (its calibrate step), where the quantizer has one"),
+});
+
+export const calibrateJobSchema = z.strictObject({
+  model: name,
+  quantizer: name.describe('module in tf2aif_toolchain/quantizers/ (one with calibrate_shared)'),
+  inputs: z.array(tensorSpecSchema).min(1),
+  calibration: calibrationSchema,
+  exports: z.array(z.strictObject({ batchSize: z.number().int().positive(), path: workspacePath })).min(1).describe('the exports of the batch sizes its variants run at'),
+  modelPath: workspacePath,
+  ...stepBase,
 });
 
 export const verifyJobSchema = z.strictObject({
@@ -137,6 +152,7 @@ export const jobSchemas = {
   export: exportJobSchema,
   convert: convertJobSchema,
   reference: referenceJobSchema,
+  calibrate: calibrateJobSchema,
   quantize: quantizeJobSchema,
   verify: verifyJobSchema,
   compile: compileJobSchema,

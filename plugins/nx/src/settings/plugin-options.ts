@@ -6,7 +6,7 @@ import { ConfigFileError, parseOrThrow } from '../config/format-issues';
 import { packageDir, packageName } from '../toolchain/plugin-package';
 
 /** The steps of the chain, by their internal names; each becomes a target whose name the options can change. */
-export const steps = ['build-model', 'export', 'reference', 'convert', 'quantize', 'verify', 'compile', 'compose', 'image', 'serve', 'bench'] as const;
+export const steps = ['build-model', 'export', 'reference', 'calibrate', 'convert', 'quantize', 'verify', 'compile', 'compose', 'image', 'serve', 'bench'] as const;
 export type Step = (typeof steps)[number];
 
 /** The option that names each step's target, as Nx's own plugins name theirs (`verifyTargetName`). */
@@ -14,6 +14,7 @@ const targetNameOptions = {
   'build-model': 'buildModelTargetName',
   export: 'exportTargetName',
   reference: 'referenceTargetName',
+  calibrate: 'calibrateTargetName',
   convert: 'convertTargetName',
   quantize: 'quantizeTargetName',
   verify: 'verifyTargetName',
@@ -47,6 +48,7 @@ export const pluginOptionsSchema = z.strictObject({
   /** a model's shared steps: each export project's target, and the model's reference outputs */
   exportTargetName: targetName.default('export'),
   referenceTargetName: targetName.default('reference'),
+  calibrateTargetName: targetName.default('calibrate'),
   convertTargetName: targetName.default('convert'),
   quantizeTargetName: targetName.default('quantize'),
   verifyTargetName: targetName.default('verify'),

@@ -2,7 +2,7 @@ import { join } from 'path';
 import { loadModelConfig } from '../config/load-model-config';
 import { loadPlatformRegistry } from '../platforms/platform-registry';
 import { readPluginOptions } from './plugin-options';
-import { buildModelSettings, exportSettings, referenceSettings, variantSettings } from './step-settings';
+import { buildModelSettings, calibrateSettings, exportSettings, referenceSettings, variantSettings } from './step-settings';
 
 /** Which settings a target runs with: the graph holds this instead of the settings themselves. */
 export interface SettingsReference {
@@ -12,15 +12,19 @@ export interface SettingsReference {
   variant?: string;
   /** the step (build-model, convert, ...), whatever its target is named in this workspace */
   target: string;
-  /** which of the model's exports (an export project's; shared-exports.ts) */
-  export?: string;
+  /** which of the model's shared steps: an export (its key) or a calibration (its quantizer); shared-exports.ts */
+  shared?: string;
+  /** a fallback runtime's export: the exports whose refusal makes it convert. Carried here (not only resolved from
+   * tf2aif.json) because the task's hash must change with it: a cached "not needed" must not serve a variant that
+   * now starts from the export */
+  onlyIfRefused?: string[];
 }
 
 /** A target's settings from its reference: tf2aif.json and the plugin options read and resolved now, by step-settings.ts. */
 export function resolveSettings(ref: SettingsReference, workspaceRoot: string): Record<string, unknown> {
   const options = readPluginOptions(workspaceRoot);
   const model = loadModelConfig(workspaceRoot, ref.config, loadPlatformRegistry(join(workspaceRoot, options.platformsDir)));
-  if (ref.export !== undefined) return exportSettings(model, ref.export);
+  if (ref.shared !== undefined) return ref.target === 'calibrate' ? calibrateSettings(model, ref.shared) : exportSettings(model, ref.shared);
   if (ref.variant === undefined) return ref.target === 'reference' ? referenceSettings(model) : buildModelSettings(model);
   const v = model.variants.find((x) => x.key === ref.variant);
   if (!v) throw new Error(`${ref.config} no longer lists platforms.${ref.variant}; the project graph is stale (nx reset)`);

@@ -1,7 +1,7 @@
 import type { ResolvedModel, ResolvedVariant } from '../config/load-model-config';
 import { variantIdentity } from '../config/variant-identity';
 import { modelOutputDir, sharedOutputDir, variantOutputDir } from '../graph/paths';
-import { modelExports, variantExports } from './shared-exports';
+import { calibrationKey, modelCalibrations, modelExports, sharesCalibration, variantExports } from './shared-exports';
 import type { PluginContext } from './plugin-options';
 import { runsOnOf } from '../platforms/platform-descriptor';
 
@@ -67,7 +67,23 @@ export function exportSettings(model: ResolvedModel, key: string) {
     batchSize: e.batchSize,
     inputs: model.config.inputs,
     modelPath: modelOutputDir(model.name),
+    ...(e.onlyIfRefused ? { onlyIfRefused: e.onlyIfRefused.map((k) => sharedOutputDir(model.name, k)) } : {}),
     outputPath: sharedOutputDir(model.name, e.key),
+  };
+}
+
+/** A quantizer's calibration shared by the model's variants (shared-exports.ts), on the exports they start from. */
+export function calibrateSettings(model: ResolvedModel, quantizer: string) {
+  const c = modelCalibrations(model).find((x) => x.quantizer === quantizer);
+  if (!c) throw new Error(`${model.file}: no variant of ${model.name} quantizes with ${quantizer} any more; the project graph is stale (nx reset)`);
+  return {
+    model: model.name,
+    quantizer,
+    inputs: model.config.inputs,
+    calibration: calibrationSettings(model),
+    exports: c.exports.map((e) => ({ batchSize: e.batchSize, path: sharedOutputDir(model.name, e.key) })),
+    modelPath: modelOutputDir(model.name),
+    outputPath: sharedOutputDir(model.name, calibrationKey(quantizer)),
   };
 }
 
@@ -206,6 +222,7 @@ export function variantSettings(model: ResolvedModel, v: ResolvedVariant, ctx: P
       mixedPrecision: quantizeSettings(model, v),
       floatLayers: rt.floatLayers ?? null,
       convertPath: dir('convert'),
+      ...(sharesCalibration(v) ? { sharedCalibrationPath: sharedOutputDir(model.name, calibrationKey(v.quantizer!)) } : {}),
       outputPath: dir('quantize'),
     };
   }

@@ -55,6 +55,16 @@ describe('coverage cells', () => {
     expect(collectCell(root, 'm', 'x', since, ok, { ok: false, message: 'nx g failed' })).toMatchObject({ stage: 'add' });
   });
 
+  it("says a cell did not convert because the model's shared export failed, and did not verify because its reference did", () => {
+    const root = mkdtempSync(join(tmpdir(), 'cov-'));
+    write(root, 'dist/models/m/model.json', {});
+    failure(root, 'm-export-onnx-batch8', 'export', 'ONNX conversion for model m failed: out of memory');
+    expect(collectCell(root, 'm', 'gpu', since, ok, { ok: true, cached: false })).toMatchObject({ stage: 'convert', reason: 'ONNX conversion for model m failed: out of memory' });
+    write(root, 'dist/variants/m-cpu/convert/artifact.json', { seconds: 1 });
+    failure(root, 'm', 'reference', 'the original cannot run on its verify samples');
+    expect(collectCell(root, 'm', 'cpu', since, ok, { ok: true, cached: false })).toMatchObject({ stage: 'verify', reason: 'the original cannot run on its verify samples' });
+  });
+
   it('writes the matrix and the failing cells in Markdown and HTML', () => {
     const cells = [
       { model: 'm', platform: 'cpu', variant: 'm-cpu', status: 'verified' as const, stage: null, reason: null, figures: { minCosine: 0.999, maxAbsError: 0.01, top1Agreement: 1 }, seconds: 3, notes: [], executedWith: 'LiteRT' },

@@ -1,8 +1,8 @@
 import { mixedPrecisionNote } from '../report/mixed-precision-note';
-import { existsSync, readFileSync } from 'fs';
+import { existsSync, readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
 import { modelOutputDir, variantOutputDir } from '../graph/paths';
-import { readFailure, type FailureRecord } from '../toolchain/failure-record';
+import { failuresRoot, readFailure, type FailureRecord } from '../toolchain/failure-record';
 import { oneLine } from '../utils/one-line';
 import type { AddResult } from './add-models';
 import type { ExportResult } from './export-models';
@@ -83,6 +83,20 @@ export const notRun = 'Nx did not run this step (see the zoo log)';
 
 const fresh = (record: FailureRecord | null, since: Date) => (record && new Date(record.at) >= since ? record : null);
 
+/** A failure of one of the model's shared steps (its exports, its calibrations): the variants that start from them
+ * did not run, and the cell says why. */
+function sharedFailure(scratchRoot: string, model: string, since: Date): FailureRecord | null {
+  const root = failuresRoot(scratchRoot);
+  if (!existsSync(root)) return null;
+  for (const project of readdirSync(root)) {
+    for (const [prefix, step] of [[`${model}-export-`, 'export'], [`${model}-calibrate-`, 'calibrate']] as const) {
+      const record = project.startsWith(prefix) ? fresh(readFailure(scratchRoot, project, step), since) : null;
+      if (record) return record;
+    }
+  }
+  return null;
+}
+
 /** One cell from what the run left: the step outputs in dist/, or the failure records of this run. */
 export function collectCell(
   scratchRoot: string,
@@ -107,9 +121,9 @@ export function collectCell(
   }
   const failures: Array<[Stage, FailureRecord | null]> = [
     ['build-model', fresh(readFailure(scratchRoot, model, 'build-model'), since)],
-    ['convert', fresh(readFailure(scratchRoot, variant, 'convert'), since)],
+    ['convert', fresh(readFailure(scratchRoot, variant, 'convert'), since) ?? (convert ? null : sharedFailure(scratchRoot, model, since))],
     ['quantize', fresh(readFailure(scratchRoot, variant, 'quantize'), since)],
-    ['verify', fresh(readFailure(scratchRoot, variant, 'verify'), since)],
+    ['verify', fresh(readFailure(scratchRoot, variant, 'verify'), since) ?? fresh(readFailure(scratchRoot, model, 'reference'), since)],
   ];
   const first = failures.find(([, r]) => r !== null);
   if (!first) {

@@ -20,6 +20,8 @@ const ceilingSchema = z.looseObject({
   fp32Kernel: z.string(),
   int8Gops: z.number(),
   int8Kernel: z.string().optional(),
+  isa: z.string().optional(),
+  theoretical: z.object({ fp32Gflops: z.number().nullable(), int8Gops: z.number().nullable(), basis: z.string() }).optional(),
 });
 
 /** The zoo's totals line, when `nx run tf2aif:zoo` wrote a coverage matrix next to the report. */
