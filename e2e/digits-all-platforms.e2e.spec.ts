@@ -50,6 +50,7 @@ describe('every converter on digits, in a fresh workspace', () => {
     // the TFLite variants' fallback) and 8 (gpu, gpu-fp16, alveo), the OpenVINO IR, the SavedModel (cpu-tf)
     expect(readdirSync(ws.path('dist/shared/digits')).sort()).toEqual([
       'calibrate-tensorrt_calibration',
+      'calibrate-tflite_int8',
       'onnx-batch1',
       'onnx-batch8',
       'openvino',

@@ -36,8 +36,14 @@ describe('incremental builds in a fresh git workspace', () => {
   afterAll(() => ws?.dispose());
 
   // the model's shared steps (its exports: the float TFLite both variants start from and the ONNX model of their
-  // fallback runtime; the original's reference outputs), then each variant's own
-  const shared = (m: string) => [`${m}:build-model`, `${m}:reference`, `${m}-export-tflite-batch1:export`, `${m}-export-onnx-batch1:export`];
+  // fallback runtime; the original's reference outputs; TFLite's INT8 calibration), then each variant's own
+  const shared = (m: string) => [
+    `${m}:build-model`,
+    `${m}:reference`,
+    `${m}-export-tflite-batch1:export`,
+    `${m}-export-onnx-batch1:export`,
+    `${m}-calibrate-tflite_int8:calibrate`,
+  ];
   const chain = (m: string) => [...shared(m), `${m}-cpu:convert`, `${m}-cpu:verify`, `${m}-arm:convert`, `${m}-arm:quantize`, `${m}-arm:verify`];
 
   it('runs every task once, then serves a second run entirely from the cache', async () => {
@@ -48,7 +54,7 @@ describe('incremental builds in a fresh git workspace', () => {
     const second = await nxProfiled(ws, 'warm', 'run-many', '-t', 'verify', '--parallel=2');
     expect(second.exitCode, second.output).toBe(0);
     expect(second.ran).toEqual([]);
-    expect(second.output).toMatch(cachedLine(18, 18));
+    expect(second.output).toMatch(cachedLine(20, 20));
   });
 
   it("selects exactly the edited model's projects with nx affected, and reruns only their tasks", async () => {
@@ -60,7 +66,15 @@ describe('incremental builds in a fresh git workspace', () => {
     const shown = await ws.nx('show', 'projects', '--affected', '--base=HEAD~1', '--head=HEAD', '--json');
     expect(shown.exitCode, shown.output).toBe(0);
     // and the workspace project: its plan target reads every tf2aif.json (service targets, variants)
-    expect(parseJson<string[]>(shown.output).sort()).toEqual(['tf2aif', 'tiny2', 'tiny2-arm', 'tiny2-cpu', 'tiny2-export-onnx-batch1', 'tiny2-export-tflite-batch1']);
+    expect(parseJson<string[]>(shown.output).sort()).toEqual([
+      'tf2aif',
+      'tiny2',
+      'tiny2-arm',
+      'tiny2-calibrate-tflite_int8',
+      'tiny2-cpu',
+      'tiny2-export-onnx-batch1',
+      'tiny2-export-tflite-batch1',
+    ]);
 
     const run = await nxProfiled(ws, 'affected-config', 'affected', '-t', 'verify', '--base=HEAD~1', '--head=HEAD', '--parallel=2');
     expect(run.exitCode, run.output).toBe(0);
@@ -69,19 +83,23 @@ describe('incremental builds in a fresh git workspace', () => {
     // (whose settings did not change) come from the cache
     expect(run.tasks).toEqual(chain('tiny2').sort());
     expect(run.ran).toEqual(['tiny2-arm:quantize', 'tiny2-arm:verify', 'tiny2-cpu:verify', 'tiny2:reference']);
-    expect(run.output).toMatch(cachedLine(9 - run.ran.length, 9));
+    expect(run.output).toMatch(cachedLine(10 - run.ran.length, 10));
     const verify = JSON.parse(readFileSync(ws.path('dist/variants/tiny2-cpu/verify/verify.json'), 'utf8'));
     expect(verify.samples).toBe(4);
   });
 
-  it("reruns only the arm variants' quantize and verify when a plugin release changes only the TFLite INT8 quantizer", async () => {
+  it("reruns only the TFLite INT8 calibration and the arm variants' quantize and verify when a plugin release changes only that quantizer", async () => {
     // a new release of the package whose one change is that module (as the wheel's manifest records it): tasks
     // hash the installed plugin by what they run of it (graph/plugin-fingerprint.ts), so only the steps that run it rerun
     ws.usePlugin(releaseChanging('quantizers/tflite_int8.py'));
     const run = await nxProfiled(ws, 'new-quantizer', 'run-many', '-t', 'verify', '--parallel=2');
     expect(run.exitCode, run.output).toBe(0);
-    expect(run.ran).toEqual(expect.arrayContaining(['tiny-arm:quantize', 'tiny2-arm:quantize']));
-    for (const task of run.ran) expect(['tiny-arm:quantize', 'tiny-arm:verify', 'tiny2-arm:quantize', 'tiny2-arm:verify']).toContain(task);
+    expect(run.ran).toEqual(expect.arrayContaining(['tiny-calibrate-tflite_int8:calibrate', 'tiny2-calibrate-tflite_int8:calibrate', 'tiny-arm:quantize', 'tiny2-arm:quantize']));
+    for (const m of ['tiny', 'tiny2']) {
+      for (const task of run.ran.filter((t) => t.startsWith(`${m}-`) || t.startsWith(`${m}:`))) {
+        expect([`${m}-calibrate-tflite_int8:calibrate`, `${m}-arm:quantize`, `${m}-arm:verify`]).toContain(task);
+      }
+    }
     expect(run.output).toMatch(cachedLine(run.tasks.length - run.ran.length, run.tasks.length));
   });
 

@@ -94,14 +94,15 @@ describe('the plugin as a user installs it: nx release publish into a local regi
       const first = await runNx(nxWs, 'install-verify', ['run-many', '-t', 'verify', '--parallel=2']);
       log(`Nx 23.2.1: first nx run-many -t verify (${first.tasks.length} tasks): ${first.wallSeconds.toFixed(1)} s`);
       expect(first.exitCode, first.output).toBe(0);
+      // the variants' steps and the model's shared steps: its exports (the float TFLite both variants start from, the
+      // ONNX model of their fallback runtime), TFLite's INT8 calibration and the original's reference outputs
       expect(first.tasks.map((t) => t.id).sort()).toEqual([
         'tiny-arm:convert',
         'tiny-arm:quantize',
         'tiny-arm:verify',
+        'tiny-calibrate-tflite_int8:calibrate',
         'tiny-cpu:convert',
         'tiny-cpu:verify',
-        // the model's shared steps: its exports (the float TFLite both variants start from, the ONNX model of their
-        // fallback runtime) and the original's reference outputs
         'tiny-export-onnx-batch1:export',
         'tiny-export-tflite-batch1:export',
         'tiny:build-model',
@@ -112,7 +113,7 @@ describe('the plugin as a user installs it: nx release publish into a local regi
       log(`Nx 23.2.1: second run: ${second.wallSeconds.toFixed(1)} s`);
       expect(second.exitCode, second.output).toBe(0);
       expect(ran(second)).toEqual([]);
-      expect(second.tasks).toHaveLength(9);
+      expect(second.tasks).toHaveLength(10);
     });
 
     /** `nx run <project>:serve` in the user's workspace, `use` against it once ready, then stopped. */

@@ -38,8 +38,8 @@ describe('a step killed midway', () => {
 
     const rerun = await ws.nx('run', 'digits-arm:quantize');
     expect(rerun.exitCode, rerun.output).toBe(0);
-    // build-model, the exports and convert come from the cache; quantize itself runs again
-    expect(rerun.output).toMatch(/from the cache instead of running the command for 4 out of 5 tasks/);
+    // build-model, the exports, the TFLite calibration and convert come from the cache; quantize itself runs again
+    expect(rerun.output).toMatch(/from the cache instead of running the command for 5 out of 6 tasks/);
     expect(existsSync(ws.path('dist/variants/digits-arm/quantize/model.tflite'))).toBe(true);
     // the killed run's scratch folder was swept by the next run
     expect(readdirSync(scratch).filter((n) => n.startsWith('dist__variants__digits-arm__quantize.'))).toEqual([]);

@@ -4,6 +4,7 @@ samples are the same, and runs the original itself where they are not."""
 import json
 import os
 
+import numpy as np
 import pytest
 
 from tf2aif_toolchain.errors import ToolchainError
@@ -114,3 +115,49 @@ def test_gpu_and_agx_share_one_tensorrt_calibration_with_an_emulation_per_batch(
     own = ws / "v/agx-own/quantize"
     assert (own / "calibration.json").read_bytes() == (ws / shared / "batch1/calibration.json").read_bytes()
     assert (own / "model.int8.qdq.onnx").read_bytes() == (ws / "v/agx/quantize/model.int8.qdq.onnx").read_bytes()
+
+
+def test_arm_and_cpu_tflite_int8_share_one_tflite_calibration_and_quantize_it_as_the_converter_does(ws):
+    """TFLite calibrates once (calibrate-only); each variant quantizes the calibrated model with its own I/O type,
+    which is what the converter does after calibrating: the same model as the variant's own full conversion (the
+    same quantization of every tensor, the same outputs; the converter adds 96 bytes of conversion metadata)."""
+    shared = "dist/shared/tiny/calibrate-tflite_int8"
+    run_step(
+        "calibrate", ws, ws / shared, INPUTS, model="tiny", quantizer="tflite_int8", calibration=CALIBRATION,
+        exports=[{"batchSize": 1, "path": "dist/shared/tiny/tflite-batch1"}], modelPath="dist/models/tiny",
+    )
+    assert json.loads((ws / shared / "calibration-meta.json").read_text())["batches"]["1"] == {"scheme": "full-integer", "calibrated": "batch1/calibrated.tflite"}
+    for io_type in ("uint8", "float32"):
+        models = {}
+        for how, extra in (("shared", {"sharedCalibrationPath": shared}), ("own", {})):
+            name = f"q-{io_type}-{how}"
+            options = variant(name, "arm", "tflite")
+            run_step("convert", ws, ws / f"v/{name}/convert", INPUTS, precision="fp32", converter="tflite", exports=EXPORTS, **options)
+            run_step(
+                "quantize", ws, ws / f"v/{name}/quantize", INPUTS, precision="int8", quantizer="tflite_int8", executor="tflite", ioType=io_type,
+                convertPath=f"v/{name}/convert", **extra, **options,
+            )
+            models[how] = ws / f"v/{name}/quantize/model.tflite"
+            meta = json.loads((ws / f"v/{name}/quantize/artifact.json").read_text())
+            assert meta["ioType"] == io_type and meta["accuracyCheck"]["passed"]
+            assert ("sharedCalibration" in meta) == (how == "shared")
+        assert tensors(models["shared"]) == tensors(models["own"]), io_type
+        assert all(np.array_equal(a, b) for a, b in zip(outputs(models["shared"], io_type), outputs(models["own"], io_type))), io_type
+
+
+def tensors(model) -> list:
+    from ai_edge_litert.interpreter import Interpreter
+
+    details = Interpreter(model_path=str(model)).get_tensor_details()
+    return sorted((d["name"], str(d["dtype"]), d["quantization"]) for d in details)
+
+
+def outputs(model, io_type: str) -> list:
+    from ai_edge_litert.interpreter import Interpreter
+
+    runner = Interpreter(model_path=str(model)).get_signature_runner("serving_default")
+    rng = np.random.default_rng(0)
+    return [
+        runner(image=rng.integers(0, 255, (1, 8, 8, 1)).astype(np.uint8) if io_type == "uint8" else rng.random((1, 8, 8, 1), dtype=np.float32))["output_0"]
+        for _ in range(8)
+    ]

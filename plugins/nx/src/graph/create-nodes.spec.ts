@@ -48,6 +48,8 @@ describe('createNodes', () => {
       'resnet50-export-tflite-batch1',
       'resnet50-export-onnx-batch1',
       'resnet50-export-onnx-batch8',
+      // arm's TFLite INT8 calibrates once, for every variant quantizing with tflite_int8
+      'resnet50-calibrate-tflite_int8',
       'resnet50-cpu',
       'resnet50-arm',
       'resnet50-alveo',
@@ -89,7 +91,7 @@ describe('createNodes', () => {
     });
     expect(targets('models/resnet50/variants/arm')).toEqual({
       convert: ['^export'],
-      quantize: ['convert'],
+      quantize: ['convert', '^calibrate'],
       verify: ['quantize', '^reference'],
       compose: ['verify'],
       image: ['compose'],
@@ -239,7 +241,7 @@ describe('createNodes', () => {
       cache: false,
       options: { message: expect.stringMatching(/models\/broken\/tf2aif\.json is not valid:\n {2}- platforms\.cpu\.batchSize: /) },
     });
-    expect(Object.keys(fine.projects!)).toHaveLength(7);
+    expect(Object.keys(fine.projects!)).toHaveLength(8);
     expect(Object.keys(broken.projects!)).toEqual(['models/broken', '.tf2aif']);
   });
 

@@ -69,8 +69,9 @@ export function modelExports(model: ResolvedModel): ModelExport[] {
 export const exportProjectName = (model: string, key: string) => `${model}-export-${key}`;
 
 /** Quantizers whose calibration does not depend on the variant: TensorRT's ranges are the same at every batch size, so
- * gpu and agx calibrate once (the model's calibrate project) and each variant links the table and its emulation. */
-const sharedCalibrationQuantizers = new Set(['tensorrt_calibration']);
+ * gpu and agx calibrate once (the model's calibrate project) and each variant links the table and its emulation;
+ * TFLite calibrates once for arm and cpu's TFLite INT8, and each quantizes the calibrated model with its I/O type. */
+const sharedCalibrationQuantizers = new Set(['tensorrt_calibration', 'tflite_int8']);
 
 export interface ModelCalibration {
   quantizer: string;
