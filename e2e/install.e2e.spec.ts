@@ -168,7 +168,16 @@ describe('the plugin as a user installs it: nx release publish into a local regi
       writeFileSync(modelFile, JSON.stringify({ ...JSON.parse(readFileSync(modelFile, 'utf8')), verify: { samples: 8 } }, null, 2));
       await commit(ws, 'tiny: verify.samples 8');
       const afterModel = await ws.run('npx', ['nx', 'show', 'projects', '--affected', '--base=HEAD~1', '--head=HEAD', '--json']);
-      expect(parseJson<string[]>(afterModel.output).sort()).toEqual(['tf2aif', 'tiny', 'tiny-arm', 'tiny-cpu']);
+      // the model's own projects: its variants and its shared steps (exports, TFLite's INT8 calibration)
+      expect(parseJson<string[]>(afterModel.output).sort()).toEqual([
+        'tf2aif',
+        'tiny',
+        'tiny-arm',
+        'tiny-calibrate-tflite_int8',
+        'tiny-cpu',
+        'tiny-export-onnx-batch1',
+        'tiny-export-tflite-batch1',
+      ]);
 
       // every tf2aif project depends on the installed package in the project graph (an upgrade, a lock file change,
       // makes them affected); the user's library does not
@@ -177,7 +186,9 @@ describe('the plugin as a user installs it: nx release publish into a local regi
       const read = await ws.run('node', ['-e', script]);
       expect(read.exitCode, read.output).toBe(0);
       const deps = parseJson<Record<string, Array<{ target: string }>>>(read.output);
-      for (const p of ['tiny', 'tiny-cpu', 'tiny-arm', 'tf2aif']) expect(deps[p].map((d) => d.target), p).toContain('npm:@tf2aif/nx');
+      for (const p of ['tiny', 'tiny-cpu', 'tiny-arm', 'tiny-export-tflite-batch1', 'tiny-calibrate-tflite_int8', 'tf2aif']) {
+        expect(deps[p].map((d) => d.target), p).toContain('npm:@tf2aif/nx');
+      }
       expect(deps['@acme/util'].map((d) => d.target)).not.toContain('npm:@tf2aif/nx');
 
       // nx show project: what each target is and does
