@@ -22,9 +22,12 @@ function packageHash(): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-/** The unpacked package folder (its package.json at the top), made once per build and shared by every e2e test. */
+/** The unpacked package folder (its package.json at the top), made once per build and checkout and shared by every
+ * e2e test. The checkout is part of the key: the folder links to its node_modules, and a clone of the same commit
+ * elsewhere (a CI run in a scratch clone, since deleted) must not find a link into a folder that is gone. */
 export function packedPlugin(): string {
-  const dir = join(tmpdir(), `tf2aif-packed-${packageHash()}`);
+  const checkout = createHash('sha256').update(repoRoot).digest('hex').slice(0, 8);
+  const dir = join(tmpdir(), `tf2aif-packed-${packageHash()}-${checkout}`);
   const pkg = join(dir, 'package');
   if (existsSync(join(pkg, 'package.json'))) return pkg;
   const staging = `${dir}.${process.pid}`;
