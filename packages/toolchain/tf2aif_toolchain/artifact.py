@@ -8,6 +8,8 @@ from .errors import ToolchainError
 from .jsonio import read_json, write_json
 
 META_FILE = "artifact.json"
+# a shared calibration's description (steps.calibrate writes it, the quantizers' variant steps read it)
+CALIBRATION_META = "calibration-meta.json"
 
 
 def size_bytes(path: Path) -> int:

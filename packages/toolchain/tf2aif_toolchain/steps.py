@@ -4,7 +4,7 @@ from __future__ import annotations
 import shutil
 
 from . import build_model, mixed_precision, reference, verify
-from .artifact import META_FILE, link_tree, read_meta, read_model_meta, write_meta
+from .artifact import CALIBRATION_META, META_FILE, link_tree, read_meta, read_model_meta, write_meta
 from .data import samples_for
 from .errors import ToolchainError, UnsupportedOps
 from .job import Job
@@ -171,12 +171,15 @@ def calibrate(job: Job) -> None:
     for every variant that quantizes with it (the quantizer's calibrate_shared); each variant's quantize links it."""
     name = job.require("quantizer", str)
     quantizer = load_quantizer(name)
+    if not hasattr(quantizer, "calibrate_shared"):
+        raise ToolchainError(f"quantizer {name} has no shared calibration (calibrate_shared): the plugin's shared-exports.ts and the module disagree")
+    model_dir = job.path("modelPath")
     calibration = job.require("calibration", dict)
     samples = samples_for(job, "calibration", int(calibration["samples"]), seed=CALIBRATION_SEED)
     watch = Stopwatch()
-    meta = quantizer.calibrate_shared(job, job.require("exports", list), samples, job.out_dir)
+    meta = quantizer.calibrate_shared(job, convert_source(model_dir, read_model_meta(model_dir)), job.require("exports", list), samples, job.out_dir)
     write_json(
-        job.out_dir / quantizer.SHARED_META,
+        job.out_dir / CALIBRATION_META,
         {**meta, "quantizer": name, "calibration": {"samples": samples.count, "origin": samples.origin}, "seconds": watch.seconds},
     )
     log(f"calibrated once in {watch.seconds:.1f}s")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..artifact import link_tree
+from ..artifact import CALIBRATION_META, link_tree
 from ..data import Samples
 from ..errors import ToolchainError
 from ..job import Job
@@ -159,7 +159,6 @@ def write_emulation(model: Path, ranges, out_path: Path, work_dir: Path, exclude
     )
 
 
-SHARED_META = "calibration-meta.json"
 
 
 def _tensor_names(model: Path) -> set[str]:
@@ -170,7 +169,7 @@ def _tensor_names(model: Path) -> set[str]:
     return {i.name for i in graph.input} | {o for n in graph.node for o in n.output}
 
 
-def calibrate_shared(job: Job, exports: list[dict], calibration: Samples, out_dir: Path) -> dict:
+def calibrate_shared(job: Job, saved_model: Path, exports: list[dict], calibration: Samples, out_dir: Path) -> dict:
     """The model's shared calibration (its `calibrate` step), for every variant that quantizes with this module (gpu
     and agx). The ranges do not depend on the batch size, but a table keys them by tensor name, and tf2onnx may name a
     batch-8 graph's tensors otherwise than the batch-1 graph's: the smallest batch's export is calibrated, and another
@@ -230,7 +229,7 @@ def _from_shared(job: Job, shared: Path, source: Path, out_dir: Path) -> dict:
     at the variant's batch size, all linked."""
     from ..jsonio import read_json  # noqa: PLC0415
 
-    meta = read_json(shared / SHARED_META)
+    meta = read_json(shared / CALIBRATION_META)
     entry = meta["batches"].get(str(job.batch_size))
     if entry is None or meta["calibrationMethod"] != method_of(job):
         raise ToolchainError(f"{shared} holds no {method_of(job)} calibration for batch {job.batch_size}: run the model's calibrate step again")
@@ -259,7 +258,7 @@ def quantize(job: Job, saved_model: Path, convert_dir: Path, calibration: Sample
 
     source = source_onnx(job, convert_dir)
     shared = job.optional("sharedCalibrationPath")
-    if isinstance(shared, str) and (job.workspace / shared / SHARED_META).is_file():
+    if isinstance(shared, str) and (job.workspace / shared / CALIBRATION_META).is_file():
         return _from_shared(job, job.workspace / shared, source, out_dir)
     method = method_of(job)
     batch_size = job.batch_size

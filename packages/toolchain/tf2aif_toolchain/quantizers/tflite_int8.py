@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..artifact import converted_artifact
+from ..artifact import CALIBRATION_META, converted_artifact, link_tree, read_meta
 from ..converters.tflite import ARTIFACT, builtin_ops, converter_for, run_converter
 from ..data import Samples
 from ..env import import_tensorflow
@@ -63,20 +63,16 @@ def _io_meta(io_type: str, calibration: Samples) -> dict:
     return {**meta, "ioTypeNote": INTEGER_IO_NOTE} if integer_inputs and io_type != "float32" else meta
 
 
-SHARED_META = "calibration-meta.json"
 CALIBRATED = "calibrated.tflite"
 
 
-def calibrate_shared(job: Job, exports: list[dict], calibration: Samples, out_dir: Path) -> dict:
+def calibrate_shared(job: Job, saved_model: Path, exports: list[dict], calibration: Samples, out_dir: Path) -> dict:
     """The model's shared calibration (its `calibrate` step) for every variant that quantizes with this module (arm,
     cpu with TFLite INT8): TFLite calibrates the float model once per export (calibrate-only: the model with its
     ranges recorded) and each variant quantizes that with its own I/O type (mlir_quantize, what the converter does
     after calibrating). A model with a WHILE loop is quantized to dynamic-range here, once: it has no I/O type to
     differ by. An export that refused the model (its variants run a fallback runtime) is skipped."""
-    from ..artifact import read_meta  # noqa: PLC0415
-
     tf = import_tensorflow()
-    saved_model = _source(job)
     batches: dict[str, dict] = {}
     for e in exports:
         folder = f"batch{e['batchSize']}"
@@ -101,21 +97,11 @@ def calibrate_shared(job: Job, exports: list[dict], calibration: Samples, out_di
     return {"batches": batches, "toolchain": {"tensorflow": tf.__version__}}
 
 
-def _source(job: Job) -> Path:
-    """What the converter starts from: build-model's prepared graph where it prepared one."""
-    from ..artifact import read_model_meta  # noqa: PLC0415
-    from ..steps import convert_source  # noqa: PLC0415
-
-    model_dir = job.path("modelPath")
-    return convert_source(model_dir, read_model_meta(model_dir))
-
-
 def _from_shared(job: Job, shared: Path, converted: dict, calibration: Samples) -> dict | None:
     """The variant's INT8 model from the model's shared calibration, or None where it holds none for this batch."""
-    from ..artifact import link_tree  # noqa: PLC0415
     from ..jsonio import read_json  # noqa: PLC0415
 
-    entry = read_json(shared / SHARED_META)["batches"].get(str(job.batch_size))
+    entry = read_json(shared / CALIBRATION_META)["batches"].get(str(job.batch_size))
     if not entry or "skipped" in entry:
         return None
     out_dir = job.out_dir
@@ -141,7 +127,7 @@ def quantize(job: Job, saved_model: Path, convert_dir: Path, calibration: Sample
     tf = import_tensorflow()
     converted, tflite_file = converted_artifact(job, convert_dir, "tflite", "a TFLite model")
     shared = job.optional("sharedCalibrationPath")
-    if isinstance(shared, str) and (job.workspace / shared / SHARED_META).is_file():
+    if isinstance(shared, str) and (job.workspace / shared / CALIBRATION_META).is_file():
         meta = _from_shared(job, job.workspace / shared, converted, calibration)
         if meta is not None:
             return meta
