@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { z } from 'zod';
-import { parseOrThrow } from '../config/format-issues';
+import { parseOrThrow } from '../utils/format-issues';
 
 const artifactRuntimeSchema = z.looseObject({
   runtime: z.string().min(1),

@@ -1,10 +1,10 @@
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { render } from 'ejs';
 import { join } from 'path';
-import { makeVariantConfig } from '../bench/make-variant-config';
+import { makeVariantConfig } from './make-variant-config';
 import type { RegisteredPlatform } from '../platforms/platform-registry';
 import { toolchainManifest } from '../toolchain/python-toolchain';
-import { templatesDir, toolchainPackageDir } from '../toolchain/plugin-package';
+import { templatesDir, toolchainPackageDir } from '../plugin/plugin-package';
 import { copySources } from './copy-tree';
 import type { ComposeOptions } from './compose-options';
 import { ociLabels } from './oci-labels';

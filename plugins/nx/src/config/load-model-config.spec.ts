@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadPlatformRegistry } from '../platforms/platform-registry';
-import { ConfigFileError } from './format-issues';
+import { ConfigFileError } from '../utils/format-issues';
 import { resolveModelConfig } from './load-model-config';
 
 const registry = loadPlatformRegistry();

@@ -2,7 +2,7 @@ import { readFileSync } from 'fs';
 import { basename, dirname, join } from 'path';
 import type { Precision, RuntimeDescriptor } from '../platforms/platform-descriptor';
 import type { PlatformRegistry, RegisteredPlatform } from '../platforms/platform-registry';
-import { ConfigFileError, parseJsonFile, parseOrThrow } from './format-issues';
+import { ConfigFileError, parseJsonFile, parseOrThrow } from '../utils/format-issues';
 import { modelConfigSchema, type ModelConfig } from './model-config.schema';
 
 export interface ResolvedVariant {

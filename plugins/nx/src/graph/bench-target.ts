@@ -1,9 +1,9 @@
 import type { TargetConfiguration } from '@nx/devkit';
-import type { PluginContext } from '../settings/plugin-options';
+import type { PluginContext } from '../plugin/plugin-options';
 import type { ResolvedModel, ResolvedVariant } from '../config/load-model-config';
 import { processingPath } from '../settings/step-settings';
 import { coreToolchainInputs, executorInput, hashedPathsInput, pluginBin, pluginParts, upstreamOutputs, ws } from './inputs';
-import { variantOutputDir } from './paths';
+import { variantOutputDir } from '../settings/output-paths';
 
 export function benchTarget(model: ResolvedModel, v: ResolvedVariant, ctx: PluginContext): TargetConfiguration {
   const processing = processingPath(model);

@@ -1,5 +1,5 @@
 import type { TargetConfiguration } from '@nx/devkit';
-import type { PluginContext } from '../settings/plugin-options';
+import type { PluginContext } from '../plugin/plugin-options';
 import { partsFingerprint } from './plugin-fingerprint';
 
 type Input = NonNullable<TargetConfiguration['inputs']>[number];

@@ -1,12 +1,12 @@
 import type { TargetConfiguration } from '@nx/devkit';
-import type { PluginContext } from '../settings/plugin-options';
+import type { PluginContext } from '../plugin/plugin-options';
 import { posix } from 'path';
 import type { ResolvedModel } from '../config/load-model-config';
 import { calibrationSettings } from '../settings/step-settings';
 import type { ModelCalibration, ModelExport } from '../settings/shared-exports';
 import { calibrationKey } from '../settings/shared-exports';
 import { adapterInput, coreToolchainInputs, executorInput, hashedPathsInput, upstreamOutputs } from './inputs';
-import { modelOutputDir, sharedOutputDir } from './paths';
+import { modelOutputDir, sharedOutputDir } from '../settings/output-paths';
 
 /** The model project's first target: build or import the TensorFlow model into a checked SavedModel. */
 export function buildModelTarget(model: ResolvedModel, ctx: PluginContext): TargetConfiguration {

@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'fs';
 import { join, relative } from 'path';
-import { packageDir, packageName, packageVersion, toolchainPackageDir } from '../toolchain/plugin-package';
+import { packageDir, packageName, packageVersion, toolchainPackageDir } from '../plugin/plugin-package';
 
 /**
  * What a task runs of the installed plugin, as a content hash with the package version. The plugin is an external

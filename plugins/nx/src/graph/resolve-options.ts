@@ -1,6 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
 import type { z } from 'zod';
-import { parseOrThrow } from '../config/format-issues';
+import { parseOrThrow } from '../utils/format-issues';
 import { resolveSettings, type SettingsReference } from '../settings/resolve-settings';
 import { referenceKey } from './settings-reference';
 

@@ -1,6 +1,6 @@
 import type { TargetConfiguration } from '@nx/devkit';
 import type { ResolvedModel, ResolvedVariant } from '../config/load-model-config';
-import type { PluginContext } from '../settings/plugin-options';
+import type { PluginContext } from '../plugin/plugin-options';
 import type { SettingsReference } from '../settings/resolve-settings';
 import { pluginParts, ws } from './inputs';
 

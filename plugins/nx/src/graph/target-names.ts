@@ -1,5 +1,5 @@
 import type { TargetConfiguration, TargetDependencyConfig } from '@nx/devkit';
-import type { Step } from '../settings/plugin-options';
+import type { Step } from '../plugin/plugin-options';
 
 type Dependency = string | TargetDependencyConfig;
 

@@ -1,13 +1,13 @@
 import type { TargetConfiguration } from '@nx/devkit';
 import type { ResolvedModel, ResolvedVariant } from '../config/load-model-config';
-import type { PluginContext } from '../settings/plugin-options';
+import type { PluginContext } from '../plugin/plugin-options';
 import { artifactStep, baseImageFor, deployedStep, quantizeSettings } from '../settings/step-settings';
 import { benchTarget } from './bench-target';
 import { composeTarget, imageTarget, serveTarget } from './delivery-targets';
 import { adapterInput, coreToolchainInputs, executorInput, upstreamOutputs } from './inputs';
 import { calibrationInputs } from './model-targets';
 import { sharesCalibration } from '../settings/shared-exports';
-import { variantOutputDir } from './paths';
+import { variantOutputDir } from '../settings/output-paths';
 
 type TargetInputs = NonNullable<TargetConfiguration['inputs']>;
 

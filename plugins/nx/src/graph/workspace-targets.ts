@@ -1,7 +1,7 @@
 import type { ProjectConfiguration } from '@nx/devkit';
-import type { PluginContext } from '../settings/plugin-options';
+import type { PluginContext } from '../plugin/plugin-options';
 import { coreToolchainInputs, executorInput, hashedPathsInput, pluginParts, ws } from './inputs';
-import { distRoot } from './paths';
+import { distRoot } from '../settings/output-paths';
 
 /**
  * The workspace project's root: a folder of tf2aif's own, so that it never merges with a project the workspace

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'fs';
 import { z } from 'zod';
-import { parseJsonFile, parseOrThrow, ConfigFileError } from '../config/format-issues';
+import { parseJsonFile, parseOrThrow, ConfigFileError } from '../utils/format-issues';
 import { runsOnSchema } from '../platforms/platform-descriptor';
 
 /** A fleet file: the node pools a plan may place variants on (`nx run tf2aif:plan --fleet=<file>`). */

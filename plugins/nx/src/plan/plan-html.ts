@@ -1,5 +1,11 @@
+import type { PlanShown } from '../report/build-report';
 import { esc } from '../report/html-style';
 import type { Plan } from './explain';
+
+/** What the report shows of the plan: a summary line (status, models placed, cost) and its section of report.html. */
+export function planShown(plan: Plan, page: string): PlanShown {
+  return { page, summary: `${plan.status}, ${plan.models.length} model(s), ${plan.totals.costPerHour}/h`, html: planSection(plan, page) };
+}
 
 /** The report's "Deployment plan" section: each choice, why it was made and what would change it. */
 export function planSection(plan: Plan, link: string): string {

@@ -2,10 +2,10 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'fs';
 import { cpus } from 'os';
 import { join, relative } from 'path';
 import { z } from 'zod';
-import { parseJsonFile, parseOrThrow } from '../config/format-issues';
+import { parseJsonFile, parseOrThrow } from '../utils/format-issues';
 import { buildReport, type Report, type VariantFacts, type VariantProfile } from '../report/build-report';
 import { readVariantResult, type BenchJson } from '../report/variant-results';
-import { distRoot } from '../graph/paths';
+import { distRoot } from '../settings/output-paths';
 import { acceleratorsFound, type Hardware } from '../bench/hardware';
 import { runsOnSchema, type RunsOn } from '../platforms/platform-descriptor';
 

@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdtempSync, mkdirSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { describe, expect, it } from 'vitest';
-import { builtInPlatformsDir, toolchainPackageDir } from '../toolchain/plugin-package';
+import { builtInPlatformsDir, toolchainPackageDir } from '../plugin/plugin-package';
 import { toolchainManifest } from '../toolchain/python-toolchain';
 import { loadPlatformRegistry } from './platform-registry';
 

@@ -1,11 +1,11 @@
 import { existsSync, readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
-import { parseJsonFile, parseOrThrow } from '../config/format-issues';
-import { readPluginOptions } from '../settings/plugin-options';
-import { builtInPlatformsDir } from '../toolchain/plugin-package';
+import { parseJsonFile, parseOrThrow } from '../utils/format-issues';
+import { readPluginOptions } from '../plugin/plugin-options';
+import { builtInPlatformsDir } from '../plugin/plugin-package';
 import { platformDescriptorSchema, type PlatformDescriptor } from './platform-descriptor';
 
-export { builtInPlatformsDir } from '../toolchain/plugin-package';
+export { builtInPlatformsDir } from '../plugin/plugin-package';
 
 /** A descriptor and where it was read: the package's built-in platforms, or the workspace's own folder. */
 export type RegisteredPlatform = PlatformDescriptor & {

@@ -1,4 +1,3 @@
-import type { Plan } from '../plan/explain';
 import { oneLine } from '../utils/one-line';
 import { mixedPrecisionNote } from './mixed-precision-note';
 import type { VariantResult } from './variant-results';
@@ -76,8 +75,17 @@ export interface Report {
   goals: Goal[];
   /** the model zoo's coverage, when `nx run tf2aif:zoo` has written one */
   zoo?: { page: string; summary: string };
-  /** the deployment plan, when `nx run tf2aif:plan` has written one */
-  plan?: { page: string; plan: Plan };
+}
+
+/**
+ * The deployment plan as the report shows it, when `nx run tf2aif:plan` has written one: its page, a summary line
+ * and report.html's section. plan/ renders them (plan/plan-html.ts): the plan is made from this report's profiles,
+ * so the report never reads a plan.
+ */
+export interface PlanShown {
+  page: string;
+  summary: string;
+  html: string;
 }
 
 function profile(f: VariantFacts, r: VariantResult | undefined, ceiling: Ceiling | null): VariantProfile {

@@ -1,11 +1,10 @@
-import type { Report } from './build-report';
+import type { PlanShown, Report } from './build-report';
 import { accuracyCell, dash, fixed, machineLine, megabytes, OVERHEAD_NOTE, percent, times } from './format';
 import { esc, style } from './html-style';
-import { planSection } from '../plan/plan-html';
 import { latencyAccuracyChart, speedupChart } from './svg-charts';
 
 /** report.html: one self-contained page (inline CSS and SVG) a person can open and read. */
-export function htmlReport(report: Report): string {
+export function htmlReport(report: Report, plan?: PlanShown): string {
   const m = report.machine;
   const goalRows = report.goals
     .map((g) => `<tr><td>${esc(g.goal)}</td><td>${esc(g.measured)}</td><td class="${g.met ? 'met' : g.met === false ? 'unmet' : 'muted'}">${g.met === null ? 'not measured' : g.met ? 'met' : 'not met'}</td></tr>`)
@@ -27,7 +26,7 @@ export function htmlReport(report: Report): string {
 <h1>tf2aif: variants, speedups and accuracy</h1>
 <p class="muted">${m ? `${esc(machineLine(m))} ` : 'No ceiling measured. '}Generated ${esc(report.generatedAt)}.</p>
 ${report.zoo ? `<p>Model zoo: <a href="${esc(report.zoo.page)}">${esc(report.zoo.summary)}</a>.</p>` : ''}
-${report.plan ? `<p>Deployment plan: <a href="#plan">${esc(report.plan.plan.status)}, ${report.plan.plan.models.length} model(s), ${report.plan.plan.totals.costPerHour}/h</a>.</p>` : ''}
+${plan ? `<p>Deployment plan: <a href="#plan">${esc(plan.summary)}</a>.</p>` : ''}
 <h2>Goals</h2>
 <table><tr><th>goal</th><th>measured</th><th></th></tr>${goalRows}</table>
 <h2>Speedup over native TensorFlow (tf.function), batch 1</h2>
@@ -41,7 +40,7 @@ ${latencyAccuracyChart(report.variants)}
 <tr><th>variant</th><th>platform</th><th>runtime</th><th>precision</th><th>size MB</th><th>accuracy</th><th>LAT p50 ms</th><th>p99 ms</th><th>overhead</th><th>THR /s</th><th>vs tf.function</th><th>vs model.predict</th><th>% of peak</th><th>image</th><th>notes</th></tr>
 ${rows}
 </table>
-${report.plan ? planSection(report.plan.plan, report.plan.page) : ''}
+${plan ? plan.html : ''}
 </body></html>
 `;
 }

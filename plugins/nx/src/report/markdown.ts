@@ -1,17 +1,17 @@
-import type { Report } from './build-report';
+import type { PlanShown, Report } from './build-report';
 import { accuracyCell, dash, fixed, machineLine, megabytes, OVERHEAD_NOTE, percent, times } from './format';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 
 /** report.md: the goals, then one row per variant. */
-export function markdownReport(report: Report): string {
+export function markdownReport(report: Report, plan?: PlanShown): string {
   const lines: string[] = ['# tf2aif report', ''];
   if (report.machine) {
     const m = report.machine;
     lines.push(`Machine: ${machineLine(m)} Generated ${report.generatedAt}.`, '');
   }
   if (report.zoo) lines.push(`Model zoo: ${report.zoo.summary} ([coverage](${report.zoo.page.replace('.html', '.md')})).`, '');
-  if (report.plan) lines.push(`Deployment plan: ${report.plan.plan.status}, ${report.plan.plan.models.length} model(s), ${report.plan.plan.totals.costPerHour}/h ([plan](${report.plan.page})).`, '');
+  if (plan) lines.push(`Deployment plan: ${plan.summary} ([plan](${plan.page})).`, '');
   lines.push('## Goals', '', '| goal | measured | met |', '|---|---|---|');
   for (const g of report.goals) lines.push(`| ${cell(g.goal)} | ${cell(g.measured)} | ${g.met === null ? 'not measured' : g.met ? 'yes' : 'no'} |`);
   lines.push(

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { z } from 'zod';
-import { distRoot } from '../graph/paths';
+import { distRoot } from '../settings/output-paths';
 import { readFailure } from '../toolchain/failure-record';
 
 const artifactJsonSchema = z.looseObject({

@@ -1,7 +1,7 @@
 import { join } from 'path';
 import { loadModelConfig } from '../config/load-model-config';
 import { loadPlatformRegistry } from '../platforms/platform-registry';
-import { readPluginOptions } from './plugin-options';
+import { readPluginOptions } from '../plugin/plugin-options';
 import { buildModelSettings, calibrateSettings, exportSettings, referenceSettings, variantSettings } from './step-settings';
 
 /** Which settings a target runs with: the graph holds this instead of the settings themselves. */

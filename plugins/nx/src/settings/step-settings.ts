@@ -1,8 +1,8 @@
 import type { ResolvedModel, ResolvedVariant } from '../config/load-model-config';
 import { variantIdentity } from '../config/variant-identity';
-import { modelOutputDir, sharedOutputDir, variantOutputDir } from '../graph/paths';
+import { modelOutputDir, sharedOutputDir, variantOutputDir } from './output-paths';
 import { calibrationKey, modelCalibrations, modelExports, sharesCalibration, variantExports } from './shared-exports';
-import type { PluginContext } from './plugin-options';
+import type { PluginContext } from '../plugin/plugin-options';
 import { runsOnOf } from '../platforms/platform-descriptor';
 
 /**

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'fs';
 import { join, relative } from 'path';
 import { z } from 'zod';
-import { readPluginOptions } from '../settings/plugin-options';
-import { toolchainPackageDir } from './plugin-package';
+import { readPluginOptions } from '../plugin/plugin-options';
+import { toolchainPackageDir } from '../plugin/plugin-package';
 import { ensureUv, findPython, run, ToolchainMissingError } from './uv';
 
 export { ToolchainMissingError } from './uv';

@@ -1,6 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { rmSync, writeFileSync } from 'fs';
-import { ConfigFileError } from '../config/format-issues';
+import { ConfigFileError } from '../utils/format-issues';
 import { withAtomicOutput } from '../utils/atomic-output';
 import { clearFailure, jobCopyFile, recordFailure } from './failure-record';
 import { isNoise } from './log-filter';

@@ -1,7 +1,7 @@
 import { mixedPrecisionNote } from '../report/mixed-precision-note';
 import { existsSync, readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
-import { modelOutputDir, variantOutputDir } from '../graph/paths';
+import { modelOutputDir, variantOutputDir } from '../settings/output-paths';
 import { failuresRoot, readFailure, type FailureRecord } from '../toolchain/failure-record';
 import { oneLine } from '../utils/one-line';
 import type { AddResult } from './add-models';

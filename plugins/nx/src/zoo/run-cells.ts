@@ -1,6 +1,6 @@
 import { existsSync, statSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { variantOutputDir } from '../graph/paths';
+import { variantOutputDir } from '../settings/output-paths';
 import { collectCell, notRun, type Cell } from './coverage';
 import type { AddResult } from './add-models';
 import type { ExportResult } from './export-models';

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { z } from 'zod';
-import { parseJsonFile, parseOrThrow } from '../config/format-issues';
+import { parseJsonFile, parseOrThrow } from '../utils/format-issues';
 import { platformOptionsSchema } from '../config/model-config.schema';
 
 const modelName = z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes, starting with a letter');

@@ -7,10 +7,10 @@ import { benchOptionsSchema } from '../../bench/bench-options';
 import { cannotRunHere, probeHardware } from '../../bench/hardware';
 import { latencyBench, throughputBench, type InputRanges } from '../../bench/http-bench';
 import { startImageServer, startLocalServer, type RunningServer } from '../../bench/local-server';
-import { makeVariantConfig } from '../../bench/make-variant-config';
+import { makeVariantConfig } from '../../compose/make-variant-config';
 import { asExecutorResult, runPythonStep } from '../../toolchain/run-step';
 import { withAtomicOutput } from '../../utils/atomic-output';
-import { parseOrThrow } from '../../config/format-issues';
+import { parseOrThrow } from '../../utils/format-issues';
 import { z } from 'zod';
 
 const round = (n: number, digits = 4) => Number(n.toFixed(digits));

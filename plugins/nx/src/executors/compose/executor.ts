@@ -7,7 +7,7 @@ import { composeOptionsSchema } from '../../compose/compose-options';
 import { writeVariantManifests } from '../../compose/kubernetes-manifests';
 import { writeClientContext, writeServerContext } from '../../compose/server-context';
 import { workspacePlatforms } from '../../platforms/platform-registry';
-import { readPluginOptions } from '../../settings/plugin-options';
+import { readPluginOptions } from '../../plugin/plugin-options';
 import { asExecutorResult } from '../../toolchain/run-step';
 import { withAtomicOutput } from '../../utils/atomic-output';
 

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { z } from 'zod';
 import { composeJsonSchema } from '../../compose/compose-options';
-import { parseOrThrow } from '../../config/format-issues';
+import { parseOrThrow } from '../../utils/format-issues';
 import { buildImage, ImageBuildError } from '../../image/build-image';
 import { connectEngine, engineAddress, engineArch, EngineUnavailableError } from '../../image/docker-engine';
 import { withAtomicOutput } from '../../utils/atomic-output';

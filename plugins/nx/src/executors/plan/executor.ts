@@ -2,7 +2,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { join, normalize, sep } from 'path';
 import { z } from 'zod';
-import { ConfigFileError, parseOrThrow } from '../../config/format-issues';
+import { ConfigFileError, parseOrThrow } from '../../utils/format-issues';
 import { buildReport } from '../../report/build-report';
 import { variantFactsFromGraph } from '../../report/graph-facts';
 import { readVariantResult } from '../../report/variant-results';
@@ -20,7 +20,7 @@ import { imageTags } from '../../settings/step-settings';
 import { asExecutorResult } from '../../toolchain/run-step';
 import { withAtomicOutput } from '../../utils/atomic-output';
 import { planInputsDir } from '../../graph/workspace-targets';
-import { variantOutputDir } from '../../graph/paths';
+import { variantOutputDir } from '../../settings/output-paths';
 
 const optionsSchema = z.looseObject({
   fleet: z.string().min(1).default(`${planInputsDir}/fleet.json`),

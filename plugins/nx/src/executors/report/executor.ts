@@ -2,7 +2,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { z } from 'zod';
-import { parseOrThrow } from '../../config/format-issues';
+import { parseOrThrow } from '../../utils/format-issues';
 import { buildReport, type Ceiling } from '../../report/build-report';
 import { variantFactsFromGraph } from '../../report/graph-facts';
 import { htmlReport } from '../../report/html';
@@ -11,6 +11,7 @@ import { readVariantResult } from '../../report/variant-results';
 import { asExecutorResult } from '../../toolchain/run-step';
 import { totalsLine, type Coverage } from '../../zoo/coverage-report';
 import type { Plan } from '../../plan/explain';
+import { planShown } from '../../plan/plan-html';
 import { withAtomicOutput } from '../../utils/atomic-output';
 
 const optionsSchema = z.looseObject({ outputPath: z.string().min(1), ceilingPath: z.string().min(1) });
@@ -32,11 +33,11 @@ function zooSummary(root: string) {
   return { zoo: { page: '../zoo/coverage.html', summary: `${totalsLine(coverage)}, ${coverage.models.length} models x ${coverage.platforms.length} platforms (${coverage.generatedAt})` } };
 }
 
-/** The deployment plan, when `nx run tf2aif:plan` wrote one next to the report. */
-function planSummary(root: string) {
+/** The deployment plan, when `nx run tf2aif:plan` wrote one next to the report (report.json carries it whole). */
+function readPlan(root: string): { page: string; plan: Plan } | null {
   const file = join(root, 'dist', 'plan', 'plan.json');
-  if (!existsSync(file)) return {};
-  return { plan: { page: '../plan/plan.md', plan: JSON.parse(readFileSync(file, 'utf8')) as Plan } };
+  if (!existsSync(file)) return null;
+  return { page: '../plan/plan.md', plan: JSON.parse(readFileSync(file, 'utf8')) as Plan };
 }
 
 /** dist/report/: report.json (one profile per variant), report.md and report.html, from what the targets wrote. */
@@ -49,11 +50,13 @@ export default async function reportExecutor(raw: unknown, context: ExecutorCont
     const ceiling: Ceiling | null = existsSync(ceilingFile)
       ? parseOrThrow(ceilingSchema, JSON.parse(readFileSync(ceilingFile, 'utf8')), ceilingFile)
       : null;
-    const report = { ...buildReport(facts, results, ceiling), ...zooSummary(context.root), ...planSummary(context.root) };
+    const plan = readPlan(context.root);
+    const report = { ...buildReport(facts, results, ceiling), ...zooSummary(context.root), ...(plan ? { plan } : {}) };
+    const shown = plan ? planShown(plan.plan, plan.page) : undefined;
     await withAtomicOutput(context.root, o.outputPath, async (dir) => {
       writeFileSync(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-      writeFileSync(join(dir, 'report.md'), markdownReport(report));
-      writeFileSync(join(dir, 'report.html'), htmlReport(report));
+      writeFileSync(join(dir, 'report.md'), markdownReport(report, shown));
+      writeFileSync(join(dir, 'report.html'), htmlReport(report, shown));
     });
     const measured = report.variants.filter((v) => v.stages.bench === 'measured').length;
     console.log(`report: ${report.variants.length} variants (${measured} measured here) -> ${o.outputPath}/report.{json,md,html}`);

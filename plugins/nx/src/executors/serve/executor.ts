@@ -2,7 +2,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { parseTargetOptions } from '../../graph/resolve-options';
 import { mkdirSync } from 'fs';
 import { join } from 'path';
-import { makeVariantConfig } from '../../bench/make-variant-config';
+import { makeVariantConfig } from '../../compose/make-variant-config';
 import { z } from 'zod';
 import { ensurePythonToolchain, toolchainEnv } from '../../toolchain/python-toolchain';
 import { asExecutorResult } from '../../toolchain/run-step';

@@ -2,7 +2,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { writeFileSync } from 'fs';
 import { join } from 'path';
 import { z } from 'zod';
-import { parseOrThrow } from '../../config/format-issues';
+import { parseOrThrow } from '../../utils/format-issues';
 import { asExecutorResult } from '../../toolchain/run-step';
 import { withAtomicOutput } from '../../utils/atomic-output';
 import { defaultParallelism } from '../../utils/parallelism';

@@ -1,6 +1,6 @@
 import { formatFiles, logger, readNxJson, updateNxJson, type GeneratorCallback, type Tree } from '@nx/devkit';
-import { pluginOptionsSchema } from '../../settings/plugin-options';
-import { packageName } from '../../toolchain/plugin-package';
+import { pluginOptionsSchema } from '../../plugin/plugin-options';
+import { packageName } from '../../plugin/plugin-package';
 import { ensurePythonToolchain, setupCommand } from '../../toolchain/python-toolchain';
 import { ToolchainMissingError } from '../../toolchain/uv';
 

@@ -2,14 +2,14 @@ import { formatFiles, generateFiles, joinPathFragments, readNxJson, writeJson, t
 import { existsSync, statSync } from 'fs';
 import { isAbsolute, join, relative, sep } from 'path';
 import { z } from 'zod';
-import { parseOrThrow } from '../../config/format-issues';
+import { parseOrThrow } from '../../utils/format-issues';
 import { resolveModelConfig } from '../../config/load-model-config';
 import { jsonSchemaFile } from '../../config/model-config-json-schema';
 import { tensorSpecSchema, type ShapeRange, type TensorSpec } from '../../config/model-config.schema';
 import { loadPlatformRegistry } from '../../platforms/platform-registry';
-import { pluginOptionsOf, resolvePluginOptions } from '../../settings/plugin-options';
+import { pluginOptionsOf, resolvePluginOptions } from '../../plugin/plugin-options';
 import { inspectModel, type InspectResult } from '../../toolchain/inspect-model';
-import { packageDir } from '../../toolchain/plugin-package';
+import { packageDir } from '../../plugin/plugin-package';
 import { initGenerator } from '../init/generator';
 
 export interface ModelGeneratorOptions {

@@ -6,7 +6,7 @@ import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadPlatformRegistry } from '../../platforms/platform-registry';
-import { packageDir } from '../../toolchain/plugin-package';
+import { packageDir } from '../../plugin/plugin-package';
 import { defaultLocations, platformGenerator, type PlatformGeneratorOptions } from './generator';
 import { ensurePythonToolchain, toolchainEnv } from '../../toolchain/python-toolchain';
 

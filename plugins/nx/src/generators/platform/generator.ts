@@ -2,11 +2,11 @@ import { formatFiles, generateFiles, joinPathFragments, logger, readNxJson, writ
 import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { z } from 'zod';
-import { parseOrThrow } from '../../config/format-issues';
+import { parseOrThrow } from '../../utils/format-issues';
 import { platformDescriptorSchema, precisionSchema, type Precision } from '../../platforms/platform-descriptor';
 import { loadPlatformRegistry } from '../../platforms/platform-registry';
-import { pluginOptionsOf, resolvePluginOptions } from '../../settings/plugin-options';
-import { templatesDir, toolchainPackageDir } from '../../toolchain/plugin-package';
+import { pluginOptionsOf, resolvePluginOptions } from '../../plugin/plugin-options';
+import { templatesDir, toolchainPackageDir } from '../../plugin/plugin-package';
 import { toolchainManifest } from '../../toolchain/python-toolchain';
 
 export interface PlatformGeneratorOptions {

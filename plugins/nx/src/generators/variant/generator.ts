@@ -1,10 +1,10 @@
 import { formatFiles, glob, readJson, readNxJson, writeJson, type Tree } from '@nx/devkit';
 import { basename, dirname, join } from 'path';
 import { z } from 'zod';
-import { parseOrThrow } from '../../config/format-issues';
+import { parseOrThrow } from '../../utils/format-issues';
 import { resolveModelConfig } from '../../config/load-model-config';
 import { loadPlatformRegistry } from '../../platforms/platform-registry';
-import { pluginOptionsOf, resolvePluginOptions } from '../../settings/plugin-options';
+import { pluginOptionsOf, resolvePluginOptions } from '../../plugin/plugin-options';
 
 export interface VariantGeneratorOptions {
   model: string;

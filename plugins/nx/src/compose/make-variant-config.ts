@@ -1,5 +1,5 @@
 import { resolve } from 'path';
-import { deployedRuntime } from '../compose/deployed-runtime';
+import { deployedRuntime } from './deployed-runtime';
 import { ensurePythonToolchain, toolchainEnv } from '../toolchain/python-toolchain';
 
 /** Where variant.json's paths point: the workspace's files (serve, bench), or names inside an image (compose). */

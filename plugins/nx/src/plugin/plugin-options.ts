@@ -2,8 +2,8 @@ import { existsSync, readdirSync } from 'fs';
 import { join, relative } from 'path';
 import { z } from 'zod';
 import { readJsonFile } from '@nx/devkit';
-import { ConfigFileError, parseOrThrow } from '../config/format-issues';
-import { packageDir, packageName } from '../toolchain/plugin-package';
+import { ConfigFileError, parseOrThrow } from '../utils/format-issues';
+import { packageDir, packageName } from './plugin-package';
 
 /** The steps of the chain, by their internal names; each becomes a target whose name the options can change. */
 export const steps = ['build-model', 'export', 'reference', 'calibrate', 'convert', 'quantize', 'verify', 'compile', 'compose', 'image', 'serve', 'bench'] as const;
