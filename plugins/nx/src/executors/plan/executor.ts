@@ -9,7 +9,7 @@ import { readVariantResult } from '../../report/variant-results';
 import { workspacePlatforms } from '../../platforms/platform-registry';
 import { explainPlan, type Plan } from '../../plan/explain';
 import { loadFleet } from '../../plan/fleet';
-import { modelTargetsFromGraph } from '../../plan/model-targets';
+import { modelTargetsFromGraph } from '../../plan/models-from-graph';
 import { buildInstance, totalDemand, type PlanInstance } from '../../plan/options';
 import { composeJsonSchema } from '../../compose/compose-options';
 import { planManifests, replicasThatFit, writePlanManifests } from '../../plan/plan-manifests';
