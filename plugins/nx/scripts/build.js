@@ -43,7 +43,7 @@ function compile() {
 /** Leftovers of earlier builds (a module since removed or excluded, source maps) would ship: only what src/ has stays. */
 function prune() {
   const src = join(pkgDir, 'src');
-  const excluded = /\.spec\.ts$|__fixtures__|^plan\/plan-test-support\.ts$|^report\/fixtures\.ts$/;
+  const excluded = /\.spec\.ts$|__fixtures__/;
   let n = 0;
   for (const file of walk(join(pkgDir, 'dist'))) {
     const rel = relative(join(pkgDir, 'dist'), file);

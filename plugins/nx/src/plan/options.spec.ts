@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadPlatformRegistry } from '../platforms/platform-registry';
 import { buildInstance, operatingPoint } from './options';
-import { fleetOf, pool, profile, targets } from './plan-test-support';
+import { fleetOf, pool, profile, targets } from '../../test-support/plan-fixtures';
 
 const registry = loadPlatformRegistry();
 

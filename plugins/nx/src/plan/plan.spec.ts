@@ -10,7 +10,7 @@ import { explainPlan } from './explain';
 import { loadFleet } from './fleet';
 import { buildInstance, type ModelTargets, type Objective } from './options';
 import { planManifests, writePlanManifests } from './plan-manifests';
-import { bruteForce, fleetOf, pool, profile, targets } from './plan-test-support';
+import { bruteForce, fleetOf, pool, profile, targets } from '../../test-support/plan-fixtures';
 import { importedProfiles, type PlanProfile } from './profiles';
 import { solvePlacement } from './solve';
 import type { Fleet } from './fleet';

@@ -4,7 +4,7 @@ import { dirname, join } from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { VariantFacts } from '../report/build-report';
 import { importedProfiles, mergeProfiles } from './profiles';
-import { profile } from './plan-test-support';
+import { profile } from '../../test-support/plan-fixtures';
 
 const root = mkdtempSync(join(tmpdir(), 'tf2aif-profiles-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

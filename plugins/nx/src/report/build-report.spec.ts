@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildReport } from './build-report';
-import { ceiling, facts, results } from './fixtures';
+import { ceiling, facts, results } from '../../test-support/report-fixtures';
 import { markdownReport } from './markdown';
 
 describe('report', () => {

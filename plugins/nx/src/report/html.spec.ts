@@ -3,7 +3,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { describe, expect, it } from 'vitest';
 import { buildReport } from './build-report';
-import { ceiling, facts, results } from './fixtures';
+import { ceiling, facts, results } from '../../test-support/report-fixtures';
 import { htmlReport } from './html';
 
 const chromium = process.env.TF2AIF_CHROMIUM ?? '/usr/bin/chromium';

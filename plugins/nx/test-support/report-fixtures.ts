@@ -1,5 +1,5 @@
-import type { VariantFacts } from './build-report';
-import type { VariantResult } from './variant-results';
+import type { VariantFacts } from '../src/report/build-report';
+import type { VariantResult } from '../src/report/variant-results';
 
 /** Results as the targets write them, for report tests: one measured CPU variant, one GPU variant not run here. */
 export const facts: VariantFacts[] = [
