@@ -3,6 +3,7 @@ import { variantIdentity } from '../config/variant-identity';
 import { modelOutputDir, sharedOutputDir, variantOutputDir } from './output-paths';
 import { calibrationKey, modelCalibrations, modelExports, sharesCalibration, variantExports } from './shared-exports';
 import type { PluginContext } from '../plugin/plugin-options';
+import { artifactStep, deployedStep, variantSteps } from './variant-steps';
 import { runsOnOf } from '../platforms/platform-descriptor';
 
 /**
@@ -11,16 +12,6 @@ import { runsOnOf } from '../platforms/platform-descriptor';
  * reference to them (settings-reference.ts); the executor calls this when it runs, and what a toolchain step
  * gets is checked against the step's job schema (job-schemas.ts) on both sides of the seam.
  */
-
-/** The step whose output is the variant's artifact (quantized where the variant has a quantizer). */
-export function artifactStep(v: ResolvedVariant): 'convert' | 'quantize' {
-  return v.quantizer ? 'quantize' : 'convert';
-}
-
-/** The step whose output is deployed: the hardware compile where the platform has one. */
-export function deployedStep(v: ResolvedVariant): 'convert' | 'quantize' | 'compile' {
-  return v.runtimeDescriptor.compiler ? 'compile' : artifactStep(v);
-}
 
 /** The image's base: the plugin's baseImages (by variant, platform, then arch), else the descriptor's upstream default. */
 export function baseImageFor(v: ResolvedVariant, baseImages: Record<string, string>): string {
@@ -137,11 +128,12 @@ export function quantizeSettings(model: ResolvedModel, v: ResolvedVariant) {
   return { ...model.config.quantize, ...model.config.platforms[v.key]?.quantize };
 }
 
-/** Every target of a variant with its settings; a target the variant lacks (quantize, compile) is absent. */
+/** Every target of a variant with its settings: those of its steps (variant-steps.ts), no other. */
 export function variantSettings(model: ResolvedModel, v: ResolvedVariant, ctx: Pick<PluginContext, 'baseImages'>): Record<string, Record<string, unknown>> {
   const base = variantBase(model, v);
   const rt = v.runtimeDescriptor;
   const dir = (step: string) => variantOutputDir(v.project, step);
+  const steps = variantSteps(v);
   const artifact = artifactStep(v);
   const deployed = deployedStep(v);
   const processing = processingPath(model);
@@ -210,7 +202,7 @@ export function variantSettings(model: ResolvedModel, v: ResolvedVariant, ctx: P
       outputPath: dir('bench'),
     },
   };
-  if (v.quantizer) {
+  if (steps.includes('quantize')) {
     settings.quantize = {
       ...base,
       quantizer: v.quantizer,
@@ -226,7 +218,7 @@ export function variantSettings(model: ResolvedModel, v: ResolvedVariant, ctx: P
       outputPath: dir('quantize'),
     };
   }
-  if (rt.compiler) {
+  if (steps.includes('compile')) {
     settings.compile = { ...base, compiler: rt.compiler, artifactPath: dir(artifact), outputPath: dir('compile') };
   }
   return settings;
