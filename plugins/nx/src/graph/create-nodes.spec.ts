@@ -245,6 +245,22 @@ describe('createNodes', () => {
     expect(Object.keys(broken.projects!)).toEqual(['models/broken', '.tf2aif']);
   });
 
+  it('answers every target a healthy model has on the project of its broken config, with the config\'s message', async () => {
+    // resnet's projects have every step: arm quantizes with a shared calibration, alveo compiles
+    const [[, healthy]] = await createNodesFn([writeModel('whole', resnet)], {}, context);
+    const projects = Object.values(healthy.projects!).filter((p) => !p.tags?.includes('tf2aif:workspace'));
+    for (const p of projects.filter((x) => x.tags?.includes('tf2aif:variant'))) {
+      // a variant's targets and its settings follow the same steps (settings/variant-steps.ts)
+      for (const [name, t] of Object.entries(p.targets!)) expect(t.metadata?.settings, `${p.name}:${name}`).toBeDefined();
+    }
+    const everyTarget = [...new Set(projects.flatMap((p) => Object.keys(p.targets!)))];
+    expect(everyTarget).toEqual(expect.arrayContaining(['build-model', 'export', 'calibrate', 'quantize', 'compile', 'compose', 'image', 'serve', 'bench']));
+    const [[, broken]] = await createNodesFn([writeModel('whole', { ...resnet, platforms: { ...resnet.platforms, cpu: { batchSize: 0 } } })], {}, context);
+    const answers = broken.projects!['models/whole'].targets!;
+    const invalid = { executor: '@tf2aif/nx:invalid-config', options: { message: expect.stringContaining('models/whole/tf2aif.json is not valid') } };
+    expect(answers).toMatchObject(Object.fromEntries(everyTarget.map((t) => [t, invalid])));
+  });
+
   it('names targets as the plugin options say, dependencies included (no clash with a workspace target)', async () => {
     const options = { serveTargetName: 'serve-variant', verifyTargetName: 'tf2aif-verify', buildModelTargetName: 'tf2aif-build-model' };
     const [[, result]] = await createNodesFn([writeModel('resnet50', resnet)], options, context);

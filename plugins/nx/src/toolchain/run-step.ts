@@ -69,13 +69,20 @@ export async function runPythonStep(
   }
 }
 
-/** Turns any failure into Nx's `{ success: false }` with one clear line, never a stack for known errors. */
-export async function asExecutorResult(run: () => Promise<unknown>): Promise<{ success: boolean }> {
+/** An error whose message says what to do: shown as one line, never with a stack. */
+type KnownError = abstract new (...args: never[]) => Error;
+
+/**
+ * Turns any failure into Nx's `{ success: false }` with one clear line, never a stack for known errors: a broken
+ * tf2aif.json or options, a missing toolchain, a failed step, and what an executor names in `alsoKnown`.
+ */
+export async function asExecutorResult(run: () => Promise<unknown>, alsoKnown: KnownError[] = []): Promise<{ success: boolean }> {
   try {
     await run();
     return { success: true };
   } catch (e) {
-    if (e instanceof ToolchainMissingError || e instanceof StepFailedError || e instanceof ConfigFileError) console.error(`✖ ${e.message}`);
+    const known: KnownError[] = [ToolchainMissingError, StepFailedError, ConfigFileError, ...alsoKnown];
+    if (known.some((k) => e instanceof k)) console.error(`✖ ${(e as Error).message}`);
     else console.error(e);
     return { success: false };
   }

@@ -7,6 +7,7 @@ import { composeJsonSchema } from '../../compose/compose-options';
 import { parseOrThrow } from '../../utils/format-issues';
 import { buildImage, ImageBuildError } from '../../image/build-image';
 import { connectEngine, engineAddress, engineArch, EngineUnavailableError } from '../../image/docker-engine';
+import { asExecutorResult } from '../../toolchain/run-step';
 import { withAtomicOutput } from '../../utils/atomic-output';
 
 const optionsSchema = z.looseObject({
@@ -23,7 +24,8 @@ const optionsSchema = z.looseObject({
 
 /** Builds the variant's server (and client) image from its composed context; writes image.json. */
 export default async function imageExecutor(raw: unknown, context: ExecutorContext): Promise<{ success: boolean }> {
-  try {
+  // no engine or a failed build, as a broken tf2aif.json or options: one line, as every executor says it
+  return asExecutorResult(async () => {
     const o = parseTargetOptions(optionsSchema, raw, context);
     const contextDir = join(context.root, o.contextPath);
     const compose = parseOrThrow(composeJsonSchema, JSON.parse(readFileSync(join(contextDir, 'compose.json'), 'utf8')), `${o.contextPath}/compose.json`);
@@ -48,10 +50,5 @@ export default async function imageExecutor(raw: unknown, context: ExecutorConte
       const result = { variant: o.variant, ...built, labels: compose.labels, engine: { id: info.ID, address: engineAddress() } };
       writeFileSync(join(dir, 'image.json'), JSON.stringify(result, null, 2) + '\n');
     });
-    return { success: true };
-  } catch (e) {
-    if (e instanceof EngineUnavailableError || e instanceof ImageBuildError) console.error(`✖ ${e.message}`);
-    else console.error(e);
-    return { success: false };
-  }
+  }, [EngineUnavailableError, ImageBuildError]);
 }
