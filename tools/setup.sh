@@ -19,3 +19,8 @@ fi
 echo "tf2aif: building the plugin package (plugins/nx/dist and the toolchain wheel)"
 node plugins/nx/scripts/build.js
 NX_DAEMON=false npx nx g @tf2aif/nx:init --no-interactive
+# The repository's Python dev tools (Ruff, for `npm run lint`) in their own venv: .tf2aif/venv holds exactly the
+# shipped toolchain lock (the plugin's `uv pip sync` removes anything else whenever it reinstalls the toolchain).
+uv="${TF2AIF_UV:-.tf2aif/uv/bin/uv}"
+[ -x .tf2aif/dev-venv/bin/python ] || "$uv" venv --quiet --python .tf2aif/venv/bin/python .tf2aif/dev-venv
+"$uv" pip sync --quiet --python .tf2aif/dev-venv/bin/python --require-hashes packages/toolchain/requirements-dev.lock
