@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tf2aif_toolchain.job import Job
+from tf2aif_toolchain.testing import TEST_SEEDS, tolerance
 
 CONFIG_SCHEMA = Path(__file__).resolve().parents[3] / "plugins" / "nx" / "tf2aif.schema.json"
 
@@ -46,6 +47,9 @@ def resolved(options: dict[str, Any], step: str | None = None) -> dict[str, Any]
         o.setdefault("trained", props["trained"]["default"])
         o.setdefault("ioType", props["platforms"]["additionalProperties"]["properties"]["ioType"]["default"])
         o.setdefault("fallbacks", [])  # what the plugin resolves for a variant whose platform has no fallback
+    if isinstance(o.get("calibration"), dict):  # a step that draws samples (reference, calibrate, quantize, verify)
+        o.setdefault("valueRanges", _defaults(props["valueRanges"]))
+        o.setdefault("seeds", TEST_SEEDS)
     if step == "quantize":  # the accuracy check's settings (mixed_precision.py)
         o.setdefault("verify", _defaults(props["verify"]))
         o.setdefault("mixedPrecision", _defaults(props["quantize"]))
@@ -53,7 +57,26 @@ def resolved(options: dict[str, Any], step: str | None = None) -> dict[str, Any]
         if "executor" not in o:  # as the plugin gives it, from the platform descriptor (a test's own platform: the runtime's module)
             descriptor = _runtime_descriptor(o.get("platform"), o.get("runtime"))
             o["executor"] = descriptor["executor"] if descriptor else o.get("runtime")
+    if "precision" in o and isinstance(o.get("verify"), dict):  # verify and quantize: the precision's tolerance, resolved
+        o.setdefault("tolerance", tolerance(o["verify"], str(o["precision"]), bool(o["trained"])))
     return o
+
+
+def serving() -> dict:
+    """tf2aif.json's serving settings with their defaults: what make-config writes into variant.json."""
+    return _defaults(_config()["serving"])
+
+
+def value_ranges() -> dict:
+    """tf2aif.json's valueRanges with their defaults."""
+    return _defaults(_config()["valueRanges"])
+
+
+def random_draw(specs: list, samples: int, seed: int, which: str = "opt"):
+    """data.random_samples with every input in the range a step would give it (valueRanges' defaults by dtype)."""
+    from tf2aif_toolchain.data import random_samples, valid_ranges
+
+    return random_samples(specs, samples, seed, valid_ranges(specs, None, value_ranges()), which)
 
 
 def make_job(step: str, workspace: Path, out: Path, options: dict[str, Any]) -> Job:

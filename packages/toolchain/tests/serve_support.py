@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from job_support import serving
 from tiny_models import build_tiny_model, run_step
 
 INPUTS = [{"name": "image", "shape": [None, 6, 6, 1], "dtype": "float32"}]
@@ -41,10 +42,13 @@ def variant_doc(artifact_dir: Path, **overrides) -> dict:
         "executor": "tflite",
         "precision": "fp32",
         "batchSize": 1,
-        "mode": "LAT",
-        "inputs": INPUTS,
+        "fixedBatch": False,
+        **serving(),
+        # with the value range make-config resolves for each input (here valueRanges' float default)
+        "inputs": [{**spec, "range": [0.0, 1.0]} for spec in INPUTS],
         "outputs": OUTPUTS,
         "artifactDir": str(artifact_dir),
+        "processing": None,
         **overrides,
     }
 

@@ -9,6 +9,8 @@ import pytest
 from tf2aif_toolchain import mixed_precision
 from tf2aif_toolchain.job import Job
 
+from job_support import resolved
+
 COUNT = 16  # verify's samples: prefixes 8, 16, 32, 48, 64
 
 
@@ -47,7 +49,7 @@ def checker(tmp_path, monkeypatch):
             return runners[meta["which"]]
 
     monkeypatch.setattr(mixed_precision, "load_runtime", lambda executor: Loader())
-    made = mixed_precision.Checker(Job("quantize", tmp_path, tmp_path, options), tmp_path, {"which": "reference"}, "fake")
+    made = mixed_precision.Checker(Job("quantize", tmp_path, tmp_path, resolved(options)), tmp_path, {"which": "reference"}, "fake")
     keys = [float(k) for k in made.wide.arrays["x"][:, 0]]
 
     def check(cosines_by_index: dict[int, float], mixed: bool = False):
@@ -117,7 +119,7 @@ def test_a_loader_gives_the_check_verify_count_not_more(tmp_path, monkeypatch):
             return Runner(None if meta["which"] == "reference" else {})
 
     monkeypatch.setattr(mixed_precision, "load_runtime", lambda executor: Loader())
-    made = mixed_precision.Checker(Job("quantize", tmp_path, tmp_path, options), tmp_path, {"which": "reference"}, "fake")
+    made = mixed_precision.Checker(Job("quantize", tmp_path, tmp_path, resolved(options)), tmp_path, {"which": "reference"}, "fake")
     assert made.wide.count == COUNT and made.counts == [8, COUNT]
     check = made(tmp_path, {"which": "candidate"})
     assert check.passed and check.samples == 8

@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywher
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from tf2aif_toolchain.errors import ToolchainError  # noqa: E402
-from job_support import make_job  # noqa: E402
+from job_support import make_job, random_draw  # noqa: E402
 from tf2aif_toolchain.metrics import cosine_per_sample  # noqa: E402
 from tiny_models import build_source, build_tiny_model, input_specs, run_step  # noqa: E402
 
@@ -125,14 +125,13 @@ def test_the_ir_holds_int8_weights_and_the_cpu_runs_int8_kernels(int8):
 
 
 def test_int8_outputs_stay_close_to_fp32_at_any_batch(int8):
-    from tf2aif_toolchain.data import random_samples
     from tf2aif_toolchain.job import TensorSpec
     from tf2aif_toolchain.runtimes import openvino as ov_runtime
 
     fp32 = ov_runtime.load(int8["convert"], json.loads((int8["convert"] / "artifact.json").read_text()))
     quantized = ov_runtime.load(int8["quantize"], int8["meta"])
     for count in (16, 1):  # the IR keeps the dynamic batch
-        batch = random_samples([TensorSpec.parse(INPUTS[0], "inputs[0]")], count, seed=99).arrays
+        batch = random_draw([TensorSpec.parse(INPUTS[0], "inputs[0]")], count, seed=99).arrays
         want, got = fp32.run(batch)["output_0"], quantized.run(batch)["output_0"]
         assert got.shape == want.shape == (count, 10) and got.dtype == np.float32
         assert cosine_per_sample(want, got).min() > 0.99
@@ -155,11 +154,10 @@ def test_signed_activations_pick_the_mixed_preset(tmp_path):
 
 
 def test_refuses_another_converter_output_and_another_precision(int8, tmp_path):
-    from tf2aif_toolchain.data import random_samples
     from tf2aif_toolchain.job import TensorSpec
     from tf2aif_toolchain.quantizers import nncf_ov_int8
 
-    samples = random_samples([TensorSpec.parse(INPUTS[0], "inputs[0]")], 4, seed=0)
+    samples = random_draw([TensorSpec.parse(INPUTS[0], "inputs[0]")], 4, seed=0)
     tflite = tmp_path / "tflite"
     tflite.mkdir()
     (tflite / "artifact.json").write_text(json.dumps({"artifact": "model.tflite", "format": "tflite"}))

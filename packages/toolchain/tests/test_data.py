@@ -3,9 +3,11 @@ import textwrap
 import numpy as np
 import pytest
 
-from tf2aif_toolchain.data import from_loader, random_samples, shape_points
+from tf2aif_toolchain.data import from_loader, shape_points
 from tf2aif_toolchain.errors import ToolchainError
 from tf2aif_toolchain.job import TensorSpec
+
+from job_support import random_draw
 
 SPEC = [TensorSpec("image", (None, 4, 4, 1), "float32")]
 
@@ -65,14 +67,14 @@ def test_missing_loader_file(tmp_path):
 
 
 def test_random_samples_are_seeded_and_padded_batches_are_exact():
-    a = random_samples(SPEC, 5, seed=3)
-    b = random_samples(SPEC, 5, seed=3)
+    a = random_draw(SPEC, 5, seed=3)
+    b = random_draw(SPEC, 5, seed=3)
     assert np.array_equal(a.arrays["image"], b.arrays["image"])
     batches = list(a.batches(2))
     assert [real for _, real in batches] == [2, 2, 1]
     assert all(batch["image"].shape == (2, 4, 4, 1) for batch, _ in batches)
     with pytest.raises(ToolchainError, match="unknown dimensions .* no shapeRange"):
-        random_samples([TensorSpec("x", (None, None, 3), "float32")], 2, 0)
+        random_draw([TensorSpec("x", (None, None, 3), "float32")], 2, 0)
 
 
 DYNAMIC = [
@@ -84,8 +86,8 @@ DYNAMIC = [
 
 
 def test_random_samples_of_an_input_with_unknown_dimensions_take_the_shape_range_points():
-    assert random_samples(DYNAMIC, 2, seed=0).arrays["image"].shape == (2, 16, 12, 3)
-    assert random_samples(DYNAMIC, 2, seed=0, which="max").arrays["image"].shape == (2, 32, 32, 3)
+    assert random_draw(DYNAMIC, 2, seed=0).arrays["image"].shape == (2, 16, 12, 3)
+    assert random_draw(DYNAMIC, 2, seed=0, which="max").arrays["image"].shape == (2, 32, 32, 3)
     assert shape_points(DYNAMIC) == ["opt", "min", "max"]
     assert shape_points(DYNAMIC, fixed={"image": [1, 16, 12, 3]}) == ["opt"]  # an artifact that fixed the shape
     assert shape_points(SPEC) == ["opt"]
@@ -94,7 +96,7 @@ def test_random_samples_of_an_input_with_unknown_dimensions_take_the_shape_range
 def test_unknown_dimensions_without_a_shape_range_are_named():
     spec = [TensorSpec("image", (None, None, None, 3), "float32")]
     with pytest.raises(ToolchainError, match="unknown dimensions .* no shapeRange: set inputs\\[\\].shapeRange"):
-        random_samples(spec, 2, seed=0)
+        random_draw(spec, 2, seed=0)
 
 
 def test_a_loader_of_several_image_sizes_gives_one_group_per_size(tmp_path):

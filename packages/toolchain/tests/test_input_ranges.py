@@ -7,7 +7,7 @@ import pytest
 
 from tf2aif_toolchain.data import samples_for
 from tf2aif_toolchain.errors import ToolchainError
-from job_support import make_job
+from job_support import make_job, random_draw
 from tf2aif_toolchain.job import Job, TensorSpec
 from tiny_models import run_step
 
@@ -60,7 +60,7 @@ def test_build_model_writes_the_smallest_table_as_the_range(workspace):
 
 
 def test_random_data_stays_inside_the_inferred_range(workspace):
-    samples = samples_for(job(workspace), "calibration", 200, seed=0)
+    samples = samples_for(job(workspace), "calibration", 200)
     ids = samples.arrays["ids"]
     assert ids.dtype == np.int64 and ids.min() >= 0 and ids.max() <= 29 and len(np.unique(ids)) > 20
     features = samples.arrays["features"]
@@ -78,16 +78,15 @@ def test_the_model_runs_on_that_data(workspace):
 
 def test_the_tf2aif_json_range_wins(workspace):
     declared = [INPUTS[0] | {"range": [-2, 2]}, INPUTS[1] | {"range": [3, 5]}]
-    samples = samples_for(job(workspace, declared), "calibration", 200, seed=0)
+    samples = samples_for(job(workspace, declared), "calibration", 200)
     assert set(np.unique(samples.arrays["ids"])) == {3, 4, 5}
     features = samples.arrays["features"]
     assert features.min() >= -2 and features.max() < 2 and features.min() < -1.5
 
 
 def test_integer_defaults_stay_inside_the_dtype():
-    from tf2aif_toolchain.data import random_samples
 
-    samples = random_samples([TensorSpec("a", (None, 64), "int8"), TensorSpec("b", (None, 64), "int32")], 50, seed=0)
+    samples = random_draw([TensorSpec("a", (None, 64), "int8"), TensorSpec("b", (None, 64), "int32")], 50, seed=0)
     assert 0 <= samples.arrays["a"].min() and samples.arrays["a"].max() <= 127
     assert 0 <= samples.arrays["b"].min() and samples.arrays["b"].max() <= 255
 
@@ -108,12 +107,12 @@ def test_a_loader_id_outside_the_range_fails_naming_input_value_and_range(worksp
     )
     calibration = {"loader": "models/emb/data.py", "samples": 20, "batchSize": 10}
     with pytest.raises(ToolchainError) as failure:
-        samples_for(job(workspace, calibration=calibration), "calibration", 20, seed=0)
+        samples_for(job(workspace, calibration=calibration), "calibration", 20)
     message = str(failure.value)
     assert "input 'ids' has value 30 outside its valid range [0, 29] (rows of embedding table 'small_table/embeddings', from model.json)" in message
     assert "inputs[1].range in tf2aif.json" in message and "\n" not in message
     wider = [INPUTS[0], INPUTS[1] | {"range": [0, 40]}]
-    assert samples_for(job(workspace, wider, calibration), "calibration", 20, seed=0).arrays["ids"].max() == 30
+    assert samples_for(job(workspace, wider, calibration), "calibration", 20).arrays["ids"].max() == 30
 
 
 def test_a_table_read_by_tf_gather_in_a_plain_module(tmp_path):
@@ -185,5 +184,5 @@ def build():
         return
     assert image["range"] == [0, 255] and "8-bit pixel values" in image["rangeSource"]
     job = make_job("verify", tmp_path, tmp_path, {"inputs": inputs, "modelPath": "dist/models/px", "calibration": {"random": True}})
-    data = samples_for(job, "verification", 64, seed=0).arrays["image"]
+    data = samples_for(job, "verification", 64).arrays["image"]
     assert data.min() >= 0 and data.max() < 255 and data.max() > 200

@@ -5,7 +5,7 @@ import pytest
 from tf2aif_toolchain import data
 from tf2aif_toolchain.artifact import write_meta
 from tf2aif_toolchain.errors import ToolchainError
-from job_support import make_job
+from job_support import make_job, random_draw
 from tf2aif_toolchain.job import TensorSpec
 from tf2aif_toolchain.metrics import cosine_per_sample
 from tf2aif_toolchain.quantizers import onnx_fp16, tensorrt_calibration
@@ -49,7 +49,7 @@ def converted(tmp_path_factory):
 
 def calibration_samples():
     specs = [TensorSpec.parse(raw, "inputs") for raw in INPUTS]
-    return data.random_samples(specs, 10, seed=0)  # 10 samples at batch 4: the last batch is padded
+    return random_draw(specs, 10, seed=0)  # 10 samples at batch 4: the last batch is padded
 
 
 def run_quantizer(tmp, module, precision, name):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from job_support import serving, value_ranges
 from serve_support import Client, images, tiny_tflite, write_variant
 
 from tf2aif_toolchain.artifact import read_meta
@@ -156,7 +157,8 @@ def test_make_config_writes_a_variant_json_for_the_artifact_it_is_given(tmp_path
                                                                           "outputs": [{"name": "output_0", "shape": [None, 10], "dtype": "float32"}]}))
     out = tmp_path / "out/variant.json"
     cmd = [sys.executable, "-m", "tf2aif_toolchain.serve", "make-config", "--artifact", str(stage), "--model-dir", str(tmp_path / "dist/models/digits"),
-           "--variant", "digits-alveo", "--model", "digits", "--executor", "vart", "--mode", "THR", "--fixed-batch",
+           "--variant", "digits-alveo", "--model", "digits", "--executor", "vart", "--serving", json.dumps(serving() | {"mode": "THR"}),
+           "--value-ranges", json.dumps(value_ranges()), "--fixed-batch",
            "--processing", "processing.py", "--out", str(out)]
     result = subprocess.run(cmd, env=env(), capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr

@@ -8,12 +8,15 @@ from tf2aif_toolchain.serve import parse_config
 from tf2aif_toolchain.serve.codec import InferRequest, decode_infer_request, encode_infer_response
 from tf2aif_toolchain.serve.errors import RequestError
 
+from job_support import serving
+
 DOC = {
     "name": "m-cpu", "model": "m", "platform": "cpu", "runtime": "x", "executor": "tflite", "precision": "int8", "batchSize": 1,
     "inputs": [{"name": "a", "shape": [None, 2], "dtype": "int8"}, {"name": "b", "shape": [None, 3], "dtype": "float16"},
                {"name": "c", "shape": [None], "dtype": "bool"}],
     "outputs": [{"name": "y", "shape": [None, 2], "dtype": "float32"}, {"name": "z", "shape": [None], "dtype": "int64"}],
     "artifactDir": "art",
+    "version": "1", "fixedBatch": False, "processing": None, **serving(),
 }
 
 

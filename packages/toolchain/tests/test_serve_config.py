@@ -2,6 +2,7 @@
 import json
 
 import pytest
+import job_support
 from serve_support import variant_doc
 
 from tf2aif_toolchain.errors import ToolchainError
@@ -34,7 +35,9 @@ def test_a_valid_config_gets_defaults_and_resolved_paths(tmp_path):
         ({"inputs": [{"name": "image", "shape": [1, 6, 6, 1]}]}, "field 'inputs[0].shape': the first dimension is the batch"),
         ({"inputs": [{"name": "image", "shape": [None, 0]}]}, "field 'inputs[0].shape': expected a list of positive integers"),
         ({"outputs": [{"name": "y", "shape": [None], "dtype": "string"}]}, "field 'outputs[0].dtype': 'string' is not one of"),
-        ({"inputs": [{"name": "a", "shape": [None]}, {"name": "a", "shape": [None]}]}, "tensor names must be unique"),
+        ({"inputs": [{"name": "a", "shape": [None], "dtype": "float32"}, {"name": "a", "shape": [None], "dtype": "float32"}]}, "tensor names must be unique"),
+        ({"inputs": [{"name": "a", "shape": [None]}]}, "field 'inputs[0].dtype': None is not one of"),
+        ({"port": None}, "field 'port': expected an integer"),
         ({"artifactDir": 3}, "field 'artifactDir': expected a path"),
         ({"maxQueueDelay": 3}, "unknown field(s) ['maxQueueDelay']"),
     ],
@@ -73,12 +76,14 @@ def _fake_dist(ws, variant, stages, fmt="tflite", batch=1):
 
 def _config(ws, variant, stage, **options):
     dist = ws / "dist"
-    return variant_config(dist / "variants" / variant / stage, dist / "models/digits", variant=variant, model="digits", **options)
+    serving = job_support.serving() | options.pop("serving", {})
+    return variant_config(dist / "variants" / variant / stage, dist / "models/digits", variant=variant, model="digits", serving=serving,
+                          value_ranges=job_support.value_ranges(), input_ranges=options.pop("input_ranges", {}), **options)
 
 
 def test_config_serves_the_artifact_and_runtime_module_it_is_given(tmp_path):
     _fake_dist(tmp_path, "digits-gpu", ["convert", "quantize"], fmt="onnx", batch=8)
-    doc = _config(tmp_path, "digits-gpu", "quantize", executor="onnxruntime", mode="THR", maxQueueDelayMs=2)
+    doc = _config(tmp_path, "digits-gpu", "quantize", executor="onnxruntime", serving={"mode": "THR", "maxQueueDelayMs": 2})
     assert doc["artifactDir"] == str((tmp_path / "dist/variants/digits-gpu/quantize").resolve())
     assert (doc["executor"], doc["precision"], doc["batchSize"], doc["fixedBatch"]) == ("onnxruntime", "int8", 8, True)
     assert doc["mode"] == "THR" and doc["maxQueueDelayMs"] == 2

@@ -1,6 +1,7 @@
 """A model with unknown height and width, served: any size within its shapeRange is answered, others get a 400."""
 import numpy as np
 import pytest
+from job_support import serving, value_ranges
 from serve_support import Client, binary_request, parse_binary_response
 from test_prepare import DYNAMIC, DYNAMIC_INPUTS
 from tiny_models import run_step
@@ -19,7 +20,8 @@ def served(tmp_path_factory):
     path = build_model(ws, "fcn", DYNAMIC, DYNAMIC_INPUTS)
     options = variant_options(path, "cpu", task="segmentation")
     run_step("convert", ws, ws / "c", DYNAMIC_INPUTS, precision="fp32", converter="tflite", **options)
-    doc = variant_config(ws / "c", ws / path, variant="fcn-cpu", model="fcn", executor="tflite", mode="THR")
+    doc = variant_config(ws / "c", ws / path, variant="fcn-cpu", model="fcn", executor="tflite", serving=serving() | {"mode": "THR"},
+                         value_ranges=value_ranges(), input_ranges={})
     config = parse_config(doc, ws)
     runner = tflite.load(ws / "c", read_meta(ws / "c"))
     running = start_server(InferenceService(config, runner=runner))

@@ -60,7 +60,8 @@ def test_health_and_metadata_endpoints(client):
     assert status == 200 and meta["name"] == "tf2aif" and "binary_tensor_data" in meta["extensions"]
     expected = {
         "name": "tiny", "versions": ["1"], "platform": "tflite",
-        "inputs": [{"name": "image", "datatype": "FP32", "shape": [-1, 6, 6, 1]}],
+        # an input's value range (variant.json's) tells a client what random data to send
+        "inputs": [{"name": "image", "datatype": "FP32", "shape": [-1, 6, 6, 1], "range": [0.0, 1.0]}],
         "outputs": [{"name": "output_0", "datatype": "FP32", "shape": [-1, 3]}],
     }
     assert client.get_json("/v2/models/tiny") == (200, expected)

@@ -79,8 +79,9 @@ def test_verify_takes_the_stored_outputs_of_the_same_samples_only(ws, capsys):
     ran, log = verify_log(ws, capsys, "ran")  # no reference step: the original runs in verify, the same figures
     assert "running the TensorFlow SavedModel" in log
     assert stored["passed"] and stored["outputs"] == ran["outputs"]
-    # another draw (verify.seed changed, the reference not rerun yet): never another draw's outputs
-    _, log = verify_log(ws, capsys, "other", referencePath="dist/shared/tiny/reference", verify={**VERIFY, "seed": 1})
+    # another draw (verify.seed changed, so the plugin's verification seed; the reference not rerun yet): never
+    # another draw's outputs
+    _, log = verify_log(ws, capsys, "other", referencePath="dist/shared/tiny/reference", seeds={"calibration": 0, "verification": 1001, "check": 2000})
     assert "running the TensorFlow SavedModel" in log
 
 

@@ -19,9 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywher
 
 from tf2aif_toolchain import env  # noqa: F401 (TF_ENABLE_ONEDNN_OPTS before TensorFlow loads)
 from tf2aif_toolchain.compilers import vitis_ai
-from tf2aif_toolchain.data import random_samples
 from tf2aif_toolchain.errors import ToolchainError
-from job_support import make_job
+from job_support import make_job, random_draw
 from tf2aif_toolchain.job import Job, TensorSpec
 from tf2aif_toolchain.metrics import cosine_per_sample
 from tf2aif_toolchain.quantizers import vitis_pow2
@@ -30,13 +29,18 @@ BATCH = 4
 INPUTS = [{"name": "image", "shape": [None, 12, 12, 3], "dtype": "float32"}]
 
 
+def _engine() -> str:
+    """The engine the plugin names in a compile job (image/docker-engine.ts: DOCKER_HOST, else the default socket)."""
+    return os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+
+
 def _job(workspace: Path, out: Path, **options) -> Job:
-    base = {"variant": "tiny-alveo", "platform": "alveo", "batchSize": BATCH, "inputs": INPUTS}
+    base = {"variant": "tiny-alveo", "platform": "alveo", "batchSize": BATCH, "inputs": INPUTS, "dockerHost": _engine()}
     return make_job("test", workspace, out, {**base, **options})
 
 
 def _samples(count: int, seed: int):
-    return random_samples([TensorSpec.parse(INPUTS[0], "inputs[0]")], count, seed)
+    return random_draw([TensorSpec.parse(INPUTS[0], "inputs[0]")], count, seed)
 
 
 @pytest.fixture(scope="module")
@@ -198,7 +202,7 @@ def test_compile_says_when_the_engine_is_unreachable(built, tmp_path, monkeypatc
 
 def _real_engine_reachable() -> bool:
     try:
-        vitis_ai.Engine.from_env().ping()
+        vitis_ai.Engine(_engine()).ping()
     except ToolchainError:
         return False
     return True
@@ -206,7 +210,7 @@ def _real_engine_reachable() -> bool:
 
 def test_compile_says_when_the_image_is_missing_from_a_real_engine(built, tmp_path, monkeypatch):
     if not _real_engine_reachable():
-        pytest.skip(f"no Docker Engine reachable at {os.environ.get('DOCKER_HOST') or vitis_ai.DEFAULT_DOCKER_HOST}")
+        pytest.skip(f"no Docker Engine reachable at {_engine()}")
     monkeypatch.setenv(vitis_ai.IMAGE_ENV, "tf2aif-test/no-such-vitis-ai:0")
     with pytest.raises(ToolchainError, match="'tf2aif-test/no-such-vitis-ai:0' .* is not present in the Docker Engine"):
         vitis_ai.compile(_job(tmp_path, tmp_path), built["quantize"], built["meta"], tmp_path)

@@ -175,15 +175,23 @@ class ValidRange:
         return f"[{self.low:g}, {self.high:g}] ({self.source})"
 
 
-def default_range(dtype: str) -> ValidRange:
-    """Without a range from tf2aif.json or the model: floats in [0, 1), integers in [0, 255] within the dtype."""
+def kind_range(dtype: str, value_ranges: dict[str, list]) -> tuple[float, float]:
+    """tf2aif.json's valueRanges for the dtype's kind (float or integer), within what an integer dtype holds."""
     if np.issubdtype(np.dtype(dtype), np.integer):
-        return ValidRange(0, min(255, np.iinfo(dtype).max), f"{dtype} default", known=False)
-    return ValidRange(0.0, 1.0, f"{dtype} default", known=False)
+        low, high = value_ranges["integer"]
+        info = np.iinfo(dtype)
+        return max(int(low), int(info.min)), min(int(high), int(info.max))
+    low, high = value_ranges["float"]
+    return float(low), float(high)
 
 
-def valid_ranges(specs: list[TensorSpec], model_inputs: list[dict] | None = None) -> dict[str, ValidRange]:
-    """Per input: tf2aif.json's range, else the one build-model read from the graph (model.json), else by dtype."""
+def default_range(dtype: str, value_ranges: dict[str, list]) -> ValidRange:
+    """Without a range from tf2aif.json's input or the model: tf2aif.json's valueRanges by the dtype's kind."""
+    return ValidRange(*kind_range(dtype, value_ranges), f"{dtype}: valueRanges", known=False)
+
+
+def valid_ranges(specs: list[TensorSpec], model_inputs: list[dict] | None, value_ranges: dict[str, list]) -> dict[str, ValidRange]:
+    """Per input: tf2aif.json's range, else the one build-model read from the graph (model.json), else valueRanges."""
     from_model = {i["name"]: i for i in model_inputs or [] if isinstance(i, dict) and i.get("range")}
     ranges: dict[str, ValidRange] = {}
     for i, spec in enumerate(specs):
@@ -193,7 +201,7 @@ def valid_ranges(specs: list[TensorSpec], model_inputs: list[dict] | None = None
             found = from_model[spec.name]
             ranges[spec.name] = ValidRange(*found["range"], f"{found.get('rangeSource', 'read from the graph')}, from model.json")
         else:
-            ranges[spec.name] = default_range(spec.dtype)
+            ranges[spec.name] = default_range(spec.dtype, value_ranges)
     return ranges
 
 
@@ -213,15 +221,15 @@ def check_ranges(arrays: Batch, specs: list[TensorSpec], ranges: dict[str, Valid
 
 
 def random_samples(
-    specs: list[TensorSpec], samples: int, seed: int, ranges: dict[str, ValidRange] | None = None, which: str = "opt"
+    specs: list[TensorSpec], samples: int, seed: int, ranges: dict[str, ValidRange], which: str = "opt"
 ) -> Samples:
-    """`which`: for inputs with unknown dimensions, the shape range's "min", "opt" or "max" shape."""
+    """`which`: for inputs with unknown dimensions, the shape range's "min", "opt" or "max" shape; `ranges`: every
+    input's (valid_ranges)."""
     rng = np.random.default_rng(seed)
-    ranges = ranges or {}
     arrays: Batch = {}
     for spec in specs:
         shape = (samples, *spec.sample_shape(which))
-        r = ranges.get(spec.name) or default_range(spec.dtype)
+        r = ranges[spec.name]
         if spec.dtype == "bool":
             arrays[spec.name] = rng.random(shape) < 0.5
         elif np.issubdtype(np.dtype(spec.dtype), np.integer):
@@ -255,11 +263,18 @@ def shape_points(specs: list[TensorSpec], fixed: dict[str, list] | None = None) 
     return points
 
 
-def sample_groups_for(job: Job, split: str, samples: int, seed: int, points: list[str] | None = None) -> list[Samples]:
+# the job's draws (its `seeds`) and the loader split each takes its data from
+DRAW_SPLITS = {"calibration": "calibration", "verification": "verification", "check": "verification"}
+
+
+def sample_groups_for(job: Job, draw: str, samples: int, points: list[str] | None = None) -> list[Samples]:
     """The inputs a step works on, one group per input shape: calibration data or verification data, as the model
-    config says. Random data comes at each shape range point in `points` (the samples split between them)."""
+    config says. Random data comes at each shape range point in `points` (the samples split between them), seeded
+    with the job's seed for the draw (its `seeds`: calibration, verification, check)."""
+    split = DRAW_SPLITS[draw]
+    seed = int(job.require("seeds", dict)[draw])
     calibration = job.require("calibration", dict)
-    ranges = valid_ranges(job.inputs, _model_inputs(job))
+    ranges = valid_ranges(job.inputs, _model_inputs(job), job.require("valueRanges", dict))
     if calibration["random"]:
         for name, r in ranges.items():
             if r.known:
@@ -278,9 +293,10 @@ def sample_groups_for(job: Job, split: str, samples: int, seed: int, points: lis
     )
 
 
-def samples_for(job: Job, split: str, samples: int, seed: int) -> Samples:
+def samples_for(job: Job, draw: str, samples: int) -> Samples:
     """Calibration data: one shape (the shape range's opt for random data; the loader's most common shape)."""
-    groups = sample_groups_for(job, split, samples, seed)
+    split = DRAW_SPLITS[draw]
+    groups = sample_groups_for(job, draw, samples)
     if len(groups) > 1:
         log(f"{split}: the loader gave {len(groups)} input shapes; calibrating on the most common one ({groups[0].count} samples)")
     return groups[0]

@@ -97,13 +97,6 @@ def accuracy_delta(ref: np.ndarray, got: np.ndarray, labels: np.ndarray) -> dict
     return {"samples": int(len(truth)), "reference": ref_acc, "variant": got_acc, "deltaPoints": round((got_acc - ref_acc) * 100, 4)}
 
 
-DEFAULT_TOLERANCES: dict[str, dict[str, float]] = {
-    "fp32": {"minCosine": 0.9999, "minTop1Agreement": 0.99, "minIouAgreement": 0.99, "minDetectionAgreement": 0.99, "maxAccuracyDropPoints": 0.5},
-    "fp16": {"minCosine": 0.999, "minTop1Agreement": 0.95, "minIouAgreement": 0.95, "minDetectionAgreement": 0.95, "maxAccuracyDropPoints": 0.5},
-    "int8": {"minCosine": 0.95, "minTop1Agreement": 0.85, "minIouAgreement": 0.85, "minDetectionAgreement": 0.9, "maxAccuracyDropPoints": 1.0},
-}
-
-
 def output_failures(name: str, out: dict, tolerance: dict[str, float], task: str) -> list[str]:
     """Every way one output's figures miss the tolerance, as sentences with the numbers."""
     failures: list[str] = []
@@ -111,9 +104,9 @@ def output_failures(name: str, out: dict, tolerance: dict[str, float], task: str
         failures.append(f"output {name}: min cosine similarity {out['minCosine']:.6f} < {tolerance['minCosine']}")
     if "maxAbsError" in tolerance and out["maxAbsError"] > tolerance["maxAbsError"]:
         failures.append(f"output {name}: max abs error {out['maxAbsError']:.3g} > {tolerance['maxAbsError']}")
-    if task == "classification" and "top1Agreement" in out and out["top1Agreement"] < tolerance.get("minTop1Agreement", 0):
+    if task == "classification" and "top1Agreement" in out and "minTop1Agreement" in tolerance and out["top1Agreement"] < tolerance["minTop1Agreement"]:
         failures.append(f"output {name}: top-1 agreement {out['top1Agreement']:.4f} < {tolerance['minTop1Agreement']}")
-    if task == "segmentation" and "iouAgreement" in out and out["iouAgreement"] < tolerance.get("minIouAgreement", 0):
+    if task == "segmentation" and "iouAgreement" in out and "minIouAgreement" in tolerance and out["iouAgreement"] < tolerance["minIouAgreement"]:
         failures.append(f"output {name}: mean IoU agreement {out['iouAgreement']:.4f} < {tolerance['minIouAgreement']}")
     return failures
 
@@ -125,7 +118,7 @@ def check(result: dict, tolerance: dict[str, float], task: str) -> list[str]:
     if accuracy and "maxAccuracyDropPoints" in tolerance and -accuracy["deltaPoints"] > tolerance["maxAccuracyDropPoints"]:
         failures.append(f"top-1 accuracy dropped {-accuracy['deltaPoints']:.2f} points (> {tolerance['maxAccuracyDropPoints']})")
     detected = result.get("detectionAgreement")
-    if detected is not None and detected < tolerance.get("minDetectionAgreement", 0):
+    if detected is not None and "minDetectionAgreement" in tolerance and detected < tolerance["minDetectionAgreement"]:
         failures.append(f"detection agreement {detected:.4f} < {tolerance['minDetectionAgreement']} (reference detections the variant found, same class and IoU >= 0.5)")
     for name, out in result["outputs"].items():
         failures.extend(output_failures(name, out, tolerance, task))

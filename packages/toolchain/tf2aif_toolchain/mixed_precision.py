@@ -26,7 +26,7 @@ from typing import Protocol
 
 import numpy as np
 
-from . import reference, verify
+from . import verify
 from .adapters import load_runtime
 from .artifact import read_meta, read_model_meta
 from .data import Samples, sample_groups_for
@@ -34,8 +34,6 @@ from .int8_error_profile import ErrorProfile
 from .job import Job
 from .progress import Stopwatch, log
 
-# the check's samples: of verify's kind, another draw than verify's (reference.SEED_OFFSET) and calibration's
-CHECK_SEED_OFFSET = 2 * reference.SEED_OFFSET
 # the profile ranks layers on the check's first samples, as verify's diagnosis does
 PROFILE_SAMPLES = verify.PROFILE_SAMPLES
 # a candidate is looked at on growing prefixes of the check's draw: a few samples (full INT8 only), verify's count,
@@ -116,7 +114,7 @@ class Checker:
         # samples verify reads too), so there the check goes no wider
         factor = WIDE_FACTOR if job.require("calibration", dict)["random"] else 1
         # verify's kind of data at the opt shape only (calibration's; a dynamic model's min and max are verify's)
-        self.wide: Samples = sample_groups_for(job, "verification", factor * count, CHECK_SEED_OFFSET + int(settings["seed"]), ["opt"])[0]
+        self.wide: Samples = sample_groups_for(job, "check", factor * count, ["opt"])[0]
         # nested prefixes: 8 (full INT8 only), verify's count, then a further verify's count at a time (a candidate
         # that fails on the wide draw stops at the first block that fails)
         steps = [QUICK_SAMPLES] + [count * k for k in range(1, factor + 1)]
@@ -126,7 +124,7 @@ class Checker:
         self._refs = _Outputs(self._reference, self.wide, job.batch_size)
         self.batches = [b for b, _ in _slice(self.wide, 0, self.count).batches(job.batch_size)]
         self.profile_batches = self.batches[: max(1, -(-PROFILE_SAMPLES // job.batch_size))]
-        self.min_cosine = verify.tolerance_for(job).get("minCosine")
+        self.min_cosine = job.require("tolerance", dict).get("minCosine")
         # how far past the tolerance a mixed model must be (tf2aif.json quantize.margin): the search picks among many
         # candidates on these samples, so the one it picks looks better here than on verify's (NASNetMobile alveo:
         # 0.9504 on the check, 0.9442 in verify)

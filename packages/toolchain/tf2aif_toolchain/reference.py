@@ -24,14 +24,12 @@ META_FILE = "reference.json"
 # the original runs one sample at a time: any SavedModel signature takes a batch of one, and its outputs do not
 # depend on the variant's batch size
 BATCH = 1
-# verify's random samples are drawn with this offset on verify.seed (calibration's with seed 0)
-SEED_OFFSET = 1000
 
 
 def verification_groups(job: Job, points: list[str]) -> list[Samples]:
     """The samples verify compares on, one group per input shape point."""
     settings = job.require("verify", dict)
-    return sample_groups_for(job, "verification", int(settings["samples"]), SEED_OFFSET + int(settings["seed"]), points)
+    return sample_groups_for(job, "verification", int(settings["samples"]), points)
 
 
 def digest(groups: list[Samples]) -> str:

@@ -12,9 +12,6 @@ from .jsonio import write_json
 from .adapters import load_compiler, load_converter, load_quantizer
 from .progress import Stopwatch, log
 
-# calibration draws from a fixed seed (not a setting): the same model calibrates the same way on every machine
-CALIBRATION_SEED = 0
-
 
 def shape_profiles(job: Job) -> dict:
     """Inputs with unknown dimensions: their min/opt/max shapes at the variant's batch size, as TensorRT's
@@ -142,7 +139,7 @@ def quantize(job: Job) -> None:
     quantizer_name = job.runtime_entry(converted["runtime"])["quantizer"]
     quantizer = load_quantizer(quantizer_name)
     calibration = job.require("calibration", dict)
-    samples = samples_for(job, "calibration", int(calibration["samples"]), seed=CALIBRATION_SEED)
+    samples = samples_for(job, "calibration", int(calibration["samples"]))
     log(f"quantizing {job.require('variant', str)} to {job.precision} with {quantizer_name} on {samples.count} samples ({samples.origin})")
     watch = Stopwatch()
     source = convert_source(model_dir, model)
@@ -175,7 +172,7 @@ def calibrate(job: Job) -> None:
         raise ToolchainError(f"quantizer {name} has no shared calibration (calibrate_shared): the plugin's shared-exports.ts and the module disagree")
     model_dir = job.path("modelPath")
     calibration = job.require("calibration", dict)
-    samples = samples_for(job, "calibration", int(calibration["samples"]), seed=CALIBRATION_SEED)
+    samples = samples_for(job, "calibration", int(calibration["samples"]))
     watch = Stopwatch()
     meta = quantizer.calibrate_shared(job, convert_source(model_dir, read_model_meta(model_dir)), job.require("exports", list), samples, job.out_dir)
     write_json(

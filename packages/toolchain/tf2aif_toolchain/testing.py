@@ -34,21 +34,52 @@ def _steps() -> dict:
     return json.loads(SCHEMA_FILE.read_text())["steps"]
 
 
+def _default(schema: dict) -> tuple[bool, Any]:
+    """What a missing field becomes: its default, or an object of its fields' defaults (a zod prefault: in the
+    schema as the fields' defaults) where those cover every field the object requires."""
+    if "default" in schema:
+        return True, _complete(schema["default"], schema)
+    if "properties" in schema:
+        filled = _complete({}, schema)
+        return bool(filled) and all(k in filled for k in schema.get("required", [])), filled
+    return False, None
+
+
 def _complete(value: Any, schema: dict) -> Any:
     """`value` with the defaults its JSON Schema gives filled in, in nested objects and list items too."""
     if isinstance(value, dict) and "properties" in schema:
         props = schema["properties"]
-        out = {k: v["default"] for k, v in props.items() if "default" in v and k not in value}
+        out = {k: d for k, v in props.items() if k not in value for ok, d in [_default(v)] if ok}
         return {**out, **{k: _complete(v, props.get(k, {})) for k, v in value.items()}}
     if isinstance(value, list) and isinstance(schema.get("items"), dict):
         return [_complete(v, schema["items"]) for v in value]
     return value
 
 
+# any three distinct seeds: which ones the plugin picks is its own business (settings/draw-settings.ts)
+TEST_SEEDS = {"calibration": 0, "verification": 1000, "check": 2000}
+
+
+def tolerance(verify: dict, precision: str, trained: bool) -> dict:
+    """The precision's default tolerance as the plugin's schema publishes it (x-tf2aif-defaults), under verify's
+    tolerances key by key: what the plugin resolves (settings/draw-settings.ts toleranceFor)."""
+    published = _steps()["verify"]["properties"]["verify"]["properties"]["tolerances"]["x-tf2aif-defaults"]
+    return {**published["trained" if trained else "untrained"][precision], **verify.get("tolerances", {}).get(precision, {})}
+
+
 def resolved(step: str, options: dict[str, Any]) -> dict[str, Any]:
-    """A step's job options completed with the defaults of its job schema (which are tf2aif.json's)."""
+    """A step's job options completed as the plugin resolves them: the defaults of its job schema (which are
+    tf2aif.json's), the draws' seeds and value ranges, and the variant's tolerance."""
     schema = _steps().get(step)
-    return _complete(options, schema) if schema else options
+    if not schema:
+        return options
+    job = _complete(options, schema)
+    props = schema["properties"]
+    if "seeds" in props:
+        job.setdefault("seeds", TEST_SEEDS)
+    if "tolerance" in props and isinstance(job.get("verify"), dict) and "tolerance" not in job:
+        job["tolerance"] = tolerance(job["verify"], job["precision"], job["trained"])
+    return job
 
 
 def run_step(step: str, ws: Path, out: Path, inputs: list[dict], **options) -> Path:

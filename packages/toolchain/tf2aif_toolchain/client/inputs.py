@@ -6,10 +6,10 @@ import numpy as np
 from tritonclient.utils import triton_to_np_dtype
 
 
-def random_inputs(metadata: dict, batch: int, seed: int = 0, ranges: dict[str, list] | None = None) -> dict[str, np.ndarray]:
+def random_inputs(metadata: dict, batch: int, seed: int = 0) -> dict[str, np.ndarray]:
     """Inputs shaped from the server's model metadata (-1 dims become `batch` first, then the shape range's opt
-    where the input has one, else 1), each in its input's valid range (model.json's `range`: an embedding's rows,
-    or [0, 255] for pixels); without one, floats in [0, 1) and integers in [0, 100)."""
+    where the input has one, else 1), each in the valid range the metadata gives (a tf2aif server's variant.json
+    resolves one per input: tf2aif.json's, the graph's, or valueRanges)."""
     rng = np.random.default_rng(seed)
     inputs = {}
     for spec in metadata["inputs"]:
@@ -17,10 +17,14 @@ def random_inputs(metadata: dict, batch: int, seed: int = 0, ranges: dict[str, l
         inner = opt if opt else [d if d > 0 else 1 for d in spec["shape"][1:]]
         shape = [batch if spec["shape"][0] == -1 else spec["shape"][0], *inner]
         dtype = np.dtype(triton_to_np_dtype(spec["datatype"]))
+        if dtype == np.bool_:
+            inputs[spec["name"]] = rng.random(shape) < 0.5
+            continue
+        if "range" not in spec:
+            raise ValueError(f"input {spec['name']!r}: the server's metadata gives no value range (a tf2aif server does: variant.json inputs[].range)")
+        low, high = spec["range"]
         if dtype.kind == "f":
-            low, high = (ranges or {}).get(spec["name"], (0, 1))
             inputs[spec["name"]] = (low + rng.random(shape) * (high - low)).astype(dtype)
         else:
-            low, high = (ranges or {}).get(spec["name"], (0, 99))
             inputs[spec["name"]] = rng.integers(int(low), int(high) + 1, shape).astype(dtype)
     return inputs

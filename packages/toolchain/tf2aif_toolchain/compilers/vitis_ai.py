@@ -9,7 +9,7 @@ that the arch.json of the platform's DPU exists, and runs `vai_c_xir` on the mod
 Settings (environment):
 - TF2AIF_VITIS_AI_IMAGE (required): a Vitis AI image present in the engine, e.g. xilinx/vitis-ai-tensorflow2-cpu:3.5.
   Nothing is pulled: registries are often unreachable from build machines, and a pull can take many minutes.
-- DOCKER_HOST: the engine (default unix:///var/run/docker.sock).
+- the job's dockerHost: the engine (the plugin reads DOCKER_HOST, else the default socket: image/docker-engine.ts).
 - TF2AIF_VITIS_AI_ARCH: another arch.json inside the image, e.g. TF2AIF's U280_L low-latency DPU,
   /opt/vitis_ai/compiler/arch/DPUCAHX8L/U280/arch.json (Vitis AI <= 2.0 images).
 - TF2AIF_VITIS_AI_COMPILE: another compile command (bash, with $TF2AIF_MODEL, $TF2AIF_ARCH, $TF2AIF_OUT, $TF2AIF_NET),
@@ -35,7 +35,6 @@ from ..progress import log
 IMAGE_ENV = "TF2AIF_VITIS_AI_IMAGE"
 ARCH_ENV = "TF2AIF_VITIS_AI_ARCH"
 COMMAND_ENV = "TF2AIF_VITIS_AI_COMPILE"
-DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock"
 EXAMPLE_IMAGE = "xilinx/vitis-ai-tensorflow2-cpu:3.5"
 ARCH_ROOT = "/opt/vitis_ai/compiler/arch"
 COMPILE_TIMEOUT_S = 3600  # a large model on a small host can take tens of minutes
@@ -108,10 +107,6 @@ class Engine:
             self._connect = lambda timeout: http.client.HTTPConnection(host[len("tcp://") :], timeout=timeout)
         else:
             raise ToolchainError(f"DOCKER_HOST {host!r}: tf2aif talks to unix:// and tcp:// engines only")
-
-    @staticmethod
-    def from_env() -> "Engine":
-        return Engine(os.environ.get("DOCKER_HOST") or DEFAULT_DOCKER_HOST)
 
     def call(self, method: str, path: str, body: bytes | dict | None = None, timeout: float | None = 60) -> tuple[int, bytes]:
         headers = {}
@@ -233,7 +228,7 @@ def _image_name() -> str:
         raise ToolchainError(
             f"the Vitis AI compile runs in a Vitis AI Docker image and {IMAGE_ENV} is not set: set it to a local image "
             f"such as {EXAMPLE_IMAGE} (`docker pull` it on a machine with registry access), and make DOCKER_HOST point "
-            f"at a running Docker Engine that has it (default {DEFAULT_DOCKER_HOST})"
+            "at a running Docker Engine that has it"
         )
     return image
 
@@ -244,7 +239,7 @@ def compile(job: Job, artifact_dir: Path, meta: dict, out_dir: Path) -> dict:  #
     if meta.get("format") != "onnx-qdq" or not model.is_file():
         raise ToolchainError(f"{artifact_dir} holds no power-of-two QDQ ONNX model: the Vitis AI compile takes the vitis_pow2 quantizer's output")
     image = _image_name()
-    engine = Engine.from_env()
+    engine = Engine(job.require("dockerHost", str))
     engine.ping()
     info = engine.image(image)
 

@@ -1,6 +1,6 @@
-"""python -m tf2aif_toolchain.serve --config variant.json [--port N (default $TF2AIF_PORT or 8000)] [--host H]
+"""python -m tf2aif_toolchain.serve --config variant.json [--port N (default $TF2AIF_PORT, else variant.json's port)] [--host H]
 python -m tf2aif_toolchain.serve make-config --artifact DIR --model-dir DIR --variant V --model M --executor E --out variant.json
-    [--mode THR] [--fixed-batch] [--artifact-ref artifact] [--processing PATH]"""
+    --serving JSON --value-ranges JSON [--input-ranges JSON] [--fixed-batch] [--artifact-ref artifact] [--processing PATH]"""
 from __future__ import annotations
 
 import argparse
@@ -12,13 +12,12 @@ import threading
 from pathlib import Path
 
 from ..errors import ToolchainError
-from .config import MODES, load_config
+from .config import load_config
 from .variant_config import variant_config
 from .server import describe, graceful_stop, start_server
 from .service import InferenceService
 
 EXIT_USER_ERROR = 2
-DEFAULT_PORT = 8000
 
 
 def _fail(message: str) -> int:
@@ -29,8 +28,8 @@ def _fail(message: str) -> int:
 def serve_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m tf2aif_toolchain.serve", description="Serve one variant over the Open Inference Protocol (KServe v2).")
     parser.add_argument("--config", type=Path, required=True, help="the variant.json to serve")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("TF2AIF_PORT", DEFAULT_PORT)),
-                        help=f"port to listen on; 0 picks a free one (default: $TF2AIF_PORT, else {DEFAULT_PORT})")
+    parser.add_argument("--port", type=int, default=int(os.environ["TF2AIF_PORT"]) if os.environ.get("TF2AIF_PORT") else None,
+                        help="port to listen on; 0 picks a free one (default: $TF2AIF_PORT, else variant.json's port)")
     parser.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
     parser.add_argument("--drain-seconds", type=float, default=20.0, help="on SIGTERM, how long in-flight requests may take to finish")
     parser.add_argument("--verbose", action="store_true", help="log every request")
@@ -39,11 +38,12 @@ def serve_main(argv: list[str]) -> int:
         service = InferenceService(load_config(args.config))
     except ToolchainError as e:
         return _fail(str(e))
+    port = service.config.port if args.port is None else args.port
     try:
-        server = start_server(service, args.host, args.port, args.verbose)
+        server = start_server(service, args.host, port, args.verbose)
     except (OSError, OverflowError) as e:  # address in use, unknown host, port out of range
         service.close()
-        return _fail(f"cannot listen on {args.host}:{args.port}: {getattr(e, 'strerror', None) or e}")
+        return _fail(f"cannot listen on {args.host}:{port}: {getattr(e, 'strerror', None) or e}")
 
     stop = threading.Event()
     received: list[str] = []
@@ -71,15 +71,19 @@ def make_config_main(argv: list[str]) -> int:
     parser.add_argument("--model", required=True, help="e.g. digits")
     parser.add_argument("--executor", required=True, help="the runtime module in tf2aif_toolchain/runtimes/ that runs the artifact")
     parser.add_argument("--fixed-batch", action=argparse.BooleanOptionalAction, default=None, help="the artifact takes only batchSize samples (default: ONNX formats)")
-    parser.add_argument("--mode", choices=MODES, default="LAT")
+    parser.add_argument("--serving", type=json.loads, required=True,
+                        help='tf2aif.json\'s serving settings as JSON: {"mode", "port", "maxQueueDelayMs", "maxQueueSize", "maxBodyBytes"}')
+    parser.add_argument("--value-ranges", type=json.loads, required=True, help='tf2aif.json\'s valueRanges as JSON: {"float": [0, 1], "integer": [0, 255]}')
+    parser.add_argument("--input-ranges", type=json.loads, default={}, help="tf2aif.json's inputs' own ranges as JSON, by input name (absent: none)")
     parser.add_argument("--artifact-ref", help="artifactDir as written into variant.json (default: --artifact, absolute)")
     parser.add_argument("--processing", help="processing hooks as written into variant.json (default: none)")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     try:
         doc = variant_config(
-            args.artifact, args.model_dir, variant=args.variant, model=args.model, executor=args.executor, mode=args.mode,
-            fixed_batch=args.fixed_batch, artifact_ref=args.artifact_ref, **({"processing": args.processing} if args.processing else {}),
+            args.artifact, args.model_dir, variant=args.variant, model=args.model, executor=args.executor, serving=args.serving,
+            value_ranges=args.value_ranges, input_ranges=args.input_ranges, fixed_batch=args.fixed_batch,
+            artifact_ref=args.artifact_ref, processing=args.processing,
         )
     except ToolchainError as e:
         return _fail(str(e))

@@ -11,16 +11,12 @@ from ..errors import ToolchainError
 from .datatypes import V2_BY_DTYPE
 
 MODES = ("LAT", "THR")
-DEFAULTS = {
-    "version": "1",
-    "fixedBatch": False,
-    "mode": "LAT",
-    "maxQueueDelayMs": 5.0,
-    "maxQueueSize": 64,
-    "maxBodyBytes": 64 * 1024 * 1024,
-    "processing": None,
-}
-REQUIRED = ("name", "model", "platform", "runtime", "executor", "precision", "batchSize", "inputs", "outputs", "artifactDir")
+# Every field is required: make-config writes them all, from the plugin's settings (tf2aif.json's `serving`, whose
+# zod schema holds their defaults); the server decides none. `processing` may be null (no hooks).
+REQUIRED = (
+    "name", "model", "version", "platform", "runtime", "executor", "precision", "batchSize", "fixedBatch", "mode", "port",
+    "maxQueueDelayMs", "maxQueueSize", "maxBodyBytes", "inputs", "outputs", "artifactDir", "processing",
+)
 IGNORED = ("$schema", "description")  # allowed, carry no meaning for the server
 URL_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # model names and versions appear in URL paths
 URL_RULE = "URL-safe: letters, digits, '_', '.', '-'"
@@ -38,6 +34,8 @@ class TensorSpec:
     dtype: str  # numpy name: float32, uint8, ...
     # tf2aif.json's shapeRange of an input with unknown dimensions: "min", "opt", "max" -> shape without the batch
     shape_range: dict[str, tuple[int, ...]] | None = None
+    # an input's valid [min, max] for random request data (make-config resolved it); None for outputs
+    value_range: tuple[float, float] | None = None
 
     @property
     def datatype(self) -> str:
@@ -48,6 +46,8 @@ class TensorSpec:
         base = {"name": self.name, "datatype": self.datatype, "shape": list(self.shape)}
         if self.shape_range is not None:
             base["shapeRange"] = {k: list(v) for k, v in self.shape_range.items()}
+        if self.value_range is not None:
+            base["range"] = list(self.value_range)
         return base
 
 
@@ -63,6 +63,7 @@ class VariantConfig:
     batch_size: int
     fixed_batch: bool
     mode: str
+    port: int
     max_queue_delay_ms: float
     max_queue_size: int
     max_body_bytes: int
@@ -83,7 +84,7 @@ class _Fields:
     """Reads typed fields from the raw dict; every error names the file and the field."""
 
     def __init__(self, raw: dict, source: str) -> None:
-        self.raw = {**DEFAULTS, **raw}
+        self.raw = raw
         self.source = source
 
     def fail(self, field: str, message: str) -> ConfigError:
@@ -142,11 +143,20 @@ class _Fields:
         if shape[0] not in (None, -1):
             # the server batches along the first dimension, as the toolchain's signatures do ([null, ...])
             raise self.fail(f"{where}.shape", f"the first dimension is the batch and must be null or -1, got {shape[0]!r}")
-        dtype = item.get("dtype", "float32")
+        dtype = item.get("dtype")
         if dtype not in V2_BY_DTYPE:
             raise self.fail(f"{where}.dtype", f"{dtype!r} is not one of {sorted(V2_BY_DTYPE)}")
         dims = tuple(-1 if d is None else d for d in shape)
-        return TensorSpec(item["name"], dims, dtype, self._shape_range(f"{where}.shapeRange", item.get("shapeRange"), dims))
+        return TensorSpec(item["name"], dims, dtype, self._shape_range(f"{where}.shapeRange", item.get("shapeRange"), dims),
+                          self._value_range(f"{where}.range", item.get("range")))
+
+    def _value_range(self, where: str, value: Any) -> tuple[float, float] | None:
+        if value is None:
+            return None
+        if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+                and value[0] <= value[1]):
+            raise self.fail(where, f"expected [min, max] with min <= max, got {value!r}")
+        return float(value[0]), float(value[1])
 
     def _shape_range(self, where: str, value: Any, dims: tuple[int, ...]) -> dict[str, tuple[int, ...]] | None:
         if value is None:
@@ -179,9 +189,9 @@ def parse_config(raw: Any, base_dir: Path, source: str = "variant.json") -> Vari
     """Checks a variant.json dict; relative paths resolve against base_dir (the file's folder)."""
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: expected a JSON object, got {type(raw).__name__}")
-    unknown = sorted(set(raw) - set(REQUIRED) - set(DEFAULTS) - set(IGNORED))
+    unknown = sorted(set(raw) - set(REQUIRED) - set(IGNORED))
     if unknown:
-        raise ConfigError(f"{source}: unknown field(s) {unknown}; known fields: {sorted(set(REQUIRED) | set(DEFAULTS))}")
+        raise ConfigError(f"{source}: unknown field(s) {unknown}; known fields: {sorted(REQUIRED)}")
     missing = [f for f in REQUIRED if f not in raw]
     if missing:
         raise ConfigError(f"{source}: missing required field(s) {missing}")
@@ -197,6 +207,7 @@ def parse_config(raw: Any, base_dir: Path, source: str = "variant.json") -> Vari
         batch_size=f.integer("batchSize", 1),
         fixed_batch=f.boolean("fixedBatch"),
         mode=f.choice("mode", MODES),
+        port=f.integer("port", 1),
         max_queue_delay_ms=f.number("maxQueueDelayMs", 0),
         max_queue_size=f.integer("maxQueueSize", 1),
         max_body_bytes=f.integer("maxBodyBytes", 1),

@@ -3,9 +3,6 @@ import { parseServerTiming, runtimeMs } from './server-timing';
 import { untilStable, percentile, median } from './stable-windows';
 import { bytesPerElement, encodeBinaryRequest, V2Client, type ModelMetadata, type Tensor } from './v2-client';
 
-/** Valid values of inputs (model.json's `range`: an embedding's rows, or [0, 255] for pixels), by input name. */
-export type InputRanges = Record<string, [number, number]>;
-
 const writers: Partial<Record<string, (data: Buffer, i: number, value: number) => void>> = {
   INT8: (d, i, v) => d.writeInt8(v, i),
   UINT8: (d, i, v) => d.writeUInt8(v, i),
@@ -16,21 +13,23 @@ const writers: Partial<Record<string, (data: Buffer, i: number, value: number) =
 
 /**
  * Random binary tensors shaped from the server's model metadata (-1 dims: `batch` first, then the shape range's opt
- * where the input has one, else 1), each input in
- * its range (an id outside an embedding's rows is an error; a pixel model sees pixels, as verify feeds it);
- * without one, floats in [0, 1) and integers in [0, 100).
+ * where the input has one, else 1), each input in the range the metadata gives (a tf2aif server's variant.json
+ * resolves one per input: tf2aif.json's, the graph's - an embedding's rows -, or valueRanges).
  */
-export function randomInputs(meta: ModelMetadata, batch: number, ranges: InputRanges = {}): Tensor[] {
+export function randomInputs(meta: ModelMetadata, batch: number): Tensor[] {
   return meta.inputs.map((spec) => {
     const opt = spec.shapeRange?.opt;
     const shape = spec.shape.map((d, i) => (i === 0 ? (d === -1 ? batch : d) : (opt?.[i - 1] ?? (d === -1 ? 1 : d))));
     const count = shape.reduce((a, b) => a * b, 1);
     const data = Buffer.alloc(count * bytesPerElement(spec.datatype));
     const write = writers[spec.datatype];
-    const range = ranges[spec.name];
-    const [low, high] = range ?? [0, 99];
-    const [fLow, fHigh] = range ?? [0, 1];
-    if (spec.datatype === 'FP32') for (let i = 0; i < count; i++) data.writeFloatLE(fLow + Math.random() * (fHigh - fLow), i * 4);
+    if (spec.datatype === 'BOOL') {
+      for (let i = 0; i < count; i++) data.writeUInt8(Math.random() < 0.5 ? 1 : 0, i);
+      return { name: spec.name, datatype: spec.datatype, shape, data };
+    }
+    if (!spec.range) throw new Error(`input ${spec.name}: the server's metadata gives no value range (a tf2aif server does: variant.json inputs[].range)`);
+    const [low, high] = spec.range;
+    if (spec.datatype === 'FP32') for (let i = 0; i < count; i++) data.writeFloatLE(low + Math.random() * (high - low), i * 4);
     else if (write) for (let i = 0; i < count; i++) write(data, i, low + Math.floor(Math.random() * (high - low + 1)));
     return { name: spec.name, datatype: spec.datatype, shape, data };
   });
@@ -65,11 +64,11 @@ async function inferOver(connection: RawConnection, prepared: Buffer) {
 }
 
 /** LAT: one client, batch 1, requests back to back; windows of ~0.5 s until their medians agree. */
-export async function latencyBench(url: string, model: string, maxSeconds: number, progress: Progress, ranges: InputRanges = {}): Promise<LatencyResult> {
+export async function latencyBench(url: string, model: string, maxSeconds: number, progress: Progress): Promise<LatencyResult> {
   const client = new V2Client(url);
   try {
     const meta = await client.metadata(model);
-    const request = encodeBinaryRequest(randomInputs(meta, 1, ranges), meta.outputs.map((o) => o.name));
+    const request = encodeBinaryRequest(randomInputs(meta, 1), meta.outputs.map((o) => o.name));
     const { hostname, port } = new URL(url);
     const connection = new RawConnection(hostname, Number(port));
     const prepared = preparedInfer(connection, model, request);
@@ -131,12 +130,11 @@ export async function throughputBench(
   concurrency: number,
   maxSeconds: number,
   progress: Progress,
-  ranges: InputRanges = {},
 ): Promise<ThroughputResult> {
   const client = new V2Client(url);
   try {
     const meta = await client.metadata(model);
-    const request = encodeBinaryRequest(randomInputs(meta, 1, ranges), meta.outputs.map((o) => o.name));
+    const request = encodeBinaryRequest(randomInputs(meta, 1), meta.outputs.map((o) => o.name));
     const { hostname, port } = new URL(url);
     const connections = Array.from({ length: concurrency }, () => new RawConnection(hostname, Number(port)));
     const prepared = preparedInfer(connections[0], model, request); // same host and port: the same bytes for all

@@ -30,7 +30,7 @@ describe('LAT bench with the server timing its runtime', () => {
       req.on('end', () => {
         if (req.method === 'GET') {
           res.setHeader('Content-Type', 'application/json');
-          res.end(JSON.stringify({ name: 'm', inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 2] }], outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 2] }] }));
+          res.end(JSON.stringify({ name: 'm', inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 2], range: [0, 1] }], outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 2] }] }));
           return;
         }
         if (inferMs !== null) res.setHeader('Server-Timing', `decode;dur=0.010, preprocess;dur=0.001, queue;dur=0.000, infer;dur=${inferMs}, postprocess;dur=0.001, encode;dur=0.010`);

@@ -18,6 +18,8 @@ export interface TensorMetadata {
   shape: number[];
   /** tf2aif's extension: an input with unknown dimensions accepts shapes from min to max (without the batch) */
   shapeRange?: { min: number[]; opt: number[]; max: number[] };
+  /** a tf2aif server's valid [min, max] of the input's values (variant.json inputs[].range) */
+  range?: [number, number];
 }
 
 export interface ModelMetadata {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { serverSettingsSchema } from './make-variant-config';
 
 /** compose.json as later steps read it: the labels compose gave the variant's images. */
 export const composeJsonSchema = z.looseObject({ labels: z.record(z.string(), z.string()) });
@@ -14,7 +15,7 @@ export const composeOptionsSchema = z.looseObject({
   executor: z.string(),
   precision: z.string(),
   batchSize: z.number().int().positive(),
-  mode: z.enum(['LAT', 'THR']),
+  ...serverSettingsSchema,
   processing: z.string().optional(),
   baseImage: z.string().min(1),
   env: z.record(z.string(), z.string()),

@@ -42,6 +42,7 @@ function factsFor(d: PlatformDescriptor, artifactBytes = 40 * MiB): ManifestFact
       toolchain: { tensorflow: '2.21.0' },
     }),
     artifactBytes,
+    port: 8000,
   };
 }
 

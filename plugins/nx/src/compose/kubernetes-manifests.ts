@@ -12,8 +12,6 @@ import { toYaml } from './yaml-writer';
  * descriptor's `kubernetes` field; the defaults below fill what a descriptor leaves out.
  */
 
-/** the port the image's server listens on (TF2AIF_PORT in server.Dockerfile.ejs) */
-export const SERVER_PORT = 8000;
 /** the non-root user the image runs as (USER in server.Dockerfile.ejs) */
 export const SERVER_UID = 10001;
 /** how long a replica may take to load its model before liveness checks count, unless the descriptor says */
@@ -43,6 +41,8 @@ export interface ManifestFacts {
   labels: Record<string, string>;
   /** bytes of the deployed artifact folder the image carries */
   artifactBytes: number;
+  /** the port the image's server listens on (tf2aif.json serving.port, in the image's variant.json) */
+  port: number;
 }
 
 export interface KubernetesManifests {
@@ -86,11 +86,11 @@ function objectAnnotations(f: ManifestFacts, resources: ContainerResources): Rec
   return { ...f.labels, 'ai.tf2aif.resources': resources.basis };
 }
 
-const scrapeAnnotations = {
+const scrapeAnnotations = (port: number) => ({
   'prometheus.io/scrape': 'true',
-  'prometheus.io/port': String(SERVER_PORT),
+  'prometheus.io/port': String(port),
   'prometheus.io/path': '/metrics',
-};
+});
 
 function probes(port: number | string, startupSeconds: number) {
   const get = (path: string) => ({ httpGet: { path, port } });
@@ -167,14 +167,14 @@ export function renderKubernetesManifests(f: ManifestFacts, descriptor: Platform
       // a node usually has one such device: a surge replica would wait for a second one, so replace in place
       strategy: devices ? { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } } : undefined,
       template: {
-        metadata: { labels, annotations: { ...annotations, ...scrapeAnnotations } },
+        metadata: { labels, annotations: { ...annotations, ...scrapeAnnotations(f.port) } },
         spec: {
           ...podPlacement(f, k),
           containers: [
             {
               name: 'server',
               ...container,
-              ports: [{ name: 'http', containerPort: SERVER_PORT, protocol: 'TCP' }],
+              ports: [{ name: 'http', containerPort: f.port, protocol: 'TCP' }],
               env: [homeEnv],
               ...probes('http', startupSeconds),
             },
@@ -192,7 +192,7 @@ export function renderKubernetesManifests(f: ManifestFacts, descriptor: Platform
     spec: {
       type: 'ClusterIP',
       selector: selectorLabels(f),
-      ports: [{ name: 'http', port: SERVER_PORT, targetPort: 'http', protocol: 'TCP' }],
+      ports: [{ name: 'http', port: f.port, targetPort: 'http', protocol: 'TCP' }],
     },
   };
 
@@ -211,7 +211,7 @@ export function renderKubernetesManifests(f: ManifestFacts, descriptor: Platform
         minReplicas: 1,
         // the pods KServe makes lack app.kubernetes.io/instance, so the Service above never selects them
         labels: Object.fromEntries(Object.entries(labels).filter(([key]) => key !== 'app.kubernetes.io/instance')),
-        annotations: scrapeAnnotations,
+        annotations: scrapeAnnotations(f.port),
         ...podPlacement(f, k),
         containers: [
           {
@@ -219,9 +219,9 @@ export function renderKubernetesManifests(f: ManifestFacts, descriptor: Platform
             // Open Inference Protocol (KServe's protocolVersion field belongs to the built-in model specs)
             name: 'kserve-container',
             ...container,
-            ports: [{ name: 'http1', containerPort: SERVER_PORT, protocol: 'TCP' }],
+            ports: [{ name: 'http1', containerPort: f.port, protocol: 'TCP' }],
             env: [{ name: 'PROTOCOL', value: 'v2' }, homeEnv],
-            ...probes(SERVER_PORT, startupSeconds),
+            ...probes(f.port, startupSeconds),
           },
         ],
         volumes: [tmpVolume],
@@ -244,7 +244,7 @@ function header(f: ManifestFacts, what: string): string {
 export function writeKubernetesManifests(dir: string, f: ManifestFacts, m: KubernetesManifests): string[] {
   const files: [string, string, Record<string, unknown>][] = [
     [KUBERNETES_FILES.deployment, 'Deployment (kubectl apply -f on this folder applies it with the Service)', m.deployment],
-    [KUBERNETES_FILES.service, 'Service (port 8000, Open Inference Protocol)', m.service],
+    [KUBERNETES_FILES.service, 'Service (the server\'s port, Open Inference Protocol)', m.service],
     [KUBERNETES_FILES.inferenceService, 'KServe InferenceService, an alternative to the Deployment and Service (needs KServe installed)', m.inferenceService],
   ];
   for (const [file, what, doc] of files) {
@@ -280,6 +280,7 @@ export function writeVariantManifests(o: ComposeOptions, descriptor: PlatformDes
     image: o.imageTag,
     labels: imageLabels,
     artifactBytes: folderBytes(join(composeDir, 'server', 'variant', 'artifact')),
+    port: o.serving.port,
   };
   const manifests = renderKubernetesManifests(facts, descriptor);
   const files = writeKubernetesManifests(join(composeDir, 'kubernetes'), facts, manifests);

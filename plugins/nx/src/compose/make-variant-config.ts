@@ -1,4 +1,6 @@
 import { resolve } from 'path';
+import { z } from 'zod';
+import { servingSchema, valueRangesSchema } from '../config/model-config.schema';
 import { deployedRuntime } from './deployed-runtime';
 import { ensurePythonToolchain, toolchainEnv } from '../toolchain/python-toolchain';
 
@@ -10,6 +12,14 @@ export interface VariantRefs {
   processing?: string | null;
 }
 
+/** What the server is told, as settings/step-settings.ts servingSettings() resolves it (compose, serve, bench options). */
+export const serverSettingsSchema = {
+  serving: servingSchema,
+  valueRanges: valueRangesSchema,
+  inputRanges: z.record(z.string(), z.tuple([z.number(), z.number()])).describe("tf2aif.json's inputs' own ranges, by name"),
+};
+export type ServerSettings = z.output<z.ZodObject<typeof serverSettingsSchema>>;
+
 /**
  * variant.json for one serving mode, written by the server's own make-config (the one writer of variant.json):
  * `serve`, `bench` and `compose` run the same server on the artifact their settings name (artifactPath,
@@ -17,7 +27,7 @@ export interface VariantRefs {
  */
 export async function makeVariantConfig(
   workspaceRoot: string,
-  o: { variant: string; model: string; artifactPath: string; modelPath: string; executor: string; processing?: string | null },
+  o: { variant: string; model: string; artifactPath: string; modelPath: string; executor: string; processing?: string | null } & ServerSettings,
   mode: 'LAT' | 'THR',
   out: string,
   refs: VariantRefs = {},
@@ -29,7 +39,8 @@ export async function makeVariantConfig(
   await execa(
     toolchain.python,
     ['-m', 'tf2aif_toolchain.serve', 'make-config', '--artifact', resolve(workspaceRoot, o.artifactPath), '--model-dir', resolve(workspaceRoot, o.modelPath),
-      '--variant', o.variant, '--model', o.model, '--executor', o.executor, '--mode', mode, '--out', out,
+      '--variant', o.variant, '--model', o.model, '--executor', o.executor,
+      '--serving', JSON.stringify({ ...o.serving, mode }), '--value-ranges', JSON.stringify(o.valueRanges), '--input-ranges', JSON.stringify(o.inputRanges), '--out', out,
       ...(refs.artifact ? ['--artifact-ref', refs.artifact] : []), ...(processing ? ['--processing', processing] : [])],
     { env: { ...process.env, ...toolchainEnv(toolchain) }, stdio: ['ignore', 'inherit', 'inherit'] },
   );

@@ -55,7 +55,7 @@ function copyAdapters(c: ComposeContext, dir: string): string | null {
 /** variant.json as the server reads it, with paths relative to the image's variant folder. */
 async function variantJson(workspaceRoot: string, o: ComposeOptions): Promise<Record<string, unknown>> {
   const out = join(workspaceRoot, '.tf2aif', 'tmp', `${o.variant}.variant.json`);
-  await makeVariantConfig(workspaceRoot, o, o.mode, out, { artifact: 'artifact', processing: o.processing ? 'processing.py' : null });
+  await makeVariantConfig(workspaceRoot, o, o.serving.mode, out, { artifact: 'artifact', processing: o.processing ? 'processing.py' : null });
   return JSON.parse(readFileSync(out, 'utf8'));
 }
 
@@ -86,7 +86,7 @@ export async function writeServerContext(c: ComposeContext, o: ComposeOptions, d
     runtime: o.runtime,
     precision: o.precision,
     batchSize: o.batchSize,
-    mode: o.mode,
+    mode: o.serving.mode,
     hardware: o.hardware,
     toolchain: artifact.toolchain ?? {},
   });

@@ -69,7 +69,9 @@ function resolveVariant(
   if (!runtimeDescriptor) {
     return `${field}.runtime: "${runtime}" is not a runtime of ${platformName} (known: ${Object.keys(platform.runtimes).join(', ')})`;
   }
-  const precision = options.precision ?? (runtimeDescriptor.precisions[platform.defaults.precision] ? platform.defaults.precision : 'fp32');
+  // the platform's default precision where the runtime offers it, else the runtime's first (the descriptor's order)
+  const offered = Object.keys(runtimeDescriptor.precisions) as Precision[];
+  const precision = options.precision ?? (offered.includes(platform.defaults.precision) ? platform.defaults.precision : offered[0]);
   const quantizer = runtimeDescriptor.precisions[precision];
   if (!quantizer) {
     return `${field}.precision: ${platformName} with runtime ${runtime} supports ${Object.keys(runtimeDescriptor.precisions).join(', ')}, not "${precision}"`;

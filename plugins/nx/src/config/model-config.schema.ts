@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { precisionSchema } from '../platforms/platform-descriptor';
+import { precisionSchema, type Precision } from '../platforms/platform-descriptor';
 
 const relativePath = z
   .string()
@@ -78,7 +78,7 @@ export const tensorSpecSchema = z
       .describe(
         'valid [min, max] of the values, for random calibration/verification data and to check loader data: ' +
           'integer inputs get integers in [min, max] inclusive, float inputs uniform in [min, max). ' +
-          'Default: read from the model (e.g. [0, rows - 1] for an embedding index), else [0, 1) for floats and [0, 255] for integers (int8: [0, 127])',
+          'Default: read from the model (e.g. [0, rows - 1] for an embedding index), else valueRanges (by the dtype\'s kind, within what the dtype holds)',
       ),
   })
   .superRefine((spec, ctx) => {
@@ -176,16 +176,60 @@ export const toleranceSchema = z.strictObject({
   maxAbsError: z.number().nonnegative().optional(),
   maxAccuracyDropPoints: z.number().nonnegative().optional().describe('with labelled data: allowed top-1 accuracy drop, in points'),
 });
+export type Tolerance = z.output<typeof toleranceSchema>;
+
+/**
+ * The tolerance a precision gets where tf2aif.json's `verify.tolerances` does not set a key (merged key by key). An
+ * untrained model's class scores are near ties, so arg-max agreement measures noise, not the variant: its
+ * agreement checks are enforced only where tf2aif.json sets them.
+ */
+export const DEFAULT_TOLERANCES: Record<'trained' | 'untrained', Record<Precision, Tolerance>> = (() => {
+  const agreement = (a: number, detection = a) => ({ minTop1Agreement: a, minIouAgreement: a, minDetectionAgreement: detection });
+  const untrained = {
+    fp32: { minCosine: 0.9999, maxAccuracyDropPoints: 0.5 },
+    fp16: { minCosine: 0.999, maxAccuracyDropPoints: 0.5 },
+    int8: { minCosine: 0.95, maxAccuracyDropPoints: 1.0 },
+  };
+  return {
+    untrained,
+    trained: {
+      fp32: { ...untrained.fp32, ...agreement(0.99) },
+      fp16: { ...untrained.fp16, ...agreement(0.95) },
+      int8: { ...untrained.int8, ...agreement(0.85, 0.9) },
+    },
+  };
+})();
 
 export const verifySchema = z.strictObject({
   samples: z.number().int().positive().default(32).describe('inputs compared between the variant and the TF original'),
   seed: z.number().int().nonnegative().default(0),
-  tolerances: z.partialRecord(precisionSchema, toleranceSchema).default({}),
+  tolerances: z
+    .partialRecord(precisionSchema, toleranceSchema)
+    .default({})
+    .describe('per precision, over the defaults key by key (x-tf2aif-defaults; untrained models: no agreement check unless set)')
+    .meta({ 'x-tf2aif-defaults': DEFAULT_TOLERANCES }),
 });
 
 export const servingSchema = z.strictObject({
   mode: z.enum(['LAT', 'THR']).default('LAT').describe('LAT: batch 1, lowest latency; THR: server-side batching'),
+  port: z.number().int().min(1).max(65535).default(8000).describe("the port the variant's server listens on (images, Kubernetes, nx run <variant>:serve)"),
+  maxQueueDelayMs: z.number().nonnegative().default(5).describe('THR: how long the first request of a batch waits for others'),
+  maxQueueSize: z.number().int().positive().default(64).describe('THR: requests that may wait; more are answered 503'),
+  maxBodyBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024 * 1024)
+    .describe('the largest request body (after decompression) the server reads; larger ones are answered 413'),
 });
+
+/** The values random data takes for an input with no `range` in tf2aif.json or in the graph, by the dtype's kind. */
+export const valueRangesSchema = z
+  .strictObject({
+    float: z.tuple([z.number(), z.number()]).default([0, 1]).describe('floats: uniform in [min, max)'),
+    integer: z.tuple([z.number().int(), z.number().int()]).default([0, 255]).describe("integers: in [min, max], within what the dtype holds"),
+  })
+  .describe('the value range of random data for an input without a range of its own (verify, random calibration, bench, the client)');
 
 export const imageSchema = z.strictObject({
   repository: z
@@ -229,12 +273,13 @@ export const modelConfigSchema = z
     trained: z.boolean().default(true).describe('false for seeded random weights: calibration may then be random'),
     source: modelSourceSchema,
     inputs: z.array(tensorSpecSchema).min(1, 'a model needs at least one input'),
-    calibration: calibrationSchema.default({ samples: 100, batchSize: 10, random: false, method: 'minmax' }),
+    calibration: calibrationSchema.prefault({}),
     processing: relativePath.optional().describe('Python file with preprocess/postprocess hooks for the server'),
-    serving: servingSchema.default({ mode: 'LAT' }),
-    image: imageSchema.default({ repository: 'tf2aif', push: false }),
-    verify: verifySchema.default({ samples: 32, seed: 0, tolerances: {} }),
-    quantize: quantizeSchema.default({ fallback: 'mixed', maxFloatShare: 0.25, maxAttempts: 16, margin: 0.2 }),
+    serving: servingSchema.prefault({}),
+    valueRanges: valueRangesSchema.prefault({}),
+    image: imageSchema.prefault({}),
+    verify: verifySchema.prefault({}),
+    quantize: quantizeSchema.prefault({}),
     slo: sloSchema.optional(),
     platforms: z
       .record(z.string(), platformOptionsSchema)

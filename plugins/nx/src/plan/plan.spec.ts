@@ -156,7 +156,7 @@ describe('the sample fleet with the bundled models', () => {
     const files: string[] = [];
     for (const m of p.models) {
       const option = instance.models.flatMap((x) => x.options).find((o) => o.id === `${m.variant}@${m.pool}`)!;
-      const facts = { variant: m.variant, model: m.model, platform: m.platform, arch: registry.get(m.platform)!.arch, runtime: option.runtime, image: `tf2aif/${m.model}:x`, labels: {}, artifactBytes: option.artifactBytes };
+      const facts = { variant: m.variant, model: m.model, platform: m.platform, arch: registry.get(m.platform)!.arch, runtime: option.runtime, image: `tf2aif/${m.model}:x`, labels: {}, artifactBytes: option.artifactBytes, port: 8000 };
       const pool = fleet.pools.find((x) => x.name === m.pool)!;
       const docs = planManifests(m, facts, registry.get(m.platform)!, pool, 10);
       expect(docs.deployment.spec.replicas).toBe(m.replicas);

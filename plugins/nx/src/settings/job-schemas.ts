@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { calibrationSchema, modelConfigSchema, modelSourceSchema, platformOptionsSchema, tensorSpecSchema, verifySchema } from '../config/model-config.schema';
+import {
+  calibrationSchema,
+  modelConfigSchema,
+  modelSourceSchema,
+  platformOptionsSchema,
+  tensorSpecSchema,
+  toleranceSchema,
+  valueRangesSchema,
+  verifySchema,
+} from '../config/model-config.schema';
 import { precisionSchema } from '../platforms/platform-descriptor';
 
 /**
@@ -13,6 +22,16 @@ import { precisionSchema } from '../platforms/platform-descriptor';
 const workspacePath = z.string().min(1).describe('workspace-relative path');
 const name = z.string().min(1);
 const stepBase = { outputPath: workspacePath };
+const seed = z.number().int().nonnegative();
+
+/** A step that draws samples: which seed each draw uses and the value range of inputs without one (draw-settings.ts). */
+const drawJob = {
+  seeds: z
+    .strictObject({ calibration: seed, verification: seed, check: seed.describe("mixed precision's accuracy check") })
+    .describe('the seed of each draw; they differ so no check grades the samples another draw picked'),
+  valueRanges: valueRangesSchema,
+};
+const tolerance = toleranceSchema.describe("the tolerance of this variant's precision, resolved (defaults under tf2aif.json's verify.tolerances)");
 
 export const buildModelJobSchema = z.strictObject({
   model: name,
@@ -77,6 +96,7 @@ export const referenceJobSchema = z.strictObject({
   inputs: z.array(tensorSpecSchema).min(1),
   calibration: calibrationSchema,
   verify: verifySchema,
+  ...drawJob,
   modelPath: workspacePath,
   ...stepBase,
 });
@@ -88,6 +108,8 @@ export const quantizeJobSchema = z.strictObject({
   ioType: platformOptionsSchema.shape.ioType,
   calibration: calibrationSchema,
   verify: modelConfigSchema.shape.verify.describe("verify's settings: the quantize step checks INT8 against the float model the same way"),
+  tolerance,
+  ...drawJob,
   mixedPrecision: modelConfigSchema.shape.quantize,
   floatLayers: floatLayers.default(null),
   convertPath: workspacePath,
@@ -100,6 +122,7 @@ export const calibrateJobSchema = z.strictObject({
   inputs: z.array(tensorSpecSchema).min(1),
   calibration: calibrationSchema,
   exports: z.array(z.strictObject({ batchSize: z.number().int().positive(), path: workspacePath })).min(1).describe('the exports of the batch sizes its variants run at'),
+  ...drawJob,
   modelPath: workspacePath,
   ...stepBase,
 });
@@ -109,6 +132,8 @@ export const verifyJobSchema = z.strictObject({
   executor: name.describe('module in tf2aif_toolchain/runtimes/ that runs the artifact'),
   calibration: calibrationSchema,
   verify: verifySchema,
+  tolerance,
+  ...drawJob,
   artifactPath: workspacePath,
   convertPath: workspacePath.optional().describe('the float model a quantized variant started from'),
   referencePath: workspacePath.describe("the model's reference step's output: the original's outputs on verify's samples"),
@@ -117,6 +142,7 @@ export const verifyJobSchema = z.strictObject({
 export const compileJobSchema = z.strictObject({
   ...variantJob,
   compiler: name.describe('module in tf2aif_toolchain/compilers/'),
+  dockerHost: z.string().min(1).describe('the Docker Engine a compiler that runs in a container talks to (image/docker-engine.ts)'),
   artifactPath: workspacePath,
 });
 

@@ -32,9 +32,17 @@ describe('the settings resolver', () => {
       ['compile', 'compile', 'alveo'],
     ];
     for (const [step, target, variant] of steps) {
-      const job = resolve(target, variant);
+      // compile's executor adds this machine's Docker engine (make-step-executor's `machine`), not a setting
+      const job = { ...resolve(target, variant), ...(step === 'compile' ? { dockerHost: 'unix:///var/run/docker.sock' } : {}) };
       expect(() => jobSchemas[step].parse(job), `${target} of ${variant}`).not.toThrow();
     }
+    // the tolerance of the variant's precision, resolved: tf2aif.json's keys over the precision's defaults
+    expect(resolve('verify', 'cpu')).toMatchObject({ precision: 'fp32', tolerance: { minCosine: 0.9999, maxAccuracyDropPoints: 0.5 } });
+    expect(resolve('quantize', 'arm')).toMatchObject({ precision: 'int8', tolerance: { minCosine: 0.95 } });
+    // an untrained model (this one): arg-max agreement is noise, checked only where tf2aif.json sets it
+    expect(resolve('verify', 'cpu').tolerance).not.toHaveProperty('minTop1Agreement');
+    const seeds = resolve('verify', 'cpu').seeds as Record<string, number>;
+    expect(new Set(Object.values(seeds)).size).toBe(3); // three draws, none grading another's samples
     expect(resolve('verify', 'cpu')).toMatchObject({ verify: { samples: 32, seed: 0, tolerances: {} }, calibration: { method: 'minmax' }, inputs: [{ dtype: 'float32' }] });
     expect(resolve('build-model')).toMatchObject({ source: { seed: 0 } });
   });

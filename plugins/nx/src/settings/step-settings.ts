@@ -5,6 +5,7 @@ import { calibrationKey, modelCalibrations, modelExports, sharesCalibration, var
 import type { PluginContext } from '../plugin/plugin-options';
 import { artifactStep, deployedStep, variantSteps } from './variant-steps';
 import { runsOnOf } from '../platforms/platform-descriptor';
+import { drawSettings, toleranceFor } from './draw-settings';
 
 /**
  * The one place a target's settings are decided: from tf2aif.json (already through its zod schema, which holds
@@ -21,6 +22,13 @@ export function baseImageFor(v: ResolvedVariant, baseImages: Record<string, stri
 /** The model's pre/post-processing hooks, workspace-relative (compose, serve and bench run the same server). */
 export function processingPath(model: ResolvedModel): string | undefined {
   return model.config.processing ? `${model.dir}/${model.config.processing}` : undefined;
+}
+
+/** What a variant's server is told (make-config writes it into variant.json): tf2aif.json's serving settings and
+ * the value ranges of random request data (valueRanges, and each input's own range). */
+export function servingSettings(model: ResolvedModel) {
+  const inputRanges = Object.fromEntries(model.config.inputs.filter((i) => i.range).map((i) => [i.name, i.range!]));
+  return { serving: model.config.serving, valueRanges: model.config.valueRanges, inputRanges };
 }
 
 export function imageTags(model: ResolvedModel, v: ResolvedVariant) {
@@ -73,6 +81,7 @@ export function calibrateSettings(model: ResolvedModel, quantizer: string) {
     inputs: model.config.inputs,
     calibration: calibrationSettings(model),
     exports: c.exports.map((e) => ({ batchSize: e.batchSize, path: sharedOutputDir(model.name, e.key) })),
+    ...drawSettings(model),
     modelPath: modelOutputDir(model.name),
     outputPath: sharedOutputDir(model.name, calibrationKey(quantizer)),
   };
@@ -85,6 +94,7 @@ export function referenceSettings(model: ResolvedModel) {
     inputs: model.config.inputs,
     calibration: calibrationSettings(model),
     verify: model.config.verify,
+    ...drawSettings(model),
     modelPath: modelOutputDir(model.name),
     outputPath: referenceOutputDir(model.name),
   };
@@ -149,6 +159,8 @@ export function variantSettings(model: ResolvedModel, v: ResolvedVariant, ctx: P
       executor: rt.executor,
       calibration: calibrationSettings(model),
       verify: model.config.verify,
+      tolerance: toleranceFor(model, v.precision),
+      ...drawSettings(model),
       artifactPath: dir(artifact),
       // the float model a quantized variant started from: verify profiles an INT8 failure layer by layer against it
       ...(artifact === 'quantize' ? { convertPath: dir('convert') } : {}),
@@ -158,7 +170,7 @@ export function variantSettings(model: ResolvedModel, v: ResolvedVariant, ctx: P
     compose: {
       ...variantIdentity(model, v),
       executor: rt.serve.executor ?? rt.executor,
-      mode: model.config.serving.mode,
+      ...servingSettings(model),
       processing,
       baseImage: baseImageFor(v, ctx.baseImages),
       env: v.platform.image.env,
@@ -183,7 +195,7 @@ export function variantSettings(model: ResolvedModel, v: ResolvedVariant, ctx: P
       executor: rt.executor,
       artifactPath: dir(artifact),
       modelPath: modelOutputDir(model.name),
-      mode: model.config.serving.mode,
+      ...servingSettings(model),
       processing,
     },
     bench: {
@@ -195,6 +207,7 @@ export function variantSettings(model: ResolvedModel, v: ResolvedVariant, ctx: P
       executor: rt.serve.executor ?? rt.executor,
       artifactPath: dir(deployed),
       processing,
+      ...servingSettings(model),
       batchSize: v.batchSize,
       imageTag: imageTags(model, v).imageTag,
       runArgs: v.platform.image.runArgs,
@@ -211,6 +224,8 @@ export function variantSettings(model: ResolvedModel, v: ResolvedVariant, ctx: P
       calibration: calibrationSettings(model),
       // the quantize step checks INT8 against the float model with verify's comparison (mixed precision)
       verify: model.config.verify,
+      tolerance: toleranceFor(model, v.precision),
+      ...drawSettings(model),
       mixedPrecision: quantizeSettings(model, v),
       floatLayers: rt.floatLayers ?? null,
       convertPath: dir('convert'),

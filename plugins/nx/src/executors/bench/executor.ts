@@ -5,26 +5,14 @@ import { readFileSync, writeFileSync } from 'fs';
 import { join, relative } from 'path';
 import { benchOptionsSchema } from '../../bench/bench-options';
 import { cannotRunHere, probeHardware } from '../../bench/hardware';
-import { latencyBench, throughputBench, type InputRanges } from '../../bench/http-bench';
+import { latencyBench, throughputBench } from '../../bench/http-bench';
 import { startImageServer, startLocalServer, type RunningServer } from '../../bench/local-server';
 import { makeVariantConfig } from '../../compose/make-variant-config';
 import { asExecutorResult, runPythonStep } from '../../toolchain/run-step';
 import { withAtomicOutput } from '../../utils/atomic-output';
-import { parseOrThrow } from '../../utils/format-issues';
 import { z } from 'zod';
 
 const round = (n: number, digits = 4) => Number(n.toFixed(digits));
-
-const modelInputsSchema = z.looseObject({
-  inputs: z.array(z.looseObject({ name: z.string(), range: z.tuple([z.number(), z.number()]).optional() })).default([]),
-});
-
-/** The inputs' valid ranges that build-model read from the model (model.json). */
-function inputRanges(root: string, modelPath: string): InputRanges {
-  const file = join(root, modelPath, 'model.json');
-  const { inputs } = parseOrThrow(modelInputsSchema, JSON.parse(readFileSync(file, 'utf8')), file);
-  return Object.fromEntries(inputs.flatMap((i) => (i.range ? [[i.name, i.range]] : [])));
-}
 
 /**
  * Measures one variant where its hardware is: in-process next to native TensorFlow (Python), then through
@@ -69,12 +57,11 @@ export default async function benchExecutor(raw: unknown, context: ExecutorConte
         useImage ? startImageServer(o.imageTag, o.runArgs, env) : startLocalServer(context.root, configs[mode], env);
       say(`LAT mode over HTTP (${useImage ? `image ${o.imageTag}` : 'local server'})`);
       let server = await start('LAT');
-      const ranges = inputRanges(context.root, o.modelPath);
-      const lat = await latencyBench(server.url, o.model, o.maxSeconds, say, ranges).finally(() => server.stop());
+      const lat = await latencyBench(server.url, o.model, o.maxSeconds, say).finally(() => server.stop());
       const concurrency = Math.max(2, 2 * o.batchSize);
       say(`THR mode over HTTP, server-side batching up to ${o.batchSize}`);
       server = await start('THR');
-      const thr = await throughputBench(server.url, o.model, concurrency, o.maxSeconds, say, ranges).finally(() => server.stop());
+      const thr = await throughputBench(server.url, o.model, concurrency, o.maxSeconds, say).finally(() => server.stop());
 
       // the overhead on the same requests (Server-Timing) where the server reports it; else against the in-process run
       const overheadBasis = lat.runtimeP50 ? 'runtime on the same requests (Server-Timing)' : inProcess ? 'separate in-process run' : null;

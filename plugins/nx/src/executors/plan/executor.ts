@@ -65,6 +65,7 @@ function writeManifests(root: string, dir: string, plan: Plan, instance: PlanIns
       labels: composedLabels(root, p.variant) ?? { 'ai.tf2aif.platform': p.platform, 'ai.tf2aif.runtime': v.runtime, 'ai.tf2aif.precision': p.precision },
       // the plan's per-replica memory came from the profile's artifact size: the manifests ask for the same
       artifactBytes: chosen[i].artifactBytes,
+      port: model.config.serving.port,
     };
     const docs = planManifests(p, facts, registry.get(p.platform)!, pool, replicasThatFit(pool, chosen[i].perReplica, othersDemand));
     files.push(...writePlanManifests(dir, p.variant, docs));

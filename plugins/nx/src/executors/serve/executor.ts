@@ -2,7 +2,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { parseTargetOptions } from '../../graph/resolve-options';
 import { mkdirSync } from 'fs';
 import { join } from 'path';
-import { makeVariantConfig } from '../../compose/make-variant-config';
+import { makeVariantConfig, serverSettingsSchema } from '../../compose/make-variant-config';
 import { z } from 'zod';
 import { ensurePythonToolchain, toolchainEnv } from '../../toolchain/python-toolchain';
 import { asExecutorResult } from '../../toolchain/run-step';
@@ -13,9 +13,9 @@ const optionsSchema = z.looseObject({
   executor: z.string().min(1),
   artifactPath: z.string().min(1).describe('the artifact served: the variant\'s quantize or convert output'),
   modelPath: z.string().min(1),
-  mode: z.enum(['LAT', 'THR']),
+  ...serverSettingsSchema,
   processing: z.string().optional(),
-  port: z.coerce.number().int().min(0).max(65535).default(8000),
+  port: z.coerce.number().int().min(0).max(65535).optional().describe("over tf2aif.json's serving.port (0: a free one)"),
   host: z.string().min(1).default('0.0.0.0'),
 });
 
@@ -31,8 +31,8 @@ export default async function serveExecutor(raw: unknown, context: ExecutorConte
     const { execa } = await import('execa');
     const configFile = join(context.root, '.tf2aif', 'serve', `${o.variant}.variant.json`);
     mkdirSync(join(configFile, '..'), { recursive: true });
-    await makeVariantConfig(context.root, o, o.mode, configFile);
-    const server = execa(toolchain.python, ['-m', 'tf2aif_toolchain.serve', '--config', configFile, '--port', String(o.port), '--host', o.host], {
+    await makeVariantConfig(context.root, o, o.serving.mode, configFile);
+    const server = execa(toolchain.python, ['-m', 'tf2aif_toolchain.serve', '--config', configFile, '--port', String(o.port ?? o.serving.port), '--host', o.host], {
       env,
       stdio: 'inherit',
       reject: false,
