@@ -7,6 +7,7 @@ import { benchOptionsSchema } from '../../bench/bench-options';
 import { cannotRunHere, probeHardware } from '../../bench/hardware';
 import { latencyBench, throughputBench } from '../../bench/http-bench';
 import { startImageServer, startLocalServer, type RunningServer } from '../../bench/local-server';
+import { EngineUnavailableError } from '../../image/docker-engine';
 import { makeVariantConfig } from '../../compose/make-variant-config';
 import { asExecutorResult, runPythonStep } from '../../toolchain/run-step';
 import { withAtomicOutput } from '../../utils/atomic-output';
@@ -101,5 +102,5 @@ export default async function benchExecutor(raw: unknown, context: ExecutorConte
           (inProcess ? ` (${(result.throughput.httpShareOfInProcess! * 100).toFixed(0)}% of in-process)` : ''),
       );
     });
-  });
+  }, [EngineUnavailableError]);
 }
