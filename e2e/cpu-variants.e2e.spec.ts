@@ -117,7 +117,7 @@ describe('a workspace without the Python toolchain', () => {
       const run = await ws.nxEnv({ TF2AIF_PYTHON: '/nonexistent/python3.11' }, 'run', 'tiny:build-model');
       expect(run.exitCode).not.toBe(0);
       expect(run.output).toMatch(/✖ TF2AIF_PYTHON=\/nonexistent\/python3\.11 is not an executable file: point it at Python 3\.11/);
-      expect(run.output).not.toMatch(/Traceback|    at /);
+      expect(run.output).not.toMatch(/Traceback| {4}at /);
       expect(existsSync(ws.path('.tf2aif/venv'))).toBe(false);
       expect(existsSync(ws.path('dist'))).toBe(false);
     } finally {

@@ -25,7 +25,11 @@ function digitsWorkspace(arch: 'amd64' | 'arm64') {
 }
 
 /** Starts a server image on the host network and waits until it answers ready (or fails with its logs). */
-async function startServer(state: { container?: Docker.Container }, tag: string, options: { platform?: string; env?: string[]; binds?: string[]; readyWithinMs: number }) {
+async function startServer(
+  state: { container?: Docker.Container },
+  tag: string,
+  options: { platform?: string; env?: string[]; binds?: string[]; readyWithinMs: number },
+) {
   const port = await freePort();
   const container = await engine.docker!.createContainer({
     Image: tag,
@@ -119,7 +123,9 @@ describe('image without a Docker engine', () => {
     try {
       const run = await ws.nxEnv({ DOCKER_HOST: 'unix:///nonexistent/docker.sock' }, 'run', 'tiny-cpu:image');
       expect(run.exitCode).not.toBe(0);
-      expect(run.output).toMatch(/✖ No Docker engine answers at unix:\/\/\/nonexistent\/docker\.sock \(.*\): start one .* or set DOCKER_HOST to a running engine\./);
+      expect(run.output).toMatch(
+        /✖ No Docker engine answers at unix:\/\/\/nonexistent\/docker\.sock \(.*\): start one .* or set DOCKER_HOST to a running engine\./,
+      );
     } finally {
       ws.dispose();
     }

@@ -8,8 +8,7 @@ import { packedManifest, packedPluginCopy } from './support/packed-plugin';
 import { createTempWorkspace, gitCommitAll, repoRoot, type TempWorkspace } from './support/temp-workspace';
 
 const parseJson = <T>(output: string): T => JSON.parse(output.slice(output.search(/[[{]/))) as T;
-const cachedLine = (cached: number, total: number) =>
-  new RegExp(`from the cache instead of running the command for ${cached} out of ${total} tasks`);
+const cachedLine = (cached: number, total: number) => new RegExp(`from the cache instead of running the command for ${cached} out of ${total} tasks`);
 
 /** A copy of the packed plugin as a release whose one change is a toolchain module (as the wheel's manifest records it). */
 const releaseChanging = (module: string) =>
@@ -22,7 +21,13 @@ const releaseChanging = (module: string) =>
 /** Nx's own task profile (e2e/support/nx-run.ts): every task of the run, and those that really ran (cache misses). */
 async function nxProfiled(ws: TempWorkspace, label: string, ...args: string[]) {
   const run = await runNx(ws, label, args);
-  return { ...run, tasks: run.tasks.map((t) => t.id).sort(), ran: ran(run).map((t) => t.id).sort() };
+  return {
+    ...run,
+    tasks: run.tasks.map((t) => t.id).sort(),
+    ran: ran(run)
+      .map((t) => t.id)
+      .sort(),
+  };
 }
 
 describe('incremental builds in a fresh git workspace', () => {
@@ -94,7 +99,14 @@ describe('incremental builds in a fresh git workspace', () => {
     ws.usePlugin(releaseChanging('quantizers/tflite_int8.py'));
     const run = await nxProfiled(ws, 'new-quantizer', 'run-many', '-t', 'verify', '--parallel=2');
     expect(run.exitCode, run.output).toBe(0);
-    expect(run.ran).toEqual(expect.arrayContaining(['tiny-calibrate-tflite_int8:calibrate', 'tiny2-calibrate-tflite_int8:calibrate', 'tiny-arm:quantize', 'tiny2-arm:quantize']));
+    expect(run.ran).toEqual(
+      expect.arrayContaining([
+        'tiny-calibrate-tflite_int8:calibrate',
+        'tiny2-calibrate-tflite_int8:calibrate',
+        'tiny-arm:quantize',
+        'tiny2-arm:quantize',
+      ]),
+    );
     for (const m of ['tiny', 'tiny2']) {
       for (const task of run.ran.filter((t) => t.startsWith(`${m}-`) || t.startsWith(`${m}:`))) {
         expect([`${m}-calibrate-tflite_int8:calibrate`, `${m}-arm:quantize`, `${m}-arm:verify`]).toContain(task);

@@ -36,16 +36,30 @@ async function addPluginAndModel(ws: UserWorkspace, platforms: string) {
   const installed = JSON.parse(readFileSync(join(ws.root, 'node_modules', '@tf2aif', 'nx', 'package.json'), 'utf8'));
   expect(installed.version).toBe(pluginVersion);
   const nxJson = JSON.parse(readFileSync(join(ws.root, 'nx.json'), 'utf8'));
-  expect(nxJson.plugins).toContainEqual(expect.objectContaining({ plugin: pluginPackage, options: expect.objectContaining({ verifyTargetName: 'verify' }) }));
+  expect(nxJson.plugins).toContainEqual(
+    expect.objectContaining({ plugin: pluginPackage, options: expect.objectContaining({ verifyTargetName: 'verify' }) }),
+  );
   expect(readFileSync(join(ws.root, '.gitignore'), 'utf8').split('\n')).toEqual(expect.arrayContaining(['dist/', '.tf2aif/']));
   expect(existsSync(join(ws.root, '.tf2aif', 'venv', 'bin', 'python'))).toBe(true);
 
   await step(ws, 'export a SavedModel', join(ws.root, '.tf2aif', 'venv', 'bin', 'python'), [exportScript, join(ws.root, 'exported', 'tiny')]);
   await step(ws, 'nx g @tf2aif/nx:model', 'npx', [
-    'nx', 'g', `${pluginPackage}:model`, 'tiny', '--source=exported/tiny', '--directory=ml/tiny', '--trained=false', `--platforms=${platforms}`, '--no-interactive',
+    'nx',
+    'g',
+    `${pluginPackage}:model`,
+    'tiny',
+    '--source=exported/tiny',
+    '--directory=ml/tiny',
+    '--trained=false',
+    `--platforms=${platforms}`,
+    '--no-interactive',
   ]);
   const config = JSON.parse(readFileSync(join(ws.root, 'ml', 'tiny', 'tf2aif.json'), 'utf8'));
-  expect(config).toMatchObject({ name: 'tiny', source: { format: 'savedmodel', path: '../../exported/tiny' }, inputs: [{ name: 'image', shape: [null, 8, 8, 1] }] });
+  expect(config).toMatchObject({
+    name: 'tiny',
+    source: { format: 'savedmodel', path: '../../exported/tiny' },
+    inputs: [{ name: 'image', shape: [null, 8, 8, 1] }],
+  });
 }
 
 async function git(ws: UserWorkspace, ...args: string[]) {
@@ -60,7 +74,11 @@ describe('the plugin as a user installs it: nx release publish into a local regi
     registry = await startLocalRegistry();
     const published = await publishPlugin(registry);
     log(`verdaccio ${registry.startSeconds.toFixed(1)} s, nx release publish ${published.seconds.toFixed(1)} s`);
-    const view = await execa('npm', ['view', `${pluginPackage}@${pluginVersion}`, 'version'], { env: registryEnv(registry), extendEnv: false, reject: false });
+    const view = await execa('npm', ['view', `${pluginPackage}@${pluginVersion}`, 'version'], {
+      env: registryEnv(registry),
+      extendEnv: false,
+      reject: false,
+    });
     expect(view.stdout.trim()).toBe(pluginVersion);
   });
   afterAll(async () => {
@@ -75,7 +93,16 @@ describe('the plugin as a user installs it: nx release publish into a local regi
       workspaces.push(ws);
       log(`${ws.created.how}: ${ws.created.seconds.toFixed(1)} s`);
       // the user's own TypeScript library, with test and lint scripts of its own
-      await step(ws, 'nx g @nx/js:lib', 'npx', ['nx', 'g', '@nx/js:lib', 'packages/util', '--bundler=tsc', '--unitTestRunner=none', '--linter=none', '--no-interactive']);
+      await step(ws, 'nx g @nx/js:lib', 'npx', [
+        'nx',
+        'g',
+        '@nx/js:lib',
+        'packages/util',
+        '--bundler=tsc',
+        '--unitTestRunner=none',
+        '--linter=none',
+        '--no-interactive',
+      ]);
       const pkgFile = join(ws.root, 'packages', 'util', 'package.json');
       const pkg = JSON.parse(readFileSync(pkgFile, 'utf8'));
       writeFileSync(pkgFile, JSON.stringify({ ...pkg, scripts: { test: 'node -e "process.exit(0)"', lint: 'node -e "process.exit(0)"' } }, null, 2));
@@ -108,7 +135,10 @@ describe('the plugin as a user installs it: nx release publish into a local regi
         'tiny:build-model',
         'tiny:reference',
       ]);
-      expect(JSON.parse(readFileSync(join(ws.root, 'dist', 'variants', 'tiny-arm', 'verify', 'verify.json'), 'utf8'))).toMatchObject({ passed: true, precision: 'int8' });
+      expect(JSON.parse(readFileSync(join(ws.root, 'dist', 'variants', 'tiny-arm', 'verify', 'verify.json'), 'utf8'))).toMatchObject({
+        passed: true,
+        precision: 'int8',
+      });
       const second = await runNx(nxWs, 'install-verify-again', ['run-many', '-t', 'verify', '--parallel=2']);
       log(`Nx 23.2.1: second run: ${second.wallSeconds.toFixed(1)} s`);
       expect(second.exitCode, second.output).toBe(0);
@@ -187,7 +217,10 @@ describe('the plugin as a user installs it: nx release publish into a local regi
       expect(read.exitCode, read.output).toBe(0);
       const deps = parseJson<Record<string, Array<{ target: string }>>>(read.output);
       for (const p of ['tiny', 'tiny-cpu', 'tiny-arm', 'tiny-export-tflite-batch1', 'tiny-calibrate-tflite_int8', 'tf2aif']) {
-        expect(deps[p].map((d) => d.target), p).toContain('npm:@tf2aif/nx');
+        expect(
+          deps[p].map((d) => d.target),
+          p,
+        ).toContain('npm:@tf2aif/nx');
       }
       expect(deps['@acme/util'].map((d) => d.target)).not.toContain('npm:@tf2aif/nx');
 
@@ -195,28 +228,58 @@ describe('the plugin as a user installs it: nx release publish into a local regi
       const shown = parseJson<{ targets: Record<string, { metadata?: { description?: string; technologies?: string[] } }> }>(
         (await ws.run('npx', ['nx', 'show', 'project', 'tiny-cpu', '--json'])).output,
       );
-      expect(shown.targets.verify.metadata).toMatchObject({ technologies: ['tf2aif', 'tensorflow'], description: 'Check tiny-cpu against the TensorFlow original' });
+      expect(shown.targets.verify.metadata).toMatchObject({
+        technologies: ['tf2aif', 'tensorflow'],
+        description: 'Check tiny-cpu against the TensorFlow original',
+      });
     });
 
     it('a model with unknown height and width: nx g model --shapes, verified at min, opt and max, served at two sizes', async () => {
-      await step(ws, 'export a SavedModel with unknown height and width', join(ws.root, '.tf2aif', 'venv', 'bin', 'python'), [exportScript, join(ws.root, 'exported', 'seg'), '--dynamic']);
-      const generate = ['nx', 'g', `${pluginPackage}:model`, 'seg', '--source=exported/seg', '--directory=ml/seg', '--trained=false', '--task=segmentation', '--platforms=cpu', '--no-interactive'];
+      await step(ws, 'export a SavedModel with unknown height and width', join(ws.root, '.tf2aif', 'venv', 'bin', 'python'), [
+        exportScript,
+        join(ws.root, 'exported', 'seg'),
+        '--dynamic',
+      ]);
+      const generate = [
+        'nx',
+        'g',
+        `${pluginPackage}:model`,
+        'seg',
+        '--source=exported/seg',
+        '--directory=ml/seg',
+        '--trained=false',
+        '--task=segmentation',
+        '--platforms=cpu',
+        '--no-interactive',
+      ];
       const refused = await ws.run('npx', generate);
       expect(refused.exitCode).not.toBe(0);
       expect(refused.output).toMatch(/input "image" has unknown dimensions \[null,null,null,1\]: .*--shapes="image=64x64x3:224x224x3:512x512x3"/);
       await step(ws, 'nx g @tf2aif/nx:model --shapes', 'npx', [...generate, '--shapes=image=8x8x1:16x12x1:24x24x1']);
       const config = JSON.parse(readFileSync(join(ws.root, 'ml', 'seg', 'tf2aif.json'), 'utf8'));
-      expect(config.inputs).toEqual([{ name: 'image', shape: [null, null, null, 1], dtype: 'float32', shapeRange: { min: [8, 8, 1], opt: [16, 12, 1], max: [24, 24, 1] } }]);
+      expect(config.inputs).toEqual([
+        { name: 'image', shape: [null, null, null, 1], dtype: 'float32', shapeRange: { min: [8, 8, 1], opt: [16, 12, 1], max: [24, 24, 1] } },
+      ]);
       await step(ws, 'nx run seg-cpu:verify', 'npx', ['nx', 'run', 'seg-cpu:verify']);
       const verified = JSON.parse(readFileSync(join(ws.root, 'dist', 'variants', 'seg-cpu', 'verify', 'verify.json'), 'utf8'));
       expect(verified).toMatchObject({ passed: true, inputShapes: [{ image: [16, 12, 1] }, { image: [8, 8, 1] }, { image: [24, 24, 1] }] });
       await served('seg-cpu', async (client) => {
-        for (const shape of [[1, 8, 8, 1], [2, 24, 20, 1]]) {
-          const [out] = await client.infer('seg', [float32Tensor('image', shape, new Float32Array(shape.reduce((a, b) => a * b)).fill(0.5))], ['output_0']);
+        for (const shape of [
+          [1, 8, 8, 1],
+          [2, 24, 20, 1],
+        ]) {
+          const [out] = await client.infer(
+            'seg',
+            [float32Tensor('image', shape, new Float32Array(shape.reduce((a, b) => a * b)).fill(0.5))],
+            ['output_0'],
+          );
           expect(out.shape).toEqual([...shape.slice(0, 3), 3]);
         }
         const outside = client.infer('seg', [float32Tensor('image', [1, 32, 32, 1], new Float32Array(1024))], ['output_0']);
-        await expect(outside).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/outside the accepted range: each sample from \[8, 8, 1\] to \[24, 24, 1\]/) });
+        await expect(outside).rejects.toMatchObject({
+          status: 400,
+          message: expect.stringMatching(/outside the accepted range: each sample from \[8, 8, 1\] to \[24, 24, 1\]/),
+        });
       });
     });
   });
@@ -234,7 +297,9 @@ describe('the plugin as a user installs it: nx release publish into a local regi
         log(`${ws.created.how}: ${ws.created.seconds.toFixed(1)} s`);
         await addPluginAndModel(ws, 'cpu');
         await step(ws, 'nx run tiny-cpu:verify', 'npx', ['nx', 'run', 'tiny-cpu:verify']);
-        expect(JSON.parse(readFileSync(join(ws.root, 'dist', 'variants', 'tiny-cpu', 'verify', 'verify.json'), 'utf8'))).toMatchObject({ passed: true });
+        expect(JSON.parse(readFileSync(join(ws.root, 'dist', 'variants', 'tiny-cpu', 'verify', 'verify.json'), 'utf8'))).toMatchObject({
+          passed: true,
+        });
         if (!again) return;
         const second = await step(ws, 'nx run tiny-cpu:verify, again', 'npx', ['nx', 'run', 'tiny-cpu:verify']);
         expect(second.output).toMatch(/from the cache instead of running the command for 6 out of 6 tasks/);

@@ -23,7 +23,8 @@ describe('a step killed midway', () => {
 
   it('leaves no artifact in dist/, is not cached, and the next run starts clean', async () => {
     const scratch = ws.path('.tf2aif', 'tmp');
-    const inFlight = () => existsSync(scratch) && readdirSync(scratch).some((n) => n.startsWith('dist__variants__digits-arm__quantize.') && !n.endsWith('.json'));
+    const inFlight = () =>
+      existsSync(scratch) && readdirSync(scratch).some((n) => n.startsWith('dist__variants__digits-arm__quantize.') && !n.endsWith('.json'));
     const nx = execa('node', [ws.path('node_modules', 'nx', 'dist', 'bin', 'nx.js'), 'run', 'digits-arm:quantize'], {
       cwd: ws.root,
       detached: true, // its own process group, so the whole tree (nx, executor, Python) can be killed at once

@@ -45,9 +45,18 @@ describe('a platform added with one command (nx g @tf2aif/nx:platform), in a fre
     const plugin = realpathSync(ws.path('node_modules/@tf2aif/nx'));
     const pluginBefore = files(plugin);
     const gen = await ws.nx(
-      'g', '@tf2aif/nx:platform', NEW,
-      '--title=x86-64 CPU, INT8 (e2e copy of cpu-int8)', '--arch=amd64', '--runtime=openvino', '--converter=openvino',
-      '--quantizer=nncf_ov_int8', '--executor=openvino', '--requirements=openvino', '--precision=int8', '--no-interactive',
+      'g',
+      '@tf2aif/nx:platform',
+      NEW,
+      '--title=x86-64 CPU, INT8 (e2e copy of cpu-int8)',
+      '--arch=amd64',
+      '--runtime=openvino',
+      '--converter=openvino',
+      '--quantizer=nncf_ov_int8',
+      '--executor=openvino',
+      '--requirements=openvino',
+      '--precision=int8',
+      '--no-interactive',
     );
     expect(gen.exitCode, gen.output).toBe(0);
     // one new file in the workspace's platforms folder, no Python, and nothing written into the installed package
@@ -57,7 +66,9 @@ describe('a platform added with one command (nx g @tf2aif/nx:platform), in a fre
       name: NEW,
       arch: 'amd64',
       kubernetes: { nodeSelector: { 'kubernetes.io/arch': 'amd64' } },
-      runtimes: { openvino: { converter: 'openvino', precisions: { int8: 'nncf_ov_int8' }, executor: 'openvino', serve: { requirements: 'openvino' } } },
+      runtimes: {
+        openvino: { converter: 'openvino', precisions: { int8: 'nncf_ov_int8' }, executor: 'openvino', serve: { requirements: 'openvino' } },
+      },
       defaults: { runtime: 'openvino', precision: 'int8', batchSize: 1 },
     });
 
@@ -65,7 +76,9 @@ describe('a platform added with one command (nx g @tf2aif/nx:platform), in a fre
     expect(add.exitCode, add.output).toBe(0);
     const shown = await ws.nx('show', 'projects', '--json');
     expect(shown.exitCode, shown.output).toBe(0);
-    expect(JSON.parse(shown.output.slice(shown.output.indexOf('[')))).toEqual(expect.arrayContaining([`digits-${NEW}`, 'digits-cpu-int8', 'digits-cpu']));
+    expect(JSON.parse(shown.output.slice(shown.output.indexOf('[')))).toEqual(
+      expect.arrayContaining([`digits-${NEW}`, 'digits-cpu-int8', 'digits-cpu']),
+    );
     const project = await ws.nx('show', 'project', `digits-${NEW}`, '--json');
     expect(Object.keys(JSON.parse(project.output.slice(project.output.indexOf('{'))).targets)).toEqual(
       expect.arrayContaining(['convert', 'quantize', 'verify', 'compose', 'image', 'serve']),

@@ -5,8 +5,30 @@ import { createTempWorkspace, type TempWorkspace } from './support/temp-workspac
 const fixtureProfiles = {
   fixture: 'e2e, not measured',
   variants: [
-    { variant: 'tiny-cpu', model: 'tiny', platform: 'cpu', runtime: 'tflite', precision: 'fp32', runsOn: 'x86_64', latencyMs: { p50: 0.2, p99: 0.5 }, throughput: { perSecond: 5000, concurrency: 2 }, accuracy: { minCosine: 1, top1Agreement: 1 }, artifact: { sizeBytes: 4000 } },
-    { variant: 'tiny-arm', model: 'tiny', platform: 'arm', runtime: 'tflite', precision: 'int8', runsOn: 'aarch64', latencyMs: { p50: 0.4, p99: 0.9 }, throughput: { perSecond: 2000, concurrency: 2 }, accuracy: { minCosine: 0.99, top1Agreement: 0.97 }, artifact: { sizeBytes: 2000 } },
+    {
+      variant: 'tiny-cpu',
+      model: 'tiny',
+      platform: 'cpu',
+      runtime: 'tflite',
+      precision: 'fp32',
+      runsOn: 'x86_64',
+      latencyMs: { p50: 0.2, p99: 0.5 },
+      throughput: { perSecond: 5000, concurrency: 2 },
+      accuracy: { minCosine: 1, top1Agreement: 1 },
+      artifact: { sizeBytes: 4000 },
+    },
+    {
+      variant: 'tiny-arm',
+      model: 'tiny',
+      platform: 'arm',
+      runtime: 'tflite',
+      precision: 'int8',
+      runsOn: 'aarch64',
+      latencyMs: { p50: 0.4, p99: 0.9 },
+      throughput: { perSecond: 2000, concurrency: 2 },
+      accuracy: { minCosine: 0.99, top1Agreement: 0.97 },
+      artifact: { sizeBytes: 2000 },
+    },
   ],
 };
 const fleet = (edgeCost: number) => ({

@@ -40,7 +40,9 @@ describe('nx run digits-cpu:serve under concurrent load', () => {
             ok++;
             // every tenth request of one client is malformed: it must get a 4xx and change nothing
             if (id === 0 && i % 10 === 0) {
-              const bad = await client.raw('POST', '/v2/models/digits/infer', Buffer.from('{"inputs": [{"name": "image", "shape": [1, 9]'), { 'Content-Type': 'application/json' });
+              const bad = await client.raw('POST', '/v2/models/digits/infer', Buffer.from('{"inputs": [{"name": "image", "shape": [1, 9]'), {
+                'Content-Type': 'application/json',
+              });
               count(bad.status);
             }
           } catch (e) {

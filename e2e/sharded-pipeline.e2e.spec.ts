@@ -40,7 +40,11 @@ describe.skipIf(noNginx)(`the sharded pipeline on a real remote cache server (ng
   });
 
   it('A (x86 shard) and B (accelerator shard) fill the server; C gets every verify task from it', { timeout: 1_800_000 }, async () => {
-    run = await runShardedPipeline(source.root, server, { parallel: 2, writeProbe: 'digits-cpu:compose', log: (line) => console.log(`[sharded] ${line}`) });
+    run = await runShardedPipeline(source.root, server, {
+      parallel: 2,
+      writeProbe: 'digits-cpu:compose',
+      log: (line) => console.log(`[sharded] ${line}`),
+    });
     const ranInAB = [run.a.verify, run.a.bench!, run.b.verify].flatMap((r) => r.tasks).filter((t) => t.status === 'success');
     // every task A or B ran was uploaded once, and B took A's build-model from the server instead of rerunning it
     storedAfterAB = new Map(server.entries());

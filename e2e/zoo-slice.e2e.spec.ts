@@ -28,7 +28,10 @@ describe('model zoo, CI slice', () => {
     // added as a user adds a model: a tf2aif.json from the generator, pointing at the exported file
     const added = readJson(ws, '.tf2aif/zoo/models/tabular/tf2aif.json');
     expect(added.source).toEqual({ format: 'keras', path: '../../exports/tabular/model.keras' });
-    expect(added.inputs.map((i: any) => [i.name, i.dtype])).toEqual([['category', 'int32'], ['features', 'float32']]);
+    expect(added.inputs.map((i: any) => [i.name, i.dtype])).toEqual([
+      ['category', 'int32'],
+      ['features', 'float32'],
+    ]);
     // the embedding's rows were read from the model: calibration ids stay inside them
     const model = readJson(ws, '.tf2aif/zoo/dist/models/tabular/model.json');
     expect(model.inputs.find((i: any) => i.name === 'category').range).toEqual([0, 49]);
@@ -47,7 +50,10 @@ describe('model zoo, CI slice', () => {
     // every cell's verify answered by the Nx cache (without the daemon Nx restores the files, so mtimes change)
     const cellLines = run.output.split('\n').filter((l) => /\] +\d+\/\d+ \S+ x \S+: /.test(l));
     expect(cellLines).toHaveLength(total);
-    expect(cellLines.filter((l) => !l.trimEnd().endsWith('[cache]')), run.output).toEqual([]);
+    expect(
+      cellLines.filter((l) => !l.trimEnd().endsWith('[cache]')),
+      run.output,
+    ).toEqual([]);
     expect(readJson(ws, 'dist/zoo/coverage.json').totals.failed).toBe(0);
   });
 

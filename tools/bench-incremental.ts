@@ -55,7 +55,13 @@ function parseArgs(argv: string[]): Options {
     return hit.slice(eq + 1);
   };
   if (argv.includes('--help') || argv.includes('-h')) usage();
-  const list = (v: string | undefined, fallback: string[]) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : fallback);
+  const list = (v: string | undefined, fallback: string[]) =>
+    v
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : fallback;
   const models = list(get('models'), allModels);
   for (const m of models) if (!allModels.includes(m)) throw new Error(`unknown model "${m}" (bundled: ${allModels.join(', ')})`);
   const defaultParallel = Number(process.env.TF2AIF_PARALLEL || parallelismFromScript());
@@ -114,15 +120,17 @@ function perTarget(tasks: TaskTiming[]) {
     }
     by.set(t.target, e);
   }
-  return [...by.entries()].sort(([a], [b]) => (order.indexOf(a) + 99) % 100 - (order.indexOf(b) + 99) % 100);
+  return [...by.entries()].sort(([a], [b]) => ((order.indexOf(a) + 99) % 100) - ((order.indexOf(b) + 99) % 100));
 }
 
 function printRun(r: RunResult, log: (s?: string) => void) {
   const hits = r.tasks.filter(fromCache).length;
   const shortList = (flag: string) => (m: string) => (m.length > 70 ? `--${flag}=<${m.split(',').length} projects>` : m);
   log(`  ${r.command.replace(/--projects=\S+/, shortList('projects')).replace(/--exclude=\S+/, shortList('exclude'))}`);
-  log(`  exit ${r.exitCode}, wall ${fmt(r.wallSeconds)}, ${r.tasks.length} tasks: ${r.tasks.length - hits} ran, ${hits} from the cache` +
-    (r.summaryLine ? ` (Nx: ${r.summaryLine.cached} out of ${r.summaryLine.total} from the cache)` : ''));
+  log(
+    `  exit ${r.exitCode}, wall ${fmt(r.wallSeconds)}, ${r.tasks.length} tasks: ${r.tasks.length - hits} ran, ${hits} from the cache` +
+      (r.summaryLine ? ` (Nx: ${r.summaryLine.cached} out of ${r.summaryLine.total} from the cache)` : ''),
+  );
 }
 
 function checkOk(r: RunResult) {
@@ -136,10 +144,14 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const log = (s = '') => console.log(s);
   const variants = opts.models.length * opts.platforms.length;
-  log(`tf2aif incremental benchmark: ${opts.models.length} models (${opts.models.join(', ')}) x ${opts.platforms.length} platforms (${opts.platforms.join(', ')}) = ${variants} variants, target \`${target}\``);
+  log(
+    `tf2aif incremental benchmark: ${opts.models.length} models (${opts.models.join(', ')}) x ${opts.platforms.length} platforms (${opts.platforms.join(', ')}) = ${variants} variants, target \`${target}\``,
+  );
   log(`  (the chain stops at verify: \`image\` needs a Docker engine and \`compile\` for alveo needs the Vitis AI image,`);
   log(`   so neither is timed here; both are cached Nx targets like the others)`);
-  log(`machine: ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; parallelism ${opts.parallel} (tools/parallelism.sh: one per core, at most one per 4 GiB)`);
+  log(
+    `machine: ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; parallelism ${opts.parallel} (tools/parallelism.sh: one per core, at most one per 4 GiB)`,
+  );
   log();
 
   const ws = createTempWorkspace({ models: opts.models });
@@ -157,8 +169,26 @@ async function main() {
     const modelProjects = new Set(opts.models);
     const excluded = all.filter((p) => !selected.includes(p) && !modelProjects.has(p));
     const excludeArg = excluded.length > 0 ? [`--exclude=${excluded.join(',')}`] : [];
-    const runMany = (p: number, extra: string[] = []) => ['run-many', '-t', target, projectsArg, `--parallel=${p}`, '--output-style=static', ...extra];
-    const affected = (extra: string[] = []) => ['affected', '-t', target, '--base=HEAD~1', '--head=HEAD', ...excludeArg, `--parallel=${opts.parallel}`, '--output-style=static', ...extra];
+    const runMany = (p: number, extra: string[] = []) => [
+      'run-many',
+      '-t',
+      target,
+      projectsArg,
+      `--parallel=${p}`,
+      '--output-style=static',
+      ...extra,
+    ];
+    const affected = (extra: string[] = []) => [
+      'affected',
+      '-t',
+      target,
+      '--base=HEAD~1',
+      '--head=HEAD',
+      ...excludeArg,
+      `--parallel=${opts.parallel}`,
+      '--output-style=static',
+      ...extra,
+    ];
 
     // a. cold, at the default parallelism
     log(`a. cold run (empty cache, no outputs), parallel ${opts.parallel}`);
@@ -167,9 +197,16 @@ async function main() {
     checkOk(cold);
 
     const variantsDir = ws.path('dist', 'variants');
-    const sizes = readdirSync(variantsDir).map((v) => [v, folderBytes(join(variantsDir, v))] as const).sort((a, b) => b[1] - a[1]);
+    const sizes = readdirSync(variantsDir)
+      .map((v) => [v, folderBytes(join(variantsDir, v))] as const)
+      .sort((a, b) => b[1] - a[1]);
     const outputBytes = folderBytes(ws.path('dist'));
-    log(`  task outputs in dist/: ${mib(outputBytes)} (largest variants: ${sizes.slice(0, 3).map(([v, b]) => `${v} ${mib(b)}`).join(', ')})`);
+    log(
+      `  task outputs in dist/: ${mib(outputBytes)} (largest variants: ${sizes
+        .slice(0, 3)
+        .map(([v, b]) => `${v} ${mib(b)}`)
+        .join(', ')})`,
+    );
 
     // b. warm rerun
     log(`b. warm rerun`);
@@ -186,7 +223,13 @@ async function main() {
       const run = await runNx(ws, label, affected());
       printRun(run, log);
       checkOk(run);
-      log(`  ran: ${ran(run).map((t) => t.id).join(', ') || '(nothing)'}`);
+      log(
+        `  ran: ${
+          ran(run)
+            .map((t) => t.id)
+            .join(', ') || '(nothing)'
+        }`,
+      );
       return { projects, run };
     };
 
@@ -215,7 +258,13 @@ async function main() {
     const touch = await runNx(ws, 'new-quantizer', runMany(opts.parallel));
     printRun(touch, log);
     checkOk(touch);
-    log(`  ran: ${ran(touch).map((t) => t.id).join(', ') || '(nothing)'}`);
+    log(
+      `  ran: ${
+        ran(touch)
+          .map((t) => t.id)
+          .join(', ') || '(nothing)'
+      }`,
+    );
     const touchAffected = [...new Set(ran(touch).map((t) => t.project))];
 
     // e. cold again at other parallelism levels: outputs removed, the cache skipped
@@ -246,7 +295,9 @@ async function main() {
     const warmHits = warm.tasks.filter(fromCache).length;
     log(`  ${pad('run', 40)}${lpad('wall', 10)}${lpad('tasks', 7)}${lpad('ran', 6)}${lpad('cached', 8)}`);
     const row = (name: string, r: RunResult) =>
-      log(`  ${pad(name, 40)}${lpad(fmt(r.wallSeconds), 10)}${lpad(r.tasks.length, 7)}${lpad(ran(r).length, 6)}${lpad(r.tasks.length - ran(r).length, 8)}`);
+      log(
+        `  ${pad(name, 40)}${lpad(fmt(r.wallSeconds), 10)}${lpad(r.tasks.length, 7)}${lpad(ran(r).length, 6)}${lpad(r.tasks.length - ran(r).length, 8)}`,
+      );
     row(`cold, parallel ${opts.parallel}`, cold);
     row('warm rerun', warm);
     row(`affected: ${opts.editModel} verify.samples edited`, edit);
@@ -255,19 +306,50 @@ async function main() {
     log();
     log(`warm rerun: ${warmHits} of ${warm.tasks.length} tasks from the cache${warmHits === warm.tasks.length ? ' (all hits)' : ' (NOT all hits)'}`);
     log(`config edit (${configFile}): affected projects ${editAffected.length}: ${editAffected.join(', ')}`);
-    log(`  tasks that ran: ${ran(edit).map((t) => t.id).join(', ') || '(none)'}`);
+    log(
+      `  tasks that ran: ${
+        ran(edit)
+          .map((t) => t.id)
+          .join(', ') || '(none)'
+      }`,
+    );
     log(`plugin release changing ${touchedModule}: projects with tasks that ran ${touchAffected.length}: ${touchAffected.join(', ')}`);
-    log(`  tasks that ran: ${ran(touch).map((t) => t.id).join(', ') || '(none)'}`);
+    log(
+      `  tasks that ran: ${
+        ran(touch)
+          .map((t) => t.id)
+          .join(', ') || '(none)'
+      }`,
+    );
     for (const r of compared) {
-      const sums = perTarget(r.tasks).map(([name, e]) => `${name} ${fmt(e.sum)}`).join(', ');
+      const sums = perTarget(r.tasks)
+        .map(([name, e]) => `${name} ${fmt(e.sum)}`)
+        .join(', ');
       log(`parallel ${r.label.replace('cold-p', '')}: sum of task time per target: ${sums}`);
-      log(`parallel ${r.label.replace('cold-p', '')} vs ${opts.parallel}: cold wall ${fmt(r.wallSeconds)} vs ${fmt(cold.wallSeconds)} ` +
-        `(x${(r.wallSeconds / cold.wallSeconds).toFixed(2)}); sum of task time ${fmt(r.tasks.reduce((s, t) => s + t.seconds, 0))} vs ${fmt(total)}`);
+      log(
+        `parallel ${r.label.replace('cold-p', '')} vs ${opts.parallel}: cold wall ${fmt(r.wallSeconds)} vs ${fmt(cold.wallSeconds)} ` +
+          `(x${(r.wallSeconds / cold.wallSeconds).toFixed(2)}); sum of task time ${fmt(r.tasks.reduce((s, t) => s + t.seconds, 0))} vs ${fmt(total)}`,
+      );
     }
     if (opts.json) {
       const strip = ({ output, ...r }: RunResult) => r;
       mkdirSync(dirname(opts.json), { recursive: true });
-      writeFileSync(opts.json, JSON.stringify({ options: opts, cold: strip(cold), outputBytes, warm: strip(warm), configEdit: { affected: editAffected, run: strip(edit) }, quantizerEdit: { affected: touchAffected, run: strip(touch) }, compared: compared.map(strip) }, null, 2));
+      writeFileSync(
+        opts.json,
+        JSON.stringify(
+          {
+            options: opts,
+            cold: strip(cold),
+            outputBytes,
+            warm: strip(warm),
+            configEdit: { affected: editAffected, run: strip(edit) },
+            quantizerEdit: { affected: touchAffected, run: strip(touch) },
+            compared: compared.map(strip),
+          },
+          null,
+          2,
+        ),
+      );
       log(`figures written to ${opts.json}`);
     }
   } finally {

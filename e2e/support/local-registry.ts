@@ -77,7 +77,12 @@ export async function startLocalRegistry(options: { timeoutMs?: number } = {}): 
     clearTimeout(timer);
   }
   const url = `http://127.0.0.1:${port}`;
-  while (!(await fetch(`${url}/-/ping`).then((r) => r.ok, () => false))) {
+  while (
+    !(await fetch(`${url}/-/ping`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
     if (Date.now() - started > timeoutMs) return fail(`${url}/-/ping did not answer in ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -86,9 +91,13 @@ export async function startLocalRegistry(options: { timeoutMs?: number } = {}): 
   // `@tf2aif/*` (publish: $all), so any placeholder will do, as in Nx's template.
   const npmrc = join(dir, 'npmrc');
   const token = randomBytes(16).toString('hex');
-  writeFileSync(npmrc, [`registry=${url}/`, `//127.0.0.1:${port}/:_authToken=${token}`, 'audit=false', 'fund=false', 'update-notifier=false', ''].join('\n'), {
-    mode: 0o600,
-  });
+  writeFileSync(
+    npmrc,
+    [`registry=${url}/`, `//127.0.0.1:${port}/:_authToken=${token}`, 'audit=false', 'fund=false', 'update-notifier=false', ''].join('\n'),
+    {
+      mode: 0o600,
+    },
+  );
   return {
     url,
     dir,

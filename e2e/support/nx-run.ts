@@ -28,7 +28,12 @@ export interface RunResult {
 export const fromCache = (t: TaskTiming) => t.status.includes('cache');
 export const ran = (r: RunResult) => r.tasks.filter((t) => !fromCache(t));
 
-export async function runNx(ws: Pick<TempWorkspace, 'root' | 'path'>, label: string, args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+export async function runNx(
+  ws: Pick<TempWorkspace, 'root' | 'path'>,
+  label: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<RunResult> {
   const profile = join('.nx', 'bench', `${label}.json`);
   rmSync(ws.path(profile), { force: true });
   const started = process.hrtime.bigint();
@@ -72,4 +77,3 @@ export async function runNx(ws: Pick<TempWorkspace, 'root' | 'path'>, label: str
   const summaryLine = m ? { cached: Number(m[1]), total: Number(m[2]) } : undefined;
   return { label, command: `nx ${args.join(' ')}`, exitCode: result.exitCode ?? 1, wallSeconds, tasks, summaryLine, output };
 }
-

@@ -18,7 +18,8 @@ function packageHash(): string {
     if (statSync(path).isDirectory()) for (const name of readdirSync(path).sort()) add(join(path, name));
     else hash.update(relative(pluginSource, path)).update(readFileSync(path));
   };
-  for (const entry of ['dist', 'bin', 'platforms', 'templates', 'toolchain', 'package.json', 'executors.json', 'generators.json', 'README.md']) add(join(pluginSource, entry));
+  for (const entry of ['dist', 'bin', 'platforms', 'templates', 'toolchain', 'package.json', 'executors.json', 'generators.json', 'README.md'])
+    add(join(pluginSource, entry));
   return hash.digest('hex').slice(0, 16);
 }
 
@@ -33,7 +34,9 @@ export function packedPlugin(): string {
   const staging = `${dir}.${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
-  const [{ filename }] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', staging], { cwd: pluginSource, encoding: 'utf8' })) as Array<{ filename: string }>;
+  const [{ filename }] = JSON.parse(
+    execFileSync('npm', ['pack', '--json', '--pack-destination', staging], { cwd: pluginSource, encoding: 'utf8' }),
+  ) as Array<{ filename: string }>;
   execFileSync('tar', ['xzf', join(staging, filename), '-C', staging]);
   // its dependencies (and the nx / @nx/devkit peers) resolve from the package's own node_modules, as installed
   symlinkSync(join(repoRoot, 'node_modules'), join(staging, 'package', 'node_modules'));

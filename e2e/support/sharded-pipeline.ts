@@ -30,7 +30,10 @@ export async function runShardedPipeline(
   const shards = ciShards();
   const x86Projects = shards.find((s) => s.shard === 'x86_64')?.projects;
   if (!x86Projects) throw new Error('docs/ci/github-actions-variants.yml has no x86_64 shard');
-  const otherProjects = shards.filter((s) => s.shard !== 'x86_64').map((s) => s.projects).join(',');
+  const otherProjects = shards
+    .filter((s) => s.shard !== 'x86_64')
+    .map((s) => s.projects)
+    .join(',');
   const remote = (token: string) => ({ NX_SELF_HOSTED_REMOTE_CACHE_SERVER: server.url, NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: token });
   const parallel = `--parallel=${opts.parallel}`;
 

@@ -26,7 +26,9 @@ export interface TempWorkspace {
  */
 const nxJson = {
   cacheDirectory: '.nx/cache',
-  plugins: [{ plugin: '@tf2aif/nx', options: { baseImages: { amd64: 'tf2aif/base:bookworm-py311-amd64', arm64: 'tf2aif/base:bookworm-py311-arm64' } } }],
+  plugins: [
+    { plugin: '@tf2aif/nx', options: { baseImages: { amd64: 'tf2aif/base:bookworm-py311-amd64', arm64: 'tf2aif/base:bookworm-py311-arm64' } } },
+  ],
 };
 
 /**
@@ -42,7 +44,8 @@ export function createTempWorkspace(options: { models?: string[]; fixtures?: str
   writeFileSync(join(root, 'nx.json'), JSON.stringify(nxJson, null, 2) + '\n');
   for (const model of options.models ?? []) cpSync(join(repoRoot, 'models', model), join(root, 'models', model), { recursive: true });
   if (options.zoo) cpSync(join(repoRoot, 'zoo'), join(root, 'zoo'), { recursive: true, filter: (src) => !src.includes('__pycache__') });
-  for (const fixture of options.fixtures ?? []) cpSync(join(__dirname, '..', 'fixtures', fixture), join(root, 'models', fixture), { recursive: true });
+  for (const fixture of options.fixtures ?? [])
+    cpSync(join(__dirname, '..', 'fixtures', fixture), join(root, 'models', fixture), { recursive: true });
   writeFileSync(join(root, '.gitignore'), 'node_modules/\ndist/\n.tf2aif/\n.nx/\n');
 
   linkInstalled(root, options.withPython !== false);

@@ -25,7 +25,13 @@ export async function createUserWorkspace(options: { nxVersion: string; registry
   const parent = mkdtempSync(join(tmpdir(), 'tf2aif-user-'));
   const root = join(parent, name);
   const run = async (cwd: string, command: string, args: string[], env: Record<string, string> = {}) => {
-    const result = await execa(command, args, { cwd, env: registryEnv(registry, { ...quietNx, ...env }), extendEnv: false, reject: false, all: true });
+    const result = await execa(command, args, {
+      cwd,
+      env: registryEnv(registry, { ...quietNx, ...env }),
+      extendEnv: false,
+      reject: false,
+      all: true,
+    });
     return { exitCode: result.exitCode ?? 1, output: result.all ?? '' };
   };
   const workspace: UserWorkspace = {

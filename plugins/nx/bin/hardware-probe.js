@@ -34,5 +34,9 @@ module.exports = { probeHardware };
 
 if (require.main === module) {
   const hw = probeHardware();
-  process.stdout.write(Object.entries(hw).map(([k, v]) => `${k}=${v}`).join(' ') + '\n');
+  process.stdout.write(
+    Object.entries(hw)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ') + '\n',
+  );
 }

@@ -87,10 +87,17 @@ function relativeImports(pySrc, files) {
       const base = file.split('/').slice(0, -m[1].length);
       const module = m[2] ? [...base, ...m[2].split('.')] : base;
       // `from .pkg import mod` imports pkg/mod.py where that is a module; a name that is not stays pkg's
-      const names = ['', ...m[3].split(',').map((n) => n.trim().split(' ')[0]).filter(Boolean)];
+      const names = [
+        '',
+        ...m[3]
+          .split(',')
+          .map((n) => n.trim().split(' ')[0])
+          .filter(Boolean),
+      ];
       for (const name of names) {
         const path = name ? [...module, name] : module;
-        for (const candidate of [`${path.join('/')}.py`, `${path.join('/')}/__init__.py`]) if (known.has(candidate) && candidate !== file) found.add(candidate);
+        for (const candidate of [`${path.join('/')}.py`, `${path.join('/')}/__init__.py`])
+          if (known.has(candidate) && candidate !== file) found.add(candidate);
       }
     }
     if (found.size) imports[file] = [...found].sort();
@@ -135,7 +142,9 @@ function buildToolchain() {
     const target = join(pkgDir, 'toolchain');
     rmSync(target, { recursive: true, force: true });
     renameSync(staged, target);
-    log(`toolchain/${wheel} (${(statSync(join(target, wheel)).size / 1024).toFixed(0)} KiB) with requirements.lock and ${readdirSync(join(target, 'serve-requirements')).length} image locks`);
+    log(
+      `toolchain/${wheel} (${(statSync(join(target, wheel)).size / 1024).toFixed(0)} KiB) with requirements.lock and ${readdirSync(join(target, 'serve-requirements')).length} image locks`,
+    );
   } finally {
     rmSync(staged, { recursive: true, force: true });
   }
@@ -144,7 +153,11 @@ function buildToolchain() {
 /** A running Nx daemon keeps the plugin it loaded and the graph it made from it: stop it, the next command starts a new one. */
 function stopDaemon() {
   try {
-    execFileSync(process.execPath, [require.resolve('nx/bin/nx.js', { paths: [repoRoot] }), 'daemon', '--stop'], { cwd: repoRoot, stdio: 'ignore', timeout: 30_000 });
+    execFileSync(process.execPath, [require.resolve('nx/bin/nx.js', { paths: [repoRoot] }), 'daemon', '--stop'], {
+      cwd: repoRoot,
+      stdio: 'ignore',
+      timeout: 30_000,
+    });
   } catch {
     // no daemon, or Nx not installed yet
   }

@@ -24,7 +24,10 @@ function relativeImports(text: string, fileName = 'file.ts'): Array<{ specifier:
     if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) add(node.moduleSpecifier);
     else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) add(node.moduleReference.expression);
     else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) add(node.argument.literal);
-    else if (ts.isCallExpression(node) && (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'))) {
+    else if (
+      ts.isCallExpression(node) &&
+      (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'))
+    ) {
       add(node.arguments[0]);
     }
     ts.forEachChild(node, visit);
@@ -153,7 +156,16 @@ describe('folders of src/', () => {
       "let h: import('../h').H;",
       "import { z } from 'zod';",
     ].join('\n');
-    expect(relativeImports(text).map((i) => `${i.line} ${i.specifier}`)).toEqual(['1 ./a', '2 ../b/b', '3 ./c', '4 ../d', '5 ./e', '6 ../f/f', '7 ./g', '8 ../h']);
+    expect(relativeImports(text).map((i) => `${i.line} ${i.specifier}`)).toEqual([
+      '1 ./a',
+      '2 ../b/b',
+      '3 ./c',
+      '4 ../d',
+      '5 ./e',
+      '6 ../f/f',
+      '7 ./g',
+      '8 ../h',
+    ]);
   });
 
   it('finds a cycle, with an import for each of its edges', () => {

@@ -3,7 +3,11 @@ import type { PlanProfile } from '../src/plan/profiles';
 import { RESOURCE_KEYS, totalDemand, type ModelTargets, type PlanInstance, type Resources, type Slo } from '../src/plan/options';
 
 /** A measured profile for tests: LAT p50/p99, THR rate and clients, agreement or accuracy. */
-export function profile(variant: string, platform: string, o: Partial<PlanProfile> & { p50: number; p99: number; thr?: number; conc?: number }): PlanProfile {
+export function profile(
+  variant: string,
+  platform: string,
+  o: Partial<PlanProfile> & { p50: number; p99: number; thr?: number; conc?: number },
+): PlanProfile {
   const runsOn = platform === 'gpu' ? 'nvidia-gpu' : platform === 'arm' ? 'aarch64' : 'x86_64';
   return {
     variant,

@@ -8,7 +8,7 @@ export const benchOptionsSchema = z.looseObject({
   platform: z.string().min(1),
   runsOn: runsOnSchema,
   executor: z.string().min(1),
-  artifactPath: z.string().min(1).describe('the deployed artifact: the variant\'s compile, quantize or convert output'),
+  artifactPath: z.string().min(1).describe("the deployed artifact: the variant's compile, quantize or convert output"),
   processing: z.string().nullish().describe("the model's pre/post-processing hooks, as serve and the image run them"),
   batchSize: z.number().int().positive(),
   ...serverSettingsSchema,

@@ -27,7 +27,8 @@ export function randomInputs(meta: ModelMetadata, batch: number): Tensor[] {
       for (let i = 0; i < count; i++) data.writeUInt8(Math.random() < 0.5 ? 1 : 0, i);
       return { name: spec.name, datatype: spec.datatype, shape, data };
     }
-    if (!spec.range) throw new Error(`input ${spec.name}: the server's metadata gives no value range (a tf2aif server does: variant.json inputs[].range)`);
+    if (!spec.range)
+      throw new Error(`input ${spec.name}: the server's metadata gives no value range (a tf2aif server does: variant.json inputs[].range)`);
     const [low, high] = spec.range;
     if (spec.datatype === 'FP32') for (let i = 0; i < count; i++) data.writeFloatLE(low + Math.random() * (high - low), i * 4);
     else if (write) for (let i = 0; i < count; i++) write(data, i, low + Math.floor(Math.random() * (high - low + 1)));
@@ -68,7 +69,10 @@ export async function latencyBench(url: string, model: string, maxSeconds: numbe
   const client = new V2Client(url);
   try {
     const meta = await client.metadata(model);
-    const request = encodeBinaryRequest(randomInputs(meta, 1), meta.outputs.map((o) => o.name));
+    const request = encodeBinaryRequest(
+      randomInputs(meta, 1),
+      meta.outputs.map((o) => o.name),
+    );
     const { hostname, port } = new URL(url);
     const connection = new RawConnection(hostname, Number(port));
     const prepared = preparedInfer(connection, model, request);
@@ -134,7 +138,10 @@ export async function throughputBench(
   const client = new V2Client(url);
   try {
     const meta = await client.metadata(model);
-    const request = encodeBinaryRequest(randomInputs(meta, 1), meta.outputs.map((o) => o.name));
+    const request = encodeBinaryRequest(
+      randomInputs(meta, 1),
+      meta.outputs.map((o) => o.name),
+    );
     const { hostname, port } = new URL(url);
     const connections = Array.from({ length: concurrency }, () => new RawConnection(hostname, Number(port)));
     const prepared = preparedInfer(connections[0], model, request); // same host and port: the same bytes for all

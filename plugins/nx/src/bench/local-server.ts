@@ -41,13 +41,17 @@ export async function startLocalServer(workspaceRoot: string, config: string, ex
   const toolchain = ensurePythonToolchain(workspaceRoot);
   const port = await freePort();
   const { execa } = await import('execa');
-  const child: ResultPromise = execa(toolchain.python, ['-m', 'tf2aif_toolchain.serve', '--config', config, '--port', String(port), '--host', '127.0.0.1'], {
-    cwd: workspaceRoot,
-    env: { ...process.env, ...toolchainEnv(toolchain), ...extraEnv },
-    stdin: 'ignore',
-    all: true,
-    reject: false,
-  });
+  const child: ResultPromise = execa(
+    toolchain.python,
+    ['-m', 'tf2aif_toolchain.serve', '--config', config, '--port', String(port), '--host', '127.0.0.1'],
+    {
+      cwd: workspaceRoot,
+      env: { ...process.env, ...toolchainEnv(toolchain), ...extraEnv },
+      stdin: 'ignore',
+      all: true,
+      reject: false,
+    },
+  );
   let log = '';
   child.all?.on('data', (chunk: Buffer) => (log += chunk.toString()));
   let exitCode: number | undefined;

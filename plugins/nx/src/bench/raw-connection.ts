@@ -58,7 +58,14 @@ export class RawConnection {
 
   /** The request's bytes, head and body: a load generator builds them once and sends them many times. */
   prepare(method: string, path: string, body: Buffer, headers: Record<string, string>): Buffer {
-    const head = [`${method} ${path} HTTP/1.1`, `Host: ${this.host}:${this.port}`, `Content-Length: ${body.length}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
+    const head = [
+      `${method} ${path} HTTP/1.1`,
+      `Host: ${this.host}:${this.port}`,
+      `Content-Length: ${body.length}`,
+      ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+      '',
+      '',
+    ].join('\r\n');
     return Buffer.concat([Buffer.from(head, 'latin1'), body]);
   }
 

@@ -6,7 +6,9 @@ import { parseServerTiming, runtimeMs } from './server-timing';
 
 describe('Server-Timing', () => {
   it('parses each stage in milliseconds and sums the runtime call', () => {
-    const timing = parseServerTiming('decode;dur=0.081, preprocess;dur=0.002, queue;dur=0.000, infer;dur=58.312, postprocess;dur=0.001, encode;dur=0.110');
+    const timing = parseServerTiming(
+      'decode;dur=0.081, preprocess;dur=0.002, queue;dur=0.000, infer;dur=58.312, postprocess;dur=0.001, encode;dur=0.110',
+    );
     expect(timing).toEqual({ decode: 0.081, preprocess: 0.002, queue: 0, infer: 58.312, postprocess: 0.001, encode: 0.11 });
     expect(runtimeMs(timing)).toBeCloseTo(58.315, 6);
   });
@@ -30,10 +32,20 @@ describe('LAT bench with the server timing its runtime', () => {
       req.on('end', () => {
         if (req.method === 'GET') {
           res.setHeader('Content-Type', 'application/json');
-          res.end(JSON.stringify({ name: 'm', inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 2], range: [0, 1] }], outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 2] }] }));
+          res.end(
+            JSON.stringify({
+              name: 'm',
+              inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 2], range: [0, 1] }],
+              outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 2] }],
+            }),
+          );
           return;
         }
-        if (inferMs !== null) res.setHeader('Server-Timing', `decode;dur=0.010, preprocess;dur=0.001, queue;dur=0.000, infer;dur=${inferMs}, postprocess;dur=0.001, encode;dur=0.010`);
+        if (inferMs !== null)
+          res.setHeader(
+            'Server-Timing',
+            `decode;dur=0.010, preprocess;dur=0.001, queue;dur=0.000, infer;dur=${inferMs}, postprocess;dur=0.001, encode;dur=0.010`,
+          );
         res.end('{}');
       });
     });

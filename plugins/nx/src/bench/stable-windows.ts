@@ -27,7 +27,13 @@ export function withinTolerance(values: number[], tolerance: number): boolean {
 
 export async function untilStable(
   window: () => Promise<number>,
-  opts: { consecutive?: number; tolerance?: number; minWindows?: number; maxSeconds: number; onWindow?: (n: number, value: number, stable: boolean) => void },
+  opts: {
+    consecutive?: number;
+    tolerance?: number;
+    minWindows?: number;
+    maxSeconds: number;
+    onWindow?: (n: number, value: number, stable: boolean) => void;
+  },
 ): Promise<WindowsResult> {
   const consecutive = opts.consecutive ?? 3;
   const tolerance = opts.tolerance ?? 0.1;

@@ -90,10 +90,22 @@ export class V2Client {
     this.url = new URL(baseUrl);
   }
 
-  raw(method: string, path: string, body?: Buffer, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  raw(
+    method: string,
+    path: string,
+    body?: Buffer,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
     return new Promise((resolve, reject) => {
       const req = request(
-        { host: this.url.hostname, port: this.url.port, path, method, agent: this.agent, headers: { ...headers, ...(body ? { 'Content-Length': String(body.length) } : {}) } },
+        {
+          host: this.url.hostname,
+          port: this.url.port,
+          path,
+          method,
+          agent: this.agent,
+          headers: { ...headers, ...(body ? { 'Content-Length': String(body.length) } : {}) },
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));

@@ -15,7 +15,10 @@ describe('deployedRuntime', () => {
   const variant = { runtime: 'tflite', executor: 'tflite', requirements: 'tflite', artifactPath: 'a', imageTag: 't' };
 
   it("follows the artifact a convert step made with the platform's fallback runtime", () => {
-    const root = workspace({ runtime: 'onnxruntime', fallback: { from: 'tflite', executor: 'onnxruntime', requirements: 'onnxruntime', ops: ['MaxPool3D'] } });
+    const root = workspace({
+      runtime: 'onnxruntime',
+      fallback: { from: 'tflite', executor: 'onnxruntime', requirements: 'onnxruntime', ops: ['MaxPool3D'] },
+    });
     expect(deployedRuntime(root, variant)).toEqual({ ...variant, runtime: 'onnxruntime', executor: 'onnxruntime', requirements: 'onnxruntime' });
   });
 
@@ -25,6 +28,8 @@ describe('deployedRuntime', () => {
   });
 
   it('names the file and the field of a malformed record', () => {
-    expect(() => deployedRuntime(workspace({ runtime: 'onnxruntime', fallback: { from: 'tflite' } }), variant)).toThrow(/artifact\.json.*fallback\.executor/s);
+    expect(() => deployedRuntime(workspace({ runtime: 'onnxruntime', fallback: { from: 'tflite' } }), variant)).toThrow(
+      /artifact\.json.*fallback\.executor/s,
+    );
   });
 });

@@ -5,7 +5,13 @@ import { join } from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { platformDescriptorSchema, type PlatformDescriptor } from '../platforms/platform-descriptor';
 import { loadPlatformRegistry } from '../platforms/platform-registry';
-import { KUBERNETES_FILES, renderKubernetesManifests, writeKubernetesManifests, type KubernetesManifests, type ManifestFacts } from './kubernetes-manifests';
+import {
+  KUBERNETES_FILES,
+  renderKubernetesManifests,
+  writeKubernetesManifests,
+  type KubernetesManifests,
+  type ManifestFacts,
+} from './kubernetes-manifests';
 import { resourcesFromArtifact, resourcesFromProfile } from './kubernetes-resources';
 import { ensurePythonToolchain } from '../toolchain/python-toolchain';
 import { ociLabels } from './oci-labels';
@@ -66,15 +72,28 @@ const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|Mi|Gi)?$/;
 /** The placement rules per platform, as the README's table states them. */
 const GPU_TOLERATION = [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }];
 const ORIN = { 'nvidia.com/gpu.family': 'ampere', 'nvidia.com/gpu.compute.major': '8', 'nvidia.com/gpu.compute.minor': '7' };
-const placement: Record<string, { nodeSelector: Record<string, string>; devices: Record<string, number>; tolerations?: unknown[]; runtimeClassName?: string }> = {
+const placement: Record<
+  string,
+  { nodeSelector: Record<string, string>; devices: Record<string, number>; tolerations?: unknown[]; runtimeClassName?: string }
+> = {
   cpu: { nodeSelector: { 'kubernetes.io/arch': 'amd64' }, devices: {} },
   'cpu-tf': { nodeSelector: { 'kubernetes.io/arch': 'amd64' }, devices: {} },
   arm: { nodeSelector: { 'kubernetes.io/arch': 'arm64' }, devices: {} },
   'arm-tf': { nodeSelector: { 'kubernetes.io/arch': 'arm64' }, devices: {} },
   gpu: { nodeSelector: { 'kubernetes.io/arch': 'amd64' }, devices: { 'nvidia.com/gpu': 1 }, tolerations: GPU_TOLERATION },
   'gpu-tf': { nodeSelector: { 'kubernetes.io/arch': 'amd64' }, devices: { 'nvidia.com/gpu': 1 }, tolerations: GPU_TOLERATION },
-  agx: { nodeSelector: { 'kubernetes.io/arch': 'arm64', ...ORIN }, devices: { 'nvidia.com/gpu': 1 }, tolerations: GPU_TOLERATION, runtimeClassName: 'nvidia' },
-  'agx-tf': { nodeSelector: { 'kubernetes.io/arch': 'arm64', ...ORIN }, devices: { 'nvidia.com/gpu': 1 }, tolerations: GPU_TOLERATION, runtimeClassName: 'nvidia' },
+  agx: {
+    nodeSelector: { 'kubernetes.io/arch': 'arm64', ...ORIN },
+    devices: { 'nvidia.com/gpu': 1 },
+    tolerations: GPU_TOLERATION,
+    runtimeClassName: 'nvidia',
+  },
+  'agx-tf': {
+    nodeSelector: { 'kubernetes.io/arch': 'arm64', ...ORIN },
+    devices: { 'nvidia.com/gpu': 1 },
+    tolerations: GPU_TOLERATION,
+    runtimeClassName: 'nvidia',
+  },
   alveo: { nodeSelector: { 'kubernetes.io/arch': 'amd64' }, devices: { 'amd.com/xilinx_u280_xdma_201920_3-1579649056': 1 } },
   versal: { nodeSelector: { 'kubernetes.io/arch': 'arm64', 'ai.tf2aif/board': 'vck190' }, devices: { 'smarter-devices/dri_renderD128': 1 } },
   zynq: { nodeSelector: { 'kubernetes.io/arch': 'arm64', 'ai.tf2aif/board': 'zcu104' }, devices: { 'smarter-devices/dri_renderD128': 1 } },
@@ -186,10 +205,15 @@ describe('Kubernetes manifests', () => {
     // 3 x 40 MiB + 64 MiB (cpu/tflite baseline) = 184 MiB -> 192 Mi; limit twice that; one core
     const cpu = render('cpu');
     expect(containerOf(podSpec(cpu)).resources).toEqual({ requests: { cpu: '1', memory: '192Mi' }, limits: { memory: '384Mi' } });
-    expect((cpu.deployment as any).metadata.annotations['ai.tf2aif.resources']).toMatch(/^estimate: 3 x artifact \(40\.0 MiB\) \+ runtime baseline \(64 MiB\)/);
+    expect((cpu.deployment as any).metadata.annotations['ai.tf2aif.resources']).toMatch(
+      /^estimate: 3 x artifact \(40\.0 MiB\) \+ runtime baseline \(64 MiB\)/,
+    );
     // a runtime without a baseline in its descriptor gets 256 MiB
     expect(resourcesFromArtifact(0)).toEqual({ requests: { cpu: '1', memory: '256Mi' }, limits: { memory: '512Mi' }, basis: expect.any(String) });
-    expect(resourcesFromProfile({ peakRssMiB: 300, cpuCores: 1.62 })).toMatchObject({ requests: { cpu: '1700m', memory: '384Mi' }, limits: { memory: '768Mi' } });
+    expect(resourcesFromProfile({ peakRssMiB: 300, cpuCores: 1.62 })).toMatchObject({
+      requests: { cpu: '1700m', memory: '384Mi' },
+      limits: { memory: '768Mi' },
+    });
     expect(resourcesFromProfile({ peakRssMiB: 10, cpuCores: 0.01 }).requests).toEqual({ cpu: '100m', memory: '16Mi' });
     expect(() => resourcesFromProfile({ peakRssMiB: 0, cpuCores: 1 })).toThrow(/positive/);
 
@@ -205,10 +229,23 @@ describe('Kubernetes manifests', () => {
     const d = registry.get('cpu')!;
     expect(() => renderKubernetesManifests({ ...factsFor(d), variant: `m-${'x'.repeat(70)}` }, d)).toThrow(/at most 63/);
     expect(() => renderKubernetesManifests(factsFor(d), registry.get('arm')!)).toThrow(/descriptor "arm" given for a cpu variant/);
-    const base = { name: 'p', title: 'P', arch: 'amd64', hardware: 'x', image: { base: 'python:3.11-slim-bookworm' }, runtimes: { tflite: { converter: 'tflite', precisions: { fp32: 'none' }, executor: 'tflite', serve: { requirements: 'tflite' } } }, defaults: { runtime: 'tflite', precision: 'fp32', batchSize: 1 } };
-    const issues = (kubernetes: unknown) => platformDescriptorSchema.safeParse({ ...base, kubernetes }).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
-    expect(issues({ nodeSelector: { 'kubernetes.io/arch': 'arm64' } })).toEqual(['kubernetes.nodeSelector.kubernetes.io/arch: "arm64" contradicts arch "amd64"']);
-    expect(issues({ baselineMemoryMiB: { onnxruntime: 64 } })).toEqual(['kubernetes.baselineMemoryMiB.onnxruntime: "onnxruntime" is not one of runtimes: tflite']);
+    const base = {
+      name: 'p',
+      title: 'P',
+      arch: 'amd64',
+      hardware: 'x',
+      image: { base: 'python:3.11-slim-bookworm' },
+      runtimes: { tflite: { converter: 'tflite', precisions: { fp32: 'none' }, executor: 'tflite', serve: { requirements: 'tflite' } } },
+      defaults: { runtime: 'tflite', precision: 'fp32', batchSize: 1 },
+    };
+    const issues = (kubernetes: unknown) =>
+      platformDescriptorSchema.safeParse({ ...base, kubernetes }).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
+    expect(issues({ nodeSelector: { 'kubernetes.io/arch': 'arm64' } })).toEqual([
+      'kubernetes.nodeSelector.kubernetes.io/arch: "arm64" contradicts arch "amd64"',
+    ]);
+    expect(issues({ baselineMemoryMiB: { onnxruntime: 64 } })).toEqual([
+      'kubernetes.baselineMemoryMiB.onnxruntime: "onnxruntime" is not one of runtimes: tflite',
+    ]);
     expect(issues({ resources: { gpu: 1 } })).toEqual(['kubernetes.resources.gpu: Invalid key in record']);
     expect(issues({ nodeSelector: { 'bad key!': 'x' } })).toEqual(['kubernetes.nodeSelector.bad key!: Invalid key in record']);
     expect(issues({ nodeSelector: { 'kubernetes.io/hostname': 'not a value' } })[0]).toMatch(/label value/);
@@ -225,10 +262,57 @@ describe('Kubernetes manifests', () => {
 
 describe('YAML writer', () => {
   it('quotes every string a YAML reader could take for something else', () => {
-    for (const s of ['true', 'False', 'yes', 'NO', 'on', 'y', 'n', 'null', '~', '', '8000', '1.30', '0x10', '1e3', '.5', '-1', 'a: b', 'a #b', "it's", '"q"', 'x\ny', ' lead', 'trail ', '*ref', '&a', '!tag', '[a]', '{a}', '@x', '`x', '%x', '|', '>', '-', '? x', 'tf2aif/digits:cpu', 'NaN', 'inf']) {
+    for (const s of [
+      'true',
+      'False',
+      'yes',
+      'NO',
+      'on',
+      'y',
+      'n',
+      'null',
+      '~',
+      '',
+      '8000',
+      '1.30',
+      '0x10',
+      '1e3',
+      '.5',
+      '-1',
+      'a: b',
+      'a #b',
+      "it's",
+      '"q"',
+      'x\ny',
+      ' lead',
+      'trail ',
+      '*ref',
+      '&a',
+      '!tag',
+      '[a]',
+      '{a}',
+      '@x',
+      '`x',
+      '%x',
+      '|',
+      '>',
+      '-',
+      '? x',
+      'tf2aif/digits:cpu',
+      'NaN',
+      'inf',
+    ]) {
       expect(quoteString(s), s).toBe(JSON.stringify(s));
     }
-    for (const s of ['Deployment', 'apps/v1', '/v2/health/ready', 'app.kubernetes.io/name', 'kserve-container', 'amd.com/xilinx_u280_xdma_201920_3-1579649056', 'IfNotPresent']) {
+    for (const s of [
+      'Deployment',
+      'apps/v1',
+      '/v2/health/ready',
+      'app.kubernetes.io/name',
+      'kserve-container',
+      'amd.com/xilinx_u280_xdma_201920_3-1579649056',
+      'IfNotPresent',
+    ]) {
       expect(quoteString(s), s).toBe(s);
     }
   });
@@ -247,12 +331,19 @@ describe('offline validation (kubernetes-validate, KServe CRD schema)', () => {
 
   function validate(files: string[]) {
     const toolchain = ensurePythonToolchain(workspaceRoot); // says how to install it when missing
-    const run = spawnSync(toolchain.python, [validator, ...kubernetesVersions.flatMap((v) => ['--kubernetes-version', v]), '--kserve-schema', kserveSchema, '--documents', ...files], {
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    const run = spawnSync(
+      toolchain.python,
+      [validator, ...kubernetesVersions.flatMap((v) => ['--kubernetes-version', v]), '--kserve-schema', kserveSchema, '--documents', ...files],
+      {
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
     if (run.error) throw run.error;
-    const lines = run.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const lines = run.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
     return { status: run.status, stderr: run.stderr, lines };
   }
 
@@ -294,7 +385,9 @@ describe('offline validation (kubernetes-validate, KServe CRD schema)', () => {
     const out = join(dir, 'broken');
     writeKubernetesManifests(out, facts, m);
     const broken = (file: string, edit: (doc: any) => void) => {
-      const doc = JSON.parse(JSON.stringify(file === KUBERNETES_FILES.deployment ? m.deployment : file === KUBERNETES_FILES.service ? m.service : m.inferenceService));
+      const doc = JSON.parse(
+        JSON.stringify(file === KUBERNETES_FILES.deployment ? m.deployment : file === KUBERNETES_FILES.service ? m.service : m.inferenceService),
+      );
       edit(doc);
       writeFileSync(join(out, file), toYaml(doc));
     };
@@ -319,7 +412,11 @@ describe('offline validation (kubernetes-validate, KServe CRD schema)', () => {
 
   it('the KServe schema fixture names its source', () => {
     const fixture = JSON.parse(readFileSync(kserveSchema, 'utf8'));
-    expect(fixture.source).toMatchObject({ repository: 'https://github.com/kserve/kserve', tag: 'v0.20.0', path: 'config/crd/full/serving.kserve.io_inferenceservices.yaml' });
+    expect(fixture.source).toMatchObject({
+      repository: 'https://github.com/kserve/kserve',
+      tag: 'v0.20.0',
+      path: 'config/crd/full/serving.kserve.io_inferenceservices.yaml',
+    });
     expect(fixture.openAPIV3Schema.properties.spec.properties.predictor.properties.containers).toBeDefined();
   });
 });

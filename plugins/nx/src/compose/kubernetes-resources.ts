@@ -69,7 +69,8 @@ function withLimit(requests: { cpu: string; memory: string }, basis: string): Co
 
 /** The estimate compose writes: from the deployed artifact's size and the runtime's baseline memory. */
 export function resourcesFromArtifact(artifactBytes: number, baselineMiB: number = DEFAULT_BASELINE_MIB): ContainerResources {
-  if (!(artifactBytes >= 0) || !(baselineMiB > 0)) throw new Error(`resourcesFromArtifact: bad sizes (artifact ${artifactBytes} bytes, baseline ${baselineMiB} MiB)`);
+  if (!(artifactBytes >= 0) || !(baselineMiB > 0))
+    throw new Error(`resourcesFromArtifact: bad sizes (artifact ${artifactBytes} bytes, baseline ${baselineMiB} MiB)`);
   const memory = memoryQuantity(ARTIFACT_MEMORY_FACTOR * (artifactBytes / MIB) + baselineMiB);
   return withLimit(
     { cpu: cpuQuantity(DEFAULT_CPU_CORES), memory },
@@ -80,7 +81,8 @@ export function resourcesFromArtifact(artifactBytes: number, baselineMiB: number
 /** Requests and limits from a measured profile; the benchmark / report code regenerates manifests with these. */
 export function resourcesFromProfile(profile: MeasuredProfile): ContainerResources {
   const { peakRssMiB, cpuCores } = profile;
-  if (!(peakRssMiB > 0) || !(cpuCores > 0)) throw new Error(`resourcesFromProfile: peakRssMiB and cpuCores must be positive (got ${peakRssMiB}, ${cpuCores})`);
+  if (!(peakRssMiB > 0) || !(cpuCores > 0))
+    throw new Error(`resourcesFromProfile: peakRssMiB and cpuCores must be positive (got ${peakRssMiB}, ${cpuCores})`);
   return withLimit(
     { cpu: cpuQuantity(cpuCores), memory: memoryQuantity(PROFILE_MEMORY_HEADROOM * peakRssMiB) },
     `measured: ${PROFILE_MEMORY_HEADROOM} x peak RSS (${peakRssMiB} MiB), ${cpuCores} CPU cores used`,

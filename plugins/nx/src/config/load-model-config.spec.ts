@@ -56,9 +56,7 @@ describe('resolveModelConfig', () => {
   });
 
   it('points at a negative batch size', () => {
-    expect(problems({ ...valid, platforms: { gpu: { batchSize: -2 } } })).toEqual([
-      expect.stringMatching(/^platforms\.gpu\.batchSize: /),
-    ]);
+    expect(problems({ ...valid, platforms: { gpu: { batchSize: -2 } } })).toEqual([expect.stringMatching(/^platforms\.gpu\.batchSize: /)]);
   });
 
   it('points at a missing input list and at an empty one', () => {
@@ -131,9 +129,14 @@ describe('resolveModelConfig', () => {
   });
 
   it('asks for a shape range where an input has unknown dimensions, and checks one against the shape', () => {
-    const dynamic = (shapeRange?: unknown) => ({ ...valid, inputs: [{ name: 'image', shape: [null, null, null, 3], ...(shapeRange ? { shapeRange } : {}) }] });
+    const dynamic = (shapeRange?: unknown) => ({
+      ...valid,
+      inputs: [{ name: 'image', shape: [null, null, null, 3], ...(shapeRange ? { shapeRange } : {}) }],
+    });
     expect(problems(dynamic())).toEqual([
-      expect.stringMatching(/^inputs\[0\]\.shapeRange: required: shape \[null,null,null,3\] has unknown dimensions .* e\.g\. \{"min":\[64,64,3\],"opt":\[224,224,3\],"max":\[512,512,3\]\}/),
+      expect.stringMatching(
+        /^inputs\[0\]\.shapeRange: required: shape \[null,null,null,3\] has unknown dimensions .* e\.g\. \{"min":\[64,64,3\],"opt":\[224,224,3\],"max":\[512,512,3\]\}/,
+      ),
     ]);
     expect(problems(dynamic({ min: [8, 8, 3], opt: [4, 16, 3], max: [32, 32, 1] }))).toEqual([
       'inputs[0].shapeRange.max[2]: dimension 3 of the shape is fixed at 3, got 1',

@@ -50,12 +50,7 @@ export interface ResolvedModel {
   variants: ResolvedVariant[];
 }
 
-function resolveVariant(
-  model: string,
-  key: string,
-  options: ModelConfig['platforms'][string],
-  registry: PlatformRegistry,
-): ResolvedVariant | string {
+function resolveVariant(model: string, key: string, options: ModelConfig['platforms'][string], registry: PlatformRegistry): ResolvedVariant | string {
   const field = `platforms.${key}`;
   if (!/^[a-z][a-z0-9-]*$/.test(key)) return `${field}: variant names are lowercase letters, digits and dashes`;
   const platformName = options.platform ?? key;

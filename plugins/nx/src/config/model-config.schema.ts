@@ -42,16 +42,25 @@ function checkShapeRange(spec: { shape: (number | null)[]; shapeRange?: ShapeRan
   const { min, opt, max } = spec.shapeRange;
   for (const [key, value] of Object.entries({ min, opt, max })) {
     if (value.length !== inner.length) {
-      ctx.addIssue({ code: 'custom', path: ['shapeRange', key], message: `must have ${inner.length} dimension(s) (the shape without its batch dimension), got ${value.length}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['shapeRange', key],
+        message: `must have ${inner.length} dimension(s) (the shape without its batch dimension), got ${value.length}`,
+      });
       return;
     }
     inner.forEach((d, i) => {
-      if (d !== null && value[i] !== d) ctx.addIssue({ code: 'custom', path: ['shapeRange', key, i], message: `dimension ${i + 1} of the shape is fixed at ${d}, got ${value[i]}` });
+      if (d !== null && value[i] !== d)
+        ctx.addIssue({ code: 'custom', path: ['shapeRange', key, i], message: `dimension ${i + 1} of the shape is fixed at ${d}, got ${value[i]}` });
     });
   }
   inner.forEach((d, i) => {
     if (d === null && !(min[i] <= opt[i] && opt[i] <= max[i])) {
-      ctx.addIssue({ code: 'custom', path: ['shapeRange'], message: `dimension ${i + 1}: needs min <= opt <= max, got ${min[i]}, ${opt[i]}, ${max[i]}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['shapeRange'],
+        message: `dimension ${i + 1}: needs min <= opt <= max, got ${min[i]}, ${opt[i]}, ${max[i]}`,
+      });
     }
   });
 }
@@ -78,7 +87,7 @@ export const tensorSpecSchema = z
       .describe(
         'valid [min, max] of the values, for random calibration/verification data and to check loader data: ' +
           'integer inputs get integers in [min, max] inclusive, float inputs uniform in [min, max). ' +
-          'Default: read from the model (e.g. [0, rows - 1] for an embedding index), else valueRanges (by the dtype\'s kind, within what the dtype holds)',
+          "Default: read from the model (e.g. [0, rows - 1] for an embedding index), else valueRanges (by the dtype's kind, within what the dtype holds)",
       ),
   })
   .superRefine((spec, ctx) => {
@@ -90,7 +99,8 @@ export const tensorSpecSchema = z
     if (spec.dtype === 'bool') problem('dtype bool takes no range');
     const limits = integerLimits[spec.dtype];
     if (limits && !(Number.isInteger(min) && Number.isInteger(max))) problem(`must be whole numbers for dtype ${spec.dtype}, got [${min}, ${max}]`);
-    else if (limits && (min < limits[0] || max > limits[1])) problem(`must lie within [${limits[0]}, ${limits[1]}] for dtype ${spec.dtype}, got [${min}, ${max}]`);
+    else if (limits && (min < limits[0] || max > limits[1]))
+      problem(`must lie within [${limits[0]}, ${limits[1]}] for dtype ${spec.dtype}, got [${min}, ${max}]`);
   });
 
 export const modelSourceSchema = z
@@ -115,21 +125,32 @@ export const calibrationSchema = z
     method: z
       .enum(['minmax', 'entropy', 'percentile'])
       .default('minmax')
-      .describe('range calibration for ONNX Runtime / TensorRT INT8 (minmax is TF2AIF\'s; entropy is slow on CPU)'),
+      .describe("range calibration for ONNX Runtime / TensorRT INT8 (minmax is TF2AIF's; entropy is slow on CPU)"),
   })
   .describe('data for INT8 calibration and verification inputs');
 
 const quantizeFields = {
   fallback: z
     .enum(['mixed', 'none'])
-    .describe('where full INT8 misses the verify tolerance: "mixed" keeps the layers that lose most in float until it holds; "none" keeps full INT8 (verify then fails with the INT8 error profile)'),
+    .describe(
+      'where full INT8 misses the verify tolerance: "mixed" keeps the layers that lose most in float until it holds; "none" keeps full INT8 (verify then fails with the INT8 error profile)',
+    ),
   maxFloatShare: z.number().min(0).max(1).describe("the largest share of the model's multiply-accumulates mixed precision may keep in float"),
   margin: z
     .number()
     .min(0)
     .max(1)
-    .describe("how far past the tolerance a mixed model must be on the check's samples (up to four times verify.samples, its own draw), as a share of the way from minCosine to 1: the search picks one of many candidates on them"),
-  maxAttempts: z.number().int().min(1).max(50).describe('quantizations mixed precision may try: the float set grows 1, 2, 4, ... layers until the check passes, then gives back to INT8 the layers it does not need'),
+    .describe(
+      "how far past the tolerance a mixed model must be on the check's samples (up to four times verify.samples, its own draw), as a share of the way from minCosine to 1: the search picks one of many candidates on them",
+    ),
+  maxAttempts: z
+    .number()
+    .int()
+    .min(1)
+    .max(50)
+    .describe(
+      'quantizations mixed precision may try: the float set grows 1, 2, 4, ... layers until the check passes, then gives back to INT8 the layers it does not need',
+    ),
 };
 
 export const quantizeSchema = z
@@ -152,15 +173,20 @@ export const platformOptionsSchema = z.strictObject({
   ioType: z
     .enum(['uint8', 'int8', 'float32'])
     .default('uint8')
-    .describe('TFLite full-integer INT8 only: the type of the float model inputs/outputs (TF2AIF\'s ARM pair uses uint8)'),
+    .describe("TFLite full-integer INT8 only: the type of the float model inputs/outputs (TF2AIF's ARM pair uses uint8)"),
   fallback: z
     .boolean()
     .default(true)
     .describe("false: fail where the runtime's converter cannot express an op of the model, instead of switching to the platform's fallback runtime"),
   quantize: z
-    .strictObject({ fallback: quantizeFields.fallback.optional(), maxFloatShare: quantizeFields.maxFloatShare.optional(), maxAttempts: quantizeFields.maxAttempts.optional(), margin: quantizeFields.margin.optional() })
+    .strictObject({
+      fallback: quantizeFields.fallback.optional(),
+      maxFloatShare: quantizeFields.maxFloatShare.optional(),
+      maxAttempts: quantizeFields.maxAttempts.optional(),
+      margin: quantizeFields.margin.optional(),
+    })
     .optional()
-    .describe("this variant's quantize settings, over the model's (e.g. {\"fallback\": \"none\"} for an edge target that must be full INT8)"),
+    .describe('this variant\'s quantize settings, over the model\'s (e.g. {"fallback": "none"} for an edge target that must be full INT8)'),
 });
 
 export const toleranceSchema = z.strictObject({
@@ -212,7 +238,13 @@ export const verifySchema = z.strictObject({
 
 export const servingSchema = z.strictObject({
   mode: z.enum(['LAT', 'THR']).default('LAT').describe('LAT: batch 1, lowest latency; THR: server-side batching'),
-  port: z.number().int().min(1).max(65535).default(8000).describe("the port the variant's server listens on (images, Kubernetes, nx run <variant>:serve)"),
+  port: z
+    .number()
+    .int()
+    .min(1)
+    .max(65535)
+    .default(8000)
+    .describe("the port the variant's server listens on (images, Kubernetes, nx run <variant>:serve)"),
   maxQueueDelayMs: z.number().nonnegative().default(5).describe('THR: how long the first request of a batch waits for others'),
   maxQueueSize: z.number().int().positive().default(64).describe('THR: requests that may wait; more are answered 503'),
   maxBodyBytes: z
@@ -227,14 +259,17 @@ export const servingSchema = z.strictObject({
 export const valueRangesSchema = z
   .strictObject({
     float: z.tuple([z.number(), z.number()]).default([0, 1]).describe('floats: uniform in [min, max)'),
-    integer: z.tuple([z.number().int(), z.number().int()]).default([0, 255]).describe("integers: in [min, max], within what the dtype holds"),
+    integer: z.tuple([z.number().int(), z.number().int()]).default([0, 255]).describe('integers: in [min, max], within what the dtype holds'),
   })
   .describe('the value range of random data for an input without a range of its own (verify, random calibration, bench, the client)');
 
 export const imageSchema = z.strictObject({
   repository: z
     .string()
-    .regex(/^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, 'must be a registry/repository prefix such as "tf2aif" or "registry.local:5000/team"')
+    .regex(
+      /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/,
+      'must be a registry/repository prefix such as "tf2aif" or "registry.local:5000/team"',
+    )
     .default('tf2aif')
     .describe('images are tagged <repository>/<model>:<variant>'),
   push: z.boolean().default(false).describe('push each image after it is built'),
@@ -287,13 +322,21 @@ export const modelConfigSchema = z
   })
   .superRefine((c, ctx) => {
     if (!c.calibration.loader && !c.calibration.random) {
-      ctx.addIssue({ code: 'custom', path: ['calibration', 'loader'], message: 'required: give a loader, or set calibration.random (untrained models only)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['calibration', 'loader'],
+        message: 'required: give a loader, or set calibration.random (untrained models only)',
+      });
     }
     if (c.calibration.random && c.trained) {
       ctx.addIssue({ code: 'custom', path: ['calibration', 'random'], message: 'random calibration is only allowed when "trained" is false' });
     }
     if (c.calibration.samples < c.calibration.batchSize) {
-      ctx.addIssue({ code: 'custom', path: ['calibration', 'samples'], message: `must be at least calibration.batchSize (${c.calibration.batchSize})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['calibration', 'samples'],
+        message: `must be at least calibration.batchSize (${c.calibration.batchSize})`,
+      });
     }
     const names = new Set<string>();
     c.inputs.forEach((input, i) => {

@@ -3,9 +3,7 @@ import { join } from 'path';
 import { describe, expect, it } from 'vitest';
 
 const defaultsIn = (node: unknown, path = ''): string[] =>
-  node && typeof node === 'object'
-    ? Object.entries(node).flatMap(([k, v]) => (k === 'default' ? [path] : defaultsIn(v, `${path}/${k}`)))
-    : [];
+  node && typeof node === 'object' ? Object.entries(node).flatMap(([k, v]) => (k === 'default' ? [path] : defaultsIn(v, `${path}/${k}`))) : [];
 
 describe('executor schema.json files', () => {
   // Nx fills an executor's options with its schema.json defaults before the executor runs, and options win over

@@ -68,7 +68,9 @@ describe('createNodes', () => {
     expect(onnx.targets!.export.dependsOn).toEqual(['^build-model', '^export']);
     expect(onnx.targets!.export.metadata?.settings).toMatchObject({ onlyIfRefused: ['dist/shared/resnet50/tflite-batch1'] });
     // in the options, which Nx hashes: a cached "not needed" never serves a variant whose own runtime starts from it
-    expect(onnx.targets!.export.options).toEqual({ tf2aif: { config: 'models/resnet50/tf2aif.json', target: 'export', shared: 'onnx-batch1', onlyIfRefused: ['tflite-batch1'] } });
+    expect(onnx.targets!.export.options).toEqual({
+      tf2aif: { config: 'models/resnet50/tf2aif.json', target: 'export', shared: 'onnx-batch1', onlyIfRefused: ['tflite-batch1'] },
+    });
     expect(result.projects!['models/resnet50/exports/onnx-batch8'].targets!.export.metadata?.settings).not.toHaveProperty('onlyIfRefused');
     expect(onnx.tags).toEqual(['tf2aif:export', 'model:resnet50', 'converter:onnx']);
     expect(onnx.targets!.export.outputs).toEqual(['{workspaceRoot}/dist/shared/resnet50/onnx-batch1']);
@@ -77,8 +79,7 @@ describe('createNodes', () => {
 
   it('chains convert -> quantize -> verify -> compile where the platform needs each step', async () => {
     const [[, result]] = await createNodesFn([writeModel('resnet50', resnet)], {}, context);
-    const targets = (root: string) =>
-      Object.fromEntries(Object.entries(result.projects![root].targets!).map(([name, t]) => [name, t.dependsOn]));
+    const targets = (root: string) => Object.fromEntries(Object.entries(result.projects![root].targets!).map(([name, t]) => [name, t.dependsOn]));
     expect(targets('models/resnet50')).toEqual({ 'build-model': undefined, reference: ['build-model'] });
     expect(targets('models/resnet50/exports/tflite-batch1')).toEqual({ export: ['^build-model'] });
     expect(targets('models/resnet50/variants/cpu')).toEqual({
@@ -99,17 +100,34 @@ describe('createNodes', () => {
       bench: ['verify'],
     });
     // an FPGA image needs the compiled .xmodel: compose waits for the vendor compile
-    expect(targets('models/resnet50/variants/alveo')).toMatchObject({ quantize: ['convert'], verify: ['quantize', '^reference'], compile: ['verify'], compose: ['compile'] });
+    expect(targets('models/resnet50/variants/alveo')).toMatchObject({
+      quantize: ['convert'],
+      verify: ['quantize', '^reference'],
+      compile: ['verify'],
+      compose: ['compile'],
+    });
   });
 
   it('shares what variants have in common: one export per converter and batch, one TensorRT calibration for gpu and agx', async () => {
     const [[, result]] = await createNodesFn([writeModel('resnet50', { ...resnet, platforms: { gpu: {}, agx: {}, alveo: {} } })], {}, context);
     const names = Object.values(result.projects!).map((p) => p.name);
     // gpu and alveo run batch 8 and share its ONNX export; agx runs batch 1
-    expect(names).toEqual(['resnet50', 'resnet50-export-onnx-batch8', 'resnet50-export-onnx-batch1', 'resnet50-calibrate-tensorrt_calibration', 'resnet50-gpu', 'resnet50-agx', 'resnet50-alveo', 'tf2aif']);
+    expect(names).toEqual([
+      'resnet50',
+      'resnet50-export-onnx-batch8',
+      'resnet50-export-onnx-batch1',
+      'resnet50-calibrate-tensorrt_calibration',
+      'resnet50-gpu',
+      'resnet50-agx',
+      'resnet50-alveo',
+      'tf2aif',
+    ]);
     const calibration = result.projects!['models/resnet50/exports/calibrate-tensorrt_calibration'];
     expect(calibration.implicitDependencies).toEqual(['resnet50', 'resnet50-export-onnx-batch8', 'resnet50-export-onnx-batch1']);
-    expect(calibration.targets!.calibrate).toMatchObject({ dependsOn: ['^export'], outputs: ['{workspaceRoot}/dist/shared/resnet50/calibrate-tensorrt_calibration'] });
+    expect(calibration.targets!.calibrate).toMatchObject({
+      dependsOn: ['^export'],
+      outputs: ['{workspaceRoot}/dist/shared/resnet50/calibrate-tensorrt_calibration'],
+    });
     expect(calibration.targets!.calibrate.metadata?.settings).toMatchObject({
       quantizer: 'tensorrt_calibration',
       exports: [
@@ -147,13 +165,19 @@ describe('createNodes', () => {
     // a named module brings the modules it imports (the build records them): a quantizer's requantizer is part of it
     const { withImports } = await import('./plugin-fingerprint');
     expect(withImports(['tf2aif_toolchain/quantizers/vitis_pow2.py'])).toEqual(
-      expect.arrayContaining(['tf2aif_toolchain/quantizers/vitis_pow2.py', 'tf2aif_toolchain/requantizers/onnx_qdq.py', 'tf2aif_toolchain/compilers/vitis_ai.py']),
+      expect.arrayContaining([
+        'tf2aif_toolchain/quantizers/vitis_pow2.py',
+        'tf2aif_toolchain/requantizers/onnx_qdq.py',
+        'tf2aif_toolchain/compilers/vitis_ai.py',
+      ]),
     );
     expect(withImports(['tf2aif_toolchain/quantizers/tflite_int8.py'])).toContain('tf2aif_toolchain/requantizers/tflite.py');
     expect(inputs.filter((i) => i.startsWith('{workspaceRoot}/') && !i.endsWith('tf2aif.json'))).toEqual([]);
     // a fingerprint is the package version and a content hash, and parts differ by what they hold
     expect(partsFingerprint(['py:tf2aif_toolchain/quantizers/tflite_int8.py'])).toMatch(/^@tf2aif\/nx@\d+\.\d+\.\d+\S* [0-9a-f]{64}$/);
-    expect(partsFingerprint(['py:tf2aif_toolchain/quantizers/tflite_int8.py'])).not.toBe(partsFingerprint(['py:tf2aif_toolchain/quantizers/vitis_pow2.py']));
+    expect(partsFingerprint(['py:tf2aif_toolchain/quantizers/tflite_int8.py'])).not.toBe(
+      partsFingerprint(['py:tf2aif_toolchain/quantizers/vitis_pow2.py']),
+    );
     // the graph holds a reference to the settings; the executor resolves them from tf2aif.json
     expect(arm.quantize.options).toEqual({ tf2aif: { config: 'models/resnet50/tf2aif.json', variant: 'arm', target: 'quantize' } });
     const { resolveTargetOptions } = await import('./resolve-options');
@@ -186,7 +210,8 @@ describe('createNodes', () => {
   it('hashes exactly the tf2aif.json fields each target reads, so one setting reruns only its steps', async () => {
     const [[, result]] = await createNodesFn([writeModel('resnet50', resnet)], {}, context);
     const arm = result.projects!['models/resnet50/variants/arm'].targets!;
-    const fields = (t: string) => (arm[t].inputs!.find((i) => typeof i === 'object' && 'json' in i && String(i.json).endsWith('tf2aif.json')) as { fields: string[] }).fields;
+    const fields = (t: string) =>
+      (arm[t].inputs!.find((i) => typeof i === 'object' && 'json' in i && String(i.json).endsWith('tf2aif.json')) as { fields: string[] }).fields;
     expect(fields('convert')).toEqual(['name', 'task', 'trained', 'inputs', 'platforms.arm']);
     expect(fields('verify')).toEqual(expect.arrayContaining(['verify', 'calibration', 'platforms.arm']));
     expect(fields('convert')).not.toContain('verify');
@@ -235,7 +260,20 @@ describe('createNodes', () => {
     const project = broken.projects!['models/broken'];
     expect(project.name).toBe('broken');
     // every target a model or variant can have answers with the message
-    expect(Object.keys(project.targets!)).toEqual(['build-model', 'export', 'reference', 'calibrate', 'convert', 'quantize', 'verify', 'compile', 'compose', 'image', 'serve', 'bench']);
+    expect(Object.keys(project.targets!)).toEqual([
+      'build-model',
+      'export',
+      'reference',
+      'calibrate',
+      'convert',
+      'quantize',
+      'verify',
+      'compile',
+      'compose',
+      'image',
+      'serve',
+      'bench',
+    ]);
     expect(project.targets!.verify).toMatchObject({
       executor: '@tf2aif/nx:invalid-config',
       cache: false,
@@ -245,7 +283,7 @@ describe('createNodes', () => {
     expect(Object.keys(broken.projects!)).toEqual(['models/broken', '.tf2aif']);
   });
 
-  it('answers every target a healthy model has on the project of its broken config, with the config\'s message', async () => {
+  it("answers every target a healthy model has on the project of its broken config, with the config's message", async () => {
     // resnet's projects have every step: arm quantizes with a shared calibration, alveo compiles
     const [[, healthy]] = await createNodesFn([writeModel('whole', resnet)], {}, context);
     const projects = Object.values(healthy.projects!).filter((p) => !p.tags?.includes('tf2aif:workspace'));
@@ -254,8 +292,14 @@ describe('createNodes', () => {
       for (const [name, t] of Object.entries(p.targets!)) expect(t.metadata?.settings, `${p.name}:${name}`).toBeDefined();
     }
     const everyTarget = [...new Set(projects.flatMap((p) => Object.keys(p.targets!)))];
-    expect(everyTarget).toEqual(expect.arrayContaining(['build-model', 'export', 'calibrate', 'quantize', 'compile', 'compose', 'image', 'serve', 'bench']));
-    const [[, broken]] = await createNodesFn([writeModel('whole', { ...resnet, platforms: { ...resnet.platforms, cpu: { batchSize: 0 } } })], {}, context);
+    expect(everyTarget).toEqual(
+      expect.arrayContaining(['build-model', 'export', 'calibrate', 'quantize', 'compile', 'compose', 'image', 'serve', 'bench']),
+    );
+    const [[, broken]] = await createNodesFn(
+      [writeModel('whole', { ...resnet, platforms: { ...resnet.platforms, cpu: { batchSize: 0 } } })],
+      {},
+      context,
+    );
     const answers = broken.projects!['models/whole'].targets!;
     const invalid = { executor: '@tf2aif/nx:invalid-config', options: { message: expect.stringContaining('models/whole/tf2aif.json is not valid') } };
     expect(answers).toMatchObject(Object.fromEntries(everyTarget.map((t) => [t, invalid])));
@@ -273,30 +317,50 @@ describe('createNodes', () => {
     // the reference names the step, whatever its target is called
     expect(arm['tf2aif-verify'].options).toEqual({ tf2aif: { config: 'models/resnet50/tf2aif.json', variant: 'arm', target: 'verify' } });
     expect(Object.keys(result.projects!['models/resnet50'].targets!)).toEqual(['tf2aif-build-model', 'reference']);
-    expect(arm.convert.metadata).toMatchObject({ technologies: ['tf2aif', 'tensorflow'], description: expect.stringContaining("resnet50's tflite export") });
+    expect(arm.convert.metadata).toMatchObject({
+      technologies: ['tf2aif', 'tensorflow'],
+      description: expect.stringContaining("resnet50's tflite export"),
+    });
     // what the quantize step may do where full INT8 misses the tolerance (its descriptor's runtime runs float layers)
     expect(arm.quantize.metadata?.description).toContain('mixed precision (at most 25% of MACs in float)');
   });
 
   it('refuses plugin options with a typo, naming the field', async () => {
-    await expect(createNodesFn([writeModel('resnet50', resnet)], { verifyTargetname: 'x' } as never, context)).rejects.toThrow(/unknown field "verifyTargetname"/);
-    await expect(createNodesFn([writeModel('resnet50', resnet)], { serveTargetName: 'verify' }, context)).rejects.toThrow(/two steps have the target name "verify"/);
+    await expect(createNodesFn([writeModel('resnet50', resnet)], { verifyTargetname: 'x' } as never, context)).rejects.toThrow(
+      /unknown field "verifyTargetname"/,
+    );
+    await expect(createNodesFn([writeModel('resnet50', resnet)], { serveTargetName: 'verify' }, context)).rejects.toThrow(
+      /two steps have the target name "verify"/,
+    );
   });
 
-  it('makes every tf2aif project depend on the installed package (npm node), or on its project in the plugin\'s own repository', async () => {
+  it("makes every tf2aif project depend on the installed package (npm node), or on its project in the plugin's own repository", async () => {
     const { createDependencies } = await import('./create-nodes');
     const projects = {
       'models/a': { root: 'models/a', name: 'a', tags: ['tf2aif:model'] },
       'models/a/variants/cpu': { root: 'models/a/variants/cpu', name: 'a-cpu', tags: ['tf2aif:variant'] },
       'libs/util': { root: 'libs/util', name: 'util', tags: [] },
     };
-    const base = { nxJsonConfiguration: {}, workspaceRoot, fileMap: { projectFileMap: {}, nonProjectFiles: [] }, filesToProcess: { projectFileMap: {}, nonProjectFiles: [] } };
-    const installed = await createDependencies({}, { ...base, projects, externalNodes: { 'npm:@tf2aif/nx': { type: 'npm', name: 'npm:@tf2aif/nx', data: { version: '0.1.0', packageName: '@tf2aif/nx' } } } } as never);
+    const base = {
+      nxJsonConfiguration: {},
+      workspaceRoot,
+      fileMap: { projectFileMap: {}, nonProjectFiles: [] },
+      filesToProcess: { projectFileMap: {}, nonProjectFiles: [] },
+    };
+    const installed = await createDependencies({}, {
+      ...base,
+      projects,
+      externalNodes: { 'npm:@tf2aif/nx': { type: 'npm', name: 'npm:@tf2aif/nx', data: { version: '0.1.0', packageName: '@tf2aif/nx' } } },
+    } as never);
     expect(installed).toEqual([
       { source: 'a', target: 'npm:@tf2aif/nx', type: 'implicit' },
       { source: 'a-cpu', target: 'npm:@tf2aif/nx', type: 'implicit' },
     ]);
-    const own = await createDependencies({}, { ...base, projects: { ...projects, 'plugins/nx': { root: 'plugins/nx', name: '@tf2aif/nx' } }, externalNodes: {} } as never);
+    const own = await createDependencies({}, {
+      ...base,
+      projects: { ...projects, 'plugins/nx': { root: 'plugins/nx', name: '@tf2aif/nx' } },
+      externalNodes: {},
+    } as never);
     expect(own.map((d) => d.target)).toEqual(['@tf2aif/nx', '@tf2aif/nx']);
     expect(await createDependencies({}, { ...base, projects, externalNodes: {} } as never)).toEqual([]);
   });

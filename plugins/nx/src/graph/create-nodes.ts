@@ -6,7 +6,15 @@ import { resolveModelConfig, type ResolvedModel } from '../config/load-model-con
 import { loadPlatformRegistry, type PlatformRegistry } from '../platforms/platform-registry';
 import { pluginContext, type PluginContext, type PluginOptions } from '../plugin/plugin-options';
 import { buildModelSettings, calibrateSettings, exportSettings, referenceSettings, variantSettings } from '../settings/step-settings';
-import { calibrationKey, calibrationProjectName, exportProjectName, modelCalibrations, modelExports, sharesCalibration, variantExports } from '../settings/shared-exports';
+import {
+  calibrationKey,
+  calibrationProjectName,
+  exportProjectName,
+  modelCalibrations,
+  modelExports,
+  sharesCalibration,
+  variantExports,
+} from '../settings/shared-exports';
 import { packageName } from '../plugin/plugin-package';
 import { packageFingerprint } from './plugin-fingerprint';
 import { buildModelTarget, calibrateTarget, exportTarget, referenceTarget } from './model-targets';
@@ -51,12 +59,17 @@ export function projectsForModel(model: ResolvedModel, ctx: PluginContext): Crea
       implicitDependencies: [model.name, ...(e.onlyIfRefused ?? []).map((k) => exportProjectName(model.name, k))],
       tags: ['tf2aif:export', `model:${model.name}`, `converter:${e.converter}`],
       targets: renameSteps({ export: target }, ctx.targetNames),
-      metadata: { description: `${model.name} converted with ${e.converter} (${e.key}), shared by ${e.consumers.join(', ')}`, technologies: ['tf2aif', 'tensorflow'] },
+      metadata: {
+        description: `${model.name} converted with ${e.converter} (${e.key}), shared by ${e.consumers.join(', ')}`,
+        technologies: ['tf2aif', 'tensorflow'],
+      },
     };
   }
   for (const c of modelCalibrations(model)) {
     const root = exportProjectRoot(model.dir, calibrationKey(c.quantizer));
-    const target = byReference('calibrate', calibrateTarget(model, c, ctx), model, ctx, undefined, calibrateSettings(model, c.quantizer), { key: c.quantizer });
+    const target = byReference('calibrate', calibrateTarget(model, c, ctx), model, ctx, undefined, calibrateSettings(model, c.quantizer), {
+      key: c.quantizer,
+    });
     projects[root] = {
       root,
       name: calibrationProjectName(model.name, c.quantizer),
@@ -64,7 +77,10 @@ export function projectsForModel(model: ResolvedModel, ctx: PluginContext): Crea
       implicitDependencies: [model.name, ...c.exports.map((e) => exportProjectName(model.name, e.key))],
       tags: ['tf2aif:calibration', `model:${model.name}`, `quantizer:${c.quantizer}`],
       targets: renameSteps({ calibrate: target }, ctx.targetNames),
-      metadata: { description: `${model.name} calibrated for ${c.quantizer}, shared by ${c.consumers.join(', ')}`, technologies: ['tf2aif', 'tensorflow'] },
+      metadata: {
+        description: `${model.name} calibrated for ${c.quantizer}, shared by ${c.consumers.join(', ')}`,
+        technologies: ['tf2aif', 'tensorflow'],
+      },
     };
   }
   for (const v of model.variants) {
@@ -172,7 +188,11 @@ export const createNodesV2: CreateNodes<Tf2aifPluginOptions> = [
  */
 export const createDependencies: CreateDependencies = (_options, context) => {
   const projects = Object.values(context.projects);
-  const target = context.externalNodes?.[`npm:${packageName}`] ? `npm:${packageName}` : projects.some((p) => p.name === packageName) ? packageName : undefined;
+  const target = context.externalNodes?.[`npm:${packageName}`]
+    ? `npm:${packageName}`
+    : projects.some((p) => p.name === packageName)
+      ? packageName
+      : undefined;
   if (!target) return [];
   return projects
     .filter((p) => p.name && p.tags?.some((t) => t.startsWith('tf2aif:')))

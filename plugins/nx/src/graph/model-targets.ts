@@ -38,7 +38,13 @@ export function referenceTarget(model: ResolvedModel, ctx: PluginContext): Targe
     executor: '@tf2aif/nx:reference',
     cache: true,
     dependsOn: ['build-model'],
-    inputs: [upstreamOutputs, ...coreToolchainInputs(), ...calibrationInputs(model, ctx), adapterInput(ctx, 'runtimes', 'tensorflow'), executorInput('reference')],
+    inputs: [
+      upstreamOutputs,
+      ...coreToolchainInputs(),
+      ...calibrationInputs(model, ctx),
+      adapterInput(ctx, 'runtimes', 'tensorflow'),
+      executorInput('reference'),
+    ],
     outputs: [`{workspaceRoot}/${sharedOutputDir(model.name, 'reference')}`],
     metadata: { description: `Run the TensorFlow original of ${model.name} on verify's samples, once for every variant` },
   };
@@ -67,7 +73,13 @@ export function calibrateTarget(model: ResolvedModel, c: ModelCalibration, ctx: 
     executor: '@tf2aif/nx:calibrate',
     cache: true,
     dependsOn: ['^export'],
-    inputs: [upstreamOutputs, ...coreToolchainInputs(), ...calibrationInputs(model, ctx), adapterInput(ctx, 'quantizers', c.quantizer), executorInput('calibrate')],
+    inputs: [
+      upstreamOutputs,
+      ...coreToolchainInputs(),
+      ...calibrationInputs(model, ctx),
+      adapterInput(ctx, 'quantizers', c.quantizer),
+      executorInput('calibrate'),
+    ],
     outputs: [`{workspaceRoot}/${sharedOutputDir(model.name, calibrationKey(c.quantizer))}`],
     metadata: { description: `Calibrate ${model.name} for ${c.quantizer} once, for ${c.consumers.join(', ')} (an emulation per batch size)` },
   };

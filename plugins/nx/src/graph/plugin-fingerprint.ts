@@ -15,7 +15,12 @@ const toRegExp = (pattern: string) =>
   new RegExp(
     `^${pattern
       .split('**')
-      .map((part) => part.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*'))
+      .map((part) =>
+        part
+          .split('*')
+          .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('[^/]*'),
+      )
       .join('.*')}$`,
   );
 
@@ -39,7 +44,9 @@ const memo = new Map<string, string>();
 function wheelSources(): Record<string, string> {
   if (!sources) {
     const file = join(toolchainPackageDir, 'manifest.json');
-    const manifest = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { sources?: Record<string, string>; imports?: Record<string, string[]> }) : {};
+    const manifest = existsSync(file)
+      ? (JSON.parse(readFileSync(file, 'utf8')) as { sources?: Record<string, string>; imports?: Record<string, string[]> })
+      : {};
     sources = manifest.sources ?? {};
     imports = manifest.imports ?? {};
   }
@@ -50,7 +57,9 @@ function wheelSources(): Record<string, string> {
 function digest(file: string): string {
   let d = digests.get(file);
   if (d === undefined) {
-    d = createHash('sha256').update(readFileSync(join(packageDir, file))).digest('hex');
+    d = createHash('sha256')
+      .update(readFileSync(join(packageDir, file)))
+      .digest('hex');
     digests.set(file, d);
   }
   return d;

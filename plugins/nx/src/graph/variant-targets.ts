@@ -19,11 +19,7 @@ const unique = (names: (string | null)[]) => [...new Set(names.filter((n): n is 
  * Their settings are not here: the graph carries a reference (settings-reference.ts), resolved when the executor
  * runs (settings/step-settings.ts).
  */
-export function variantTargets(
-  model: ResolvedModel,
-  v: ResolvedVariant,
-  ctx: PluginContext,
-): Record<string, TargetConfiguration> {
+export function variantTargets(model: ResolvedModel, v: ResolvedVariant, ctx: PluginContext): Record<string, TargetConfiguration> {
   const core = coreToolchainInputs();
   const rt = v.runtimeDescriptor;
   /** a cached toolchain step: the upstream outputs and core toolchain, its own inputs, then its executor */
@@ -51,7 +47,11 @@ export function variantTargets(
         // a quantizer whose calibration the model's variants share links it from the model's calibrate project
         sharesCalibration(v) ? ['convert', '^calibrate'] : ['convert'],
         // the quantize step runs the artifact (its accuracy check against the float model): the runtimes too
-        [...calibrationInputs(model, ctx), ...quantizers.map((q) => adapterInput(ctx, 'quantizers', q)), ...executors.map((e) => adapterInput(ctx, 'runtimes', e))],
+        [
+          ...calibrationInputs(model, ctx),
+          ...quantizers.map((q) => adapterInput(ctx, 'quantizers', q)),
+          ...executors.map((e) => adapterInput(ctx, 'runtimes', e)),
+        ],
         `Quantize ${v.project} to ${v.precision.toUpperCase()} with ${v.quantizer}${mixedNote(model, v)}`,
       ),
     verify: () =>

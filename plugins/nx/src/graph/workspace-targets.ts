@@ -45,7 +45,9 @@ export function workspaceProject(ctx: PluginContext, hasZoo: boolean): ProjectCo
               cache: false,
               // explicit: this project's root holds no files Nx could hash (a task must name what it reads)
               inputs: [ws('zoo/**/*'), pluginParts(['dist/zoo/**']), executorInput('zoo')],
-              metadata: { description: 'Add every zoo/zoo.json model as a user would, verify it on every platform, write dist/zoo/coverage.{json,md,html}' },
+              metadata: {
+                description: 'Add every zoo/zoo.json model as a user would, verify it on every platform, write dist/zoo/coverage.{json,md,html}',
+              },
             },
           }
         : {}),
@@ -72,7 +74,9 @@ export function workspaceProject(ctx: PluginContext, hasZoo: boolean): ProjectCo
         ],
         outputs: [`{workspaceRoot}/${distRoot}/plan`],
         options: { outputPath: `${distRoot}/plan` },
-        metadata: { description: 'Place a variant of every model with slo targets on the fleet (plan/fleet.json) at the lowest cost or power: dist/plan/' },
+        metadata: {
+          description: 'Place a variant of every model with slo targets on the fleet (plan/fleet.json) at the lowest cost or power: dist/plan/',
+        },
       },
       report: {
         executor: '@tf2aif/nx:report',

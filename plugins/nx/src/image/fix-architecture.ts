@@ -32,7 +32,10 @@ export async function setImageArchitecture(docker: Docker, tag: string, arch: st
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         // keep entry types: layer folders, symlinked layers, files
-        files.set(header.name, { header: { name: header.name, type: header.type, mode: header.mode, linkname: header.linkname }, content: Buffer.concat(chunks) });
+        files.set(header.name, {
+          header: { name: header.name, type: header.type, mode: header.mode, linkname: header.linkname },
+          content: Buffer.concat(chunks),
+        });
         next();
       });
     });

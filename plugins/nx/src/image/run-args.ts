@@ -9,7 +9,11 @@ import { basename, dirname, join } from 'path';
 function devicesMatching(pattern: string): string[] {
   const dir = dirname(pattern);
   const prefix = basename(pattern).slice(0, -1);
-  const found = existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith(prefix)).map((n) => join(dir, n)) : [];
+  const found = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((n) => n.startsWith(prefix))
+        .map((n) => join(dir, n))
+    : [];
   if (found.length === 0) throw new Error(`image.runArgs: no device on this machine matches ${pattern}`);
   return found.sort();
 }

@@ -44,18 +44,22 @@ const unit = { cost: '/h', power: ' W' } as const;
 export function infeasibleLine(model: string, slo: Slo, excluded: Exclusion[]): string {
   const of = (kind: Exclusion['kind']) => excluded.filter((e) => e.kind === kind);
   const tooFew = of('pool-too-small');
-  if (tooFew.length > 0) return `${model}: ${tooFew[0].variant} meets the targets but ${tooFew[0].reason}; add nodes to ${tooFew[0].pool} or lower slo.ratePerSecond (${slo.ratePerSecond})`;
+  if (tooFew.length > 0)
+    return `${model}: ${tooFew[0].variant} meets the targets but ${tooFew[0].reason}; add nodes to ${tooFew[0].pool} or lower slo.ratePerSecond (${slo.ratePerSecond})`;
   const slow = of('latency').sort((a, b) => a.value! - b.value!);
   if (slow.length > 0) {
     return `${model}: no variant keeps slo.p99Ms ${slo.p99Ms} on any pool; nearest: ${slow[0].variant} on ${slow[0].pool}, ${slow[0].reason.replace(/ > slo.*/, '')}; relax slo.p99Ms to ${num(slow[0].value!)} or profile faster hardware`;
   }
   for (const kind of ['accuracy', 'agreement'] as const) {
-    const low = of(kind).filter((e) => e.value !== undefined).sort((a, b) => b.value! - a.value!);
+    const low = of(kind)
+      .filter((e) => e.value !== undefined)
+      .sort((a, b) => b.value! - a.value!);
     if (low.length > 0) {
       const field = kind === 'accuracy' ? 'slo.minAccuracy' : 'slo.minAgreement';
       return `${model}: no variant reaches ${field} ${kind === 'accuracy' ? slo.minAccuracy : slo.minAgreement}; nearest: ${low[0].variant} at ${num(low[0].value!, 4)}; lower ${field} to ${num(low[0].value!, 4)} or deploy a more precise variant (fp32)`;
     }
-    if (of(kind).length > 0) return `${model}: ${of(kind)[0].reason}: remove ${kind === 'accuracy' ? 'slo.minAccuracy' : 'slo.minAgreement'} or verify with a labelled dataset`;
+    if (of(kind).length > 0)
+      return `${model}: ${of(kind)[0].reason}: remove ${kind === 'accuracy' ? 'slo.minAccuracy' : 'slo.minAgreement'} or verify with a labelled dataset`;
   }
   const big = of('node-too-small');
   if (big.length > 0) return `${model}: ${big[0].variant} on ${big[0].pool}: ${big[0].reason}; use larger nodes`;
@@ -64,12 +68,19 @@ export function infeasibleLine(model: string, slo: Slo, excluded: Exclusion[]): 
   return `${model}: no variant of it is in the graph`;
 }
 
-function why(option: PlanOption, options: PlanOption[], solution: Extract<Solution, { status: 'optimal' }>, objective: Objective, excluded: Exclusion[]): string {
+function why(
+  option: PlanOption,
+  options: PlanOption[],
+  solution: Extract<Solution, { status: 'optimal' }>,
+  objective: Objective,
+  excluded: Exclusion[],
+): string {
   const field = objectiveField[objective];
   const left = excluded.length > 0 ? ` (${excluded.length} left out by the targets or the fleet)` : '';
   const runnerUp = solution.runnerUp[option.model];
   if (options.length === 1) return `the only option that meets the targets${left}`;
-  if (!runnerUp) return `lowest ${objective} of ${options.length} options that meet the targets${left}; the other${options.length > 2 ? 's do' : ' does'} not fit beside the rest of the plan`;
+  if (!runnerUp)
+    return `lowest ${objective} of ${options.length} options that meet the targets${left}; the other${options.length > 2 ? 's do' : ' does'} not fit beside the rest of the plan`;
   const delta = runnerUp[field] - solution[field];
   return (
     `lowest ${objective} of ${options.length} options that meet the targets${left}; ` +
@@ -83,7 +94,13 @@ function wouldChange(option: PlanOption, slo: Slo, excluded: Exclusion[]): strin
     `above ${num(option.replicas * option.ratePerReplica, 1)} requests/s (now ${slo.ratePerSecond}) it needs replica ${option.replicas + 1}`,
   ];
   const floors = excluded.filter((e) => e.kind === 'accuracy' || e.kind === 'agreement' || e.kind === 'latency');
-  if (floors.length > 0) out.push(`left out by the targets: ${floors.slice(0, 4).map((e) => `${e.variant}${e.pool ? `@${e.pool}` : ''} (${e.reason})`).join('; ')}${floors.length > 4 ? `; ${floors.length - 4} more` : ''}`);
+  if (floors.length > 0)
+    out.push(
+      `left out by the targets: ${floors
+        .slice(0, 4)
+        .map((e) => `${e.variant}${e.pool ? `@${e.pool}` : ''} (${e.reason})`)
+        .join('; ')}${floors.length > 4 ? `; ${floors.length - 4} more` : ''}`,
+    );
   return out;
 }
 
@@ -97,12 +114,17 @@ function bindingConstraints(instance: PlanInstance, chosen: PlanOption[], nodes:
     const onPool = totalDemand(chosen.filter((o) => o.pool === pool.name));
     for (const r of RESOURCE_KEYS) {
       const demand = onPool[r];
-      if (pool.capacity[r] > 0 && demand >= used * pool.capacity[r] - 1e-9) out.push(`pool ${pool.name}: ${r} fully allocated (${num(demand)} of ${num(used * pool.capacity[r])})`);
+      if (pool.capacity[r] > 0 && demand >= used * pool.capacity[r] - 1e-9)
+        out.push(`pool ${pool.name}: ${r} fully allocated (${num(demand)} of ${num(used * pool.capacity[r])})`);
     }
   }
   for (const m of instance.models) {
     const excluded = instance.exclusions.filter((e) => e.model === m.model);
-    for (const [kind, field] of [['latency', 'slo.p99Ms'], ['accuracy', 'slo.minAccuracy'], ['agreement', 'slo.minAgreement']] as const) {
+    for (const [kind, field] of [
+      ['latency', 'slo.p99Ms'],
+      ['accuracy', 'slo.minAccuracy'],
+      ['agreement', 'slo.minAgreement'],
+    ] as const) {
       const n = excluded.filter((e) => e.kind === kind).length;
       if (n > 0 && m.options.length > 0) out.push(`${m.model}: ${field} left out ${n} option${n === 1 ? '' : 's'}`);
     }
@@ -116,7 +138,16 @@ export function explainPlan(
   context: { fleet: string; profilesUsed: number; ignored: string[]; now?: Date },
 ): Plan {
   const excluded = instance.exclusions;
-  const infeasible = instance.models.filter((m) => m.options.length === 0).map((m) => ({ model: m.model, line: infeasibleLine(m.model, m.slo, excluded.filter((e) => e.model === m.model)) }));
+  const infeasible = instance.models
+    .filter((m) => m.options.length === 0)
+    .map((m) => ({
+      model: m.model,
+      line: infeasibleLine(
+        m.model,
+        m.slo,
+        excluded.filter((e) => e.model === m.model),
+      ),
+    }));
   const base = {
     generatedAt: (context.now ?? new Date()).toISOString(),
     objective: instance.objective,
@@ -129,7 +160,14 @@ export function explainPlan(
   if (solution.status === 'infeasible') {
     const placeable = instance.models.filter((m) => m.options.length > 0);
     const line = `${placeable.map((m) => m.model).join(', ')}: each fits the fleet alone but not all together; add nodes to ${instance.pools.map((p) => p.name).join(' or ')}, or lower slo.ratePerSecond`;
-    return { ...base, status: 'infeasible', totals: { costPerHour: 0, watts: 0, nodes: emptyNodes }, models: [], infeasible: [...infeasible, ...placeable.map((m) => ({ model: m.model, line }))], binding: [] };
+    return {
+      ...base,
+      status: 'infeasible',
+      totals: { costPerHour: 0, watts: 0, nodes: emptyNodes },
+      models: [],
+      infeasible: [...infeasible, ...placeable.map((m) => ({ model: m.model, line }))],
+      binding: [],
+    };
   }
   const chosen: PlanOption[] = [];
   const models: PlannedModel[] = [];

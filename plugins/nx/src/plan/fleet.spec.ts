@@ -27,13 +27,15 @@ describe('fleet file', () => {
 
   it('names the file and every bad field', () => {
     const file = write({ pools: [pool, { ...pool, hardware: 'tpu', nodes: -1, capcity: {} }] });
-    expect(() => loadFleet(file, 'plan/fleet.json')).toThrow(/plan\/fleet\.json is not valid:[\s\S]*pools\[1\]\.hardware[\s\S]*pools\[1\]\.nodes[\s\S]*pools\[1\]\.capcity: unknown field "capcity"/);
+    expect(() => loadFleet(file, 'plan/fleet.json')).toThrow(
+      /plan\/fleet\.json is not valid:[\s\S]*pools\[1\]\.hardware[\s\S]*pools\[1\]\.nodes[\s\S]*pools\[1\]\.capcity: unknown field "capcity"/,
+    );
   });
 
   it('refuses duplicate pool names, an empty fleet, broken JSON and a missing file', () => {
     expect(() => loadFleet(write({ pools: [pool, pool] }), 'f.json')).toThrow(/pools\[1\]\.name: duplicate pool name "x86"/);
     expect(() => loadFleet(write({ pools: [] }), 'f.json')).toThrow(/pools: a fleet needs at least one pool/);
-    expect(() => loadFleet(write('{"pools": [}'), 'f.json')).toThrow(/f\.json is not valid:\n  - not valid JSON/);
-    expect(() => loadFleet(join(dir, 'nope.json'), 'plan/nope.json')).toThrow(/plan\/nope\.json is not valid:\n  - no such file/);
+    expect(() => loadFleet(write('{"pools": [}'), 'f.json')).toThrow(/f\.json is not valid:\n {2}- not valid JSON/);
+    expect(() => loadFleet(join(dir, 'nope.json'), 'plan/nope.json')).toThrow(/plan\/nope\.json is not valid:\n {2}- no such file/);
   });
 });

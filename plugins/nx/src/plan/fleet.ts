@@ -15,7 +15,12 @@ export const poolSchema = z.strictObject({
     .strictObject({
       cores: z.number().positive().describe('allocatable CPU cores per node'),
       memoryMiB: z.number().positive().describe('allocatable memory per node, MiB'),
-      accelerators: z.number().int().nonnegative().default(0).describe("devices per node (GPUs, FPGA cards): what a platform's kubernetes.resources asks for"),
+      accelerators: z
+        .number()
+        .int()
+        .nonnegative()
+        .default(0)
+        .describe("devices per node (GPUs, FPGA cards): what a platform's kubernetes.resources asks for"),
     })
     .describe('what one node offers to replicas'),
   costPerHour: z.number().nonnegative().describe('price of one node per hour, in any one currency across the fleet'),

@@ -5,7 +5,11 @@ import type { PlatformRegistry } from '../platforms/platform-registry';
 import type { ModelTargets } from './options';
 
 /** Every model of the graph with its service targets and its variants (the graph infers them from tf2aif.json). */
-export function modelTargetsFromGraph(graph: ProjectGraph, workspaceRoot: string, registry: PlatformRegistry): { targets: ModelTargets[]; models: Map<string, ResolvedModel> } {
+export function modelTargetsFromGraph(
+  graph: ProjectGraph,
+  workspaceRoot: string,
+  registry: PlatformRegistry,
+): { targets: ModelTargets[]; models: Map<string, ResolvedModel> } {
   const models = new Map<string, ResolvedModel>();
   for (const node of Object.values(graph.nodes)) {
     if (!node.data.tags?.includes('tf2aif:variant')) continue;

@@ -103,9 +103,7 @@ function perReplica(p: PlanProfile, registry: PlatformRegistry): Resources {
 function nodesNeeded(demand: Resources, pool: Pool): number {
   return Math.max(
     0,
-    ...RESOURCE_KEYS.map((r) =>
-      demand[r] === 0 ? 0 : pool.capacity[r] === 0 ? Infinity : Math.ceil(demand[r] / pool.capacity[r] - 1e-9),
-    ),
+    ...RESOURCE_KEYS.map((r) => (demand[r] === 0 ? 0 : pool.capacity[r] === 0 ? Infinity : Math.ceil(demand[r] / pool.capacity[r] - 1e-9))),
   );
 }
 
@@ -113,18 +111,48 @@ function nodesNeeded(demand: Resources, pool: Pool): number {
 function belowFloors(model: string, slo: Slo, p: PlanProfile, pool: string): Exclusion[] {
   const out: Exclusion[] = [];
   if (slo.minAccuracy !== undefined) {
-    if (p.accuracy === null) out.push({ model, variant: p.variant, pool, kind: 'accuracy', reason: `no measured accuracy (untrained, or verify ran without a labelled dataset), slo.minAccuracy ${slo.minAccuracy}` });
-    else if (p.accuracy < slo.minAccuracy) out.push({ model, variant: p.variant, pool, kind: 'accuracy', value: p.accuracy, reason: `accuracy ${fmt(p.accuracy, 4)} < slo.minAccuracy ${slo.minAccuracy}` });
+    if (p.accuracy === null)
+      out.push({
+        model,
+        variant: p.variant,
+        pool,
+        kind: 'accuracy',
+        reason: `no measured accuracy (untrained, or verify ran without a labelled dataset), slo.minAccuracy ${slo.minAccuracy}`,
+      });
+    else if (p.accuracy < slo.minAccuracy)
+      out.push({
+        model,
+        variant: p.variant,
+        pool,
+        kind: 'accuracy',
+        value: p.accuracy,
+        reason: `accuracy ${fmt(p.accuracy, 4)} < slo.minAccuracy ${slo.minAccuracy}`,
+      });
   }
   if (slo.minAgreement !== undefined) {
-    if (p.agreement === null) out.push({ model, variant: p.variant, pool, kind: 'agreement', reason: `not verified, slo.minAgreement ${slo.minAgreement}` });
-    else if (p.agreement < slo.minAgreement) out.push({ model, variant: p.variant, pool, kind: 'agreement', value: p.agreement, reason: `agreement with the original ${fmt(p.agreement, 4)} < slo.minAgreement ${slo.minAgreement}` });
+    if (p.agreement === null)
+      out.push({ model, variant: p.variant, pool, kind: 'agreement', reason: `not verified, slo.minAgreement ${slo.minAgreement}` });
+    else if (p.agreement < slo.minAgreement)
+      out.push({
+        model,
+        variant: p.variant,
+        pool,
+        kind: 'agreement',
+        value: p.agreement,
+        reason: `agreement with the original ${fmt(p.agreement, 4)} < slo.minAgreement ${slo.minAgreement}`,
+      });
   }
   return out;
 }
 
 /** Every (variant, pool) a model may take, with its replicas and demand; and what was left out, with why. */
-export function buildInstance(models: ModelTargets[], profiles: PlanProfile[], fleet: Fleet, registry: PlatformRegistry, objective: Objective): PlanInstance {
+export function buildInstance(
+  models: ModelTargets[],
+  profiles: PlanProfile[],
+  fleet: Fleet,
+  registry: PlatformRegistry,
+  objective: Objective,
+): PlanInstance {
   const byVariant = new Map(profiles.map((p) => [p.variant, p]));
   const exclusions: Exclusion[] = [];
   const planned: PlanInstance['models'] = [];
@@ -137,11 +165,23 @@ export function buildInstance(models: ModelTargets[], profiles: PlanProfile[], f
       const pools = fleet.pools.filter((pool) => descriptor && pool.hardware === runsOnOf(descriptor));
       const p = byVariant.get(variant);
       if (pools.length === 0) {
-        exclusions.push({ model: m.model, variant, pool: null, kind: 'no-pool', reason: `no pool of the fleet has its hardware (${descriptor ? runsOnOf(descriptor) : `unknown platform ${platform}`})` });
+        exclusions.push({
+          model: m.model,
+          variant,
+          pool: null,
+          kind: 'no-pool',
+          reason: `no pool of the fleet has its hardware (${descriptor ? runsOnOf(descriptor) : `unknown platform ${platform}`})`,
+        });
         continue;
       }
       if (!p) {
-        exclusions.push({ model: m.model, variant, pool: null, kind: 'no-profile', reason: `no measured profile (bench it on ${pools[0].hardware}, or bring its report.json with --profiles)` });
+        exclusions.push({
+          model: m.model,
+          variant,
+          pool: null,
+          kind: 'no-profile',
+          reason: `no measured profile (bench it on ${pools[0].hardware}, or bring its report.json with --profiles)`,
+        });
         continue;
       }
       for (const pool of pools) {
@@ -152,7 +192,14 @@ export function buildInstance(models: ModelTargets[], profiles: PlanProfile[], f
         }
         const at = operatingPoint(p, slo.p99Ms);
         if (!at) {
-          exclusions.push({ model: m.model, variant, pool: pool.name, kind: 'latency', value: p.latencyMs.p99, reason: `p99 ${fmt(p.latencyMs.p99)} ms (measured on ${p.machine}) > slo.p99Ms ${slo.p99Ms}` });
+          exclusions.push({
+            model: m.model,
+            variant,
+            pool: pool.name,
+            kind: 'latency',
+            value: p.latencyMs.p99,
+            reason: `p99 ${fmt(p.latencyMs.p99)} ms (measured on ${p.machine}) > slo.p99Ms ${slo.p99Ms}`,
+          });
           continue;
         }
         const one = perReplica(p, registry);
@@ -170,7 +217,13 @@ export function buildInstance(models: ModelTargets[], profiles: PlanProfile[], f
         const demand = { cores: one.cores * replicas, memoryMiB: one.memoryMiB * replicas, accelerators: one.accelerators * replicas };
         const nodes = nodesNeeded(demand, pool);
         if (nodes > pool.nodes) {
-          exclusions.push({ model: m.model, variant, pool: pool.name, kind: 'pool-too-small', reason: `${replicas} replicas need ${nodes} nodes of ${pool.name}, which has ${pool.nodes}` });
+          exclusions.push({
+            model: m.model,
+            variant,
+            pool: pool.name,
+            kind: 'pool-too-small',
+            reason: `${replicas} replicas need ${nodes} nodes of ${pool.name}, which has ${pool.nodes}`,
+          });
           continue;
         }
         options.push({

@@ -42,7 +42,9 @@ describe("the report's deployment plan section", () => {
     const html = htmlReport({ generatedAt: 'now', machine: null, variants: [], goals: [] }, planShown(plan, '../plan/plan.md'));
     expect(html).toContain('<h2 id="plan">Deployment plan</h2>');
     expect(html).toContain('<p>Deployment plan: <a href="#plan">partial, 1 model(s), 0.34/h</a>.</p>');
-    expect(html).toMatch(/<td>digits-cpu<\/td><td>x86<\/td>[\s\S]*the only option that meets the targets[\s\S]*a p99 target below 0.4 ms rules it out/);
+    expect(html).toMatch(
+      /<td>digits-cpu<\/td><td>x86<\/td>[\s\S]*the only option that meets the targets[\s\S]*a p99 target below 0.4 ms rules it out/,
+    );
     expect(html).toContain('AMD EPYC &lt;test&gt;');
     expect(html).toMatch(/Not placed:<\/p><ul><li>resnet50: no variant keeps slo.p99Ms 1 on any pool<\/li>/);
     expect(html).toMatch(/Binding constraints:<\/p><ul><li>pool x86: all 4 nodes in use/);

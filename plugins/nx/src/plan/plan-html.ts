@@ -24,5 +24,8 @@ export function planSection(plan: Plan, link: string): string {
       .join(', '),
   )}. <span class="muted">${esc(plan.generatedAt)}</span></p>
 ${rows ? `<table><tr><th>model</th><th>variant</th><th>pool</th><th>replicas</th><th>mode</th><th>p99 ms expected / target</th><th>headroom</th><th>profile measured on</th><th>why</th><th>what would change it</th></tr>\n${rows}\n</table>` : ''}
-${list('Binding constraints:', plan.binding)}${list('Not placed:', plan.infeasible.map((i) => i.line))}${list('Without service targets (slo in tf2aif.json):', plan.unplanned)}`;
+${list('Binding constraints:', plan.binding)}${list(
+    'Not placed:',
+    plan.infeasible.map((i) => i.line),
+  )}${list('Without service targets (slo in tf2aif.json):', plan.unplanned)}`;
 }

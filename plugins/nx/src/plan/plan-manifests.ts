@@ -20,9 +20,9 @@ interface DeploymentDoc {
 
 /** How many replicas of `perReplica` fit on the pool's nodes beside what the rest of the plan put there. */
 export function replicasThatFit(pool: Pool, perReplica: Resources, othersOnPool: Resources): number {
-  const fit = RESOURCE_KEYS
-    .filter((r) => perReplica[r] > 0)
-    .map((r) => Math.floor((pool.nodes * pool.capacity[r] - othersOnPool[r]) / perReplica[r] + 1e-9));
+  const fit = RESOURCE_KEYS.filter((r) => perReplica[r] > 0).map((r) =>
+    Math.floor((pool.nodes * pool.capacity[r] - othersOnPool[r]) / perReplica[r] + 1e-9),
+  );
   return Math.max(0, Math.min(...fit));
 }
 

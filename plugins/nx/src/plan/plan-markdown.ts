@@ -12,7 +12,10 @@ export function planMarkdown(plan: Plan): string {
     '',
   ];
   if (plan.models.length > 0) {
-    lines.push('| model | variant | pool | replicas | mode | expected p99 (ms) | headroom | profile measured on | why |', '|---|---|---|---|---|---|---|---|---|');
+    lines.push(
+      '| model | variant | pool | replicas | mode | expected p99 (ms) | headroom | profile measured on | why |',
+      '|---|---|---|---|---|---|---|---|---|',
+    );
     for (const m of plan.models) {
       lines.push(
         `| ${m.model} | ${m.variant} | ${m.pool} | ${m.replicas} | ${m.point} | ${m.expectedP99Ms}${m.p99Estimated ? ' (est.)' : ''} (target ${m.slo.p99Ms}) | ${(m.headroom * 100).toFixed(0)}% | ${cell(m.measuredOn)} | ${cell(m.why)} |`,
@@ -22,7 +25,13 @@ export function planMarkdown(plan: Plan): string {
     for (const m of plan.models) lines.push(`- ${m.model}: ${m.wouldChange.join('; ')}`);
     lines.push('');
   }
-  lines.push('Nodes: ' + Object.entries(plan.totals.nodes).map(([pool, n]) => `${pool} ${n.used}/${n.of}`).join(', '), '');
+  lines.push(
+    'Nodes: ' +
+      Object.entries(plan.totals.nodes)
+        .map(([pool, n]) => `${pool} ${n.used}/${n.of}`)
+        .join(', '),
+    '',
+  );
   if (plan.binding.length > 0) lines.push('Binding constraints:', '', ...plan.binding.map((b) => `- ${b}`), '');
   if (plan.infeasible.length > 0) lines.push('Not placed:', '', ...plan.infeasible.map((i) => `- ${i.line}`), '');
   if (plan.unplanned.length > 0) lines.push(`Without service targets (add \`slo\` to their tf2aif.json): ${plan.unplanned.join(', ')}.`, '');

@@ -13,13 +13,39 @@ const put = (path: string, doc: unknown) => {
   writeFileSync(join(root, path), JSON.stringify(doc));
 };
 
-const gpuFacts: VariantFacts = { variant: 'a-gpu', model: 'a', platform: 'gpu', title: 'GPU', hardware: 'an NVIDIA GPU', arch: 'amd64', runtime: 'onnxruntime-tensorrt', precision: 'int8', batchSize: 8, runsOn: 'nvidia-gpu' };
+const gpuFacts: VariantFacts = {
+  variant: 'a-gpu',
+  model: 'a',
+  platform: 'gpu',
+  title: 'GPU',
+  hardware: 'an NVIDIA GPU',
+  arch: 'amd64',
+  runtime: 'onnxruntime-tensorrt',
+  precision: 'int8',
+  batchSize: 8,
+  runsOn: 'nvidia-gpu',
+};
 
 describe('profiles brought from other machines', () => {
   it("reads a runner's copied dist/ (bench.json, verify.json, artifact.json) as this graph describes the variant", () => {
     const v = 'plan/profiles/gpu-runner/dist/variants';
-    put(`${v}/a-gpu/quantize/artifact.json`, { variant: 'a-gpu', platform: 'gpu', runtime: 'onnxruntime-tensorrt', precision: 'int8', batchSize: 8, artifact: 'model.onnx', sizeBytes: 1000, seconds: 1 });
-    put(`${v}/a-gpu/verify/verify.json`, { passed: true, samples: 32, inputOrigin: 'random', trained: false, outputs: { y: { maxAbsError: 0.1, minCosine: 0.99, top1Agreement: 0.97 } } });
+    put(`${v}/a-gpu/quantize/artifact.json`, {
+      variant: 'a-gpu',
+      platform: 'gpu',
+      runtime: 'onnxruntime-tensorrt',
+      precision: 'int8',
+      batchSize: 8,
+      artifact: 'model.onnx',
+      sizeBytes: 1000,
+      seconds: 1,
+    });
+    put(`${v}/a-gpu/verify/verify.json`, {
+      passed: true,
+      samples: 32,
+      inputOrigin: 'random',
+      trained: false,
+      outputs: { y: { maxAbsError: 0.1, minCosine: 0.99, top1Agreement: 0.97 } },
+    });
     put(`${v}/a-gpu/bench/bench.json`, {
       status: 'measured',
       machine: { cpu: 'x86_64', cpuModel: 'Intel Xeon', 'nvidia-gpu': true, jetson: false, 'amd-dpu': false },
@@ -29,13 +55,38 @@ describe('profiles brought from other machines', () => {
     put(`${v}/b-gpu/bench/bench.json`, { status: 'measured' });
     const { profiles, ignored } = importedProfiles(root, 'plan/profiles', [gpuFacts]);
     expect(profiles).toEqual([
-      expect.objectContaining({ variant: 'a-gpu', runsOn: 'nvidia-gpu', latencyMs: { p50: 2, p99: 3 }, throughput: { perSecond: 900, concurrency: 16 }, agreement: 0.97, artifactBytes: 1000, machine: 'Intel Xeon + nvidia-gpu', source: `${v}/a-gpu` }),
+      expect.objectContaining({
+        variant: 'a-gpu',
+        runsOn: 'nvidia-gpu',
+        latencyMs: { p50: 2, p99: 3 },
+        throughput: { perSecond: 900, concurrency: 16 },
+        agreement: 0.97,
+        artifactBytes: 1000,
+        machine: 'Intel Xeon + nvidia-gpu',
+        source: `${v}/a-gpu`,
+      }),
     ]);
     expect(ignored).toEqual([`${v}/b-gpu: no variant b-gpu in this workspace's graph`]);
   });
 
   it('a report.json names the bad field; a fixture is labelled as such; this workspace wins over imports', () => {
-    put('other/profiles/fixture.json', { fixture: 'made up', variants: [{ variant: 'a-gpu', model: 'a', platform: 'gpu', runtime: 'x', precision: 'int8', runsOn: 'nvidia-gpu', latencyMs: { p50: 1, p99: 2 }, throughput: null, accuracy: null, artifact: null }] });
+    put('other/profiles/fixture.json', {
+      fixture: 'made up',
+      variants: [
+        {
+          variant: 'a-gpu',
+          model: 'a',
+          platform: 'gpu',
+          runtime: 'x',
+          precision: 'int8',
+          runsOn: 'nvidia-gpu',
+          latencyMs: { p50: 1, p99: 2 },
+          throughput: null,
+          accuracy: null,
+          artifact: null,
+        },
+      ],
+    });
     const imported = importedProfiles(root, 'other/profiles');
     expect(imported.profiles[0].machine).toBe('fixture: made up');
     const merged = mergeProfiles([profile('a-gpu', 'gpu', { p50: 5, p99: 6 })], imported);

@@ -48,7 +48,10 @@ const variantSchema = z.looseObject({
 /** A report.json (`nx run tf2aif:report`) from any machine; `fixture` labels profiles that were not measured. */
 const reportFileSchema = z.looseObject({
   fixture: z.string().optional().describe('set on profiles that are not measurements (tests, samples): the plan shows it as their machine'),
-  machine: z.looseObject({ machine: z.looseObject({ cpu: z.string() }) }).nullable().optional(),
+  machine: z
+    .looseObject({ machine: z.looseObject({ cpu: z.string() }) })
+    .nullable()
+    .optional(),
   variants: z.array(variantSchema),
 });
 
@@ -145,7 +148,10 @@ export function importedProfiles(workspaceRoot: string, dir: string, facts: Vari
  * One profile per variant: this workspace's measurement first (it is of the code as it is now), then imported
  * ones in file order; the others are named in `ignored`.
  */
-export function mergeProfiles(local: PlanProfile[], imported: { profiles: PlanProfile[]; ignored: string[] }): { profiles: PlanProfile[]; ignored: string[] } {
+export function mergeProfiles(
+  local: PlanProfile[],
+  imported: { profiles: PlanProfile[]; ignored: string[] },
+): { profiles: PlanProfile[]; ignored: string[] } {
   const chosen = new Map<string, PlanProfile>();
   const ignored: string[] = [...imported.ignored];
   for (const p of [...local, ...imported.profiles]) {

@@ -6,7 +6,12 @@ import { planJobSchema } from '../settings/job-schemas';
 import { runPythonStep } from '../toolchain/run-step';
 import type { PlanInstance } from './options';
 
-const planSchema = z.object({ chosen: z.record(z.string(), z.string()), nodes: z.record(z.string(), z.number()), costPerHour: z.number(), watts: z.number() });
+const planSchema = z.object({
+  chosen: z.record(z.string(), z.string()),
+  nodes: z.record(z.string(), z.number()),
+  costPerHour: z.number(),
+  watts: z.number(),
+});
 const solutionSchema = z.discriminatedUnion('status', [
   z.object({ status: z.literal('infeasible') }),
   planSchema.extend({
@@ -25,14 +30,18 @@ export function solverJob(instance: PlanInstance, outputPath: string) {
     pools: instance.pools.map((p) => ({ name: p.name, nodes: p.nodes, costPerHour: p.costPerHour, watts: p.watts, capacity: p.capacity })),
     models: instance.models
       .filter((m) => m.options.length > 0)
-      .map((m) => ({ model: m.model, options: m.options.map((o) => ({ id: o.id, pool: o.pool, replicas: o.replicas, rank: o.rank, demand: o.demand })) })),
+      .map((m) => ({
+        model: m.model,
+        options: m.options.map((o) => ({ id: o.id, pool: o.pool, replicas: o.replicas, rank: o.rank, demand: o.demand })),
+      })),
   });
 }
 
 /** Runs the toolchain's `plan` step (HiGHS through SciPy's milp) on the instance. */
 export async function solvePlacement(instance: PlanInstance, workspaceRoot: string, outputPath: string): Promise<Solution> {
   const job = solverJob(instance, outputPath);
-  if (job.models.length === 0) return { status: 'optimal', chosen: {}, nodes: Object.fromEntries(job.pools.map((p) => [p.name, 0])), costPerHour: 0, watts: 0, runnerUp: {} };
+  if (job.models.length === 0)
+    return { status: 'optimal', chosen: {}, nodes: Object.fromEntries(job.pools.map((p) => [p.name, 0])), costPerHour: 0, watts: 0, runnerUp: {} };
   const scratch = mkdtempSync(join(tmpdir(), 'tf2aif-plan-'));
   try {
     await runPythonStep('plan', job, workspaceRoot, join(scratch, 'out'), 'tf2aif');

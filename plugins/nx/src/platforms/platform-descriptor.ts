@@ -8,9 +8,7 @@ export type RunsOn = z.infer<typeof runsOnSchema>;
 export const precisionSchema = z.enum(['fp32', 'fp16', 'int8']);
 export type Precision = z.infer<typeof precisionSchema>;
 
-const moduleName = z
-  .string()
-  .regex(/^[a-z][a-z0-9_]*$/, 'must be a Python module name (lowercase, digits, underscores)');
+const moduleName = z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be a Python module name (lowercase, digits, underscores)');
 
 /**
  * One way to run a model on a platform: the converter that makes the framework model from the
@@ -60,9 +58,18 @@ const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
  */
 export const kubernetesDescriptorSchema = z.strictObject({
   /** node labels a node must carry; kubernetes.io/arch (from `arch`) is always added */
-  nodeSelector: z.record(z.string().regex(labelName, 'must be a Kubernetes label key'), z.string().regex(labelValue, 'must be a Kubernetes label value')).optional(),
+  nodeSelector: z
+    .record(z.string().regex(labelName, 'must be a Kubernetes label key'), z.string().regex(labelValue, 'must be a Kubernetes label value'))
+    .optional(),
   /** extended resources published by device plugins (nvidia.com/gpu, amd.com/<shell>-<timestamp>, ...) -> count; set as limits */
-  resources: z.record(z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, 'must be a domain-prefixed extended resource name'), z.number().int().positive()).optional(),
+  resources: z
+    .record(
+      z
+        .string()
+        .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, 'must be a domain-prefixed extended resource name'),
+      z.number().int().positive(),
+    )
+    .optional(),
   /** taints such nodes usually carry */
   tolerations: z
     .array(
@@ -75,7 +82,11 @@ export const kubernetesDescriptorSchema = z.strictObject({
     )
     .optional(),
   /** RuntimeClass the pod runs with (e.g. "nvidia" where the NVIDIA runtime is not the node's default) */
-  runtimeClassName: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/).max(253).optional(),
+  runtimeClassName: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/)
+    .max(253)
+    .optional(),
   /** the hardware is reachable only from a privileged container (no device plugin): then, and only then, privilege escalation is allowed */
   privileged: z.boolean().optional(),
   /** how long a replica may take to load its model (TensorRT builds its engines at start-up), before liveness checks count */
@@ -126,21 +137,37 @@ export const platformDescriptorSchema = z
     }
     for (const runtime of Object.keys(d.kubernetes?.baselineMemoryMiB ?? {})) {
       if (!d.runtimes[runtime]) {
-        ctx.addIssue({ code: 'custom', path: ['kubernetes', 'baselineMemoryMiB', runtime], message: `"${runtime}" is not one of runtimes: ${Object.keys(d.runtimes).join(', ')}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['kubernetes', 'baselineMemoryMiB', runtime],
+          message: `"${runtime}" is not one of runtimes: ${Object.keys(d.runtimes).join(', ')}`,
+        });
       }
     }
     for (const [name, r] of Object.entries(d.runtimes)) {
       r.fallback.forEach((f, i) => {
         if (!d.runtimes[f] || f === name) {
-          ctx.addIssue({ code: 'custom', path: ['runtimes', name, 'fallback', i], message: `"${f}" is not another runtime of this platform (runtimes: ${Object.keys(d.runtimes).join(', ')})` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['runtimes', name, 'fallback', i],
+            message: `"${f}" is not another runtime of this platform (runtimes: ${Object.keys(d.runtimes).join(', ')})`,
+          });
         }
       });
     }
     const runtime = d.runtimes[d.defaults.runtime];
     if (!runtime) {
-      ctx.addIssue({ code: 'custom', path: ['defaults', 'runtime'], message: `"${d.defaults.runtime}" is not one of runtimes: ${Object.keys(d.runtimes).join(', ')}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaults', 'runtime'],
+        message: `"${d.defaults.runtime}" is not one of runtimes: ${Object.keys(d.runtimes).join(', ')}`,
+      });
     } else if (!runtime.precisions[d.defaults.precision]) {
-      ctx.addIssue({ code: 'custom', path: ['defaults', 'precision'], message: `runtime "${d.defaults.runtime}" has no precision "${d.defaults.precision}"` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaults', 'precision'],
+        message: `runtime "${d.defaults.runtime}" has no precision "${d.defaults.precision}"`,
+      });
     }
   });
 export type PlatformDescriptor = z.infer<typeof platformDescriptorSchema>;

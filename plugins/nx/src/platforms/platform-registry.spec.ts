@@ -34,7 +34,9 @@ describe('platform registry', () => {
         const modules = [
           ['converters', rt.converter],
           ['runtimes', rt.executor],
-          ...Object.values(rt.precisions).filter((q) => q !== 'none').map((q) => ['quantizers', q]),
+          ...Object.values(rt.precisions)
+            .filter((q) => q !== 'none')
+            .map((q) => ['quantizers', q]),
           ...(rt.compiler ? [['compilers', rt.compiler]] : []),
         ];
         const lock = `${rt.serve.requirements}-${platform.arch}.lock`;
@@ -50,21 +52,35 @@ describe('platform registry', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tf2aif-platforms-'));
     mkdirSync(join(dir, 'bad'));
     writeFileSync(join(dir, 'bad', 'platform.json'), JSON.stringify(badDescriptor));
-    expect(() => loadPlatformRegistry(dir)).toThrow(/bad[/\\]platform\.json is not valid:\n {2}- defaults\.runtime: "onnx" is not one of runtimes: tflite/);
+    expect(() => loadPlatformRegistry(dir)).toThrow(
+      /bad[/\\]platform\.json is not valid:\n {2}- defaults\.runtime: "onnx" is not one of runtimes: tflite/,
+    );
   });
 
   it('refuses a fallback that is not another runtime of the platform', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tf2aif-platforms-'));
     mkdirSync(join(dir, 'bad'));
     const runtime = badDescriptor.runtimes.tflite;
-    writeFileSync(join(dir, 'bad', 'platform.json'), JSON.stringify({ ...badDescriptor, defaults: { ...badDescriptor.defaults, runtime: 'tflite' }, runtimes: { tflite: { ...runtime, fallback: ['tflite', 'onnx'] } } }));
-    expect(() => loadPlatformRegistry(dir)).toThrow(/runtimes\.tflite\.fallback\[0\]: "tflite" is not another runtime of this platform \(runtimes: tflite\)\n {2}- runtimes\.tflite\.fallback\[1\]: "onnx"/);
+    writeFileSync(
+      join(dir, 'bad', 'platform.json'),
+      JSON.stringify({
+        ...badDescriptor,
+        defaults: { ...badDescriptor.defaults, runtime: 'tflite' },
+        runtimes: { tflite: { ...runtime, fallback: ['tflite', 'onnx'] } },
+      }),
+    );
+    expect(() => loadPlatformRegistry(dir)).toThrow(
+      /runtimes\.tflite\.fallback\[0\]: "tflite" is not another runtime of this platform \(runtimes: tflite\)\n {2}- runtimes\.tflite\.fallback\[1\]: "onnx"/,
+    );
   });
 
   it("reads the workspace's own platforms beside the built-in ones, and refuses one that takes a built-in's name", () => {
     const dir = mkdtempSync(join(tmpdir(), 'tf2aif-platforms-'));
     mkdirSync(join(dir, 'mine'));
-    writeFileSync(join(dir, 'mine', 'platform.json'), JSON.stringify({ ...badDescriptor, name: 'mine', defaults: { ...badDescriptor.defaults, runtime: 'tflite' } }));
+    writeFileSync(
+      join(dir, 'mine', 'platform.json'),
+      JSON.stringify({ ...badDescriptor, name: 'mine', defaults: { ...badDescriptor.defaults, runtime: 'tflite' } }),
+    );
     const withMine = loadPlatformRegistry(dir);
     expect(withMine.get('mine')).toMatchObject({ builtIn: false, dir: join(dir, 'mine') });
     expect(withMine.get('cpu')).toMatchObject({ builtIn: true, dir: join(builtInPlatformsDir, 'cpu') });

@@ -6,7 +6,20 @@ import { ConfigFileError, parseOrThrow } from '../utils/format-issues';
 import { packageDir, packageName } from './plugin-package';
 
 /** The steps of the chain, by their internal names; each becomes a target whose name the options can change. */
-export const steps = ['build-model', 'export', 'reference', 'calibrate', 'convert', 'quantize', 'verify', 'compile', 'compose', 'image', 'serve', 'bench'] as const;
+export const steps = [
+  'build-model',
+  'export',
+  'reference',
+  'calibrate',
+  'convert',
+  'quantize',
+  'verify',
+  'compile',
+  'compose',
+  'image',
+  'serve',
+  'bench',
+] as const;
 export type Step = (typeof steps)[number];
 
 /** The option that names each step's target, as Nx's own plugins name theirs (`verifyTargetName`). */
@@ -25,7 +38,10 @@ const targetNameOptions = {
   bench: 'benchTargetName',
 } as const satisfies Record<Step, string>;
 const targetName = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9:_-]*$/, 'must be a target name (letters, digits, -, _, :)');
-const workspacePath = z.string().min(1).refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'must be a path inside the workspace');
+const workspacePath = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'must be a path inside the workspace');
 
 /**
  * The plugin's options as nx.json registers them (`{"plugin": "@tf2aif/nx", "options": {...}}`); every default here.
@@ -102,9 +118,15 @@ export function readPluginOptions(workspaceRoot: string): ResolvedOptions {
 const adapterKinds = ['converters', 'quantizers', 'runtimes', 'compilers'];
 
 function listAdapters(dir: string): string[] {
-  return adapterKinds.flatMap((kind) =>
-    existsSync(join(dir, kind)) ? readdirSync(join(dir, kind)).filter((f) => f.endsWith('.py') && f !== '__init__.py').map((f) => `${kind}/${f}`) : [],
-  ).sort();
+  return adapterKinds
+    .flatMap((kind) =>
+      existsSync(join(dir, kind))
+        ? readdirSync(join(dir, kind))
+            .filter((f) => f.endsWith('.py') && f !== '__init__.py')
+            .map((f) => `${kind}/${f}`)
+        : [],
+    )
+    .sort();
 }
 
 /** Everything a target builder or the settings resolver needs to know about the plugin in this workspace. */

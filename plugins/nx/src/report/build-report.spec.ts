@@ -49,9 +49,16 @@ describe('report', () => {
 
   it('names the ISA the speedup goals assume and the one they were measured on', () => {
     const onAvx2 = buildReport(facts, results, { ...ceiling, isa: 'AVX2' });
-    expect(onAvx2.goals[0].goal).toBe('ResNet50 batch 1: best CPU variant >= 5x faster than native tf.function (assumes AVX-512 VNNI; measured on AVX2)');
-    const md = markdownReport({ ...onAvx2, machine: { ...onAvx2.machine!, theoretical: { fp32Gflops: 179.2, int8Gops: 358.4, basis: '2 logical cores x 2.8 GHz' } } });
-    expect(md).toContain('measured ceiling 235 GFLOP/s FP32 (XNNPACK via LiteRT), 878 GOP/s INT8; theoretical 179.2 GFLOP/s FP32, 358.4 GOP/s INT8 (2 logical cores x 2.8 GHz)');
+    expect(onAvx2.goals[0].goal).toBe(
+      'ResNet50 batch 1: best CPU variant >= 5x faster than native tf.function (assumes AVX-512 VNNI; measured on AVX2)',
+    );
+    const md = markdownReport({
+      ...onAvx2,
+      machine: { ...onAvx2.machine!, theoretical: { fp32Gflops: 179.2, int8Gops: 358.4, basis: '2 logical cores x 2.8 GHz' } },
+    });
+    expect(md).toContain(
+      'measured ceiling 235 GFLOP/s FP32 (XNNPACK via LiteRT), 878 GOP/s INT8; theoretical 179.2 GFLOP/s FP32, 358.4 GOP/s INT8 (2 logical cores x 2.8 GHz)',
+    );
   });
 
   it('writes a Markdown table row per variant', () => {

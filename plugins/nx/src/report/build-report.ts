@@ -112,7 +112,9 @@ function profile(f: VariantFacts, r: VariantResult | undefined, ceiling: Ceiling
   if (gflops !== null && peak && gflops > peak) {
     // the ceiling is a measurement of the fastest kernel found: a variant above it means a faster kernel exists
     const kernel = f.precision === 'int8' ? (ceiling!.int8Kernel ?? 'unnamed') : ceiling!.fp32Kernel;
-    notes.push(`achieves ${pct(gflops / peak)} of the measured ceiling (${peak} G${f.precision === 'int8' ? 'OP' : 'FLOP'}/s, ${kernel}): the ceiling is wrong, not the variant (a faster kernel than tf2aif:ceiling measures exists)`);
+    notes.push(
+      `achieves ${pct(gflops / peak)} of the measured ceiling (${peak} G${f.precision === 'int8' ? 'OP' : 'FLOP'}/s, ${kernel}): the ceiling is wrong, not the variant (a faster kernel than tf2aif:ceiling measures exists)`,
+    );
   }
   return {
     ...f,
@@ -126,7 +128,12 @@ function profile(f: VariantFacts, r: VariantResult | undefined, ceiling: Ceiling
     },
     notes,
     artifact: c
-      ? { format: (c.format as string | undefined) ?? null, sizeBytes: c.sizeBytes, makeSeconds: c.seconds + (c.convertSeconds ?? 0), toolchain: (c.toolchain as Record<string, string>) ?? {} }
+      ? {
+          format: (c.format as string | undefined) ?? null,
+          sizeBytes: c.sizeBytes,
+          makeSeconds: c.seconds + (c.convertSeconds ?? 0),
+          toolchain: (c.toolchain as Record<string, string>) ?? {},
+        }
       : null,
     accuracy:
       v && first
@@ -141,7 +148,9 @@ function profile(f: VariantFacts, r: VariantResult | undefined, ceiling: Ceiling
             trained: v.trained,
           }
         : null,
-    latencyMs: measured?.latency ? { p50: measured.latency.http.p50, p90: measured.latency.http.p90, p99: measured.latency.http.p99, stable: measured.latency.http.stable } : null,
+    latencyMs: measured?.latency
+      ? { p50: measured.latency.http.p50, p90: measured.latency.http.p90, p99: measured.latency.http.p99, stable: measured.latency.http.stable }
+      : null,
     inProcessLatencyMs: measured?.latency?.inProcess ? { p50: measured.latency.inProcess.p50 } : null,
     serverOverhead: measured?.latency?.serverOverhead ?? null,
     throughput: measured?.throughput
@@ -180,7 +189,9 @@ export function goals(variants: VariantProfile[], ceiling: Ceiling | null = null
     measured: best ? `${best.variant}: x${best.speedup!.vsTfFunction.toFixed(2)}` : 'not measured',
     met: best ? best.speedup!.vsTfFunction >= 5 : null,
   });
-  const bestPredict = [...cpuResnet].filter((v) => v.speedup!.vsModelPredict).sort((a, b) => b.speedup!.vsModelPredict! - a.speedup!.vsModelPredict!)[0];
+  const bestPredict = [...cpuResnet]
+    .filter((v) => v.speedup!.vsModelPredict)
+    .sort((a, b) => b.speedup!.vsModelPredict! - a.speedup!.vsModelPredict!)[0];
   out.push({
     goal: `ResNet50 batch 1: best CPU variant >= 10x faster than TF2AIF's model.predict baseline (assumes AVX-512 VNNI${on})`,
     measured: bestPredict ? `${bestPredict.variant}: x${bestPredict.speedup!.vsModelPredict!.toFixed(2)}` : 'not measured',
@@ -190,7 +201,9 @@ export function goals(variants: VariantProfile[], ceiling: Ceiling | null = null
   const worstOverhead = [...overheads].sort((a, b) => b.serverOverhead! - a.serverOverhead!)[0];
   out.push({
     goal: "LAT mode, ResNet50, binary tensors: HTTP p50 <= 1.10 x the runtime's p50 on the same requests (Server-Timing)",
-    measured: overheads.length ? overheads.map((v) => `${v.variant} ${v.serverOverhead! >= 0 ? '+' : ''}${pct(v.serverOverhead!)}`).join(', ') : 'not measured',
+    measured: overheads.length
+      ? overheads.map((v) => `${v.variant} ${v.serverOverhead! >= 0 ? '+' : ''}${pct(v.serverOverhead!)}`).join(', ')
+      : 'not measured',
     met: worstOverhead ? worstOverhead.serverOverhead! <= 0.1 : null,
   });
   const shares = variants.filter((v) => v.model === 'resnet50' && v.throughput !== null && v.throughput.shareOfInProcess !== null);

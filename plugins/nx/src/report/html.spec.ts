@@ -8,7 +8,10 @@ import { htmlReport } from './html';
 
 const chromium = process.env.TF2AIF_CHROMIUM ?? '/usr/bin/chromium';
 // skipped, never failed, without it (CI too): `npm test` as root installs it (tools/test-prerequisites.sh)
-const missing = existsSync(chromium) && !(process.env.TF2AIF_TEST_MISSING ?? '').split(',').includes('chromium') ? null : `chromium not found at ${chromium} (apt-get install chromium)`;
+const missing =
+  existsSync(chromium) && !(process.env.TF2AIF_TEST_MISSING ?? '').split(',').includes('chromium')
+    ? null
+    : `chromium not found at ${chromium} (apt-get install chromium)`;
 if (missing) console.warn(`tf2aif test: chromium not found at ${chromium}: the report page test is skipped (apt-get install chromium)`);
 
 describe.skipIf(missing)(`report.html in headless Chromium${missing ? ` (skipped: ${missing})` : ''}`, () => {
@@ -36,7 +39,10 @@ describe.skipIf(missing)(`report.html in headless Chromium${missing ? ` (skipped
       const box = (await page.locator('#speedup-chart rect.bar').first().boundingBox())!;
       const png = await page.screenshot({ clip: { x: box.x + 2, y: box.y + box.height / 2, width: 2, height: 2 } });
       expect(png.length).toBeGreaterThan(0);
-      const colour = await page.locator('#speedup-chart rect.bar').first().evaluate((e) => (globalThis as unknown as { getComputedStyle(el: unknown): { fill: string } }).getComputedStyle(e).fill);
+      const colour = await page
+        .locator('#speedup-chart rect.bar')
+        .first()
+        .evaluate((e) => (globalThis as unknown as { getComputedStyle(el: unknown): { fill: string } }).getComputedStyle(e).fill);
       expect(colour).toBe('rgb(37, 99, 235)');
       await expect(page.locator('td', { hasText: 'not benchmarked here: needs an NVIDIA GPU' }).count()).resolves.toBe(1);
     } finally {

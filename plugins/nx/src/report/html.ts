@@ -7,7 +7,10 @@ import { latencyAccuracyChart, speedupChart } from './svg-charts';
 export function htmlReport(report: Report, plan?: PlanShown): string {
   const m = report.machine;
   const goalRows = report.goals
-    .map((g) => `<tr><td>${esc(g.goal)}</td><td>${esc(g.measured)}</td><td class="${g.met ? 'met' : g.met === false ? 'unmet' : 'muted'}">${g.met === null ? 'not measured' : g.met ? 'met' : 'not met'}</td></tr>`)
+    .map(
+      (g) =>
+        `<tr><td>${esc(g.goal)}</td><td>${esc(g.measured)}</td><td class="${g.met ? 'met' : g.met === false ? 'unmet' : 'muted'}">${g.met === null ? 'not measured' : g.met ? 'met' : 'not met'}</td></tr>`,
+    )
     .join('');
   const rows = report.variants
     .map(

@@ -27,7 +27,9 @@ describe('mixedPrecisionNote', () => {
 
   it('shortens a long list of layers', () => {
     const floatLayers = Array.from({ length: 6 }, (_, i) => ({ node: `l${i}`, op: 'Conv' }));
-    const note = mixedPrecisionNote({ mixedPrecision: { found: true, summary: 'mixed INT8 (6 layers float, 9.0% of MACs)', fullInt8: { minCosine: 0.9 }, floatLayers } });
+    const note = mixedPrecisionNote({
+      mixedPrecision: { found: true, summary: 'mixed INT8 (6 layers float, 9.0% of MACs)', fullInt8: { minCosine: 0.9 }, floatLayers },
+    });
     expect(note).toContain('l3 (Conv) and 2 more');
   });
 });

@@ -10,7 +10,17 @@ function write(root: string, path: string, data: object) {
   writeFileSync(join(root, path), JSON.stringify(data));
 }
 
-const convert = { variant: 'd-arm', platform: 'arm', runtime: 'tflite', precision: 'int8', batchSize: 1, artifact: 'model.tflite', sizeBytes: 52_000, seconds: 2.25, convertSeconds: 3 };
+const convert = {
+  variant: 'd-arm',
+  platform: 'arm',
+  runtime: 'tflite',
+  precision: 'int8',
+  batchSize: 1,
+  artifact: 'model.tflite',
+  sizeBytes: 52_000,
+  seconds: 2.25,
+  convertSeconds: 3,
+};
 const verify = {
   passed: true,
   samples: 256,
@@ -34,7 +44,9 @@ describe('summary table', () => {
     expect(results[1].problems[0]).toMatch(/d-bad\/verify\/verify\.json: passed: /);
     const lines = formatSummaryTable(results).split('\n');
     expect(lines[0]).toMatch(/^variant\s+runtime\s+precision/);
-    expect(lines[2]).toMatch(/^d-arm\s+tflite\s+int8\s+1\s+0\.05\s+5\.3\s+verified\s+0\.99542\s+1\.000\s+97\.3% \(-0\.4\)\s+not here\s+-\s+loader:digits_data\.py$/);
+    expect(lines[2]).toMatch(
+      /^d-arm\s+tflite\s+int8\s+1\s+0\.05\s+5\.3\s+verified\s+0\.99542\s+1\.000\s+97\.3% \(-0\.4\)\s+not here\s+-\s+loader:digits_data\.py$/,
+    );
     expect(lines[3]).toMatch(/^d-bad .* unreadable result/);
     expect(lines[4]).toMatch(/^d-gpu .* not verified/);
   });

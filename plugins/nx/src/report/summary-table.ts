@@ -11,13 +11,29 @@ function status(r: VariantResult): string {
 
 /** A plain-text table of what was produced, one row per variant, for the terminal and the README. */
 export function formatSummaryTable(results: VariantResult[]): string {
-  const header = ['variant', 'runtime', 'precision', 'batch', 'size MB', 'make s', 'status', 'min cosine', 'top-1 agree', 'accuracy', 'LAT p50 ms', 'vs tf.function', 'inputs'];
+  const header = [
+    'variant',
+    'runtime',
+    'precision',
+    'batch',
+    'size MB',
+    'make s',
+    'status',
+    'min cosine',
+    'top-1 agree',
+    'accuracy',
+    'LAT p50 ms',
+    'vs tf.function',
+    'inputs',
+  ];
   const rows = results.map((r) => {
     const c = r.convert;
     const v = r.verify;
     const first = v ? Object.values(v.outputs)[0] : undefined;
     const seconds = c ? c.seconds + (c.convertSeconds ?? 0) : undefined;
-    const accuracy = v?.accuracy ? `${(v.accuracy.variant * 100).toFixed(1)}% (${v.accuracy.deltaPoints >= 0 ? '+' : ''}${v.accuracy.deltaPoints.toFixed(1)})` : '-';
+    const accuracy = v?.accuracy
+      ? `${(v.accuracy.variant * 100).toFixed(1)}% (${v.accuracy.deltaPoints >= 0 ? '+' : ''}${v.accuracy.deltaPoints.toFixed(1)})`
+      : '-';
     const origin = v ? (v.trained ? v.inputOrigin : `${v.inputOrigin}, untrained`) : '-';
     const b = r.bench;
     const latency = b?.status === 'not-run' ? 'not here' : fmt(b?.latency?.http.p50, 2);
@@ -39,6 +55,10 @@ export function formatSummaryTable(results: VariantResult[]): string {
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }

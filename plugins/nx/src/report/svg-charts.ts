@@ -24,7 +24,9 @@ export function speedupChart(variants: VariantProfile[]): string {
   const y = (x: number) => 20 + (height - 40) * (1 - x / max);
   const parts: string[] = [];
   for (let tick = 0; tick <= max; tick += step) {
-    parts.push(`<line x1="${left}" x2="${width}" y1="${y(tick)}" y2="${y(tick)}" class="grid"/><text x="${left - 8}" y="${y(tick) + 4}" class="axis" text-anchor="end">×${tick}</text>`);
+    parts.push(
+      `<line x1="${left}" x2="${width}" y1="${y(tick)}" y2="${y(tick)}" class="grid"/><text x="${left - 8}" y="${y(tick) + 4}" class="axis" text-anchor="end">×${tick}</text>`,
+    );
   }
   parts.push(`<line x1="${left}" x2="${width}" y1="${y(1)}" y2="${y(1)}" class="parity"/>`);
   models.forEach((model, i) => {
@@ -69,10 +71,13 @@ export function latencyAccuracyChart(variants: VariantProfile[]): string {
       const x = m * 10 ** e;
       if (Math.log10(x) < xmin || Math.log10(x) > xmax) continue;
       const text = x >= 1 ? String(x) : x.toFixed(-e);
-      parts.push(`<line x1="${px(x)}" x2="${px(x)}" y1="15" y2="${height - bottom}" class="${m === 1 ? 'grid' : 'grid minor'}"/><text x="${px(x)}" y="${height - bottom + 16}" class="axis" text-anchor="middle">${text} ms</text>`);
+      parts.push(
+        `<line x1="${px(x)}" x2="${px(x)}" y1="15" y2="${height - bottom}" class="${m === 1 ? 'grid' : 'grid minor'}"/><text x="${px(x)}" y="${height - bottom + 16}" class="axis" text-anchor="middle">${text} ms</text>`,
+      );
     }
   }
-  for (const t of [ymin, (ymin + 1) / 2, 1]) parts.push(`<text x="${left - 8}" y="${py(t) + 4}" class="axis" text-anchor="end">${(t * 100).toFixed(0)}%</text>`);
+  for (const t of [ymin, (ymin + 1) / 2, 1])
+    parts.push(`<text x="${left - 8}" y="${py(t) + 4}" class="axis" text-anchor="end">${(t * 100).toFixed(0)}%</text>`);
   const models = [...new Set(points.map((p) => p.v.model))];
   const names = points.map((p) => p.v.variant.slice(p.v.model.length + 1));
   const labels = placeLabels(

@@ -38,7 +38,11 @@ const benchJsonSchema = z.looseObject({
   measuredWith: z.string().optional(),
   executedWith: z.string().nullish(),
   latency: z
-    .looseObject({ http: latencySchema.extend({ stable: z.boolean() }).loose(), inProcess: latencySchema.loose().nullable(), serverOverhead: z.number().nullable() })
+    .looseObject({
+      http: latencySchema.extend({ stable: z.boolean() }).loose(),
+      inProcess: latencySchema.loose().nullable(),
+      serverOverhead: z.number().nullable(),
+    })
     .optional(),
   throughput: z
     .looseObject({
@@ -104,7 +108,8 @@ export function readVariantResult(workspaceRoot: string, variant: string): Varia
     compile: readStepJson(join(dir, 'compile'), 'artifact.json', artifactJsonSchema, problems),
     bench: readStepJson(join(dir, 'bench'), 'bench.json', benchJsonSchema, problems),
     image: readStepJson(join(dir, 'image'), 'image.json', imageJsonSchema, problems),
-    failure: ['convert', 'quantize', 'verify', 'compile'].map((step) => readFailure(workspaceRoot, variant, step)).find((f) => f !== null) ?? undefined,
+    failure:
+      ['convert', 'quantize', 'verify', 'compile'].map((step) => readFailure(workspaceRoot, variant, step)).find((f) => f !== null) ?? undefined,
     problems,
   };
 }

@@ -18,7 +18,13 @@ const model = (extra: Record<string, unknown>) =>
 describe("a variant's tolerance", () => {
   it("is the precision's default under tf2aif.json's keys, key by key", () => {
     const m = model({ verify: { tolerances: { int8: { minCosine: 0.9 } } } });
-    expect(toleranceFor(m, 'int8')).toEqual({ minCosine: 0.9, maxAccuracyDropPoints: 1, minTop1Agreement: 0.85, minIouAgreement: 0.85, minDetectionAgreement: 0.9 });
+    expect(toleranceFor(m, 'int8')).toEqual({
+      minCosine: 0.9,
+      maxAccuracyDropPoints: 1,
+      minTop1Agreement: 0.85,
+      minIouAgreement: 0.85,
+      minDetectionAgreement: 0.9,
+    });
     expect(toleranceFor(m, 'fp32').minCosine).toBe(0.9999);
   });
 

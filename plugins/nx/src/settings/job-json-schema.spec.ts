@@ -22,7 +22,19 @@ describe('the job contract at the TypeScript-Python seam', () => {
   });
 
   it('names a step for every executor that runs the toolchain, and rejects a key nobody reads', () => {
-    expect(Object.keys(jobSchemas).sort()).toEqual(['bench-inprocess', 'build-model', 'calibrate', 'ceiling', 'compile', 'convert', 'export', 'plan', 'quantize', 'reference', 'verify']);
+    expect(Object.keys(jobSchemas).sort()).toEqual([
+      'bench-inprocess',
+      'build-model',
+      'calibrate',
+      'ceiling',
+      'compile',
+      'convert',
+      'export',
+      'plan',
+      'quantize',
+      'reference',
+      'verify',
+    ]);
     const result = jobFileSchema('ceiling').safeParse({ outputPath: 'dist/machine', workspaceRoot: '/w', gemmm: [1, 2, 3] });
     expect(result.success).toBe(false);
   });

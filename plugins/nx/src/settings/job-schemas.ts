@@ -41,7 +41,11 @@ export const buildModelJobSchema = z.strictObject({
   ...stepBase,
 });
 
-const floatLayers = z.string().min(1).nullable().describe("how the runtime runs layers an INT8 model keeps in float (descriptor floatLayers); null: it cannot");
+const floatLayers = z
+  .string()
+  .min(1)
+  .nullable()
+  .describe('how the runtime runs layers an INT8 model keeps in float (descriptor floatLayers); null: it cannot');
 
 const fallbackRuntime = z.strictObject({
   runtime: name,
@@ -65,14 +69,21 @@ const variantJob = {
   trained: z.boolean(),
   inputs: z.array(tensorSpecSchema).min(1),
   modelPath: workspacePath,
-  fallbacks: z.array(fallbackRuntime).default([]).describe("the platform's fallback runtimes, in order: convert tries them where the runtime's converter cannot express an op"),
+  fallbacks: z
+    .array(fallbackRuntime)
+    .default([])
+    .describe("the platform's fallback runtimes, in order: convert tries them where the runtime's converter cannot express an op"),
   ...stepBase,
 };
 
 export const exportJobSchema = z.strictObject({
   model: name,
   converter: name.describe('module in tf2aif_toolchain/converters/'),
-  batchSize: z.number().int().positive().describe('the batch size the export is made for (1 where the converter keeps the batch as the model has it)'),
+  batchSize: z
+    .number()
+    .int()
+    .positive()
+    .describe('the batch size the export is made for (1 where the converter keeps the batch as the model has it)'),
   inputs: z.array(tensorSpecSchema).min(1),
   modelPath: workspacePath,
   onlyIfRefused: z
@@ -113,7 +124,9 @@ export const quantizeJobSchema = z.strictObject({
   mixedPrecision: modelConfigSchema.shape.quantize,
   floatLayers: floatLayers.default(null),
   convertPath: workspacePath,
-  sharedCalibrationPath: workspacePath.optional().describe("the model's shared calibration for this quantizer (its calibrate step), where the quantizer has one"),
+  sharedCalibrationPath: workspacePath
+    .optional()
+    .describe("the model's shared calibration for this quantizer (its calibrate step), where the quantizer has one"),
 });
 
 export const calibrateJobSchema = z.strictObject({
@@ -121,7 +134,10 @@ export const calibrateJobSchema = z.strictObject({
   quantizer: name.describe('module in tf2aif_toolchain/quantizers/ (one with calibrate_shared)'),
   inputs: z.array(tensorSpecSchema).min(1),
   calibration: calibrationSchema,
-  exports: z.array(z.strictObject({ batchSize: z.number().int().positive(), path: workspacePath })).min(1).describe('the exports of the batch sizes its variants run at'),
+  exports: z
+    .array(z.strictObject({ batchSize: z.number().int().positive(), path: workspacePath }))
+    .min(1)
+    .describe('the exports of the batch sizes its variants run at'),
   ...drawJob,
   modelPath: workspacePath,
   ...stepBase,
@@ -154,7 +170,10 @@ export const inprocessBenchJobSchema = z.strictObject({
 
 export const ceilingJobSchema = z.strictObject({
   ...stepBase,
-  gemm: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]).default([256, 2048, 2048]).describe('M, K, N of the GEMM measured'),
+  gemm: z
+    .tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()])
+    .default([256, 2048, 2048])
+    .describe('M, K, N of the GEMM measured'),
 });
 
 const resources = z.strictObject({ cores: z.number().nonnegative(), memoryMiB: z.number().nonnegative(), accelerators: z.number().nonnegative() });
@@ -163,11 +182,25 @@ const resources = z.strictObject({ cores: z.number().nonnegative(), memoryMiB: z
 export const planJobSchema = z.strictObject({
   ...stepBase,
   objective: z.enum(['cost', 'power']),
-  pools: z.array(z.strictObject({ name, nodes: z.number().int().nonnegative(), costPerHour: z.number().nonnegative(), watts: z.number().nonnegative(), capacity: resources })).min(1),
+  pools: z
+    .array(
+      z.strictObject({
+        name,
+        nodes: z.number().int().nonnegative(),
+        costPerHour: z.number().nonnegative(),
+        watts: z.number().nonnegative(),
+        capacity: resources,
+      }),
+    )
+    .min(1),
   models: z.array(
     z.strictObject({
       model: name,
-      options: z.array(z.strictObject({ id: name, pool: name, replicas: z.number().int().positive(), rank: z.number().int().nonnegative(), demand: resources })).min(1),
+      options: z
+        .array(
+          z.strictObject({ id: name, pool: name, replicas: z.number().int().positive(), rank: z.number().int().nonnegative(), demand: resources }),
+        )
+        .min(1),
     }),
   ),
 });

@@ -43,12 +43,19 @@ describe('the settings resolver', () => {
     expect(resolve('verify', 'cpu').tolerance).not.toHaveProperty('minTop1Agreement');
     const seeds = resolve('verify', 'cpu').seeds as Record<string, number>;
     expect(new Set(Object.values(seeds)).size).toBe(3); // three draws, none grading another's samples
-    expect(resolve('verify', 'cpu')).toMatchObject({ verify: { samples: 32, seed: 0, tolerances: {} }, calibration: { method: 'minmax' }, inputs: [{ dtype: 'float32' }] });
+    expect(resolve('verify', 'cpu')).toMatchObject({
+      verify: { samples: 32, seed: 0, tolerances: {} },
+      calibration: { method: 'minmax' },
+      inputs: [{ dtype: 'float32' }],
+    });
     expect(resolve('build-model')).toMatchObject({ source: { seed: 0 } });
   });
 
   it('decides the deployed artifact once: quantize output for INT8, the float model beside it for verify', () => {
-    expect(resolve('verify', 'arm')).toMatchObject({ artifactPath: 'dist/variants/tiny-arm/quantize', convertPath: 'dist/variants/tiny-arm/convert' });
+    expect(resolve('verify', 'arm')).toMatchObject({
+      artifactPath: 'dist/variants/tiny-arm/quantize',
+      convertPath: 'dist/variants/tiny-arm/convert',
+    });
     expect(resolve('verify', 'cpu')).toMatchObject({ artifactPath: 'dist/variants/tiny-cpu/convert' });
     expect(resolve('verify', 'cpu')).not.toHaveProperty('convertPath');
     expect(resolve('quantize', 'arm')).toMatchObject({ ioType: 'int8' });
@@ -63,7 +70,10 @@ describe('the settings resolver', () => {
       mixedPrecision: { fallback: 'mixed', maxFloatShare: 0.1, maxAttempts: 16, margin: 0.2 },
       floatLayers: expect.stringContaining('host CPU'),
     });
-    expect(resolve('quantize', 'arm')).toMatchObject({ mixedPrecision: { fallback: 'none', maxFloatShare: 0.1 }, floatLayers: expect.stringContaining('TFLite') });
+    expect(resolve('quantize', 'arm')).toMatchObject({
+      mixedPrecision: { fallback: 'none', maxFloatShare: 0.1 },
+      floatLayers: expect.stringContaining('TFLite'),
+    });
   });
 
   it('says which setting went away when the graph is stale', () => {

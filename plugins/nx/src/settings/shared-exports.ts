@@ -26,7 +26,10 @@ export interface VariantExport {
 /** The exports a variant's convert step may start from, in the order it tries them: its runtime's, then its
  * fallback runtimes'. */
 export function variantExports(v: ResolvedVariant): VariantExport[] {
-  const runtimes = [{ runtime: v.runtime, converter: v.runtimeDescriptor.converter }, ...v.fallbacks.map((f) => ({ runtime: f.runtime, converter: f.descriptor.converter }))];
+  const runtimes = [
+    { runtime: v.runtime, converter: v.runtimeDescriptor.converter },
+    ...v.fallbacks.map((f) => ({ runtime: f.runtime, converter: f.descriptor.converter })),
+  ];
   return runtimes.map((r) => ({ ...r, key: exportKey(r.converter, v.batchSize) }));
 }
 

@@ -139,7 +139,11 @@ export function quantizeSettings(model: ResolvedModel, v: ResolvedVariant) {
 }
 
 /** Every target of a variant with its settings: those of its steps (variant-steps.ts), no other. */
-export function variantSettings(model: ResolvedModel, v: ResolvedVariant, ctx: Pick<PluginContext, 'baseImages'>): Record<string, Record<string, unknown>> {
+export function variantSettings(
+  model: ResolvedModel,
+  v: ResolvedVariant,
+  ctx: Pick<PluginContext, 'baseImages'>,
+): Record<string, Record<string, unknown>> {
   const base = variantBase(model, v);
   const rt = v.runtimeDescriptor;
   const dir = (step: string) => variantOutputDir(v.project, step);

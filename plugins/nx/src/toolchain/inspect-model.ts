@@ -15,7 +15,10 @@ export function inspectModel(workspaceRoot: string, format: 'savedmodel' | 'kera
     encoding: 'utf8',
   });
   if (result.status !== 0) {
-    const why = (result.stderr ?? '').split('\n').filter((l) => l.startsWith('tf2aif error:')).join('\n');
+    const why = (result.stderr ?? '')
+      .split('\n')
+      .filter((l) => l.startsWith('tf2aif error:'))
+      .join('\n');
     throw new Error(why || `inspecting ${path} failed:\n${result.stderr}`);
   }
   return inspectResultSchema.parse(JSON.parse(result.stdout));

@@ -89,7 +89,9 @@ function install(workspaceRoot: string, m: Manifest, log: (line: string) => void
   const venv = venvOf(workspaceRoot);
   const shown = relative(workspaceRoot, venv) || venv;
   const started = Date.now();
-  log(`installing the Python toolchain ${m.version} (TensorFlow, LiteRT, tf2onnx, ONNX Runtime, OpenVINO; about 1.5 GB, a minute or two the first time) into ${shown}`);
+  log(
+    `installing the Python toolchain ${m.version} (TensorFlow, LiteRT, tf2onnx, ONNX Runtime, OpenVINO; about 1.5 GB, a minute or two the first time) into ${shown}`,
+  );
   const uv = ensureUv(home(workspaceRoot), log);
   rmSync(stampOf(workspaceRoot), { force: true });
   if (!existsSync(join(venv, 'bin', 'python'))) run(uv, ['venv', '--quiet', '--python', findPython(), venv], `making ${shown}`);
@@ -100,7 +102,11 @@ function install(workspaceRoot: string, m: Manifest, log: (line: string) => void
     `${readFileSync(join(toolchainPackageDir, m.lock.file), 'utf8')}\n# the toolchain itself, shipped in @tf2aif/nx\ntf2aif-toolchain @ file://${wheel} \\\n    --hash=sha256:${m.wheel.sha256}\n`,
   );
   // bytecode compiled at install: importing TensorFlow then takes ~3.5 s instead of ~9 s
-  run(uv, ['pip', 'sync', '--quiet', '--python', join(venv, 'bin', 'python'), '--require-hashes', '--compile-bytecode', requirements], `installing the toolchain into ${shown}`);
+  run(
+    uv,
+    ['pip', 'sync', '--quiet', '--python', join(venv, 'bin', 'python'), '--require-hashes', '--compile-bytecode', requirements],
+    `installing the toolchain into ${shown}`,
+  );
   const stamp = stampOf(workspaceRoot);
   writeFileSync(`${stamp}.tmp`, stampText(m));
   renameSync(`${stamp}.tmp`, stamp);

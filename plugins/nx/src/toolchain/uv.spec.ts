@@ -11,7 +11,9 @@ describe('installing the toolchain says in one line what went wrong', () => {
       expect(e).toBeInstanceOf(ToolchainMissingError);
       message = (e as Error).message;
     }
-    expect(message).toMatch(/^installing the toolchain into \.tf2aif\/venv failed: .*failed to lookup address.* \(is the Python package index reachable\? set UV_INDEX_URL/);
+    expect(message).toMatch(
+      /^installing the toolchain into \.tf2aif\/venv failed: .*failed to lookup address.* \(is the Python package index reachable\? set UV_INDEX_URL/,
+    );
     expect(message).not.toContain('\n');
   });
 

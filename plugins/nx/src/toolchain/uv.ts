@@ -20,13 +20,20 @@ function executable(path: string): boolean {
   }
 }
 
-const onPath = (command: string) => (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, command)).find(executable);
+const onPath = (command: string) =>
+  (process.env.PATH ?? '')
+    .split(delimiter)
+    .map((dir) => join(dir, command))
+    .find(executable);
 
 /** Python 3.11: TF2AIF_PYTHON when set, else `python3.11` on the PATH. */
 export function findPython(): string {
   const given = process.env.TF2AIF_PYTHON;
   if (given) {
-    if (!executable(given)) throw new ToolchainMissingError(`TF2AIF_PYTHON=${given} is not an executable file: point it at Python ${pythonVersion}, or unset it to use python${pythonVersion} from the PATH`);
+    if (!executable(given))
+      throw new ToolchainMissingError(
+        `TF2AIF_PYTHON=${given} is not an executable file: point it at Python ${pythonVersion}, or unset it to use python${pythonVersion} from the PATH`,
+      );
     return given;
   }
   const python = onPath(`python${pythonVersion}`);
@@ -45,7 +52,10 @@ export function run(command: string, args: string[], what: string, env: NodeJS.P
     execFileSync(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env, maxBuffer: 64 * 1024 * 1024 });
   } catch (e) {
     const err = e as { stderr?: Buffer; stdout?: Buffer; message: string };
-    const said = `${err.stderr ?? ''}\n${err.stdout ?? ''}`.split('\n').map((l) => l.trim()).filter(Boolean);
+    const said = `${err.stderr ?? ''}\n${err.stdout ?? ''}`
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     const last = said.filter((l) => /error|not found|failed|could not|no such|unable/i.test(l)).pop() ?? said.pop() ?? err.message;
     const network = /connect|resolve|network|timed out|index|proxy|ssl|dns/i.test(said.join(' '));
     const hint = network ? ' (is the Python package index reachable? set UV_INDEX_URL / PIP_INDEX_URL for a mirror)' : '';
@@ -70,7 +80,15 @@ export function ensureUv(home: string, log: (line: string) => void = () => {}): 
   }
   log(`bootstrapping uv ${uvVersion} into ${dir}`);
   rmSync(dir, { recursive: true, force: true });
-  run(findPython(), ['-m', 'venv', dir], `making a venv for uv with python${pythonVersion} (Debian/Ubuntu: apt-get install python${pythonVersion}-venv)`);
-  run(join(dir, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `uv==${uvVersion}`], `installing uv ${uvVersion} from the Python package index`);
+  run(
+    findPython(),
+    ['-m', 'venv', dir],
+    `making a venv for uv with python${pythonVersion} (Debian/Ubuntu: apt-get install python${pythonVersion}-venv)`,
+  );
+  run(
+    join(dir, 'bin', 'pip'),
+    ['install', '--quiet', '--disable-pip-version-check', `uv==${uvVersion}`],
+    `installing uv ${uvVersion} from the Python package index`,
+  );
   return uv;
 }

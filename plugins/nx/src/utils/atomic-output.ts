@@ -37,11 +37,7 @@ export function relativizeLinks(dir: string, workspaceRoot: string): void {
  * A failure (or a signal) removes the scratch folder and any stale previous output, so Nx never
  * finds a half-written or out-of-date artifact where this step's output belongs.
  */
-export async function withAtomicOutput<T>(
-  workspaceRoot: string,
-  outputPath: string,
-  produce: (scratchDir: string) => Promise<T>,
-): Promise<T> {
+export async function withAtomicOutput<T>(workspaceRoot: string, outputPath: string, produce: (scratchDir: string) => Promise<T>): Promise<T> {
   const finalDir = join(workspaceRoot, outputPath);
   const scratch = scratchRoot(workspaceRoot);
   const prefix = scratchPrefix(outputPath);

@@ -12,14 +12,33 @@ const flag = (name: string, value: unknown) => (value === undefined ? [] : [`--$
 
 /** The `nx g` commands a user would type to add this model with the zoo's platform columns. */
 export function generatorCommands(m: ZooModel, source: string, platforms: ZooCatalog['platforms']): string[][] {
-  const plain = Object.entries(platforms).filter(([, o]) => Object.keys(o).length === 0).map(([k]) => k);
-  const commands = [['g', '@tf2aif/nx:model', m.name, `--source=${source}`, '--trained=false', `--task=${m.task}`, `--platforms=${plain.join(',')}`, ...flag('shapes', m.shapes)]];
+  const plain = Object.entries(platforms)
+    .filter(([, o]) => Object.keys(o).length === 0)
+    .map(([k]) => k);
+  const commands = [
+    [
+      'g',
+      '@tf2aif/nx:model',
+      m.name,
+      `--source=${source}`,
+      '--trained=false',
+      `--task=${m.task}`,
+      `--platforms=${plain.join(',')}`,
+      ...flag('shapes', m.shapes),
+    ],
+  ];
   for (const [key, o] of Object.entries(platforms)) {
     if (Object.keys(o).length === 0) continue;
     commands.push([
-      'g', '@tf2aif/nx:variant', m.name, `--add=${key}`,
-      ...flag('platform', o.platform), ...flag('runtime', o.runtime), ...flag('precision', o.precision),
-      ...flag('batchSize', o.batchSize), ...flag('ioType', o.ioType),
+      'g',
+      '@tf2aif/nx:variant',
+      m.name,
+      `--add=${key}`,
+      ...flag('platform', o.platform),
+      ...flag('runtime', o.runtime),
+      ...flag('precision', o.precision),
+      ...flag('batchSize', o.batchSize),
+      ...flag('ioType', o.ioType),
     ]);
   }
   return commands;
@@ -39,7 +58,9 @@ export async function addModels(
   for (const m of models) {
     const exported = exports.get(m.name);
     if (!exported?.ok) continue;
-    const key = createHash('sha256').update(JSON.stringify([exported.key, catalog.platforms, m.task])).digest('hex');
+    const key = createHash('sha256')
+      .update(JSON.stringify([exported.key, catalog.platforms, m.task]))
+      .digest('hex');
     const stamp = join(exportsDir(ctx.scratchRoot, m.name), 'added');
     const config = join(ctx.scratchRoot, 'models', m.name, 'tf2aif.json');
     if (existsSync(config) && existsSync(stamp) && readFileSync(stamp, 'utf8') === key) {
@@ -55,7 +76,10 @@ export async function addModels(
       const run = await runScratchNx(ctx.scratchRoot, [...command, '--no-interactive']);
       writeFileSync(ctx.logFile, `\n== nx ${command.join(' ')}\n${run.output}\n`, { flag: 'a' });
       if (run.exitCode !== 0) {
-        const lines = run.output.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('NX ') && l !== 'NX');
+        const lines = run.output
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => l && !l.startsWith('NX ') && l !== 'NX');
         failure = `nx ${command.slice(0, 2).join(' ')} failed: ${lines.find((l) => /error|fail|must|not/i.test(l)) ?? lines.at(-1) ?? ''}`;
         break;
       }

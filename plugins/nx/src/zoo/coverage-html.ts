@@ -32,7 +32,9 @@ export function coverageHtml(c: Coverage): string {
     .filter((x) => x.notes.length > 0)
     .map((x) => `<tr><td>${esc(x.variant)}</td><td class="notes">${esc(x.notes.join('; '))}</td></tr>`)
     .join('\n');
-  const models = c.models.map((m) => `<tr><td>${esc(m.name)}</td><td>${esc(m.export)}</td><td>zoo/builders/${esc(m.builder)}.py</td><td>${esc(m.about)}</td></tr>`).join('\n');
+  const models = c.models
+    .map((m) => `<tr><td>${esc(m.name)}</td><td>${esc(m.export)}</td><td>zoo/builders/${esc(m.builder)}.py</td><td>${esc(m.about)}</td></tr>`)
+    .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>tf2aif model zoo coverage</title><style>${style}${extra}</style></head>
 <body>

@@ -63,7 +63,8 @@ function notesOf(convert: any, quantize: any, model: any): string[] {
   const prepared = model?.preparation;
   if (prepared?.inferenceModeLayers?.length) notes.push(`exported in inference mode (${prepared.inferenceModeLayers.join(', ')} active by default)`);
   if (convert?.convertedFrom === 'prepared_model') {
-    if (prepared?.float16NodesToFloat32) notes.push(`converted from a float32 preparation of its float16 compute (${prepared.float16NodesToFloat32} nodes)`);
+    if (prepared?.float16NodesToFloat32)
+      notes.push(`converted from a float32 preparation of its float16 compute (${prepared.float16NodesToFloat32} nodes)`);
     const removed = Object.keys(prepared?.removedOps ?? {});
     if (removed.length) notes.push(`prepared graph leaves out ops no output needs (${removed.join(', ')})`);
   }
@@ -71,7 +72,8 @@ function notesOf(convert: any, quantize: any, model: any): string[] {
     if (!meta) continue;
     if (meta.staticBatch) notes.push(`converted at static batch ${meta.staticBatch}${meta.staticBatchReason ? ` (${meta.staticBatchReason})` : ''}`);
     if (meta.scheme && meta.scheme !== 'full-integer') notes.push(`${meta.scheme} INT8${meta.schemeReason ? `: ${meta.schemeReason}` : ''}`);
-    if (meta.fallback) notes.push(`runs on ${meta.runtime}, fallback from ${meta.fallback.from}: ${meta.fallback.ops.join(', ')} not supported there`);
+    if (meta.fallback)
+      notes.push(`runs on ${meta.runtime}, fallback from ${meta.fallback.from}: ${meta.fallback.ops.join(', ')} not supported there`);
     if (meta.fixedShapes) notes.push(`input shapes fixed at ${JSON.stringify(meta.fixedShapes)} (${meta.fixedShapesReason})`);
     const mixed = mixedPrecisionNote(meta);
     if (mixed) notes.push(mixed);
@@ -89,7 +91,10 @@ function sharedFailure(scratchRoot: string, model: string, since: Date): Failure
   const root = failuresRoot(scratchRoot);
   if (!existsSync(root)) return null;
   for (const project of readdirSync(root)) {
-    for (const [prefix, step] of [[`${model}-export-`, 'export'], [`${model}-calibrate-`, 'calibrate']] as const) {
+    for (const [prefix, step] of [
+      [`${model}-export-`, 'export'],
+      [`${model}-calibrate-`, 'calibrate'],
+    ] as const) {
       const record = project.startsWith(prefix) ? fresh(readFailure(scratchRoot, project, step), since) : null;
       if (record) return record;
     }
@@ -117,7 +122,16 @@ export function collectCell(
   const timing = seconds.length ? Math.round(seconds.reduce((a, b) => a + b, 0) * 10) / 10 : null;
   const notes = notesOf(convert, quantize, readJson(join(scratchRoot, modelOutputDir(model), 'model.json')));
   if (verify?.passed) {
-    return { ...base, status: 'verified', stage: null, reason: null, figures: figuresOf(verify), seconds: timing, notes, executedWith: verify.executedWith ?? null };
+    return {
+      ...base,
+      status: 'verified',
+      stage: null,
+      reason: null,
+      figures: figuresOf(verify),
+      seconds: timing,
+      notes,
+      executedWith: verify.executedWith ?? null,
+    };
   }
   const failures: Array<[Stage, FailureRecord | null]> = [
     ['build-model', fresh(readFailure(scratchRoot, model, 'build-model'), since)],

@@ -7,8 +7,7 @@ import { mapLimit } from '../utils/map-limit';
 import type { ZooModel } from './zoo-catalog';
 
 export type ExportResult =
-  | { ok: true; key: string; artifact: string; seconds: number; cached: boolean }
-  | { ok: false; key: string; message: string };
+  { ok: true; key: string; artifact: string; seconds: number; cached: boolean } | { ok: false; key: string; message: string };
 
 const stampSchema = z.object({ key: z.string(), artifact: z.string(), seconds: z.number() });
 
@@ -20,7 +19,10 @@ export function exportKey(workspaceRoot: string, m: ZooModel): string {
   for (const file of [join('zoo', 'builders', `${m.builder}.py`), join('zoo', 'export.py')]) {
     hash.update(file).update(readFileSync(join(workspaceRoot, file)));
   }
-  return hash.update(toolchainManifest().lock.sha256).update(JSON.stringify([m.args, m.export, m.seed])).digest('hex');
+  return hash
+    .update(toolchainManifest().lock.sha256)
+    .update(JSON.stringify([m.args, m.export, m.seed]))
+    .digest('hex');
 }
 
 /**
@@ -50,13 +52,28 @@ export async function exportModels(
     const started = Date.now();
     const run = await execa(
       toolchain.python,
-      [join('zoo', 'export.py'), '--builder', join('zoo', 'builders', `${m.builder}.py`), '--args', JSON.stringify(m.args), '--format', m.export, '--seed', String(m.seed), '--out', tmp],
+      [
+        join('zoo', 'export.py'),
+        '--builder',
+        join('zoo', 'builders', `${m.builder}.py`),
+        '--args',
+        JSON.stringify(m.args),
+        '--format',
+        m.export,
+        '--seed',
+        String(m.seed),
+        '--out',
+        tmp,
+      ],
       { cwd: ctx.workspaceRoot, env: toolchainEnv(toolchain), reject: false, all: true, stdin: 'ignore' },
     );
     writeFileSync(ctx.logFile, `\n== export ${m.name}\n${run.all ?? ''}\n`, { flag: 'a' });
     if (run.exitCode !== 0) {
       rmSync(tmp, { recursive: true, force: true });
-      const lines = (run.all ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+      const lines = (run.all ?? '')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
       const message = lines.at(-1) ?? `exit code ${run.exitCode ?? run.signal}`;
       return { ok: false, key, message: `export failed: ${message}` };
     }

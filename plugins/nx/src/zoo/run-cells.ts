@@ -39,7 +39,9 @@ export async function runCells(ctx: CellRunContext, cells: Array<{ model: string
       if (done.has(key(c))) continue;
       const cell = collect(c);
       // finished: verified in this run (written now, or answered by the cache), or a step of it failed in this run
-      const verifiedNow = cell.status === 'verified' && (cached.has(cell.variant) || writtenSince(join(ctx.scratchRoot, variantOutputDir(cell.variant, 'verify'), 'verify.json'), ctx.since));
+      const verifiedNow =
+        cell.status === 'verified' &&
+        (cached.has(cell.variant) || writtenSince(join(ctx.scratchRoot, variantOutputDir(cell.variant, 'verify'), 'verify.json'), ctx.since));
       if (verifiedNow || (cell.status === 'failed' && cell.reason !== notRun)) report(c, cell);
     }
   };
@@ -60,7 +62,13 @@ export async function runCells(ctx: CellRunContext, cells: Array<{ model: string
         if (hit) cached.add(hit[1]);
       });
       // Nx itself failed (a broken graph, a missing package): its error is the reason of every cell it left
-      const nxError = run.exitCode !== 0 ? run.output.split('\n').map((l) => l.trim()).find((l) => /^NX\s+\S/.test(l) && !/Running target|Ran target/.test(l)) : undefined;
+      const nxError =
+        run.exitCode !== 0
+          ? run.output
+              .split('\n')
+              .map((l) => l.trim())
+              .find((l) => /^NX\s+\S/.test(l) && !/Running target|Ran target/.test(l))
+          : undefined;
       for (const c of ofModel) {
         if (done.has(key(c))) continue;
         const cell = collect(c);

@@ -12,10 +12,14 @@ export function prepareScratchWorkspace(workspaceRoot: string, scratchDir: strin
   const root = join(workspaceRoot, scratchDir);
   mkdirSync(root, { recursive: true });
   // the package files name the npm packages Nx resolves targets' external dependencies against
-  for (const file of ['package.json', 'package-lock.json']) if (existsSync(join(workspaceRoot, file))) cpSync(join(workspaceRoot, file), join(root, file));
+  for (const file of ['package.json', 'package-lock.json'])
+    if (existsSync(join(workspaceRoot, file))) cpSync(join(workspaceRoot, file), join(root, file));
   // Nx evicts its least recently used entries past maxCacheSize (default: 10% of the disk); the full zoo's
   // outputs are larger than that on a 252 GB disk, and a rerun would then rebuild what was evicted
-  writeFileSync(join(root, 'nx.json'), JSON.stringify({ plugins: ['@tf2aif/nx'], ...(cacheSize ? { maxCacheSize: cacheSize } : {}) }, null, 2) + '\n');
+  writeFileSync(
+    join(root, 'nx.json'),
+    JSON.stringify({ plugins: ['@tf2aif/nx'], ...(cacheSize ? { maxCacheSize: cacheSize } : {}) }, null, 2) + '\n',
+  );
   writeFileSync(join(root, '.gitignore'), 'node_modules/\ndist/\n.nx/\n.tf2aif/\nexports/\n');
   linkNodeModules(join(workspaceRoot, 'node_modules'), join(root, 'node_modules'));
   linkOnce(join(workspaceRoot, '.tf2aif', 'venv'), join(root, '.tf2aif', 'venv'));

@@ -25,14 +25,31 @@ describe('zoo catalog', () => {
   });
 
   it('refuses duplicates, unknown slice members and missing builders, naming the field', () => {
-    const bad = { platforms: {}, slices: { ci: ['x'] }, models: [{ name: 'a', builder: 'b', export: 'keras' }, { name: 'a', builder: 'b', export: 'onnx' }] };
+    const bad = {
+      platforms: {},
+      slices: { ci: ['x'] },
+      models: [
+        { name: 'a', builder: 'b', export: 'keras' },
+        { name: 'a', builder: 'b', export: 'onnx' },
+      ],
+    };
     const issues = zooCatalogSchema.safeParse(bad).error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     expect(issues.join('\n')).toMatch(/models\.1\.export/);
     const ws = mkdtempSync(join(tmpdir(), 'zoo-'));
     mkdirSync(join(ws, 'zoo'));
     writeFileSync(join(ws, 'zoo', 'zoo.json'), JSON.stringify({ platforms: {}, models: [{ name: 'a', builder: 'nope', export: 'keras' }] }));
     expect(() => loadZooCatalog(ws, 'zoo/zoo.json')).toThrow(/builder zoo\/builders\/nope\.py does not exist/);
-    writeFileSync(join(ws, 'zoo', 'zoo.json'), JSON.stringify({ platforms: {}, slices: { ci: ['x'] }, models: [{ name: 'a', builder: 'nope', export: 'keras' }, { name: 'a', builder: 'n', export: 'keras' }] }));
+    writeFileSync(
+      join(ws, 'zoo', 'zoo.json'),
+      JSON.stringify({
+        platforms: {},
+        slices: { ci: ['x'] },
+        models: [
+          { name: 'a', builder: 'nope', export: 'keras' },
+          { name: 'a', builder: 'n', export: 'keras' },
+        ],
+      }),
+    );
     expect(() => loadZooCatalog(ws, 'zoo/zoo.json')).toThrow(/duplicate model "a"[\s\S]*no model "x" in models/);
   });
 

@@ -62,7 +62,11 @@ export function loadZooCatalog(workspaceRoot: string, file: string): ZooCatalog 
   return catalog;
 }
 
-const list = (s?: string) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+const list = (s?: string) =>
+  (s ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 /** The models and platform columns a run covers: --slice, --models and --platforms narrow the catalog. */
 export function selectCells(catalog: ZooCatalog, filters: { models?: string; platforms?: string; slice?: string }) {
@@ -80,7 +84,8 @@ export function selectCells(catalog: ZooCatalog, filters: { models?: string; pla
   const columns = Object.keys(catalog.platforms);
   const wantedPlatforms = list(filters.platforms);
   const unknownPlatforms = wantedPlatforms.filter((p) => !columns.includes(p));
-  if (unknownPlatforms.length) throw new Error(`--platforms: unknown platform(s) ${unknownPlatforms.join(', ')} (zoo columns: ${columns.join(', ')})`);
+  if (unknownPlatforms.length)
+    throw new Error(`--platforms: unknown platform(s) ${unknownPlatforms.join(', ')} (zoo columns: ${columns.join(', ')})`);
   const platforms = wantedPlatforms.length ? columns.filter((p) => wantedPlatforms.includes(p)) : columns;
   if (names.length === 0) throw new Error('the filters select no model');
   return { models: catalog.models.filter((m) => names.includes(m.name)), platforms };

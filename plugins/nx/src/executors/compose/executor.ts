@@ -23,7 +23,16 @@ export default async function composeExecutor(raw: unknown, context: ExecutorCon
       const server = await writeServerContext(c, o, join(dir, 'server'));
       writeClientContext(c, o, join(dir, 'client'), server);
       const kubernetes = writeVariantManifests(o, platform, server.labels, dir);
-      const compose = { variant: o.variant, image: o.imageTag, clientImage: o.clientTag, baseImage: o.baseImage, arch: o.arch, runArgs: o.runArgs, labels: server.labels, kubernetes };
+      const compose = {
+        variant: o.variant,
+        image: o.imageTag,
+        clientImage: o.clientTag,
+        baseImage: o.baseImage,
+        arch: o.arch,
+        runArgs: o.runArgs,
+        labels: server.labels,
+        kubernetes,
+      };
       writeFileSync(join(dir, 'compose.json'), JSON.stringify(compose, null, 2) + '\n');
       console.log(`composed ${o.variant}: ${o.imageTag} FROM ${o.baseImage} (${o.arch}) in ${o.outputPath}`);
     });

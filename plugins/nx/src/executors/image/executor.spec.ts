@@ -12,7 +12,10 @@ afterEach(() => vi.restoreAllMocks());
 describe('image executor', () => {
   it('says a tf2aif.json broken since the graph was made in one line, as every executor does (no stack)', async () => {
     mkdirSync(join(workspaceRoot, 'models', 'broken'), { recursive: true });
-    writeFileSync(join(workspaceRoot, 'models', 'broken', 'tf2aif.json'), JSON.stringify({ task: 'classification', platforms: { cpu: { batchSize: 0 } } }));
+    writeFileSync(
+      join(workspaceRoot, 'models', 'broken', 'tf2aif.json'),
+      JSON.stringify({ task: 'classification', platforms: { cpu: { batchSize: 0 } } }),
+    );
     const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const context = { root: workspaceRoot, projectName: 'broken-cpu', targetName: 'image' } as ExecutorContext;
     const raw = { tf2aif: { config: 'models/broken/tf2aif.json', variant: 'cpu', target: 'image' } };

@@ -17,10 +17,9 @@ const optionsSchema = z.looseObject({
   outputPath: z.string().min(1),
   imageTag: z.string().min(1),
   clientTag: z.string().min(1),
-  push: z.boolean().describe("tf2aif.json image.push (a command-line --push overrides it)"),
+  push: z.boolean().describe('tf2aif.json image.push (a command-line --push overrides it)'),
   client: z.boolean().default(true).describe('also build the load-generating client image'),
 });
-
 
 /** Builds the variant's server (and client) image from its composed context; writes image.json. */
 export default async function imageExecutor(raw: unknown, context: ExecutorContext): Promise<{ success: boolean }> {
@@ -28,7 +27,11 @@ export default async function imageExecutor(raw: unknown, context: ExecutorConte
   return asExecutorResult(async () => {
     const o = parseTargetOptions(optionsSchema, raw, context);
     const contextDir = join(context.root, o.contextPath);
-    const compose = parseOrThrow(composeJsonSchema, JSON.parse(readFileSync(join(contextDir, 'compose.json'), 'utf8')), `${o.contextPath}/compose.json`);
+    const compose = parseOrThrow(
+      composeJsonSchema,
+      JSON.parse(readFileSync(join(contextDir, 'compose.json'), 'utf8')),
+      `${o.contextPath}/compose.json`,
+    );
     const { docker, info } = await connectEngine();
     const log = (line: string) => console.log(`[${o.variant}] ${line}`);
     await withAtomicOutput(context.root, o.outputPath, async (dir) => {

@@ -33,7 +33,9 @@ const optionsSchema = z.looseObject({
 function insidePlanDir(option: string, value: string): string {
   const path = normalize(value);
   if (path !== planInputsDir && !path.startsWith(`${planInputsDir}${sep}`)) {
-    throw new ConfigFileError(`--${option}`, [`"${value}" is outside ${planInputsDir}/: put it under ${planInputsDir}/ (the plan's cache hashes that folder, so a file elsewhere could leave a stale plan)`]);
+    throw new ConfigFileError(`--${option}`, [
+      `"${value}" is outside ${planInputsDir}/: put it under ${planInputsDir}/ (the plan's cache hashes that folder, so a file elsewhere could leave a stale plan)`,
+    ]);
   }
   return path;
 }
@@ -45,7 +47,13 @@ function composedLabels(root: string, variant: string): Record<string, string> |
   return parseOrThrow(composeJsonSchema, JSON.parse(readFileSync(file, 'utf8')), file).labels;
 }
 
-function writeManifests(root: string, dir: string, plan: Plan, instance: PlanInstance, models: ReturnType<typeof modelTargetsFromGraph>['models']): string[] {
+function writeManifests(
+  root: string,
+  dir: string,
+  plan: Plan,
+  instance: PlanInstance,
+  models: ReturnType<typeof modelTargetsFromGraph>['models'],
+): string[] {
   const registry = workspacePlatforms(root);
   const files: string[] = [];
   const options = instance.models.flatMap((m) => m.options);
@@ -62,7 +70,11 @@ function writeManifests(root: string, dir: string, plan: Plan, instance: PlanIns
       arch: v.platform.arch,
       runtime: chosen[i].runtime,
       image: imageTags(model, v).imageTag,
-      labels: composedLabels(root, p.variant) ?? { 'ai.tf2aif.platform': p.platform, 'ai.tf2aif.runtime': v.runtime, 'ai.tf2aif.precision': p.precision },
+      labels: composedLabels(root, p.variant) ?? {
+        'ai.tf2aif.platform': p.platform,
+        'ai.tf2aif.runtime': v.runtime,
+        'ai.tf2aif.precision': p.precision,
+      },
       // the plan's per-replica memory came from the profile's artifact size: the manifests ask for the same
       artifactBytes: chosen[i].artifactBytes,
       port: model.config.serving.port,
@@ -95,12 +107,16 @@ export default async function planExecutor(raw: unknown, context: ExecutorContex
       writeManifests(context.root, dir, plan, instance, models);
     });
     for (const m of plan.models) {
-      console.log(`  ✔ ${m.model}: ${m.variant} on ${m.pool} x${m.replicas} (${m.point}, p99 ${m.expectedP99Ms} ms${m.p99Estimated ? ' est.' : ''} <= ${m.slo.p99Ms}, headroom ${(m.headroom * 100).toFixed(0)}%)`);
+      console.log(
+        `  ✔ ${m.model}: ${m.variant} on ${m.pool} x${m.replicas} (${m.point}, p99 ${m.expectedP99Ms} ms${m.p99Estimated ? ' est.' : ''} <= ${m.slo.p99Ms}, headroom ${(m.headroom * 100).toFixed(0)}%)`,
+      );
     }
     for (const i of plan.infeasible) console.log(`  ✖ ${i.line}`);
     if (plan.unplanned.length > 0) console.log(`  · no slo in tf2aif.json: ${plan.unplanned.join(', ')}`);
     console.log(
-      `plan: ${plan.status}, ${plan.totals.costPerHour}/h, ${plan.totals.watts} W (${Object.entries(plan.totals.nodes).map(([p, n]) => `${p} ${n.used}/${n.of}`).join(', ')}) ` +
+      `plan: ${plan.status}, ${plan.totals.costPerHour}/h, ${plan.totals.watts} W (${Object.entries(plan.totals.nodes)
+        .map(([p, n]) => `${p} ${n.used}/${n.of}`)
+        .join(', ')}) ` +
         `from ${profiles.length} profiles in ${((Date.now() - started) / 1000).toFixed(1)} s -> ${o.outputPath}/plan.{json,md}, kubernetes/`,
     );
   });

@@ -30,7 +30,12 @@ function zooSummary(root: string) {
   const file = join(root, 'dist', 'zoo', 'coverage.json');
   if (!existsSync(file)) return {};
   const coverage = JSON.parse(readFileSync(file, 'utf8')) as Coverage;
-  return { zoo: { page: '../zoo/coverage.html', summary: `${totalsLine(coverage)}, ${coverage.models.length} models x ${coverage.platforms.length} platforms (${coverage.generatedAt})` } };
+  return {
+    zoo: {
+      page: '../zoo/coverage.html',
+      summary: `${totalsLine(coverage)}, ${coverage.models.length} models x ${coverage.platforms.length} platforms (${coverage.generatedAt})`,
+    },
+  };
 }
 
 /** The deployment plan, when `nx run tf2aif:plan` wrote one next to the report (report.json carries it whole). */

@@ -11,7 +11,7 @@ const optionsSchema = z.looseObject({
   variant: z.string().min(1),
   model: z.string().min(1),
   executor: z.string().min(1),
-  artifactPath: z.string().min(1).describe('the artifact served: the variant\'s quantize or convert output'),
+  artifactPath: z.string().min(1).describe("the artifact served: the variant's quantize or convert output"),
   modelPath: z.string().min(1),
   ...serverSettingsSchema,
   processing: z.string().optional(),
@@ -32,11 +32,15 @@ export default async function serveExecutor(raw: unknown, context: ExecutorConte
     const configFile = join(context.root, '.tf2aif', 'serve', `${o.variant}.variant.json`);
     mkdirSync(join(configFile, '..'), { recursive: true });
     await makeVariantConfig(context.root, o, o.serving.mode, configFile);
-    const server = execa(toolchain.python, ['-m', 'tf2aif_toolchain.serve', '--config', configFile, '--port', String(o.port ?? o.serving.port), '--host', o.host], {
-      env,
-      stdio: 'inherit',
-      reject: false,
-    });
+    const server = execa(
+      toolchain.python,
+      ['-m', 'tf2aif_toolchain.serve', '--config', configFile, '--port', String(o.port ?? o.serving.port), '--host', o.host],
+      {
+        env,
+        stdio: 'inherit',
+        reject: false,
+      },
+    );
     const forward = (signal: NodeJS.Signals) => server.kill(signal);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);

@@ -64,7 +64,9 @@ export default async function zooExecutor(raw: unknown, context: ExecutorContext
     const logFile = join(scratchRoot, 'zoo.log');
     writeFileSync(logFile, `tf2aif zoo run ${since.toISOString()}\n`);
     const log = (line: string) => console.log(`[zoo ${elapsed(started)}] ${line}`);
-    log(`${models.length} models x ${platforms.length} platforms = ${total} cells, ${parallel} at a time; workspace ${o.workspace}, full log ${o.workspace}/zoo.log`);
+    log(
+      `${models.length} models x ${platforms.length} platforms = ${total} cells, ${parallel} at a time; workspace ${o.workspace}, full log ${o.workspace}/zoo.log`,
+    );
 
     const exports = await exportModels({ workspaceRoot: context.root, scratchRoot, parallel, log, logFile }, models);
     const added = await addModels({ scratchRoot, log, logFile }, catalog, models, exports);
@@ -77,7 +79,10 @@ export default async function zooExecutor(raw: unknown, context: ExecutorContext
         since,
         exports,
         added,
-        onCell: (cell, cached) => log(`${String(++finished).padStart(String(total).length)}/${total} ${cell.model} x ${cell.platform}: ${describeCell(cell)}${cached ? ' [cache]' : ''}`),
+        onCell: (cell, cached) =>
+          log(
+            `${String(++finished).padStart(String(total).length)}/${total} ${cell.model} x ${cell.platform}: ${describeCell(cell)}${cached ? ' [cache]' : ''}`,
+          ),
       },
       models.flatMap((m) => platforms.map((p) => ({ model: m.name, platform: p }))),
     );

@@ -14,7 +14,12 @@ describe('init generator', () => {
     // registered with every option's default written out, so a workspace sees the target names it can change
     expect(plugins[0]).toEqual({
       plugin: '@tf2aif/nx',
-      options: expect.objectContaining({ platformsDir: 'tf2aif/platforms', adaptersDir: 'tf2aif/adapters', verifyTargetName: 'verify', serveTargetName: 'serve' }),
+      options: expect.objectContaining({
+        platformsDir: 'tf2aif/platforms',
+        adaptersDir: 'tf2aif/adapters',
+        verifyTargetName: 'verify',
+        serveTargetName: 'serve',
+      }),
     });
     expect(tree.read('.gitignore', 'utf8')).toBe('node_modules/\ndist/\n.tf2aif/\n');
   });

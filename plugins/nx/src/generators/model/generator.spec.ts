@@ -28,10 +28,16 @@ describe('model generator', () => {
 
   it('puts tf2aif.json wherever --directory says, with the name it is given', async () => {
     const tree = createTreeWithEmptyWorkspace();
-    await modelGenerator(tree, { name: 'cifar', source: 'apps/vision/export/saved_model', directory: 'apps/vision/tf2aif', skipFormat: true }, () => signature);
+    await modelGenerator(
+      tree,
+      { name: 'cifar', source: 'apps/vision/export/saved_model', directory: 'apps/vision/tf2aif', skipFormat: true },
+      () => signature,
+    );
     const config = readJson(tree, 'apps/vision/tf2aif/tf2aif.json');
     expect(config).toMatchObject({ name: 'cifar', source: { format: 'savedmodel', path: '../export/saved_model' } });
-    await expect(modelGenerator(tree, { name: 'x', source: 'm', directory: '../outside' }, () => signature)).rejects.toThrow(/directory: must be a folder inside the workspace/);
+    await expect(modelGenerator(tree, { name: 'x', source: 'm', directory: '../outside' }, () => signature)).rejects.toThrow(
+      /directory: must be a folder inside the workspace/,
+    );
   });
 
   it('takes explicit inputs and platforms, and an untrained model calibrates on random data', async () => {
@@ -39,7 +45,14 @@ describe('model generator', () => {
     const inspect = vi.fn();
     await modelGenerator(
       tree,
-      { name: 'tiny', source: 'models/tiny/build.py', trained: false, platforms: 'cpu,arm', inputs: '[{"name":"x","shape":[null,4]}]', skipFormat: true },
+      {
+        name: 'tiny',
+        source: 'models/tiny/build.py',
+        trained: false,
+        platforms: 'cpu,arm',
+        inputs: '[{"name":"x","shape":[null,4]}]',
+        skipFormat: true,
+      },
       inspect,
     );
     expect(inspect).not.toHaveBeenCalled();
@@ -73,14 +86,22 @@ describe('model generator', () => {
     await expect(modelGenerator(tree, { name: 'fcn', source: 'm', shapes: 'image=64x64:1x1:2x2', skipFormat: true }, () => dynamic)).rejects.toThrow(
       /inputs\[0\]\.shapeRange\.min: must have 3 dimension/,
     );
-    await expect(modelGenerator(tree, { name: 'fcn', source: 'm', shapes: 'pixels=1x1x3:2x2x3:3x3x3' }, () => dynamic)).rejects.toThrow(/--shapes: the model has no input\(s\) pixels/);
+    await expect(modelGenerator(tree, { name: 'fcn', source: 'm', shapes: 'pixels=1x1x3:2x2x3:3x3x3' }, () => dynamic)).rejects.toThrow(
+      /--shapes: the model has no input\(s\) pixels/,
+    );
     await modelGenerator(tree, { name: 'fcn', source: 'm', shapes: 'image=64x64x3:128x96x3:256x256x3', skipFormat: true }, () => dynamic);
     expect(readJson(tree, 'models/fcn/tf2aif.json').inputs).toEqual([
       { name: 'image', shape: [null, null, null, 3], dtype: 'float32', shapeRange: { min: [64, 64, 3], opt: [128, 96, 3], max: [256, 256, 3] } },
     ]);
     await modelGenerator(
       tree,
-      { name: 'fcn2', source: 'b.py', inputs: '[{"name":"image","shape":[null,null,null,3]}]', shapes: 'image=8x8x3:16x16x3:32x32x3', skipFormat: true },
+      {
+        name: 'fcn2',
+        source: 'b.py',
+        inputs: '[{"name":"image","shape":[null,null,null,3]}]',
+        shapes: 'image=8x8x3:16x16x3:32x32x3',
+        skipFormat: true,
+      },
       () => dynamic,
     );
     expect(readJson(tree, 'models/fcn2/tf2aif.json').inputs[0].shapeRange.opt).toEqual([16, 16, 3]);

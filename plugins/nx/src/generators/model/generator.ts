@@ -52,9 +52,15 @@ const SHAPES_EXAMPLE = '--shapes="image=64x64x3:224x224x3:512x512x3"';
 /** --shapes: "name=MINxDIMS:OPTxDIMS:MAXxDIMS", several joined by ";" -> input name -> shape range. */
 export function parseShapes(text: string): Map<string, ShapeRange> {
   const ranges = new Map<string, ShapeRange>();
-  for (const part of text.split(';').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(';')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const match = /^([^=]+)=([0-9x]+):([0-9x]+):([0-9x]+)$/.exec(part);
-    if (!match) throw new Error(`--shapes: "${part}" is not name=min:opt:max with shapes written as 64x64x3 (without the batch dimension), e.g. ${SHAPES_EXAMPLE}`);
+    if (!match)
+      throw new Error(
+        `--shapes: "${part}" is not name=min:opt:max with shapes written as 64x64x3 (without the batch dimension), e.g. ${SHAPES_EXAMPLE}`,
+      );
     const dims = (s: string) => s.split('x').map(Number);
     ranges.set(match[1].trim(), { min: dims(match[2]), opt: dims(match[3]), max: dims(match[4]) });
   }
@@ -112,7 +118,10 @@ export async function modelGenerator(tree: Tree, raw: ModelGeneratorOptions, ins
   const { platformsDir } = resolvePluginOptions(pluginOptionsOf(readNxJson(tree)));
   const registry = loadPlatformRegistry(join(tree.root, platformsDir));
   const wanted = options.platforms
-    ? options.platforms.split(',').map((p) => p.trim()).filter(Boolean)
+    ? options.platforms
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)
     : [...registry.values()].filter((p) => p.defaultEnabled).map((p) => p.name);
   const unknown = wanted.filter((p) => !registry.has(p));
   if (unknown.length > 0) throw new Error(`--platforms: unknown platform(s) ${unknown.join(', ')} (known: ${[...registry.keys()].join(', ')})`);

@@ -46,8 +46,15 @@ describe('platform generator', () => {
   it('scaffolds a descriptor the registry loads, and a stub and a test only for the new quantizer', async () => {
     const before = new Set(tree.listChanges().map((c) => c.path));
     const descriptor = await generate({
-      name: 'x86-int8', title: 'x86-64 CPU, INT8 (OpenVINO, NNCF)', hardware: 'an x86-64 CPU (VNNI or AMX for full INT8 speed)',
-      runtime: 'openvino', converter: 'openvino', precision: 'int8', quantizer: 'my_ov_int8', executor: 'openvino', requirements: 'openvino',
+      name: 'x86-int8',
+      title: 'x86-64 CPU, INT8 (OpenVINO, NNCF)',
+      hardware: 'an x86-64 CPU (VNNI or AMX for full INT8 speed)',
+      runtime: 'openvino',
+      converter: 'openvino',
+      precision: 'int8',
+      quantizer: 'my_ov_int8',
+      executor: 'openvino',
+      requirements: 'openvino',
     });
     expect(descriptor).toMatchObject({
       name: 'x86-int8',
@@ -89,9 +96,17 @@ describe('platform generator', () => {
 
   it('writes stubs for every new module, a template of its own, and takes per-precision quantizers', async () => {
     const descriptor = await generate({
-      name: 'npu', arch: 'arm64', converter: 'npu_convert', precisions: 'fp32,fp16,int8', precision: 'int8',
-      quantizer: 'fp16:npu_fp16,int8:npu_int8', executor: 'npu_runtime', compiler: 'npu_compile', baseImage: 'vendor/npu-runtime:1.0',
-      batchSize: 4, ownTemplate: true,
+      name: 'npu',
+      arch: 'arm64',
+      converter: 'npu_convert',
+      precisions: 'fp32,fp16,int8',
+      precision: 'int8',
+      quantizer: 'fp16:npu_fp16,int8:npu_int8',
+      executor: 'npu_runtime',
+      compiler: 'npu_compile',
+      baseImage: 'vendor/npu-runtime:1.0',
+      batchSize: 4,
+      ownTemplate: true,
     });
     expect(descriptor).toMatchObject({
       title: 'npu: npu-runtime FP32/FP16/INT8',
@@ -110,23 +125,49 @@ describe('platform generator', () => {
       },
       defaults: { runtime: 'npu-runtime', precision: 'int8', batchSize: 4 },
     });
-    for (const file of ['converters/npu_convert.py', 'quantizers/npu_fp16.py', 'quantizers/npu_int8.py', 'runtimes/npu_runtime.py', 'compilers/npu_compile.py']) {
+    for (const file of [
+      'converters/npu_convert.py',
+      'quantizers/npu_fp16.py',
+      'quantizers/npu_int8.py',
+      'runtimes/npu_runtime.py',
+      'compilers/npu_compile.py',
+    ]) {
       expect(tree.read(`${adapters}/${file}`, 'utf8'), file).toContain(`is not implemented yet: fill in {FILE}`);
     }
     expect(tree.read(`${adapters}/converters/npu_convert.py`, 'utf8')).toContain('def convert(job: Job, saved_model: Path, out_dir: Path) -> dict:');
     expect(tree.read(`${adapters}/runtimes/npu_runtime.py`, 'utf8')).toContain('def load(artifact_dir: Path, meta: dict) -> Runner:');
-    expect(tree.read(`${adapters}/compilers/npu_compile.py`, 'utf8')).toContain('def compile(job: Job, artifact_dir: Path, meta: dict, out_dir: Path) -> dict:');
-    expect(tree.read(`${adapters}/tests/test_npu_platform.py`, 'utf8')).toContain('PRECISIONS = {"fp32": "none", "fp16": "npu_fp16", "int8": "npu_int8"}');
-    expect(tree.read(`${platforms}/npu/server.Dockerfile.ejs`, 'utf8')).toBe(readFileSync(join(packageDir, 'templates', 'server.Dockerfile.ejs'), 'utf8'));
+    expect(tree.read(`${adapters}/compilers/npu_compile.py`, 'utf8')).toContain(
+      'def compile(job: Job, artifact_dir: Path, meta: dict, out_dir: Path) -> dict:',
+    );
+    expect(tree.read(`${adapters}/tests/test_npu_platform.py`, 'utf8')).toContain(
+      'PRECISIONS = {"fp32": "none", "fp16": "npu_fp16", "int8": "npu_int8"}',
+    );
+    expect(tree.read(`${platforms}/npu/server.Dockerfile.ejs`, 'utf8')).toBe(
+      readFileSync(join(packageDir, 'templates', 'server.Dockerfile.ejs'), 'utf8'),
+    );
   });
 
   it("reuses the package's and the workspace's modules without writing any Python (a second platform on the same toolchain)", async () => {
     tree.write(`${adapters}/quantizers/my_int8.py`, '# filled in\n');
     const before = new Set(tree.listChanges().map((c) => c.path));
-    await platformGenerator(tree, { name: 'edge-int8', converter: 'openvino', quantizer: 'nncf_ov_int8', runtime: 'openvino', skipFormat: true }, locations);
-    await platformGenerator(tree, { name: 'edge-int8b', converter: 'openvino', quantizer: 'my_int8', runtime: 'openvino', skipFormat: true }, locations);
+    await platformGenerator(
+      tree,
+      { name: 'edge-int8', converter: 'openvino', quantizer: 'nncf_ov_int8', runtime: 'openvino', skipFormat: true },
+      locations,
+    );
+    await platformGenerator(
+      tree,
+      { name: 'edge-int8b', converter: 'openvino', quantizer: 'my_int8', runtime: 'openvino', skipFormat: true },
+      locations,
+    );
     expect(readJson(tree, `${platforms}/edge-int8/platform.json`).defaults).toEqual({ runtime: 'openvino', precision: 'int8', batchSize: 1 });
-    expect(tree.listChanges().filter((c) => !before.has(c.path)).map((c) => c.path).sort()).toEqual([`${platforms}/edge-int8/platform.json`, `${platforms}/edge-int8b/platform.json`]);
+    expect(
+      tree
+        .listChanges()
+        .filter((c) => !before.has(c.path))
+        .map((c) => c.path)
+        .sort(),
+    ).toEqual([`${platforms}/edge-int8/platform.json`, `${platforms}/edge-int8b/platform.json`]);
     expect(tree.read(`${adapters}/quantizers/my_int8.py`, 'utf8')).toBe('# filled in\n');
   });
 
@@ -137,7 +178,7 @@ describe('platform generator', () => {
     await refuse({ name: 'cpu' }, /platform "cpu" already exists \(a built-in platform\)/);
     await refuse({ name: 'Bad_Name' }, /name: must be lowercase letters, digits and dashes/);
     await refuse({ precision: 'int8' }, /precision int8 needs a quantizer: --quantizer=<module>/);
-    await refuse({ quantizer: 'q8' , precisions: 'fp32' }, /every precision is fp32/);
+    await refuse({ quantizer: 'q8', precisions: 'fp32' }, /every precision is fp32/);
     await refuse({ precisions: 'fp32,int4', quantizer: 'q' }, /--precisions is not valid/);
     await refuse({ precisions: 'int8', precision: 'fp16', quantizer: 'q' }, /--precision fp16 is not one of --precisions \(int8\)/);
     await refuse({ converter: 'Open-VINO' }, /converter: must be a Python module name/);
@@ -195,7 +236,11 @@ for call in calls:
   });
 
   it("scaffolds a test that passes once the workspace's module is filled in (the package's toolchain loads it by name)", async () => {
-    await platformGenerator(tree, { name: 'my-int8', converter: 'openvino', quantizer: 'my_int8', runtime: 'openvino', requirements: 'openvino', skipFormat: true }, locations);
+    await platformGenerator(
+      tree,
+      { name: 'my-int8', converter: 'openvino', quantizer: 'my_int8', runtime: 'openvino', requirements: 'openvino', skipFormat: true },
+      locations,
+    );
     const ws = temp();
     flush(tree, ws);
     // filled in: the workspace's quantizer delegates to one the package ships

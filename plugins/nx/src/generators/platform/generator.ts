@@ -76,7 +76,11 @@ const optionsSchema = z.object({
 });
 type Options = z.output<typeof optionsSchema>;
 
-const list = (s?: string) => (s ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+const list = (s?: string) =>
+  (s ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
 
 /** The adapter kinds, as folder of tf2aif_toolchain/ and stub template. */
 const kinds = { converter: 'converters', quantizer: 'quantizers', runtime: 'runtimes', compiler: 'compilers' } as const;
@@ -124,7 +128,8 @@ function precisionMap(o: Options): { precisions: Partial<Record<Precision, strin
     precisions[precision] = parseOrThrow(moduleName, module, `--quantizer (${precision})`);
   }
   for (const p of byPrecision.keys()) {
-    if (!(p in precisions)) throw new Error(`--quantizer names precision "${p}", which --precisions does not list (${Object.keys(precisions).join(', ')})`);
+    if (!(p in precisions))
+      throw new Error(`--quantizer names precision "${p}", which --precisions does not list (${Object.keys(precisions).join(', ')})`);
   }
   if (single && Object.values(precisions).every((q) => q === 'none')) {
     throw new Error(`--quantizer=${single} is given but every precision is fp32; add --precision=int8 (or fp16)`);
@@ -160,8 +165,12 @@ export async function platformGenerator(tree: Tree, raw: PlatformGeneratorOption
   const runtime = o.runtime ?? executor.replace(/_/g, '-');
   const { precisions, defaultPrecision } = precisionMap(o);
   const requirements = o.requirements ?? runtime;
-  const reduced = Object.entries(precisions).filter(([, q]) => q !== 'none').map(([p]) => p.toUpperCase());
-  const precisionsText = Object.keys(precisions).map((p) => p.toUpperCase()).join('/');
+  const reduced = Object.entries(precisions)
+    .filter(([, q]) => q !== 'none')
+    .map(([p]) => p.toUpperCase());
+  const precisionsText = Object.keys(precisions)
+    .map((p) => p.toUpperCase())
+    .join('/');
 
   const descriptor = {
     name: o.name,
@@ -229,7 +238,9 @@ export async function platformGenerator(tree: Tree, raw: PlatformGeneratorOption
       compiler: o.compiler,
       chain: chain.join(' -> '),
       batchSize: o.batchSize,
-      precisionsPython: `{${Object.entries(precisions).map(([p, q]) => `"${p}": "${q}"`).join(', ')}}`,
+      precisionsPython: `{${Object.entries(precisions)
+        .map(([p, q]) => `"${p}": "${q}"`)
+        .join(', ')}}`,
     });
     created.push(testFile);
   }

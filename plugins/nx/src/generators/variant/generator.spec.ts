@@ -30,7 +30,14 @@ describe('variant generator', () => {
 
   it('adds variants of their own name on a platform', async () => {
     await variantGenerator(tree, { model: 'digits', add: 'cpu-onnxruntime', platform: 'cpu', runtime: 'onnxruntime', skipFormat: true });
-    await variantGenerator(tree, { model: 'digits', add: 'cpu-tflite-int8', platform: 'cpu', precision: 'int8', ioType: 'float32', skipFormat: true });
+    await variantGenerator(tree, {
+      model: 'digits',
+      add: 'cpu-tflite-int8',
+      platform: 'cpu',
+      precision: 'int8',
+      ioType: 'float32',
+      skipFormat: true,
+    });
     expect(readJson(tree, 'models/digits/tf2aif.json').platforms).toEqual({
       cpu: {},
       alveo: {},

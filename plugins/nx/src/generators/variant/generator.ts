@@ -33,13 +33,18 @@ const optionsSchema = z.object({
   skipFormat: z.boolean().default(false),
 });
 
-const list = (s?: string) => (s ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+const list = (s?: string) =>
+  (s ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
 
 /** The tf2aif.json of the model named `model`, wherever it is in the workspace (its `name`, else its folder's). */
 function findModelConfig(tree: Tree, model: string): string {
   const files = glob(tree, ['**/tf2aif.json']).filter((f) => !f.startsWith('node_modules/'));
   const found = files.find((f) => (readJson(tree, f).name ?? basename(dirname(f))) === model);
-  if (!found) throw new Error(`--model: no tf2aif.json of a model "${model}" in the workspace (models: nx show projects --projects=tag:tf2aif:model)`);
+  if (!found)
+    throw new Error(`--model: no tf2aif.json of a model "${model}" in the workspace (models: nx show projects --projects=tag:tf2aif:model)`);
   return found;
 }
 
