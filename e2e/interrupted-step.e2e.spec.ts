@@ -1,6 +1,5 @@
 import { execa } from 'execa';
 import { existsSync, readdirSync } from 'fs';
-import { join } from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTempWorkspace, type TempWorkspace } from './support/temp-workspace';
 

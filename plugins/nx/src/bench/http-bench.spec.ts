@@ -1,19 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { randomInputs } from './http-bench';
+import type { ModelMetadata } from './v2-client';
 
 describe('random bench inputs', () => {
   it('follow each input dtype and the valid range of integer ids', () => {
-    const meta = {
+    const meta: ModelMetadata = {
       name: 'tabular',
       inputs: [
-        { name: 'category', datatype: 'INT32' as const, shape: [-1, 1], range: [0, 49] },
-        { name: 'features', datatype: 'FP32' as const, shape: [-1, 20], range: [0, 1] },
-        { name: 'pixels', datatype: 'UINT8' as const, shape: [-1, 4, 4, 3], range: [0, 99] },
-        { name: 'ids', datatype: 'INT64' as const, shape: [-1, 8], range: [3, 5] },
+        { name: 'category', datatype: 'INT32', shape: [-1, 1], range: [0, 49] },
+        { name: 'features', datatype: 'FP32', shape: [-1, 20], range: [0, 1] },
+        { name: 'pixels', datatype: 'UINT8', shape: [-1, 4, 4, 3], range: [0, 99] },
+        { name: 'ids', datatype: 'INT64', shape: [-1, 8], range: [3, 5] },
       ],
       outputs: [],
     };
-    const [category, features, pixels, ids] = randomInputs(meta as any, 64);
+    const [category, features, pixels, ids] = randomInputs(meta, 64);
     expect(category.shape).toEqual([64, 1]);
     const cats = Array.from({ length: 64 }, (_, i) => category.data.readInt32LE(i * 4));
     expect(Math.min(...cats)).toBeGreaterThanOrEqual(0);
@@ -28,8 +29,12 @@ describe('random bench inputs', () => {
   });
 
   it('give a float input with a range (pixels) values across it', () => {
-    const meta = { name: 'cnn', inputs: [{ name: 'image', datatype: 'FP32' as const, shape: [-1, 8, 8, 3], range: [0, 255] }], outputs: [] };
-    const [image] = randomInputs(meta as any, 4);
+    const meta: ModelMetadata = {
+      name: 'cnn',
+      inputs: [{ name: 'image', datatype: 'FP32', shape: [-1, 8, 8, 3], range: [0, 255] }],
+      outputs: [],
+    };
+    const [image] = randomInputs(meta, 4);
     const values = Array.from({ length: 4 * 8 * 8 * 3 }, (_, i) => image.data.readFloatLE(i * 4));
     expect(Math.min(...values)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...values)).toBeGreaterThan(200);
@@ -37,7 +42,7 @@ describe('random bench inputs', () => {
   });
 
   it('refuse an input the metadata gives no range for, by name', () => {
-    const meta = { name: 'foreign', inputs: [{ name: 'x', datatype: 'FP32' as const, shape: [-1, 2] }], outputs: [] };
-    expect(() => randomInputs(meta as any, 1)).toThrow(/input x: the server's metadata gives no value range/);
+    const meta: ModelMetadata = { name: 'foreign', inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 2] }], outputs: [] };
+    expect(() => randomInputs(meta, 1)).toThrow(/input x: the server's metadata gives no value range/);
   });
 });

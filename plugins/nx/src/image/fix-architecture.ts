@@ -9,9 +9,16 @@ interface TarHeader {
   linkname?: string;
 }
 
+/** The events of tar-stream's extract stream listened to here: each entry hands its header, its content and a callback for the next. */
+interface TarExtractEvents {
+  on(event: 'entry', listener: (header: TarHeader, stream: Readable, next: () => void) => void): unknown;
+  on(event: 'finish', listener: () => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
 /** The two functions of tar-stream (a dockerode dependency) used here; it ships no types. */
 interface TarStream {
-  extract(): NodeJS.WritableStream & { on(event: string, listener: (...args: any[]) => void): unknown };
+  extract(): TarExtractEvents & NodeJS.WritableStream;
   pack(): NodeJS.ReadableStream & { entry(header: TarHeader, content?: Buffer): void; finalize(): void };
 }
 

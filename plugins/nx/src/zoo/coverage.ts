@@ -4,6 +4,7 @@ import { join } from 'path';
 import { modelOutputDir, variantOutputDir } from '../settings/output-paths';
 import { failuresRoot, readFailure, type FailureRecord } from '../toolchain/failure-record';
 import { oneLine } from '../utils/one-line';
+import type { ArtifactJson, VerifyJson } from '../report/variant-results';
 import type { AddResult } from './add-models';
 import type { ExportResult } from './export-models';
 
@@ -35,7 +36,7 @@ export interface Cell {
 
 /** A step's JSON record, or null while it is absent or half-written: the zoo polls files that Nx may be
  * restoring from its cache at that moment (a restore is not atomic), and reads them again on the next poll. */
-export function readJson(file: string): any {
+export function readJson(file: string): unknown {
   if (!existsSync(file)) return null;
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
@@ -45,8 +46,38 @@ export function readJson(file: string): any {
   }
 }
 
-export function figuresOf(verify: any): CellFigures | null {
-  const outputs = Object.values(verify?.outputs ?? {}) as any[];
+/**
+ * The fields of the toolchain's records a cell reads. They are read leniently (see readJson), not validated:
+ * report/variant-results.ts validates verify.json and artifact.json in full for the report.
+ */
+interface VerifyRecord extends Partial<Pick<VerifyJson, 'passed' | 'executedWith' | 'outputs'>> {
+  seconds?: number;
+}
+
+/** artifact.json of convert or quantize: its time, and what the converter recorded where it left the platform's usual path. */
+interface ArtifactRecord extends Partial<Pick<ArtifactJson, 'seconds' | 'runtime'>> {
+  convertedFrom?: string;
+  staticBatch?: number;
+  staticBatchReason?: string;
+  scheme?: string;
+  schemeReason?: string;
+  fallback?: { from: string; ops: string[] };
+  fixedShapes?: unknown;
+  fixedShapesReason?: string;
+}
+
+/** model.json: how build-model prepared the model's graph. */
+interface ModelRecord {
+  preparation?: { inferenceModeLayers?: string[]; float16NodesToFloat32?: number; removedOps?: Record<string, unknown> };
+}
+
+/** A JSON record as the fields a cell reads, or null where it is none (absent, half-written, not an object). */
+function asRecord<T extends object>(value: unknown): T | null {
+  return typeof value === 'object' && value !== null ? (value as T) : null;
+}
+
+export function figuresOf(verify: VerifyRecord | null): CellFigures | null {
+  const outputs = Object.values(verify?.outputs ?? {});
   if (outputs.length === 0) return null;
   const agreements = outputs.map((o) => o.top1Agreement).filter((a): a is number => typeof a === 'number');
   return {
@@ -58,7 +89,7 @@ export function figuresOf(verify: any): CellFigures | null {
 
 /** Differences from the platform's usual path that a converter recorded (static batch, dynamic-range INT8, ...);
  * quantize carries its convert's record forward, so a note appears once. */
-function notesOf(convert: any, quantize: any, model: any): string[] {
+function notesOf(convert: ArtifactRecord | null, quantize: ArtifactRecord | null, model: ModelRecord | null): string[] {
   const notes: string[] = [];
   const prepared = model?.preparation;
   if (prepared?.inferenceModeLayers?.length) notes.push(`exported in inference mode (${prepared.inferenceModeLayers.join(', ')} active by default)`);
@@ -117,10 +148,14 @@ export function collectCell(
   if (!added?.ok) return { ...base, status: 'failed', stage: 'add', reason: oneLine(added ? added.message : 'not added') };
 
   const step = (s: string) => readJson(join(scratchRoot, variantOutputDir(variant, s), s === 'verify' ? 'verify.json' : 'artifact.json'));
-  const [convert, quantize, verify] = [step('convert'), step('quantize'), step('verify')];
+  const [convert, quantize, verify] = [
+    asRecord<ArtifactRecord>(step('convert')),
+    asRecord<ArtifactRecord>(step('quantize')),
+    asRecord<VerifyRecord>(step('verify')),
+  ];
   const seconds = [convert?.seconds, quantize?.seconds, verify?.seconds].filter((s): s is number => typeof s === 'number');
   const timing = seconds.length ? Math.round(seconds.reduce((a, b) => a + b, 0) * 10) / 10 : null;
-  const notes = notesOf(convert, quantize, readJson(join(scratchRoot, modelOutputDir(model), 'model.json')));
+  const notes = notesOf(convert, quantize, asRecord<ModelRecord>(readJson(join(scratchRoot, modelOutputDir(model), 'model.json'))));
   if (verify?.passed) {
     return {
       ...base,
@@ -145,7 +180,7 @@ export function collectCell(
     return { ...base, status: 'failed', stage, reason: notRun, seconds: timing, notes };
   }
   const [stage, record] = first;
-  const failedVerify = record!.outputs['verify.json'];
+  const failedVerify = asRecord<VerifyRecord>(record!.outputs['verify.json']);
   return {
     ...base,
     status: 'failed',
@@ -154,6 +189,6 @@ export function collectCell(
     figures: failedVerify ? figuresOf(failedVerify) : null,
     seconds: timing,
     notes,
-    executedWith: (failedVerify as any)?.executedWith ?? null,
+    executedWith: failedVerify?.executedWith ?? null,
   };
 }

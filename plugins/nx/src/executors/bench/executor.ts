@@ -11,9 +11,24 @@ import { EngineUnavailableError } from '../../image/docker-engine';
 import { makeVariantConfig } from '../../compose/make-variant-config';
 import { asExecutorResult, runPythonStep } from '../../toolchain/run-step';
 import { withAtomicOutput } from '../../utils/atomic-output';
+import { parseOrThrow } from '../../utils/format-issues';
 import { z } from 'zod';
 
 const round = (n: number, digits = 4) => Number(n.toFixed(digits));
+
+/**
+ * inprocess.json, the bench-inprocess step's result (tf2aif_toolchain/bench/inprocess.py): the fields read here or
+ * passed on to bench.json. latency and throughput name their first fields too, so bench.json keeps the step's key order.
+ */
+const inprocessJsonSchema = z.looseObject({
+  executedWith: z.string().nullish(),
+  latency: z.looseObject({ batch: z.number(), p50: z.number() }),
+  throughput: z.looseObject({ batch: z.number(), perSecond: z.number() }),
+  baselines: z.looseObject({}).nullish(),
+  flopsPerSample: z.number().nullish(),
+  achievedGflopsBatch1: z.number().nullish(),
+  achievedGflopsThroughput: z.number().nullish(),
+});
 
 /**
  * Measures one variant where its hardware is: in-process next to native TensorFlow (Python), then through
@@ -40,7 +55,7 @@ export default async function benchExecutor(raw: unknown, context: ExecutorConte
       await makeVariantConfig(context.root, o, 'LAT', configs.LAT);
       await makeVariantConfig(context.root, o, 'THR', configs.THR);
 
-      let inProcess: any = null;
+      let inProcess: z.infer<typeof inprocessJsonSchema> | null = null;
       if (!useImage) {
         say('in-process, side by side with native TensorFlow');
         await runPythonStep(
@@ -51,7 +66,8 @@ export default async function benchExecutor(raw: unknown, context: ExecutorConte
           o.variant,
           env,
         );
-        inProcess = JSON.parse(readFileSync(join(dir, 'inprocess', 'inprocess.json'), 'utf8'));
+        const file = join(dir, 'inprocess', 'inprocess.json');
+        inProcess = parseOrThrow(inprocessJsonSchema, JSON.parse(readFileSync(file, 'utf8')), file);
       }
 
       const start = (mode: 'LAT' | 'THR'): Promise<RunningServer> =>
