@@ -6,10 +6,9 @@ import json
 import numpy as np
 import pytest
 
-from tf2aif_toolchain import mixed_precision
-from tf2aif_toolchain.job import Job
-
 from job_support import resolved
+from tf2aif_toolchain.job import Job
+from tf2aif_toolchain.steps import mixed_precision
 
 COUNT = 16  # verify's samples: prefixes 8, 16, 32, 48, 64
 

@@ -16,9 +16,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tf2aif_toolchain.errors import ToolchainError  # noqa: E402
 from job_support import make_job, random_draw  # noqa: E402
-from tf2aif_toolchain.metrics import cosine_per_sample  # noqa: E402
+from tf2aif_toolchain.errors import ToolchainError  # noqa: E402
+from tf2aif_toolchain.steps.metrics import cosine_per_sample  # noqa: E402
 from tiny_models import build_source, build_tiny_model, input_specs, run_step  # noqa: E402
 
 PLATFORM = "cpu-int8"

@@ -4,7 +4,7 @@ import shutil
 
 import numpy as np
 
-from tf2aif_toolchain.detections import match
+from tf2aif_toolchain.steps.detections import match
 from tiny_models import run_step
 from zoo_like_models import variant_options
 

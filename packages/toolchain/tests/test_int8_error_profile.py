@@ -8,7 +8,7 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from tf2aif_toolchain import int8_error_profile, int8_error_profile_tflite
+from tf2aif_toolchain.diagnostics import int8_error_profile, int8_error_profile_tflite
 from tf2aif_toolchain.errors import ToolchainError
 from tiny_models import input_specs, run_step, tiny_arm_variant
 

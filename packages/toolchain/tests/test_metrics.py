@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from tf2aif_toolchain import metrics
+from tf2aif_toolchain.steps import metrics
 
 # a tolerance as the plugin resolves one for an INT8 variant of a trained model
 INT8 = {"minCosine": 0.95, "minTop1Agreement": 0.85, "minIouAgreement": 0.85, "minDetectionAgreement": 0.9, "maxAccuracyDropPoints": 1.0}
@@ -75,7 +75,7 @@ def test_check_reports_each_miss_with_numbers():
 def test_grouped_error_stats_count_each_sample_of_every_shape_once():
     import numpy as np
 
-    from tf2aif_toolchain.metrics import error_stats, grouped_error_stats
+    from tf2aif_toolchain.steps.metrics import error_stats, grouped_error_stats
 
     rng = np.random.default_rng(0)
     small, large = rng.random((3, 4, 4)), rng.random((2, 8, 8))

@@ -2,14 +2,14 @@
 import numpy as np
 import pytest
 
+from job_support import make_job, random_draw
 from tf2aif_toolchain import data
 from tf2aif_toolchain.artifact import write_meta
 from tf2aif_toolchain.errors import ToolchainError
-from job_support import make_job, random_draw
 from tf2aif_toolchain.job import TensorSpec
-from tf2aif_toolchain.metrics import cosine_per_sample
 from tf2aif_toolchain.quantizers import onnx_fp16, tensorrt_calibration
 from tf2aif_toolchain.runtimes import onnxruntime as ort_runtime
+from tf2aif_toolchain.steps.metrics import cosine_per_sample
 
 BATCH = 4
 INPUTS = [{"name": "image", "shape": [None, 8, 8, 3], "dtype": "float32"}]

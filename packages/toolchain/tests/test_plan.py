@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from tf2aif_toolchain.plan import RESOURCES, solve
+from tf2aif_toolchain.plan.solver import RESOURCES, solve
 
 
 def pool(name, nodes, cost, watts=100, cores=8, memory=32768, accelerators=0):

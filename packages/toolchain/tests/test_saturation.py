@@ -4,8 +4,8 @@ import json
 import numpy as np
 import pytest
 
-from tf2aif_toolchain import metrics
 from tf2aif_toolchain.errors import ToolchainError
+from tf2aif_toolchain.steps import metrics
 from tiny_models import run_step
 
 INPUTS = [{"name": "x", "shape": [None, 16], "dtype": "float32"}]

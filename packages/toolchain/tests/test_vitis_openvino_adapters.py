@@ -17,13 +17,13 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere, as `python -m pytest packages/toolchain/tests`
 
+from job_support import make_job, random_draw
 from tf2aif_toolchain import env  # noqa: F401 (TF_ENABLE_ONEDNN_OPTS before TensorFlow loads)
 from tf2aif_toolchain.compilers import vitis_ai
 from tf2aif_toolchain.errors import ToolchainError
-from job_support import make_job, random_draw
 from tf2aif_toolchain.job import Job, TensorSpec
-from tf2aif_toolchain.metrics import cosine_per_sample
 from tf2aif_toolchain.quantizers import vitis_pow2
+from tf2aif_toolchain.steps.metrics import cosine_per_sample
 
 BATCH = 4
 INPUTS = [{"name": "image", "shape": [None, 12, 12, 3], "dtype": "float32"}]
@@ -46,9 +46,9 @@ def _samples(count: int, seed: int):
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> dict:
     """The tiny model through build-model, the onnx converter and the vitis_pow2 quantizer."""
-    from tf2aif_toolchain import build_model
     from tf2aif_toolchain.converters import onnx as onnx_converter
     from tf2aif_toolchain.env import import_tensorflow
+    from tf2aif_toolchain.steps import build_model
 
     tf = import_tensorflow()
     root = tmp_path_factory.mktemp("tiny")

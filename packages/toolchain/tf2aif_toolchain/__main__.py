@@ -23,7 +23,7 @@ def _record(error_file: Path | None, kind: str, message: str) -> None:
 
 
 def inspect_main(argv: list[str]) -> int:
-    from . import inspect_model  # noqa: PLC0415
+    from .steps import inspect_model  # noqa: PLC0415
 
     parser = argparse.ArgumentParser(prog="tf2aif_toolchain inspect")
     parser.add_argument("--format", choices=["savedmodel", "keras"], required=True)

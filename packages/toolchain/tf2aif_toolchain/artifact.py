@@ -8,7 +8,7 @@ from .errors import ToolchainError
 from .jsonio import read_json, write_json
 
 META_FILE = "artifact.json"
-# a shared calibration's description (steps.calibrate writes it, the quantizers' variant steps read it)
+# a shared calibration's description (the calibrate step, steps/quantize.py, writes it, the quantizers' variant steps read it)
 CALIBRATION_META = "calibration-meta.json"
 
 

@@ -1,7 +1,7 @@
 """tf2onnx: the SavedModel's serving signature as ONNX, with the batch dimension fixed to the variant's batch size.
 
 A fixed batch lets TensorRT (GPU, Jetson) and the Vitis AI DPU compilers build static engines, as TF2AIF does.
-tf2onnx converts the frozen static-batch graph of static_signature.py: a function that captures tensors (the
+tf2onnx converts the frozen static-batch graph of graph/static_signature.py: a function that captures tensors (the
 constants of a Keras Normalization or Rescaling layer) would get them as extra ONNX inputs.
 """
 from __future__ import annotations
@@ -11,10 +11,10 @@ from pathlib import Path
 
 from ..env import import_tensorflow
 from ..errors import ToolchainError, UnsupportedOps
+from ..graph.static_signature import static_graph
 from ..job import Job
-from ..onnx_handlers import HANDLERS
-from ..static_signature import static_graph
-from ..tf2onnx_memory import collected_between_passes
+from .onnx_support.onnx_handlers import HANDLERS
+from .onnx_support.tf2onnx_memory import collected_between_passes
 
 ARTIFACT = "model.onnx"
 OPSET = 17

@@ -1,7 +1,7 @@
 """TFLite converter, FP32 (TF2AIF's CPU pair). The INT8 path is quantizers/tflite_int8.py.
 
 Keras 3 recurrent layers (LSTM, GRU) fail the plain conversion: their TensorLists have element shape [-1, units]
-and TFLite requires it static. Those models are converted again from static_signature.py at the variant's batch
+and TFLite requires it static. Those models are converted again from graph/static_signature.py at the variant's batch
 size. Keras 3 does not mark its LSTM with tf.api_implements, so TFLite cannot fuse it into
 UNIDIRECTIONAL_SEQUENCE_LSTM: the result runs the layer as a WHILE loop of builtin ops.
 """
@@ -12,10 +12,10 @@ from pathlib import Path
 
 from ..env import import_tensorflow
 from ..errors import ToolchainError, UnsupportedOps
+from ..graph.savedmodel import SIGNATURE
+from ..graph.static_signature import StaticSignature, static_signature
 from ..job import Job
 from ..progress import log
-from ..savedmodel import SIGNATURE
-from ..static_signature import StaticSignature, static_signature
 
 ARTIFACT = "model.tflite"
 WHAT = "TFLite FP32 conversion"

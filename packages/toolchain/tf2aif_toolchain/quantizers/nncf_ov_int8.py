@@ -133,7 +133,7 @@ def quantize(job: Job, saved_model: Path, convert_dir: Path, calibration: Sample
 
 
 def requantizer(job: Job, saved_model: Path, convert_dir: Path, calibration: Samples, meta: dict):
-    """Mixed precision (mixed_precision.py) by NNCF's accuracy control (requantizers/nncf_accuracy_control.py)."""
+    """Mixed precision (steps/mixed_precision.py) by NNCF's accuracy control (requantizers/nncf_accuracy_control.py)."""
     import openvino as ov  # noqa: PLC0415
     from nncf.quantization.advanced_parameters import AdvancedQuantizationParameters, OverflowFix  # noqa: PLC0415
 

@@ -94,7 +94,7 @@ def quantize(job: Job, saved_model: Path, convert_dir: Path, calibration: Sample
 
 
 def requantizer(job: Job, saved_model: Path, convert_dir: Path, calibration: Samples, meta: dict):
-    """Mixed precision (mixed_precision.py): ONNX Runtime runs the nodes kept float with its float kernels."""
+    """Mixed precision (steps/mixed_precision.py): ONNX Runtime runs the nodes kept float with its float kernels."""
     from ..requantizers.onnx_qdq import OnnxRequantizer  # noqa: PLC0415
 
     tmp = tempfile.TemporaryDirectory(prefix="tf2aif-onnx-int8-mixed-")

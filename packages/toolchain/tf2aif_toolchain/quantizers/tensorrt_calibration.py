@@ -296,7 +296,7 @@ def quantize(job: Job, saved_model: Path, convert_dir: Path, calibration: Sample
 
 
 def requantizer(job: Job, saved_model: Path, convert_dir: Path, calibration: Samples, meta: dict):
-    """Mixed precision (mixed_precision.py): TensorRT's per-layer precision. The table leaves out the outputs of
+    """Mixed precision (steps/mixed_precision.py): TensorRT's per-layer precision. The table leaves out the outputs of
     the layers kept float; TensorRT runs a layer whose tensors have no range in FP16/FP32 ("Missing scale and
     zero-point for tensor ..., expect fall back to non-int8 implementation"). The CPU emulation leaves the same
     nodes unquantized (nodes_to_exclude), which is what the check and verify measure here (no GPU)."""

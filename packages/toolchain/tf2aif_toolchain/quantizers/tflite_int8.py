@@ -13,9 +13,9 @@ from ..converters.tflite import ARTIFACT, builtin_ops, converter_for, run_conver
 from ..data import Samples
 from ..env import import_tensorflow
 from ..errors import ToolchainError
+from ..graph.static_signature import freeze, loop_layers
 from ..job import Job
 from ..progress import log
-from ..static_signature import freeze, loop_layers
 
 IO_TYPES = ("uint8", "int8", "float32")
 DYNAMIC_RANGE_REASON = "TFLite's calibrator crashes on WHILE loops ({layers}): INT8 weights, float activations and I/O"
@@ -147,7 +147,7 @@ def quantize(job: Job, saved_model: Path, convert_dir: Path, calibration: Sample
 
 
 def requantizer(job: Job, saved_model: Path, convert_dir: Path, calibration: Samples, meta: dict):
-    """Mixed precision (mixed_precision.py) for the full-integer scheme: TFLite runs the ops kept float with its
+    """Mixed precision (steps/mixed_precision.py) for the full-integer scheme: TFLite runs the ops kept float with its
     float kernels. None for dynamic-range models (their activations are float already)."""
     if meta.get("scheme") != "full-integer":
         return None

@@ -291,7 +291,7 @@ def _quantize_ort(fp32: Path, batches: list[dict[str, np.ndarray]], out: Path) -
 
 
 def requantizer(job: Job, saved_model: Path, convert_dir: Path, calibration: Samples, meta: dict):
-    """Mixed precision (mixed_precision.py): the nodes kept float run on the host CPU, as Vitis AI partitions a
+    """Mixed precision (steps/mixed_precision.py): the nodes kept float run on the host CPU, as Vitis AI partitions a
     graph between the DPU and the CPU."""
     from ..requantizers.onnx_qdq import OnnxRequantizer  # noqa: PLC0415
 

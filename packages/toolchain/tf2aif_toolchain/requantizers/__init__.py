@@ -1,1 +1,1 @@
-"""Mixed precision for each quantizer family (mixed_precision.py drives them): the same quantization with chosen layers kept float."""
+"""Mixed precision for each quantizer family (steps/mixed_precision.py drives them): the same quantization with chosen layers kept float."""

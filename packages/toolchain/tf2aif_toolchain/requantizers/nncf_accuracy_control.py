@@ -15,9 +15,9 @@ import numpy as np
 
 from ..env import import_nncf
 from ..job import Job
-from ..metrics import cosine_per_sample
 from ..progress import Stopwatch, log
 from ..runtimes.openvino import compile_cpu
+from ..steps.metrics import cosine_per_sample
 
 COMPUTE_LAYERS = ("Convolution", "GroupConvolution", "ConvolutionBackpropData", "MatMul")
 
@@ -66,8 +66,8 @@ class NncfRequantizer:
         import openvino as ov  # noqa: PLC0415
         from nncf.quantization.advanced_parameters import AdvancedAccuracyRestorerParameters  # noqa: PLC0415
 
-        from ..mixed_precision import adopt, summary  # noqa: PLC0415
         from ..quantizers.nncf_ov_int8 import ARTIFACT, XML  # noqa: PLC0415
+        from ..steps.mixed_precision import adopt, summary  # noqa: PLC0415
 
         watch = Stopwatch()
         model = ov.Core().read_model(str(self.source_xml))

@@ -1,5 +1,5 @@
 """Mixed precision for the ONNX QDQ quantizers (onnx_int8, vitis_pow2, tensorrt_calibration): the same
-quantization with ONNX Runtime's `nodes_to_exclude`, the layers ranked by int8_error_profile (mixed_precision.py
+quantization with ONNX Runtime's `nodes_to_exclude`, the layers ranked by int8_error_profile (steps/mixed_precision.py
 drives the search). Nodes are named as in the float model the QDQ model was made from, which the profile also
 reads, so a profile's keys are what `nodes_to_exclude` takes.
 """
@@ -12,8 +12,8 @@ from typing import Callable
 
 import numpy as np
 
-from .. import int8_error_profile
-from ..int8_error_profile import ErrorProfile
+from ..diagnostics import int8_error_profile
+from ..diagnostics.int8_error_profile import ErrorProfile
 
 # ops whose weights make them the model's multiply-accumulates (the budget's measure)
 MAC_OPS = ("Conv", "ConvTranspose", "Gemm", "MatMul")

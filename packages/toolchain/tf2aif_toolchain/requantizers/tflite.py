@@ -1,6 +1,6 @@
 """Mixed precision for TFLite full-integer INT8 (tflite_int8): the model calibrated once, then quantized by
 TFLite's MLIR quantizer with `denylisted_nodes` (the mechanism of TFLite's quantization debugger, selective
-quantization): a denylisted op keeps its float kernel, with (de)quantize ops around it. mixed_precision.py drives
+quantization): a denylisted op keeps its float kernel, with (de)quantize ops around it. steps/mixed_precision.py drives
 the search; int8_error_profile_tflite ranks the ops. An op is named by its first output tensor, alike in the float
 .tflite, the calibrated model and the INT8 one.
 
@@ -15,12 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import int8_error_profile_tflite
 from ..artifact import converted_artifact
 from ..converters.tflite import ARTIFACT, converter_for, run_converter
 from ..data import Samples
+from ..diagnostics import int8_error_profile_tflite
+from ..diagnostics.int8_error_profile import ErrorProfile
 from ..env import import_tensorflow
-from ..int8_error_profile import ErrorProfile
 from ..job import Job
 
 # ops with weights: the model's multiply-accumulates (the budget's measure); the output channels' axis of their weights

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import savedmodel
+from ..graph import savedmodel
 
 
 class TensorFlowRunner:

@@ -13,11 +13,6 @@ V2_BY_DTYPE = {
     "int64": "INT64",
     "bool": "BOOL",
 }
-DTYPE_BY_V2 = {v: k for k, v in V2_BY_DTYPE.items()}
-
-
-def v2_name(dtype: str) -> str:
-    return V2_BY_DTYPE[dtype]
 
 
 def wire_dtype(dtype: str) -> np.dtype:

@@ -25,6 +25,11 @@ export function pluginParts(parts: string[]): Input {
 export const coreParts = [
   'toolchain/requirements.lock',
   'py:tf2aif_toolchain/*.py',
+  // the steps and what they run besides adapters (bench/ and plan/ have their own inputs; an adapter's helper modules
+  // come with it, adapterInput)
+  'py:tf2aif_toolchain/steps/*.py',
+  'py:tf2aif_toolchain/graph/*.py',
+  'py:tf2aif_toolchain/diagnostics/*.py',
   // the job contract every step checks its job file against
   'py:tf2aif_toolchain/job.schema.json',
   'dist/toolchain/**',

@@ -60,7 +60,7 @@ export function workspaceProject(ctx: PluginContext, hasZoo: boolean): ProjectCo
           hashedPathsInput(ctx, [`--only=${profileFiles.join(',')}`, `${distRoot}/variants`]),
           pluginParts([
             'toolchain/requirements.lock',
-            'py:tf2aif_toolchain/plan.py',
+            'py:tf2aif_toolchain/plan/solver.py',
             'py:tf2aif_toolchain/job.schema.json',
             'dist/plan/**',
             'dist/report/**',

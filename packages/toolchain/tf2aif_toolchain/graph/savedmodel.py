@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .env import import_tensorflow
-from .errors import ToolchainError
-from .job import TensorSpec
+from ..env import import_tensorflow
+from ..errors import ToolchainError
+from ..job import TensorSpec
 
 SIGNATURE = "serving_default"
 

@@ -7,15 +7,16 @@ from pathlib import Path
 
 import numpy as np
 
-from . import detections, int8_error_profile, int8_error_profile_tflite, metrics, reference
-from .artifact import read_meta, read_model_meta
-from .data import shape_points
-from .errors import ToolchainError
-from .job import Job
-from .jsonio import write_json
-from .adapters import load_runtime
-from .progress import Stopwatch, log
-from .runtimes.tensorflow import TensorFlowRunner
+from ..adapters import load_runtime
+from ..artifact import read_meta, read_model_meta
+from ..data import shape_points
+from ..diagnostics import int8_error_profile, int8_error_profile_tflite
+from ..errors import ToolchainError
+from ..job import Job
+from ..jsonio import write_json
+from ..progress import Stopwatch, log
+from ..runtimes.tensorflow import TensorFlowRunner
+from . import detections, metrics, reference
 
 RESULT_FILE = "verify.json"
 

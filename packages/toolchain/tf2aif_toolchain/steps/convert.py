@@ -1,16 +1,16 @@
-"""The toolchain steps an executor can run: each reads a Job and writes into job.out_dir."""
+"""The model-level export step (a converter's output, once per batch size) and each variant's convert step (the
+export it takes, or its platform's fallback runtime's where the converter refused an op); the metadata the
+artifact steps share."""
 from __future__ import annotations
 
 import shutil
 
-from . import build_model, mixed_precision, reference, verify
-from .artifact import CALIBRATION_META, META_FILE, link_tree, read_meta, read_model_meta, write_meta
-from .data import samples_for
-from .errors import ToolchainError, UnsupportedOps
-from .job import Job
-from .jsonio import write_json
-from .adapters import load_compiler, load_converter, load_quantizer
-from .progress import Stopwatch, log
+from ..adapters import load_converter
+from ..artifact import META_FILE, link_tree, read_meta, read_model_meta, write_meta
+from ..errors import ToolchainError, UnsupportedOps
+from ..job import Job
+from ..jsonio import write_json
+from ..progress import Stopwatch, log
 
 
 def shape_profiles(job: Job) -> dict:
@@ -27,7 +27,7 @@ def shape_profiles(job: Job) -> dict:
 SHAPE_FIELDS = ("shapeProfiles", "fixedShapes", "fixedShapesReason")
 
 
-def _common_meta(job: Job) -> dict:
+def common_meta(job: Job) -> dict:
     return {
         "variant": job.require("variant", str),
         "platform": job.require("platform", str),
@@ -120,7 +120,7 @@ def convert(job: Job) -> None:
     meta = write_meta(
         job.out_dir,
         {
-            **_common_meta(job),
+            **common_meta(job),
             **{k: v for k, v in exported.items() if k not in _EXPORT_ONLY},
             "runtime": candidate["runtime"],
             "converter": candidate["converter"],
@@ -129,103 +129,3 @@ def convert(job: Job) -> None:
         },
     )
     log(f"{meta['artifact']} ({meta['sizeBytes'] / 1e6:.2f} MB) from the shared export {paths[candidate['runtime']]}, converted in {meta['seconds']:.1f}s")
-
-
-def quantize(job: Job) -> None:
-    model_dir = job.path("modelPath")
-    model = read_model_meta(model_dir)
-    converted = read_meta(job.path("convertPath"))
-    # a convert step that fell back to another runtime hands the quantize step that runtime's quantizer
-    quantizer_name = job.runtime_entry(converted["runtime"])["quantizer"]
-    quantizer = load_quantizer(quantizer_name)
-    calibration = job.require("calibration", dict)
-    samples = samples_for(job, "calibration", int(calibration["samples"]))
-    log(f"quantizing {job.require('variant', str)} to {job.precision} with {quantizer_name} on {samples.count} samples ({samples.origin})")
-    watch = Stopwatch()
-    source = convert_source(model_dir, model)
-    meta = quantizer.quantize(job, source, job.path("convertPath"), samples, job.out_dir)
-    # INT8 checked against the float model; layers kept float where full INT8 misses the tolerance
-    meta = mixed_precision.ensure(job, quantizer, meta, source, job.path("convertPath"), samples, job.out_dir)
-    meta = write_meta(
-        job.out_dir,
-        {
-            **_common_meta(job),
-            **meta,
-            "runtime": converted["runtime"],
-            **({"fallback": converted["fallback"]} if "fallback" in converted else {}),
-            "converter": converted.get("converter"),
-            "quantizer": quantizer_name,
-            "calibration": {"samples": samples.count, "origin": samples.origin},
-            "seconds": watch.seconds,
-            "convertSeconds": converted.get("seconds"),
-        },
-    )
-    log(f"wrote {meta['artifact']} ({meta['sizeBytes'] / 1e6:.2f} MB) in {meta['seconds']:.1f}s")
-
-
-def calibrate(job: Job) -> None:
-    """A model-level shared step: a quantizer's calibration that does not depend on the variant (its batch size), once
-    for every variant that quantizes with it (the quantizer's calibrate_shared); each variant's quantize links it."""
-    name = job.require("quantizer", str)
-    quantizer = load_quantizer(name)
-    if not hasattr(quantizer, "calibrate_shared"):
-        raise ToolchainError(f"quantizer {name} has no shared calibration (calibrate_shared): the plugin's shared-exports.ts and the module disagree")
-    model_dir = job.path("modelPath")
-    calibration = job.require("calibration", dict)
-    samples = samples_for(job, "calibration", int(calibration["samples"]))
-    watch = Stopwatch()
-    meta = quantizer.calibrate_shared(job, convert_source(model_dir, read_model_meta(model_dir)), job.require("exports", list), samples, job.out_dir)
-    write_json(
-        job.out_dir / CALIBRATION_META,
-        {**meta, "quantizer": name, "calibration": {"samples": samples.count, "origin": samples.origin}, "seconds": watch.seconds},
-    )
-    log(f"calibrated once in {watch.seconds:.1f}s")
-
-
-def compile_artifact(job: Job) -> None:
-    """Hardware-specific compile of the deployed artifact (e.g. a Vitis AI .xmodel for a DPU)."""
-    compiler_name = job.require("compiler", str)
-    compiler = load_compiler(compiler_name)
-    artifact_dir = job.path("artifactPath")
-    log(f"compiling {job.require('variant', str)} with {compiler_name}")
-    watch = Stopwatch()
-    source = read_meta(artifact_dir)
-    meta = compiler.compile(job, artifact_dir, source, job.out_dir)
-    # the compiled graph loses the signature's output names; the deployed runtime maps them back in order
-    outputs = [o["name"] for o in read_model_meta(job.path("modelPath"))["outputs"]]
-    shapes = {k: source[k] for k in SHAPE_FIELDS if k in source}  # the shapes it was compiled for
-    meta = write_meta(job.out_dir, {**_common_meta(job), **shapes, "outputs": outputs, **meta, "compiler": compiler_name, "seconds": watch.seconds})
-    log(f"wrote {meta['artifact']} ({meta['sizeBytes'] / 1e6:.2f} MB) in {meta['seconds']:.1f}s")
-
-
-def _bench_inprocess(job: Job) -> None:
-    from .bench import inprocess  # noqa: PLC0415 (imports the server and both runtimes)
-
-    inprocess.run(job)
-
-
-def _ceiling(job: Job) -> None:
-    from .bench import ceiling  # noqa: PLC0415
-
-    ceiling.run(job)
-
-
-def _plan(job: Job) -> None:
-    from . import plan  # noqa: PLC0415 (SciPy only here)
-
-    plan.run(job)
-
-
-STEPS = {
-    "build-model": build_model.run,
-    "export": export,
-    "convert": convert,
-    "reference": reference.run,
-    "calibrate": calibrate,
-    "quantize": quantize,
-    "verify": verify.run,
-    "compile": compile_artifact,
-    "bench-inprocess": _bench_inprocess,
-    "ceiling": _ceiling,
-    "plan": _plan,
-}

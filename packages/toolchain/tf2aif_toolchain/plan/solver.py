@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from .job import Job
-from .jsonio import write_json
+from ..job import Job
+from ..jsonio import write_json
 
 RESOURCES = ("cores", "memoryMiB", "accelerators")
 OBJECTIVES = {"cost": "costPerHour", "power": "watts"}

@@ -1,9 +1,9 @@
 """Floating-point operations of one inference at batch 1 (TensorFlow's profiler on the frozen signature)."""
 from __future__ import annotations
 
-from .env import import_tensorflow
-from .job import TensorSpec
-from .progress import log
+from ..env import import_tensorflow
+from ..job import TensorSpec
+from ..progress import log
 
 
 def count_flops(signature, inputs: list[TensorSpec]) -> int | None:

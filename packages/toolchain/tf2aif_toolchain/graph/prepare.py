@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .env import import_tensorflow
+from ..env import import_tensorflow
+from ..progress import log
 from .inference_mode import RANDOM_OPS
-from .progress import log
 from .static_signature import _allow_inlining, _rename_functions
 
 PREPARED_DIR = "prepared_model"

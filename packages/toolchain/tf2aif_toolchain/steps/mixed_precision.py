@@ -26,13 +26,13 @@ from typing import Protocol
 
 import numpy as np
 
+from ..adapters import load_runtime
+from ..artifact import read_meta, read_model_meta
+from ..data import Samples, sample_groups_for
+from ..diagnostics.int8_error_profile import ErrorProfile
+from ..job import Job
+from ..progress import Stopwatch, log
 from . import verify
-from .adapters import load_runtime
-from .artifact import read_meta, read_model_meta
-from .data import Samples, sample_groups_for
-from .int8_error_profile import ErrorProfile
-from .job import Job
-from .progress import Stopwatch, log
 
 # the profile ranks layers on the check's first samples, as verify's diagnosis does
 PROFILE_SAMPLES = verify.PROFILE_SAMPLES

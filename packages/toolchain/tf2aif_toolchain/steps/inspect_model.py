@@ -6,9 +6,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import savedmodel
+from ..errors import ToolchainError
+from ..graph import savedmodel
 from .build_model import _from_keras
-from .errors import ToolchainError
 
 
 def inspect(fmt: str, path: Path) -> dict:

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .env import import_tensorflow
-from .errors import ToolchainError
-from .job import TensorSpec
-from .progress import log
+from ..env import import_tensorflow
+from ..errors import ToolchainError
+from ..job import TensorSpec
+from ..progress import log
 
 RANDOM_OPS = re.compile(r"^(Stateless)?Random|RandomUniform|RandomStandardNormal|Multinomial")
 

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .artifact import read_model_meta
-from .data import Samples, sample_groups_for, shape_points
-from .errors import ToolchainError
-from .job import Job
-from .jsonio import read_json, write_json
-from .progress import Stopwatch, log
+from ..artifact import read_model_meta
+from ..data import Samples, sample_groups_for, shape_points
+from ..errors import ToolchainError
+from ..job import Job
+from ..jsonio import read_json, write_json
+from ..progress import Stopwatch, log
 
 META_FILE = "reference.json"
 # the original runs one sample at a time: any SavedModel signature takes a batch of one, and its outputs do not
@@ -67,7 +67,7 @@ def _file_for(points: list[str]) -> str:
 
 
 def run(job: Job) -> None:
-    from .runtimes.tensorflow import TensorFlowRunner  # noqa: PLC0415 (TensorFlow only where the original runs)
+    from ..runtimes.tensorflow import TensorFlowRunner  # noqa: PLC0415 (TensorFlow only where the original runs)
 
     model_dir = job.path("modelPath")
     model = read_model_meta(model_dir)

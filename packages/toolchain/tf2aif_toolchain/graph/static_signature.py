@@ -17,9 +17,9 @@ import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..env import import_tensorflow
+from ..job import TensorSpec
 from . import savedmodel
-from .env import import_tensorflow
-from .job import TensorSpec
 
 # TensorList ops and the input index of their element_shape operand (TensorFlow's op definitions)
 ELEMENT_SHAPE_INPUT = {

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .env import import_tensorflow
-from .job import TensorSpec
-from .progress import log
+from ..env import import_tensorflow
+from ..job import TensorSpec
+from ..progress import log
 
 # ops whose output holds the values of their first input (ids pass through unchanged)
 PASS_THROUGH = {"Identity", "Cast", "Reshape", "Squeeze", "ExpandDims", "StopGradient", "Snapshot", "EnsureShape", "PreventGradient"}

@@ -6,21 +6,21 @@ import hashlib
 import shutil
 from pathlib import Path
 
-from . import detections, inference_mode, input_ranges, prepare, savedmodel, static_signature
-from .env import import_tensorflow
-from .errors import ToolchainError
-from .flops import count_flops
-from .job import Job, TensorSpec
-from .jsonio import write_json
-from .modules import load_user_module, user_function
-from .progress import Stopwatch, log
-
+from ..env import import_tensorflow
+from ..errors import ToolchainError
+from ..graph import inference_mode, input_ranges, prepare, savedmodel, static_signature
+from ..graph.flops import count_flops
+from ..job import Job, TensorSpec
+from ..jsonio import write_json
+from ..modules import load_user_module, user_function
+from ..progress import Stopwatch, log
+from . import detections
 
 KERAS_FILE = "model.keras"
 
 
 def _export_keras(model, target: Path) -> list[str]:
-    """The model's SavedModel and .keras file; the layers exported in inference mode (see inference_mode.py)."""
+    """The model's SavedModel and .keras file; the layers exported in inference mode (see graph/inference_mode.py)."""
     tf = import_tensorflow()
     if not isinstance(model, tf.keras.Model):
         raise ToolchainError(f"build() must return a Keras model, got {type(model).__name__}")
@@ -154,7 +154,7 @@ def run(job: Job) -> None:
         {
             "name": job.require("model", str),
             "savedModel": "saved_model",
-            # what converters start from: the prepared graph where preparation changed something (prepare.py)
+            # what converters start from: the prepared graph where preparation changed something (graph/prepare.py)
             "convertFrom": prepare.PREPARED_DIR if preparation.changed else "saved_model",
             "preparation": {**preparation.as_json(), "inferenceModeLayers": inference_layers},
             **({"nmsOutputs": nms} if nms else {}),

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..runtimes.tflite import dequantize_output, quantize_input
 from .int8_error_profile import ErrorProfile, Node, compare, summarize
-from .runtimes.tflite import dequantize_output, quantize_input
 
 
 def layer_name(tensor_name: str) -> str:

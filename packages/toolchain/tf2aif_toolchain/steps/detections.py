@@ -10,7 +10,6 @@ compares, and reports the share of reference detections found (detectionAgreemen
 """
 from __future__ import annotations
 
-
 import numpy as np
 
 # CombinedNonMaxSuppression's outputs, by index (TensorFlow's op definition)

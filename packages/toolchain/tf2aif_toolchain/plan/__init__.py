@@ -1,0 +1,1 @@
+"""`nx run tf2aif:plan`'s placement, chosen by an integer program (solver)."""
