@@ -12,7 +12,7 @@ const mixedPrecisionSchema = z.looseObject({
 
 const artifactMixedPrecisionSchema = z.looseObject({ mixedPrecision: mixedPrecisionSchema.optional() });
 
-/** "mixed INT8 (k layers float, x% of MACs): <layers>" where the quantize step kept layers float (mixed_precision.py). */
+/** "mixed INT8 (k layers float, x% of MACs): <layers>" where the quantize step kept layers float (steps/mixed_precision.py). */
 export function mixedPrecisionNote(meta: unknown): string | null {
   const parsed = artifactMixedPrecisionSchema.safeParse(meta);
   const m = parsed.success ? parsed.data.mixedPrecision : undefined;

@@ -178,7 +178,7 @@ export const ceilingJobSchema = z.strictObject({
 
 const resources = z.strictObject({ cores: z.number().nonnegative(), memoryMiB: z.number().nonnegative(), accelerators: z.number().nonnegative() });
 
-/** The placement as the solver sees it (the plugin decided every option; plan.py only chooses). */
+/** The placement as the solver sees it (the plugin decided every option; plan/solver.py only chooses). */
 export const planJobSchema = z.strictObject({
   ...stepBase,
   objective: z.enum(['cost', 'power']),
