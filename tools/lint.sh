@@ -26,7 +26,7 @@ if [ "${1:-}" = "--fix" ]; then
   step "ruff check --fix" "$ruff" check --fix .
   step "ruff format" "$ruff" format .
 else
-  step "eslint" npx eslint .
+  step "eslint" npx eslint --max-warnings 0 .
   step "prettier --check" npx prettier --check "${prettier_paths[@]}"
   step "ruff check" "$ruff" check .
   step "ruff format --check" "$ruff" format --check .

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: type check, unit and e2e tests (vitest), Python toolchain tests (pytest). It installs what
+# The whole test suite: lint, type check, unit and e2e tests (vitest), Python toolchain tests (pytest). It installs what
 # it needs first (npm packages, the plugin build, the managed Python toolchain; as root, the Debian packages and a
 # Docker engine), so a fresh clone and CI take this one path.
 set -euo pipefail
@@ -8,6 +8,8 @@ cd "$root"
 # the Debian packages and Docker engine some tests need: installed as root, else those tests skip
 source tools/test-prerequisites.sh
 bash tools/setup.sh
+echo "== lint (ESLint, Prettier, Ruff: npm run lint; npm run format fixes what it can)"
+bash tools/lint.sh
 echo "== type check"
 npx tsc -p plugins/nx/tsconfig.json
 npx tsc -p tsconfig.e2e.json
