@@ -1,5 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { parseTargetOptions } from '../graph/resolve-options';
+import { parseTargetOptions } from '../settings/resolve-settings';
 import type { z } from 'zod';
 import { asExecutorResult, runToolchainStep } from '../toolchain/run-step';
 

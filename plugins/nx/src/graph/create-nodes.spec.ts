@@ -180,7 +180,7 @@ describe('createNodes', () => {
     );
     // the graph holds a reference to the settings; the executor resolves them from tf2aif.json
     expect(arm.quantize.options).toEqual({ tf2aif: { config: 'models/resnet50/tf2aif.json', variant: 'arm', target: 'quantize' } });
-    const { resolveTargetOptions } = await import('./resolve-options');
+    const { resolveTargetOptions } = await import('../settings/resolve-settings');
     expect(resolveTargetOptions(arm.quantize.options, workspaceRoot)).toMatchObject({
       quantizer: 'tflite_int8',
       precision: 'int8',

@@ -1,7 +1,7 @@
 import type { TargetConfiguration } from '@nx/devkit';
 import type { ResolvedModel, ResolvedVariant } from '../config/load-model-config';
 import type { PluginContext } from '../plugin/plugin-options';
-import type { SettingsReference } from '../settings/resolve-settings';
+import { referenceKey, type SettingsReference } from '../settings/resolve-settings';
 import { pluginParts, ws } from './inputs';
 
 /**
@@ -11,8 +11,6 @@ import { pluginParts, ws } from './inputs';
  * the command line; the executor resolves its settings from tf2aif.json when it runs (settings/), and each
  * target hashes exactly the tf2aif.json fields it reads.
  */
-export const referenceKey = 'tf2aif';
-
 /** tf2aif.json fields each step reads (besides the variant's own `platforms.<key>` entry). */
 const fieldsByStep: Record<string, string[]> = {
   'build-model': ['name', 'source', 'inputs'],

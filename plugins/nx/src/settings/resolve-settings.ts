@@ -1,8 +1,14 @@
+import type { ExecutorContext } from '@nx/devkit';
 import { join } from 'path';
+import type { z } from 'zod';
 import { loadModelConfig } from '../config/load-model-config';
 import { loadPlatformRegistry } from '../platforms/platform-registry';
 import { readPluginOptions } from '../plugin/plugin-options';
+import { parseOrThrow } from '../utils/format-issues';
 import { buildModelSettings, calibrateSettings, exportSettings, referenceSettings, variantSettings } from './step-settings';
+
+/** The option under which a target carries its SettingsReference (graph/settings-reference.ts writes it). */
+export const referenceKey = 'tf2aif';
 
 /** Which settings a target runs with: the graph holds this instead of the settings themselves. */
 export interface SettingsReference {
@@ -31,4 +37,17 @@ export function resolveSettings(ref: SettingsReference, workspaceRoot: string): 
   const settings = variantSettings(model, v, options)[ref.target];
   if (!settings) throw new Error(`${ref.config}: variant ${ref.variant} has no target ${ref.target}`);
   return settings;
+}
+
+/** A target's full options: its settings resolved from the reference, then the command-line overrides on top. */
+export function resolveTargetOptions(raw: Record<string, unknown>, workspaceRoot: string): Record<string, unknown> {
+  const { [referenceKey]: ref, ...overrides } = raw as { [referenceKey]?: SettingsReference } & Record<string, unknown>;
+  if (!ref) return raw;
+  return { ...resolveSettings(ref, workspaceRoot), ...overrides };
+}
+
+/** An executor's options: resolved from the settings reference, then checked with its schema (errors name the target). */
+export function parseTargetOptions<S extends z.ZodType>(schema: S, raw: unknown, context: ExecutorContext): z.infer<S> {
+  const resolved = resolveTargetOptions(raw as Record<string, unknown>, context.root);
+  return parseOrThrow(schema, resolved, `options of ${context.projectName}:${context.targetName}`);
 }

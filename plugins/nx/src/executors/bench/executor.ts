@@ -1,6 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { inprocessBenchJobSchema } from '../../settings/job-schemas';
-import { parseTargetOptions } from '../../graph/resolve-options';
+import { parseTargetOptions } from '../../settings/resolve-settings';
 import { readFileSync, writeFileSync } from 'fs';
 import { join, relative } from 'path';
 import { benchOptionsSchema } from '../../bench/bench-options';

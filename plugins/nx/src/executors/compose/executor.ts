@@ -1,6 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { deployedRuntime } from '../../compose/deployed-runtime';
-import { parseTargetOptions } from '../../graph/resolve-options';
+import { parseTargetOptions } from '../../settings/resolve-settings';
 import { writeFileSync } from 'fs';
 import { join } from 'path';
 import { composeOptionsSchema } from '../../compose/compose-options';

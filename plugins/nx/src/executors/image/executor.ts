@@ -1,5 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { parseTargetOptions } from '../../graph/resolve-options';
+import { parseTargetOptions } from '../../settings/resolve-settings';
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { parseTargetOptions } from '../../graph/resolve-options';
+import { parseTargetOptions } from '../../settings/resolve-settings';
 import { mkdirSync } from 'fs';
 import { join } from 'path';
 import { makeVariantConfig, serverSettingsSchema } from '../../compose/make-variant-config';
