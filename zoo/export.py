@@ -3,6 +3,7 @@
 python zoo/export.py --builder zoo/builders/<b>.py --args '{...}' --format savedmodel|keras --seed N --out DIR
 Writes DIR/saved_model or DIR/model.keras. Run by the zoo executor with the managed toolchain.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -1,6 +1,6 @@
 """A small CNN trained on scikit-learn's digits, so its accuracy (and an INT8 variant's) is real."""
-import tensorflow as tf
 
+import tensorflow as tf
 from digits_data import held_out_set, training_set
 
 

@@ -4,6 +4,7 @@ get_dataloader follows TF2AIF's contract: get_dataloader(path, batch_size, sampl
 tf2aif also passes split="calibration" or "verification" to loaders that accept it; held-out
 images (never seen in training) are used for verification and accuracy.
 """
+
 import numpy as np
 from sklearn.datasets import load_digits
 

@@ -3,6 +3,7 @@
 No weights are downloaded; BatchNorm statistics come from one pass over seeded random images, so activations
 have a trained network's scale (tf2aif_toolchain.model_init.keras_application says why logits).
 """
+
 from tf2aif_toolchain.model_init import keras_application
 
 

@@ -1,4 +1,5 @@
 """A compact UNet for road segmentation (TF2AIF's latency-focused example), seeded random weights."""
+
 import tensorflow as tf
 
 L = tf.keras.layers

@@ -1,4 +1,5 @@
 """A 1-D CNN keyword spotter on a raw waveform (one second at 16 kHz)."""
+
 import tensorflow as tf
 
 L = tf.keras.layers

@@ -1,6 +1,7 @@
 """A CNN saved with its training-time augmentation layers (RandomFlip, RandomRotation, RandomZoom,
 RandomContrast) kept in the model, as many exported models are: they do nothing at inference, yet their ops and
 seed-state variables stay in the SavedModel."""
+
 import tensorflow as tf
 
 L = tf.keras.layers

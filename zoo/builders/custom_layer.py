@@ -1,5 +1,6 @@
 """A model with a registered custom layer (keras.saving.register_keras_serializable) with its own weights and
 math, exported as a SavedModel: the layer's class is not needed to load it."""
+
 import tensorflow as tf
 
 L = tf.keras.layers

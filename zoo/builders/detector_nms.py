@@ -1,6 +1,7 @@
 """A small single-shot detector with its post-processing in the serving signature: a conv backbone predicts a
 box and class scores per anchor, and tf.image.combined_non_max_suppression picks the detections, as exported
 detection models (TF Object Detection API, KerasCV) do. A plain tf.Module around a Keras backbone."""
+
 import tensorflow as tf
 
 L = tf.keras.layers

@@ -1,5 +1,6 @@
 """Attention pooling written with einsum over a sequence of feature vectors: scores per step, a softmax over
 the steps, then a weighted sum ('bsd,bs->bd'), as set and sequence encoders often do."""
+
 import tensorflow as tf
 
 L = tf.keras.layers

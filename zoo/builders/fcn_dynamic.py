@@ -1,5 +1,6 @@
 """A fully convolutional segmentation net exported with unknown height and width ([None, None, None, 3]), as
 segmentation models are for deployment: any image size in, a class map of the same size out."""
+
 import tensorflow as tf
 
 L = tf.keras.layers

@@ -1,5 +1,6 @@
 """A plain tf.Module (no Keras) with its own serving signature: uint8 pixels in, tf.image preprocessing
 (convert, resize, per-image standardization), a conv and a dense layer written with tf.nn, scores out."""
+
 import tensorflow as tf
 
 

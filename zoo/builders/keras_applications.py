@@ -5,6 +5,7 @@ random-weight classes sits below INT8's resolution: the one model kept with its 
 who exports one gets). BatchNorm statistics come from one pass over random images,
 so activations have a trained network's scale rather than shrinking layer by layer.
 """
+
 import numpy as np
 import tensorflow as tf
 

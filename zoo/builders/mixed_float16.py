@@ -1,5 +1,6 @@
 """A CNN built under Keras' mixed_float16 policy, as models trained with mixed precision are saved: float16
 Conv2D/MatMul/BiasAdd inside, float32 at the input and at the head (the policy's usual float32 output layer)."""
+
 import tensorflow as tf
 
 L = tf.keras.layers

@@ -1,5 +1,6 @@
 """A small CNN whose first layers hold constants: Rescaling and a Normalization with fixed mean and variance,
 as Keras applications' EfficientNet, ConvNeXt and RegNet do inside the model."""
+
 import tensorflow as tf
 
 L = tf.keras.layers

@@ -1,4 +1,5 @@
 """Two inputs of different dtypes: float features and an integer category id embedded by a lookup table."""
+
 import tensorflow as tf
 
 L = tf.keras.layers

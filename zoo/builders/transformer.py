@@ -1,6 +1,6 @@
 """Transformer encoders: token ids (a text classifier) or image patches (a tiny ViT), with MultiHeadAttention,
 LayerNormalization and a GELU feed-forward (exact erf form, or the tanh approximation)."""
-import numpy as np
+
 import tensorflow as tf
 
 L = tf.keras.layers
@@ -23,8 +23,18 @@ def _encoder(x, dim: int, heads: int, approximate: bool):
     return L.LayerNormalization(epsilon=1e-6)(x + L.Dense(dim)(hidden))
 
 
-def build(inputs: str = "tokens", approximate: bool = False, vocab: int = 1000, length: int = 32, dim: int = 64,
-          heads: int = 4, blocks: int = 2, classes: int = 4, image: int = 32, patch: int = 4):
+def build(
+    inputs: str = "tokens",
+    approximate: bool = False,
+    vocab: int = 1000,
+    length: int = 32,
+    dim: int = 64,
+    heads: int = 4,
+    blocks: int = 2,
+    classes: int = 4,
+    image: int = 32,
+    patch: int = 4,
+):
     if inputs == "tokens":
         entry = tf.keras.Input(shape=(length,), dtype="int32", name="tokens")
         x = L.Embedding(vocab, dim)(entry)

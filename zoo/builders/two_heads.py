@@ -1,4 +1,5 @@
 """A detector-shaped CNN with two named outputs (a dict): class logits and a box regression."""
+
 import numpy as np
 import tensorflow as tf
 

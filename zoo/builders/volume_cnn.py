@@ -1,4 +1,5 @@
 """A 3-D CNN over a volume (a short video clip or a CT block): Conv3D, MaxPool3D, GlobalAveragePooling3D."""
+
 import tensorflow as tf
 
 L = tf.keras.layers

@@ -1,6 +1,7 @@
 """Jobs for tests, completed as the plugin resolves them: with tf2aif.json's defaults, read from the JSON Schema
 that the plugin generates from its zod schema (plugins/nx/tf2aif.schema.json), so tests hold no defaults of
 their own and the toolchain (which applies none) gets what it would get from an executor."""
+
 from __future__ import annotations
 
 import json

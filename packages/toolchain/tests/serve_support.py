@@ -1,5 +1,6 @@
 """Shared by the test_serve_* files: a tiny TFLite variant built once per test process, variant.json writing,
 and a raw HTTP client (http.client) so tests see status codes and headers exactly as sent."""
+
 from __future__ import annotations
 
 import atexit
@@ -20,15 +21,21 @@ INPUTS = [{"name": "image", "shape": [None, 6, 6, 1], "dtype": "float32"}]
 OUTPUTS = [{"name": "output_0", "shape": [None, 3], "dtype": "float32"}]
 
 
-
 @functools.lru_cache(maxsize=1)
 def tiny_tflite() -> Path:
     """build-model -> convert (TFLite FP32) through the toolchain's own steps; -> the artifact folder."""
     ws = Path(tempfile.mkdtemp(prefix="tf2aif-serve-test-"))
     atexit.register(shutil.rmtree, ws, True)
     build_tiny_model(ws, (6, 6, 1), classes=3, filters=4)
-    variant = {"variant": "tiny-cpu", "platform": "cpu", "runtime": "tflite", "precision": "fp32", "batchSize": 1,
-               "converter": "tflite", "modelPath": "dist/models/tiny"}
+    variant = {
+        "variant": "tiny-cpu",
+        "platform": "cpu",
+        "runtime": "tflite",
+        "precision": "fp32",
+        "batchSize": 1,
+        "converter": "tflite",
+        "modelPath": "dist/models/tiny",
+    }
     return run_step("convert", ws, ws / "dist/variants/tiny-cpu/convert", INPUTS, **variant)
 
 
@@ -91,10 +98,14 @@ class Client:
 def binary_request(x: np.ndarray, binary_output: bool = True, name: str = "image", size: int | None = None) -> tuple[bytes, dict]:
     """A binary-extension body: JSON header, then the tensor's raw little-endian bytes."""
     raw = x.astype("<f4").tobytes()
-    header = json.dumps({
-        "inputs": [{"name": name, "shape": list(x.shape), "datatype": "FP32", "parameters": {"binary_data_size": len(raw) if size is None else size}}],
-        "parameters": {"binary_data_output": binary_output},
-    }).encode()
+    header = json.dumps(
+        {
+            "inputs": [
+                {"name": name, "shape": list(x.shape), "datatype": "FP32", "parameters": {"binary_data_size": len(raw) if size is None else size}}
+            ],
+            "parameters": {"binary_data_output": binary_output},
+        }
+    ).encode()
     return header + raw, {"Inference-Header-Content-Length": str(len(header)), "Content-Type": "application/octet-stream"}
 
 

@@ -1,6 +1,7 @@
 """The quantize step's accuracy check looks at growing prefixes of its own draw (8, verify's count, four times
 that): it stops where the answer is clear and otherwise goes wide, because the minimum over verify's count is a
 noisy figure (one bad sample in a hundred decides it). Fake runners: the candidate's cosine per sample is set."""
+
 import json
 
 import numpy as np
@@ -36,8 +37,13 @@ def checker(tmp_path, monkeypatch):
     (tmp_path / "m").mkdir()
     (tmp_path / "m/model.json").write_text(json.dumps({"inputs": [{"name": "x", "shape": [None, 4], "dtype": "float32"}]}))
     options = {
-        "inputs": [{"name": "x", "shape": [None, 4], "dtype": "float32"}], "modelPath": "m", "batchSize": 4, "precision": "int8",
-        "task": "regression", "trained": False, "calibration": {"random": True, "samples": 8, "batchSize": 4},
+        "inputs": [{"name": "x", "shape": [None, 4], "dtype": "float32"}],
+        "modelPath": "m",
+        "batchSize": 4,
+        "precision": "int8",
+        "task": "regression",
+        "trained": False,
+        "calibration": {"random": True, "samples": 8, "batchSize": 4},
         "verify": {"samples": COUNT, "seed": 0, "tolerances": {}},
         "mixedPrecision": {"fallback": "mixed", "maxFloatShare": 0.25, "maxAttempts": 4, "margin": 0.2},
     }
@@ -107,8 +113,13 @@ def test_a_loader_gives_the_check_verify_count_not_more(tmp_path, monkeypatch):
     (tmp_path / "m/model.json").write_text(json.dumps({"inputs": [{"name": "x", "shape": [None, 4], "dtype": "float32"}]}))
     (tmp_path / "data.py").write_text(LOADER)
     options = {
-        "inputs": [{"name": "x", "shape": [None, 4], "dtype": "float32"}], "modelPath": "m", "batchSize": 4, "precision": "int8",
-        "task": "regression", "trained": True, "calibration": {"random": False, "loader": "data.py", "samples": 8, "batchSize": 4},
+        "inputs": [{"name": "x", "shape": [None, 4], "dtype": "float32"}],
+        "modelPath": "m",
+        "batchSize": 4,
+        "precision": "int8",
+        "task": "regression",
+        "trained": True,
+        "calibration": {"random": False, "loader": "data.py", "samples": 8, "batchSize": 4},
         "verify": {"samples": COUNT, "seed": 0, "tolerances": {}},
         "mixedPrecision": {"fallback": "mixed", "maxFloatShare": 0.25, "maxAttempts": 4, "margin": 0.2},
     }

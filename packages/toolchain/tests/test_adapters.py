@@ -1,4 +1,5 @@
 """Every adapter module honours its kind's contract; one that does not fails naming the file and the function."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,7 +23,11 @@ def test_every_adapter_in_the_package_satisfies_its_contract(kind):
 
 def test_a_module_without_its_function_is_named_with_the_contract():
     empty = ModuleType("fake")
-    with pytest.raises(ToolchainError, match=r"tf2aif_toolchain/quantizers/fake.py does not define quantize\(job, saved_model, convert_dir, calibration, out_dir\), the Quantizer contract"):
+    with pytest.raises(
+        ToolchainError,
+        match=r"tf2aif_toolchain/quantizers/fake.py does not define "
+        r"quantize\(job, saved_model, convert_dir, calibration, out_dir\), the Quantizer contract",
+    ):
         adapters.check_adapter("quantizers", "fake", empty)
 
 

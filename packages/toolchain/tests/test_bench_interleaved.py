@@ -1,4 +1,5 @@
 """The in-process bench's round-by-round rule: when it stops, and which windows a speedup is made of."""
+
 from tf2aif_toolchain.bench.inprocess import fastest, interleaved
 
 

@@ -1,4 +1,5 @@
 """The ceiling's theoretical figures: logical cores x clock x operations per cycle, from the CPU's flags."""
+
 from tf2aif_toolchain.bench.ceiling import conv_flops, theoretical
 
 

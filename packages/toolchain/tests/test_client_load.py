@@ -1,9 +1,10 @@
 """The load-generating client (tritonclient over HTTP) against a real variant server."""
+
 import json
 
 import pytest
-from serve_support import Client, metric, tiny_tflite, variant_doc
 
+from serve_support import Client, metric, tiny_tflite, variant_doc
 from tf2aif_toolchain.artifact import read_meta
 from tf2aif_toolchain.client.__main__ import main
 from tf2aif_toolchain.client.loadgen import connect, infer, run_load
@@ -38,6 +39,7 @@ def test_load_from_several_threads_is_counted_by_the_server(server):
 
 def test_answers_match_the_runtime(server):
     import numpy as np
+
     from serve_support import images
 
     x = images(3)

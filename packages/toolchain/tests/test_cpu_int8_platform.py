@@ -5,6 +5,7 @@ CPU plugin runs the layers in INT8, outputs stay close to FP32, the preset follo
 misuse fails with a message.
 Run: PYTHONPATH=packages/toolchain TF_ENABLE_ONEDNN_OPTS=0 .tf2aif/venv/bin/python -m pytest packages/toolchain/tests/test_cpu_int8_platform.py
 """
+
 import json
 import platform
 import sys
@@ -144,7 +145,9 @@ def test_signed_activations_pick_the_mixed_preset(tmp_path):
     ws = tmp_path
     (ws / "models/swish").mkdir(parents=True)
     (ws / "models/swish/build.py").write_text(build_source((8, 8, 1)).replace('activation="relu"', 'activation="swish"'))
-    run("build-model", ws, ws / "dist/models/tiny", model="swish", modelDir="models/swish", source={"format": "script", "path": "build.py", "seed": 1})
+    run(
+        "build-model", ws, ws / "dist/models/tiny", model="swish", modelDir="models/swish", source={"format": "script", "path": "build.py", "seed": 1}
+    )
     run("convert", ws, ws / "convert", **variant("int8", converter=CONVERTER))
     run("quantize", ws, ws / "quantize", **variant("int8", quantizer="nncf_ov_int8", convertPath="convert"))
     meta = json.loads((ws / "quantize/artifact.json").read_text())

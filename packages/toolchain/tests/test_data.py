@@ -3,11 +3,10 @@ import textwrap
 import numpy as np
 import pytest
 
+from job_support import random_draw
 from tf2aif_toolchain.data import from_loader, shape_points
 from tf2aif_toolchain.errors import ToolchainError
 from tf2aif_toolchain.job import TensorSpec
-
-from job_support import random_draw
 
 SPEC = [TensorSpec("image", (None, 4, 4, 1), "float32")]
 
@@ -49,7 +48,10 @@ def test_tf2aif_contract_without_split_argument(tmp_path):
     "body, message",
     [
         ("def get_dataloader(path, batch_size, samples):\n    raise OSError('no such dataset')\n", "raised OSError: no such dataset"),
-        ("def get_dataloader(path, batch_size, samples):\n    yield np.zeros((2, 5, 5, 1))\n", "has shape [2, 5, 5, 1], the model takes [None, 4, 4, 1]"),
+        (
+            "def get_dataloader(path, batch_size, samples):\n    yield np.zeros((2, 5, 5, 1))\n",
+            "has shape [2, 5, 5, 1], the model takes [None, 4, 4, 1]",
+        ),
         ("def get_dataloader(path, batch_size, samples):\n    yield np.zeros((3, 4, 4, 1))\n", "returned 3 samples; 10 are needed"),
         ("def get_dataloader(path, batch_size, samples):\n    yield np.array([['a']])\n", "has shape"),
         ("def other():\n    pass\n", "must define a function get_dataloader()"),
@@ -79,7 +81,12 @@ def test_random_samples_are_seeded_and_padded_batches_are_exact():
 
 DYNAMIC = [
     TensorSpec.parse(
-        {"name": "image", "shape": [None, None, None, 3], "dtype": "float32", "shapeRange": {"min": [8, 8, 3], "opt": [16, 12, 3], "max": [32, 32, 3]}},
+        {
+            "name": "image",
+            "shape": [None, None, None, 3],
+            "dtype": "float32",
+            "shapeRange": {"min": [8, 8, 3], "opt": [16, 12, 3], "max": [32, 32, 3]},
+        },
         "inputs[0]",
     )
 ]

@@ -1,4 +1,5 @@
 """Detections from the model's own NMS compared as detections: order among near-equal scores does not count."""
+
 import json
 import shutil
 
@@ -14,7 +15,12 @@ ROLES = {"boxes": "b", "scores": "s", "classes": "c", "count": "n"}
 def test_two_near_equal_detections_listed_the_other_way_round_match():
     boxes = np.array([[[0, 0, 0.5, 0.5], [0.5, 0.5, 1, 1], [0, 0, 0, 0]]], np.float32)
     ref = {"b": boxes, "s": np.array([[0.5003, 0.5001, 0]], np.float32), "c": np.array([[0.0, 2.0, 0]], np.float32), "n": np.array([2])}
-    got = {"b": boxes[:, [1, 0, 2]] + 0.001, "s": np.array([[0.5004, 0.5002, 0]], np.float32), "c": np.array([[2.0, 0.0, 0]], np.float32), "n": np.array([2])}
+    got = {
+        "b": boxes[:, [1, 0, 2]] + 0.001,
+        "s": np.array([[0.5004, 0.5002, 0]], np.float32),
+        "c": np.array([[2.0, 0.0, 0]], np.float32),
+        "n": np.array([2]),
+    }
     _, matched, share = match(ref, got, ROLES)
     assert share == 1.0
     assert matched["c"].tolist() == ref["c"].tolist()
@@ -22,14 +28,19 @@ def test_two_near_equal_detections_listed_the_other_way_round_match():
 
 
 def test_a_missing_detection_counts_against_the_variant():
-    ref = {"b": np.array([[[0, 0, 1, 1], [0, 0, 0.2, 0.2]]], np.float32), "s": np.array([[0.9, 0.8]]), "c": np.array([[1.0, 1.0]]), "n": np.array([2])}
+    ref = {
+        "b": np.array([[[0, 0, 1, 1], [0, 0, 0.2, 0.2]]], np.float32),
+        "s": np.array([[0.9, 0.8]]),
+        "c": np.array([[1.0, 1.0]]),
+        "n": np.array([2]),
+    }
     got = {"b": np.array([[[0, 0, 1, 1], [0, 0, 0, 0]]], np.float32), "s": np.array([[0.9, 0]]), "c": np.array([[1.0, 0]]), "n": np.array([1])}
     kept, matched, share = match(ref, got, ROLES)
     assert share == 0.5
     assert kept["b"][0][1].tolist() == [0, 0, 0, 0] and matched["b"][0][1].tolist() == [0, 0, 0, 0]  # compared as agreement only
 
 
-DETECTOR = '''
+DETECTOR = """
 import sys
 import tensorflow as tf
 
@@ -49,7 +60,7 @@ class Detector(tf.Module):
 
 module = Detector()
 tf.saved_model.save(module, sys.argv[1], signatures={"serving_default": module.detect})
-'''
+"""
 
 
 def test_a_detector_with_nms_in_its_signature_verifies_on_onnx_runtime(tmp_path):
@@ -60,8 +71,15 @@ def test_a_detector_with_nms_in_its_signature_verifies_on_onnx_runtime(tmp_path)
     (tmp_path / "export.py").write_text(DETECTOR)
     subprocess.run([sys.executable, str(tmp_path / "export.py"), str(tmp_path / "models/det/saved_model")], check=True, capture_output=True)
     inputs = [{"name": "image", "shape": [None, 16, 16, 3], "dtype": "float32"}]
-    run_step("build-model", tmp_path, tmp_path / "dist/models/det", inputs, model="det", modelDir="models/det",
-             source={"format": "savedmodel", "path": "saved_model", "seed": 0})
+    run_step(
+        "build-model",
+        tmp_path,
+        tmp_path / "dist/models/det",
+        inputs,
+        model="det",
+        modelDir="models/det",
+        source={"format": "savedmodel", "path": "saved_model", "seed": 0},
+    )
     model = json.loads((tmp_path / "dist/models/det/model.json").read_text())
     assert model["nmsOutputs"] == {"boxes": "boxes", "scores": "scores", "classes": "classes", "count": "count"}
     options = variant_options("dist/models/det", "cpu-ort", runtime="onnxruntime", task="other")

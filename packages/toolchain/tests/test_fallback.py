@@ -1,5 +1,6 @@
 """Runtime fallback, through the real steps: where TFLite's builtins lack an op (MaxPool3D), the cpu and arm
 variants convert with the platform's fallback runtime (ONNX Runtime), record it and why, and verify."""
+
 import json
 
 import pytest

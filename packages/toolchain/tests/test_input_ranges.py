@@ -1,13 +1,14 @@
 """Integer inputs that index a table: build-model reads their valid range from the graph, data stays inside it."""
+
 import json
 import textwrap
 
 import numpy as np
 import pytest
 
+from job_support import make_job, random_draw
 from tf2aif_toolchain.data import samples_for
 from tf2aif_toolchain.errors import ToolchainError
-from job_support import make_job, random_draw
 from tf2aif_toolchain.job import Job, TensorSpec
 from tiny_models import run_step
 
@@ -68,11 +69,37 @@ def test_random_data_stays_inside_the_inferred_range(workspace):
 
 
 def test_the_model_runs_on_that_data(workspace):
-    run_step("convert", workspace, workspace / "v/convert", INPUTS, variant="emb-cpu-tf", platform="cpu", runtime="tensorflow",
-             precision="fp32", batchSize=1, modelPath="dist/models/emb", converter="savedmodel")
-    run_step("verify", workspace, workspace / "v/verify", INPUTS, variant="emb-cpu-tf", platform="cpu", runtime="tensorflow",
-             precision="fp32", batchSize=4, task="other", trained=False, modelPath="dist/models/emb", executor="tensorflow",
-             artifactPath="v/convert", calibration={"random": True, "samples": 8, "batchSize": 4}, verify={"samples": 8, "tolerances": {}})
+    run_step(
+        "convert",
+        workspace,
+        workspace / "v/convert",
+        INPUTS,
+        variant="emb-cpu-tf",
+        platform="cpu",
+        runtime="tensorflow",
+        precision="fp32",
+        batchSize=1,
+        modelPath="dist/models/emb",
+        converter="savedmodel",
+    )
+    run_step(
+        "verify",
+        workspace,
+        workspace / "v/verify",
+        INPUTS,
+        variant="emb-cpu-tf",
+        platform="cpu",
+        runtime="tensorflow",
+        precision="fp32",
+        batchSize=4,
+        task="other",
+        trained=False,
+        modelPath="dist/models/emb",
+        executor="tensorflow",
+        artifactPath="v/convert",
+        calibration={"random": True, "samples": 8, "batchSize": 4},
+        verify={"samples": 8, "tolerances": {}},
+    )
     assert json.loads((workspace / "v/verify/verify.json").read_text())["passed"]
 
 
@@ -177,7 +204,15 @@ def build():
     (tmp_path / "models/px").mkdir(parents=True)
     (tmp_path / "models/px/build.py").write_text(build)
     inputs = [{"name": "image", "shape": [None, 6, 6, 3], "dtype": "float32"}]
-    out = run_step("build-model", tmp_path, tmp_path / "dist/models/px", inputs, model="px", modelDir="models/px", source={"format": "script", "path": "build.py"})
+    out = run_step(
+        "build-model",
+        tmp_path,
+        tmp_path / "dist/models/px",
+        inputs,
+        model="px",
+        modelDir="models/px",
+        source={"format": "script", "path": "build.py"},
+    )
     (image,) = json.loads((out / "model.json").read_text())["inputs"]
     if kind == "plain":
         assert "range" not in image  # random data stays in [0, 1)

@@ -1,4 +1,5 @@
 """The INT8 error profile names the layer that loses accuracy, or says the loss is spread."""
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,11 @@ def float_mlp(path, layers: int = 4) -> None:
         nodes.append(helper.make_node("Relu", [f"model/dense_{i}/MatMul:0"], [out], name=f"model/relu_{i}/Relu"))
         prev = out
     graph = helper.make_graph(
-        nodes, "mlp", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [8, WIDTH])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [8, WIDTH])], inits,
+        nodes,
+        "mlp",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [8, WIDTH])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [8, WIDTH])],
+        inits,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 9
@@ -46,8 +50,12 @@ def quantize(float_path, out_path, feeds, overrides=None) -> None:
             return next(self._it, None)
 
     quantize_static(
-        str(float_path), str(out_path), Reader(), quant_format=QuantFormat.QDQ,
-        activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
+        str(float_path),
+        str(out_path),
+        Reader(),
+        quant_format=QuantFormat.QDQ,
+        activation_type=QuantType.QInt8,
+        weight_type=QuantType.QInt8,
         extra_options={"ActivationSymmetric": True, "TensorQuantOverrides": overrides or {}},
     )
 
@@ -94,14 +102,18 @@ def test_sqnr_survives_infinite_and_wide_range_tensors():
     assert int8_error_profile.sqnr_db(np.full(4, 7, np.float32), np.full(4, 7, np.float32)) == int8_error_profile.EXACT_DB  # constant
     assert int8_error_profile.sqnr_db(np.full(4, 3e38, np.float32), np.zeros(4, np.float32)) == 0.0  # float32's largest, squared in float64
     profile = int8_error_profile.summarize(
-        [int8_error_profile.Node("a", "Conv", ["x"], ["y"])], {"x"}, ["y"],
+        [int8_error_profile.Node("a", "Conv", ["x"], ["y"])],
+        {"x"},
+        ["y"],
         {"y": int8_error_profile.sqnr_db(np.ones(4, np.float32), np.full(4, np.inf, np.float32))},
     )
     assert "dB" in int8_error_profile.message(profile, "alveo")
 
 
 def test_a_node_tf2onnx_named_itself_is_shown_by_its_weights_layer():
-    node = helper.make_node("Conv", ["x", "StatefulPartitionedCall/inception_v3_1/conv2d_11_1/convolution/merged_input:0", "b"], ["Conv__241:0"], name="Conv__241")
+    node = helper.make_node(
+        "Conv", ["x", "StatefulPartitionedCall/inception_v3_1/conv2d_11_1/convolution/merged_input:0", "b"], ["Conv__241:0"], name="Conv__241"
+    )
     assert int8_error_profile.layer_name(node) == "inception_v3_1/conv2d_11_1 [Conv__241]"
     named = helper.make_node("Relu", ["a"], ["b"], name="StatefulPartitionedCall/model/re_lu_1/Relu")
     assert int8_error_profile.layer_name(named) == "model/re_lu_1/Relu"
@@ -122,13 +134,18 @@ def conv_bn_model(path, blocks: int = 3) -> None:
         ]
         nodes += [
             helper.make_node("Conv", [prev, f"{p}/conv/kernel"], [f"{p}/conv:0"], name=f"{p}/conv", pads=[1, 1, 1, 1]),
-            helper.make_node("BatchNormalization", [f"{p}/conv:0", f"{p}/bn/gamma", f"{p}/bn/beta", f"{p}/bn/mean", f"{p}/bn/var"], [f"{p}/bn:0"], name=f"{p}/bn"),
+            helper.make_node(
+                "BatchNormalization", [f"{p}/conv:0", f"{p}/bn/gamma", f"{p}/bn/beta", f"{p}/bn/mean", f"{p}/bn/var"], [f"{p}/bn:0"], name=f"{p}/bn"
+            ),
             helper.make_node("Relu", [f"{p}/bn:0"], ["y" if i == blocks - 1 else f"{p}/relu:0"], name=f"{p}/relu"),
         ]
         prev = "y" if i == blocks - 1 else f"{p}/relu:0"
     graph = helper.make_graph(
-        nodes, "cnn", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4, 8, 8])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 4, 8, 8])], inits,
+        nodes,
+        "cnn",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4, 8, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 4, 8, 8])],
+        inits,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 9
@@ -178,7 +195,17 @@ def test_a_failing_tflite_int8_verify_says_where_the_error_arises(tflite_pair):
     ws, options = tflite_pair
     strict = {**options, "verify": {**options["verify"], "tolerances": {"int8": {"minCosine": 0.999999}}}}
     with pytest.raises(ToolchainError) as failure:
-        run_step("verify", ws, ws / "v", input_specs((8, 8, 1)), precision="int8", executor="tflite", artifactPath="q", convertPath="c", **{k: v for k, v in strict.items()})
+        run_step(
+            "verify",
+            ws,
+            ws / "v",
+            input_specs((8, 8, 1)),
+            precision="int8",
+            executor="tflite",
+            artifactPath="q",
+            convertPath="c",
+            **{k: v for k, v in strict.items()},
+        )
     assert "INT8 error profile over" in str(failure.value)
     result = json.loads((ws / "v/verify.json").read_text())
     assert result["int8ErrorProfile"]["tensorsCompared"] >= 4

@@ -1,5 +1,6 @@
 """INT8 checks that must measure the variant, not this CPU: integer kernels without VNNI saturate (u8 x s8 pairs
 summed into int16), so the ONNX Runtime emulation runs QDQ unfused and NNCF fixes overflow on every layer."""
+
 import json
 
 import numpy as np
@@ -64,7 +65,13 @@ def test_nncf_int8_fixes_overflow_on_every_layer_and_verifies(lstm):
     ws, model_path = lstm
     base = dict(precision="int8", runtime="openvino", executor="openvino")
     run_step("convert", ws, ws / "ov/convert", TOKENS, **variant_options(model_path, "cpu-int8", **base, converter="openvino"))
-    run_step("quantize", ws, ws / "ov/quantize", TOKENS, **variant_options(model_path, "cpu-int8", **base, quantizer="nncf_ov_int8", convertPath="ov/convert"))
+    run_step(
+        "quantize",
+        ws,
+        ws / "ov/quantize",
+        TOKENS,
+        **variant_options(model_path, "cpu-int8", **base, quantizer="nncf_ov_int8", convertPath="ov/convert"),
+    )
     assert "every layer" in json.loads((ws / "ov/quantize/artifact.json").read_text())["overflowFix"]
     out = run_step("verify", ws, ws / "ov/verify", TOKENS, **variant_options(model_path, "cpu-int8", **base, artifactPath="ov/quantize"))
     assert json.loads((out / "verify.json").read_text())["passed"]
@@ -75,6 +82,12 @@ def test_tensorrt_calibration_of_a_bidirectional_lstm(tmp_path):
     model_path = build_model(tmp_path, "bilstm", rnn_source("LSTM", bidirectional=True, mask_zero=True), TOKENS)
     base = dict(precision="int8", runtime="onnxruntime-tensorrt", executor="onnxruntime", batchSize=4)
     run_step("convert", tmp_path, tmp_path / "gpu/convert", TOKENS, **variant_options(model_path, "gpu", **base, converter="onnx"))
-    run_step("quantize", tmp_path, tmp_path / "gpu/quantize", TOKENS, **variant_options(model_path, "gpu", **base, quantizer="tensorrt_calibration", convertPath="gpu/convert"))
+    run_step(
+        "quantize",
+        tmp_path,
+        tmp_path / "gpu/quantize",
+        TOKENS,
+        **variant_options(model_path, "gpu", **base, quantizer="tensorrt_calibration", convertPath="gpu/convert"),
+    )
     out = run_step("verify", tmp_path, tmp_path / "gpu/verify", TOKENS, **variant_options(model_path, "gpu", **base, artifactPath="gpu/quantize"))
     assert json.loads((out / "verify.json").read_text())["passed"]

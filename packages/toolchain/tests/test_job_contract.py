@@ -1,4 +1,5 @@
 """Every job file is checked against job.schema.json (generated from the plugin's zod schemas) when a step reads it."""
+
 from __future__ import annotations
 
 import json
@@ -14,12 +15,24 @@ INPUTS = [{"name": "image", "shape": [None, 8, 8, 1]}]
 
 
 def convert_job(ws) -> dict:
-    return resolved({
-        "workspaceRoot": str(ws), "model": "tiny", "variant": "tiny-cpu", "platform": "cpu", "arch": "amd64",
-        "runtime": "tflite", "precision": "fp32", "batchSize": 1, "task": "classification", "inputs": INPUTS,
-        "modelPath": "dist/models/tiny", "outputPath": "dist/variants/tiny-cpu/convert",
-        "converter": "tflite", "exports": [{"runtime": "tflite", "converter": "tflite", "path": "dist/shared/tiny/tflite-batch1"}],
-    }) | {"ioType": None}
+    return resolved(
+        {
+            "workspaceRoot": str(ws),
+            "model": "tiny",
+            "variant": "tiny-cpu",
+            "platform": "cpu",
+            "arch": "amd64",
+            "runtime": "tflite",
+            "precision": "fp32",
+            "batchSize": 1,
+            "task": "classification",
+            "inputs": INPUTS,
+            "modelPath": "dist/models/tiny",
+            "outputPath": "dist/variants/tiny-cpu/convert",
+            "converter": "tflite",
+            "exports": [{"runtime": "tflite", "converter": "tflite", "path": "dist/shared/tiny/tflite-batch1"}],
+        }
+    ) | {"ioType": None}
 
 
 def write(tmp_path, job: dict):
@@ -36,7 +49,9 @@ def test_a_job_as_the_plugin_resolves_it_loads(tmp_path):
 def test_a_missing_setting_is_named_not_defaulted(tmp_path):
     job = convert_job(tmp_path)
     del job["batchSize"]
-    with pytest.raises(ToolchainError, match=r"\(the job\): 'batchSize' is a required property; the plugin and the toolchain disagree on the convert job"):
+    with pytest.raises(
+        ToolchainError, match=r"\(the job\): 'batchSize' is a required property; the plugin and the toolchain disagree on the convert job"
+    ):
         load_job("convert", write(tmp_path, job), tmp_path / "out")
 
 
@@ -56,6 +71,7 @@ def test_an_unknown_step_is_refused(tmp_path):
 
 
 # --- the toolchain applies no defaults: every setting arrives resolved (issue 24) --------------------------------
+
 
 def _schema() -> dict:
     from tf2aif_toolchain.job import SCHEMA_FILE

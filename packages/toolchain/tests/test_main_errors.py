@@ -1,4 +1,5 @@
 """What a user sees when a step fails: one line, never a Python traceback; the traceback goes to a log file."""
+
 import json
 
 from tf2aif_toolchain import __main__ as cli

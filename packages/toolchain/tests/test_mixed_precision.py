@@ -2,6 +2,7 @@
 output spans three decades (one channel 1000x the others) loses its other channels under per-tensor INT8; the
 quantize step finds that layer, keeps it (and what reads it) float, the variant passes verify and the record
 names the layers. With quantize.fallback "none" the full-INT8 model stays and verify fails, as before."""
+
 import json
 
 import pytest
@@ -42,7 +43,11 @@ FAMILIES = {
     "arm": ({"runtime": "tflite", "converter": "tflite", "executor": "tflite", "floatLayers": "TFLite's float kernels"}, "tflite_int8", 1),
     # TensorRT: the table leaves out the float layers' ranges; its CPU emulation (what check and verify run here) them
     "gpu": ({**ONNX, "runtime": "onnxruntime-tensorrt", "floatLayers": "TensorRT's per-layer precision"}, "tensorrt_calibration", 4),
-    "cpu-int8": ({"runtime": "openvino", "converter": "openvino", "executor": "openvino", "floatLayers": "OpenVINO's float kernels"}, "nncf_ov_int8", 1),
+    "cpu-int8": (
+        {"runtime": "openvino", "converter": "openvino", "executor": "openvino", "floatLayers": "OpenVINO's float kernels"},
+        "nncf_ov_int8",
+        1,
+    ),
 }
 
 
@@ -55,8 +60,16 @@ def spread(tmp_path_factory):
 def steps(ws, model_path, platform: str, folder: str, **settings) -> dict:
     runtime, quantizer, batch = FAMILIES[platform]
     runtime = {**runtime, **{k: settings.pop(k) for k in list(settings) if k in runtime}}
-    options = variant_options(model_path, platform, model="spread", **{k: v for k, v in runtime.items() if k != "converter"}, batchSize=batch,
-                              calibration={"random": True, "samples": 16, "batchSize": 4}, verify={"samples": 16, "seed": 0, "tolerances": {}}, **settings)
+    options = variant_options(
+        model_path,
+        platform,
+        model="spread",
+        **{k: v for k, v in runtime.items() if k != "converter"},
+        batchSize=batch,
+        calibration={"random": True, "samples": 16, "batchSize": 4},
+        verify={"samples": 16, "seed": 0, "tolerances": {}},
+        **settings,
+    )
     run_step("convert", ws, ws / folder / "c", INPUTS, precision="fp32", converter=runtime["converter"], **options)
     run_step("quantize", ws, ws / folder / "q", INPUTS, precision="int8", quantizer=quantizer, convertPath=f"{folder}/c", **options)
     return options

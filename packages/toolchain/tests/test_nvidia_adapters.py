@@ -1,9 +1,9 @@
 """GPU/AGX adapters on a CPU-only machine: FP16 ONNX, TensorRT calibration table + INT8 QDQ emulation, provider choice."""
+
 import numpy as np
 import pytest
 
 from job_support import make_job, random_draw
-from tf2aif_toolchain import data
 from tf2aif_toolchain.artifact import write_meta
 from tf2aif_toolchain.errors import ToolchainError
 from tf2aif_toolchain.job import TensorSpec
@@ -17,10 +17,19 @@ NVIDIA = {"platform": "gpu", "runtime": "onnxruntime-tensorrt"}
 
 
 def job(tmp, step, out, **options):
-    return make_job(step, tmp, out, {
-        "variant": "tiny-gpu", "inputs": INPUTS, "batchSize": BATCH,
-        "calibration": {"random": True}, **NVIDIA, **options,
-    })
+    return make_job(
+        step,
+        tmp,
+        out,
+        {
+            "variant": "tiny-gpu",
+            "inputs": INPUTS,
+            "batchSize": BATCH,
+            "calibration": {"random": True},
+            **NVIDIA,
+            **options,
+        },
+    )
 
 
 @pytest.fixture(scope="module")

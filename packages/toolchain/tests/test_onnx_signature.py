@@ -1,6 +1,7 @@
 """ONNX models take and produce exactly the signature's tensors, and exact GELU (Erfc) converts.
 tf2onnx listed the constants of Keras preprocessing layers as extra inputs ('2142:0'); the converter now converts
 the frozen static-batch signature and checks the graph's inputs and outputs by name."""
+
 import json
 
 import pytest
@@ -54,6 +55,7 @@ def test_grouped_convolution_in_an_xla_function_converts(workspace):
 
 def test_io_check_names_extra_and_missing_tensors(workspace):
     import onnx
+
     from tf2aif_toolchain.converters.onnx import check_signature_io
 
     if not (workspace / "pre/convert/model.onnx").is_file():

@@ -1,4 +1,5 @@
 """The placement solver (HiGHS via SciPy milp) against optima known by hand and against brute force."""
+
 import itertools
 import math
 
@@ -8,13 +9,17 @@ from tf2aif_toolchain.plan.solver import RESOURCES, solve
 
 
 def pool(name, nodes, cost, watts=100, cores=8, memory=32768, accelerators=0):
-    return {"name": name, "nodes": nodes, "costPerHour": cost, "watts": watts,
-            "capacity": {"cores": cores, "memoryMiB": memory, "accelerators": accelerators}}
+    return {
+        "name": name,
+        "nodes": nodes,
+        "costPerHour": cost,
+        "watts": watts,
+        "capacity": {"cores": cores, "memoryMiB": memory, "accelerators": accelerators},
+    }
 
 
 def option(id_, pool_name, cores, memory=1024, accelerators=0, rank=0):
-    return {"id": id_, "pool": pool_name, "replicas": 1, "rank": rank,
-            "demand": {"cores": cores, "memoryMiB": memory, "accelerators": accelerators}}
+    return {"id": id_, "pool": pool_name, "replicas": 1, "rank": rank, "demand": {"cores": cores, "memoryMiB": memory, "accelerators": accelerators}}
 
 
 def brute_force(objective, pools, models):
@@ -86,16 +91,33 @@ def test_infeasible_when_nothing_fits():
 def test_random_instances_match_brute_force():
     rng = np.random.default_rng(7)
     for _ in range(40):
-        pools = [pool(f"p{i}", int(rng.integers(1, 4)), float(rng.integers(1, 9)) / 4, watts=float(rng.integers(10, 400)),
-                      cores=int(rng.integers(2, 9)), memory=int(rng.integers(1, 9)) * 1024, accelerators=int(rng.integers(0, 2)))
-                 for i in range(3)]
+        pools = [
+            pool(
+                f"p{i}",
+                int(rng.integers(1, 4)),
+                float(rng.integers(1, 9)) / 4,
+                watts=float(rng.integers(10, 400)),
+                cores=int(rng.integers(2, 9)),
+                memory=int(rng.integers(1, 9)) * 1024,
+                accelerators=int(rng.integers(0, 2)),
+            )
+            for i in range(3)
+        ]
         models = []
         for m in range(3):
             options = []
             for k, p in enumerate(pools):
                 if rng.random() < 0.8:
-                    options.append(option(f"m{m}@{p['name']}", p["name"], int(rng.integers(1, 12)), memory=int(rng.integers(1, 12)) * 512,
-                                          accelerators=int(rng.integers(0, 2)) * int(p["capacity"]["accelerators"] > 0), rank=k))
+                    options.append(
+                        option(
+                            f"m{m}@{p['name']}",
+                            p["name"],
+                            int(rng.integers(1, 12)),
+                            memory=int(rng.integers(1, 12)) * 512,
+                            accelerators=int(rng.integers(0, 2)) * int(p["capacity"]["accelerators"] > 0),
+                            rank=k,
+                        )
+                    )
             models.append({"model": f"m{m}", "options": options or [option(f"m{m}@p0", "p0", 1)]})
         for objective in ("cost", "power"):
             want = brute_force(objective, pools, models)

@@ -1,5 +1,6 @@
 """Models as people export them for deployment, through the real steps: build-model prepares the graph once
 (inference mode, float16 policy to float32), converters start from it, verify compares with the original."""
+
 import json
 import shutil
 
@@ -46,8 +47,9 @@ def build():
     x = L.Conv2D(4, 3, padding="same", activation="relu")(image)
     return tf.keras.Model(image, L.Conv2D(2, 1)(x))
 """
-DYNAMIC_INPUTS = [{"name": "image", "shape": [None, None, None, 3], "dtype": "float32",
-                   "shapeRange": {"min": [4, 4, 3], "opt": [8, 6, 3], "max": [12, 12, 3]}}]
+DYNAMIC_INPUTS = [
+    {"name": "image", "shape": [None, None, None, 3], "dtype": "float32", "shapeRange": {"min": [4, 4, 3], "opt": [8, 6, 3], "max": [12, 12, 3]}}
+]
 
 
 def model_json(ws, model_path: str) -> dict:
@@ -81,8 +83,15 @@ def test_a_saved_model_that_still_augments_is_refused_with_the_fix(tmp_path):
     shutil.copytree(tmp_path / "exported", tmp_path / "models/aug/saved_model")
     del tf
     with pytest.raises(ToolchainError, match=r"change from call to call .*random_flip.*training=False"):
-        run_step("build-model", tmp_path, tmp_path / "dist/models/aug", IMAGE,
-                 model="aug", modelDir="models/aug", source={"format": "savedmodel", "path": "saved_model", "seed": 0})
+        run_step(
+            "build-model",
+            tmp_path,
+            tmp_path / "dist/models/aug",
+            IMAGE,
+            model="aug",
+            modelDir="models/aug",
+            source={"format": "savedmodel", "path": "saved_model", "seed": 0},
+        )
 
 
 def test_a_mixed_float16_model_converts_from_its_float32_preparation(tmp_path):
@@ -94,12 +103,16 @@ def test_a_mixed_float16_model_converts_from_its_float32_preparation(tmp_path):
 
 
 def test_a_plain_model_is_not_prepared(tmp_path):
-    path = build_model(tmp_path, "plain", AUGMENTED.replace('L.RandomFlip("horizontal")(image)', "image").replace("L.RandomRotation(0.2)(x)", "x"), IMAGE)
+    path = build_model(
+        tmp_path, "plain", AUGMENTED.replace('L.RandomFlip("horizontal")(image)', "image").replace("L.RandomRotation(0.2)(x)", "x"), IMAGE
+    )
     meta = model_json(tmp_path, path)
     assert meta["convertFrom"] == "saved_model" and not (tmp_path / path / "prepared_model").exists()
 
 
-@pytest.mark.parametrize("platform, converter, runtime", [("cpu", "tflite", "tflite"), ("cpu-ort", "onnx", "onnxruntime"), ("cpu-ov", "openvino", "openvino")])
+@pytest.mark.parametrize(
+    "platform, converter, runtime", [("cpu", "tflite", "tflite"), ("cpu-ort", "onnx", "onnxruntime"), ("cpu-ov", "openvino", "openvino")]
+)
 def test_unknown_height_and_width_verify_at_min_opt_and_max(tmp_path, platform, converter, runtime):
     path = build_model(tmp_path, "fcn", DYNAMIC, DYNAMIC_INPUTS)
     assert model_json(tmp_path, path)["flopsPerSample"] > 0  # counted at the opt shape
@@ -118,7 +131,9 @@ def test_a_dpu_variant_fixes_unknown_dimensions_at_opt_and_verifies_there(tmp_pa
     meta = json.loads((tmp_path / "q" / "artifact.json").read_text())
     assert meta["fixedShapes"] == {"image": [1, 8, 6, 3]} and "opt" in meta["fixedShapesReason"]
     assert sorted(p.name for p in (tmp_path / "q").iterdir()) == ["artifact.json", "model.onnx"]
-    run_step("verify", tmp_path, tmp_path / "v", DYNAMIC_INPUTS, precision="int8", executor="onnxruntime", artifactPath="q", convertPath="c", **options)
+    run_step(
+        "verify", tmp_path, tmp_path / "v", DYNAMIC_INPUTS, precision="int8", executor="onnxruntime", artifactPath="q", convertPath="c", **options
+    )
     result = json.loads((tmp_path / "v" / "verify.json").read_text())
     assert "inputShapes" not in result and result["samples"] == 8  # one shape: the fixed one
 

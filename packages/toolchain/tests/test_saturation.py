@@ -1,4 +1,5 @@
 """A 1000-way softmax quantized to TFLite INT8 rounds its probabilities to 0: verify names the cause and the fix."""
+
 import json
 
 import numpy as np
@@ -26,11 +27,21 @@ def quantized_variant(ws, activation: str | None, **settings) -> dict:
     """build-model -> convert (TFLite) -> quantize (TFLite INT8, uint8 I/O); the verify options of variant "arm"."""
     (ws / "models/head").mkdir(parents=True)
     (ws / "models/head/build.py").write_text(build_source(activation))
-    run_step("build-model", ws, ws / "dist/models/head", INPUTS, model="head", modelDir="models/head", source={"format": "script", "path": "build.py"})
+    run_step(
+        "build-model", ws, ws / "dist/models/head", INPUTS, model="head", modelDir="models/head", source={"format": "script", "path": "build.py"}
+    )
     options = dict(
-        model="head", variant="head-arm", platform="arm", runtime="tflite", batchSize=1, task="classification", trained=False,
-        modelPath="dist/models/head", calibration={"random": True, "samples": 16, "batchSize": 8},
-        verify={"samples": 16, "seed": 0, "tolerances": {}}, **settings,
+        model="head",
+        variant="head-arm",
+        platform="arm",
+        runtime="tflite",
+        batchSize=1,
+        task="classification",
+        trained=False,
+        modelPath="dist/models/head",
+        calibration={"random": True, "samples": 16, "batchSize": 8},
+        verify={"samples": 16, "seed": 0, "tolerances": {}},
+        **settings,
     )
     run_step("convert", ws, ws / "c", INPUTS, precision="fp32", converter="tflite", **options)
     run_step("quantize", ws, ws / "q", INPUTS, precision="int8", quantizer="tflite_int8", convertPath="c", **options)

@@ -1,11 +1,12 @@
 """THR mode (server-side dynamic batching), fixed-batch padding and the bounded queue."""
+
 import threading
 import time
 
 import numpy as np
 import pytest
-from serve_support import Client, binary_request, images, metric, parse_binary_response, run_concurrently, tiny_tflite, variant_doc
 
+from serve_support import Client, binary_request, images, metric, parse_binary_response, run_concurrently, tiny_tflite, variant_doc
 from tf2aif_toolchain.artifact import read_meta
 from tf2aif_toolchain.runtimes import tflite
 from tf2aif_toolchain.serve import InferenceService, parse_config, start_server
@@ -31,13 +32,17 @@ class Recorder:
 
 
 def fake_config(tmp_path, **overrides):
-    doc = variant_doc(tmp_path, inputs=[{"name": "x", "shape": [None, 4], "dtype": "float32"}],
-                      outputs=[{"name": "y", "shape": [None, 1], "dtype": "float32"}], **overrides)
+    doc = variant_doc(
+        tmp_path,
+        inputs=[{"name": "x", "shape": [None, 4], "dtype": "float32"}],
+        outputs=[{"name": "y", "shape": [None, 1], "dtype": "float32"}],
+        **overrides,
+    )
     return parse_config(doc, tmp_path)
 
 
 def rows(n: int, start: float) -> np.ndarray:
-    return (np.arange(n * 4, dtype=np.float32).reshape(n, 4) + start)
+    return np.arange(n * 4, dtype=np.float32).reshape(n, 4) + start
 
 
 def test_fixed_batch_pads_requests_and_slices_results(tmp_path):

@@ -1,4 +1,5 @@
 """`python -m tf2aif_toolchain.serve` as a process: the ready line, processing hooks, start-up errors, SIGTERM."""
+
 import json
 import os
 import re
@@ -12,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from job_support import serving, value_ranges
 from serve_support import Client, images, tiny_tflite, write_variant
-
 from tf2aif_toolchain.artifact import read_meta
 from tf2aif_toolchain.runtimes import tflite
 
@@ -142,7 +143,17 @@ def test_port_in_use_is_a_clear_error(artifact, tmp_path):
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        cmd = [sys.executable, "-m", "tf2aif_toolchain.serve", "--config", str(write_variant(tmp_path, artifact)), "--host", "127.0.0.1", "--port", str(port)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "tf2aif_toolchain.serve",
+            "--config",
+            str(write_variant(tmp_path, artifact)),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ]
         result = subprocess.run(cmd, env=env(), capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and f"cannot listen on 127.0.0.1:{port}" in result.stderr
 
@@ -150,16 +161,44 @@ def test_port_in_use_is_a_clear_error(artifact, tmp_path):
 def test_make_config_writes_a_variant_json_for_the_artifact_it_is_given(tmp_path):
     stage = tmp_path / "dist/variants/digits-alveo/compile"
     stage.mkdir(parents=True)
-    (stage / "artifact.json").write_text(json.dumps({"platform": "alveo", "runtime": "vitis-ai", "precision": "int8", "batchSize": 8,
-                                                    "artifact": "model.xmodel", "format": "xmodel"}))
+    (stage / "artifact.json").write_text(
+        json.dumps({"platform": "alveo", "runtime": "vitis-ai", "precision": "int8", "batchSize": 8, "artifact": "model.xmodel", "format": "xmodel"})
+    )
     (tmp_path / "dist/models/digits").mkdir(parents=True)
-    (tmp_path / "dist/models/digits/model.json").write_text(json.dumps({"inputs": [{"name": "image", "shape": [None, 8, 8, 1], "dtype": "float32"}],
-                                                                          "outputs": [{"name": "output_0", "shape": [None, 10], "dtype": "float32"}]}))
+    (tmp_path / "dist/models/digits/model.json").write_text(
+        json.dumps(
+            {
+                "inputs": [{"name": "image", "shape": [None, 8, 8, 1], "dtype": "float32"}],
+                "outputs": [{"name": "output_0", "shape": [None, 10], "dtype": "float32"}],
+            }
+        )
+    )
     out = tmp_path / "out/variant.json"
-    cmd = [sys.executable, "-m", "tf2aif_toolchain.serve", "make-config", "--artifact", str(stage), "--model-dir", str(tmp_path / "dist/models/digits"),
-           "--variant", "digits-alveo", "--model", "digits", "--executor", "vart", "--serving", json.dumps(serving() | {"mode": "THR"}),
-           "--value-ranges", json.dumps(value_ranges()), "--fixed-batch",
-           "--processing", "processing.py", "--out", str(out)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "tf2aif_toolchain.serve",
+        "make-config",
+        "--artifact",
+        str(stage),
+        "--model-dir",
+        str(tmp_path / "dist/models/digits"),
+        "--variant",
+        "digits-alveo",
+        "--model",
+        "digits",
+        "--executor",
+        "vart",
+        "--serving",
+        json.dumps(serving() | {"mode": "THR"}),
+        "--value-ranges",
+        json.dumps(value_ranges()),
+        "--fixed-batch",
+        "--processing",
+        "processing.py",
+        "--out",
+        str(out),
+    ]
     result = subprocess.run(cmd, env=env(), capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     doc = json.loads(out.read_text())

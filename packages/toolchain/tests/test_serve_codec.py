@@ -1,22 +1,34 @@
 """Request decoding and response encoding of the Open Inference Protocol, without a model or a socket."""
+
 import json
 
 import numpy as np
 import pytest
 
+from job_support import serving
 from tf2aif_toolchain.serve import parse_config
 from tf2aif_toolchain.serve.codec import InferRequest, decode_infer_request, encode_infer_response
 from tf2aif_toolchain.serve.errors import RequestError
 
-from job_support import serving
-
 DOC = {
-    "name": "m-cpu", "model": "m", "platform": "cpu", "runtime": "x", "executor": "tflite", "precision": "int8", "batchSize": 1,
-    "inputs": [{"name": "a", "shape": [None, 2], "dtype": "int8"}, {"name": "b", "shape": [None, 3], "dtype": "float16"},
-               {"name": "c", "shape": [None], "dtype": "bool"}],
+    "name": "m-cpu",
+    "model": "m",
+    "platform": "cpu",
+    "runtime": "x",
+    "executor": "tflite",
+    "precision": "int8",
+    "batchSize": 1,
+    "inputs": [
+        {"name": "a", "shape": [None, 2], "dtype": "int8"},
+        {"name": "b", "shape": [None, 3], "dtype": "float16"},
+        {"name": "c", "shape": [None], "dtype": "bool"},
+    ],
     "outputs": [{"name": "y", "shape": [None, 2], "dtype": "float32"}, {"name": "z", "shape": [None], "dtype": "int64"}],
     "artifactDir": "art",
-    "version": "1", "fixedBatch": False, "processing": None, **serving(),
+    "version": "1",
+    "fixedBatch": False,
+    "processing": None,
+    **serving(),
 }
 
 
@@ -34,9 +46,11 @@ def test_mixed_json_and_binary_inputs(config):
     b = np.array([[1.5, -2, 3]], np.float16)
     c = np.array([True], bool)
     data, length = body(
-        [{"name": "a", "shape": [1, 2], "datatype": "INT8", "data": [[-128, 127]]},
-         {"name": "b", "shape": [1, 3], "datatype": "FP16", "parameters": {"binary_data_size": 6}},
-         {"name": "c", "shape": [1], "datatype": "BOOL", "parameters": {"binary_data_size": 1}}],
+        [
+            {"name": "a", "shape": [1, 2], "datatype": "INT8", "data": [[-128, 127]]},
+            {"name": "b", "shape": [1, 3], "datatype": "FP16", "parameters": {"binary_data_size": 6}},
+            {"name": "c", "shape": [1], "datatype": "BOOL", "parameters": {"binary_data_size": 1}},
+        ],
         b.astype("<f2").tobytes() + c.tobytes(),
     )
     request = decode_infer_request(data, length, config)
@@ -56,7 +70,10 @@ def test_mixed_json_and_binary_inputs(config):
         ({"name": "a", "shape": [1, -2], "datatype": "INT8", "data": [1, 2]}, "shape must be a list of non-negative integers"),
         ({"name": "a", "shape": [1, 2], "datatype": "INT8"}, "give 'data', or parameters.binary_data_size"),
         ({"name": "a", "shape": [1, 2], "datatype": "INT8", "data": 5}, "data must be a (flat or nested) list"),
-        ({"name": "a", "shape": [1, 2], "datatype": "INT8", "parameters": {"binary_data_size": 2}}, "needs the Inference-Header-Content-Length header"),
+        (
+            {"name": "a", "shape": [1, 2], "datatype": "INT8", "parameters": {"binary_data_size": 2}},
+            "needs the Inference-Header-Content-Length header",
+        ),
         ({"shape": [1]}, "expected an object with a name"),
     ],
 )
@@ -81,9 +98,15 @@ def test_response_encoding_json_and_binary(config):
     outputs = {"y": np.array([[0.25, -1.0]], np.float32), "z": np.array([7], np.int64)}
     payload, length = encode_infer_response(config, InferRequest("id-1", {}, [("y", False), ("z", False)]), outputs)
     assert length is None
-    assert json.loads(payload) == {"model_name": "m", "model_version": "1", "id": "id-1", "outputs": [
-        {"name": "y", "datatype": "FP32", "shape": [1, 2], "data": [0.25, -1.0]},
-        {"name": "z", "datatype": "INT64", "shape": [1], "data": [7]}]}
+    assert json.loads(payload) == {
+        "model_name": "m",
+        "model_version": "1",
+        "id": "id-1",
+        "outputs": [
+            {"name": "y", "datatype": "FP32", "shape": [1, 2], "data": [0.25, -1.0]},
+            {"name": "z", "datatype": "INT64", "shape": [1], "data": [7]},
+        ],
+    }
     payload, length = encode_infer_response(config, InferRequest(None, {}, [("y", True), ("z", True)]), outputs)
     head = json.loads(payload[:length])
     assert [o["parameters"]["binary_data_size"] for o in head["outputs"]] == [8, 8] and "id" not in head

@@ -1,10 +1,11 @@
 """variant.json validation, and building one from dist/."""
+
 import json
 
 import pytest
+
 import job_support
 from serve_support import variant_doc
-
 from tf2aif_toolchain.errors import ToolchainError
 from tf2aif_toolchain.serve import ConfigError, load_config, parse_config, variant_config
 
@@ -35,7 +36,10 @@ def test_a_valid_config_gets_defaults_and_resolved_paths(tmp_path):
         ({"inputs": [{"name": "image", "shape": [1, 6, 6, 1]}]}, "field 'inputs[0].shape': the first dimension is the batch"),
         ({"inputs": [{"name": "image", "shape": [None, 0]}]}, "field 'inputs[0].shape': expected a list of positive integers"),
         ({"outputs": [{"name": "y", "shape": [None], "dtype": "string"}]}, "field 'outputs[0].dtype': 'string' is not one of"),
-        ({"inputs": [{"name": "a", "shape": [None], "dtype": "float32"}, {"name": "a", "shape": [None], "dtype": "float32"}]}, "tensor names must be unique"),
+        (
+            {"inputs": [{"name": "a", "shape": [None], "dtype": "float32"}, {"name": "a", "shape": [None], "dtype": "float32"}]},
+            "tensor names must be unique",
+        ),
         ({"inputs": [{"name": "a", "shape": [None]}]}, "field 'inputs[0].dtype': None is not one of"),
         ({"port": None}, "field 'port': expected an integer"),
         ({"artifactDir": 3}, "field 'artifactDir': expected a path"),
@@ -65,20 +69,41 @@ def _fake_dist(ws, variant, stages, fmt="tflite", batch=1):
     for stage in stages:
         d = ws / "dist/variants" / variant / stage
         d.mkdir(parents=True)
-        meta = {"variant": variant, "platform": "gpu", "runtime": "onnxruntime-tensorrt", "precision": "int8" if stage == "quantize" else "fp32",
-                "batchSize": batch, "artifact": "model.x", "format": fmt}
+        meta = {
+            "variant": variant,
+            "platform": "gpu",
+            "runtime": "onnxruntime-tensorrt",
+            "precision": "int8" if stage == "quantize" else "fp32",
+            "batchSize": batch,
+            "artifact": "model.x",
+            "format": fmt,
+        }
         (d / "artifact.json").write_text(json.dumps(meta))
     m = ws / "dist/models/digits"
     m.mkdir(parents=True, exist_ok=True)
-    (m / "model.json").write_text(json.dumps({"inputs": [{"name": "image", "shape": [None, 8, 8, 1], "dtype": "float32"}],
-                                              "outputs": [{"name": "output_0", "shape": [None, 10], "dtype": "float32"}]}))
+    (m / "model.json").write_text(
+        json.dumps(
+            {
+                "inputs": [{"name": "image", "shape": [None, 8, 8, 1], "dtype": "float32"}],
+                "outputs": [{"name": "output_0", "shape": [None, 10], "dtype": "float32"}],
+            }
+        )
+    )
 
 
 def _config(ws, variant, stage, **options):
     dist = ws / "dist"
     serving = job_support.serving() | options.pop("serving", {})
-    return variant_config(dist / "variants" / variant / stage, dist / "models/digits", variant=variant, model="digits", serving=serving,
-                          value_ranges=job_support.value_ranges(), input_ranges=options.pop("input_ranges", {}), **options)
+    return variant_config(
+        dist / "variants" / variant / stage,
+        dist / "models/digits",
+        variant=variant,
+        model="digits",
+        serving=serving,
+        value_ranges=job_support.value_ranges(),
+        input_ranges=options.pop("input_ranges", {}),
+        **options,
+    )
 
 
 def test_config_serves_the_artifact_and_runtime_module_it_is_given(tmp_path):

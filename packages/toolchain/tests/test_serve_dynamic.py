@@ -1,15 +1,16 @@
 """A model with unknown height and width, served: any size within its shapeRange is answered, others get a 400."""
+
 import numpy as np
 import pytest
+
 from job_support import serving, value_ranges
 from serve_support import Client, binary_request, parse_binary_response
 from test_prepare import DYNAMIC, DYNAMIC_INPUTS
-from tiny_models import run_step
-from zoo_like_models import build_model, variant_options
-
 from tf2aif_toolchain.artifact import read_meta
 from tf2aif_toolchain.runtimes import tflite
 from tf2aif_toolchain.serve import InferenceService, parse_config, start_server, variant_config
+from tiny_models import run_step
+from zoo_like_models import build_model, variant_options
 
 INFER = "/v2/models/fcn/infer"
 
@@ -20,8 +21,16 @@ def served(tmp_path_factory):
     path = build_model(ws, "fcn", DYNAMIC, DYNAMIC_INPUTS)
     options = variant_options(path, "cpu", task="segmentation")
     run_step("convert", ws, ws / "c", DYNAMIC_INPUTS, precision="fp32", converter="tflite", **options)
-    doc = variant_config(ws / "c", ws / path, variant="fcn-cpu", model="fcn", executor="tflite", serving=serving() | {"mode": "THR"},
-                         value_ranges=value_ranges(), input_ranges={})
+    doc = variant_config(
+        ws / "c",
+        ws / path,
+        variant="fcn-cpu",
+        model="fcn",
+        executor="tflite",
+        serving=serving() | {"mode": "THR"},
+        value_ranges=value_ranges(),
+        input_ranges={},
+    )
     config = parse_config(doc, ws)
     runner = tflite.load(ws / "c", read_meta(ws / "c"))
     running = start_server(InferenceService(config, runner=runner))
@@ -50,5 +59,7 @@ def test_two_sizes_in_the_range_are_answered_and_one_outside_is_refused(served):
 def test_a_dpu_artifact_that_fixed_the_shape_serves_only_that_shape():
     from tf2aif_toolchain.serve.variant_config import deployed_inputs
 
-    inputs = [{"name": "image", "shape": [None, None, None, 3], "dtype": "float32", "shapeRange": {"min": [4, 4, 3], "opt": [8, 6, 3], "max": [12, 12, 3]}}]
+    inputs = [
+        {"name": "image", "shape": [None, None, None, 3], "dtype": "float32", "shapeRange": {"min": [4, 4, 3], "opt": [8, 6, 3], "max": [12, 12, 3]}}
+    ]
     assert deployed_inputs(inputs, {"image": [1, 8, 6, 3]}) == [{"name": "image", "shape": [None, 8, 6, 3], "dtype": "float32"}]

@@ -1,11 +1,12 @@
 """The variant server over HTTP, in-process, on a tiny TFLite model built by the toolchain's own steps."""
+
 import json
 import socket
 
 import numpy as np
 import pytest
-from serve_support import Client, binary_request, images, metric, metric_samples, parse_binary_response, run_concurrently, tiny_tflite, variant_doc
 
+from serve_support import Client, binary_request, images, metric, metric_samples, parse_binary_response, run_concurrently, tiny_tflite, variant_doc
 from tf2aif_toolchain.artifact import read_meta
 from tf2aif_toolchain.runtimes import tflite
 from tf2aif_toolchain.serve import InferenceService, parse_config, start_server
@@ -59,7 +60,9 @@ def test_health_and_metadata_endpoints(client):
     status, meta = client.get_json("/v2")
     assert status == 200 and meta["name"] == "tf2aif" and "binary_tensor_data" in meta["extensions"]
     expected = {
-        "name": "tiny", "versions": ["1"], "platform": "tflite",
+        "name": "tiny",
+        "versions": ["1"],
+        "platform": "tflite",
         # an input's value range (variant.json's) tells a client what random data to send
         "inputs": [{"name": "image", "datatype": "FP32", "shape": [-1, 6, 6, 1], "range": [0.0, 1.0]}],
         "outputs": [{"name": "output_0", "datatype": "FP32", "shape": [-1, 3]}],
@@ -70,8 +73,17 @@ def test_health_and_metadata_endpoints(client):
     assert client.get_json("/v2/models/tiny/versions/1/ready")[0] == 200
     status, config = client.get_json("/v2/models/tiny/config")
     assert status == 200 and config["max_batch_size"] == 1
-    assert config["input"] == [{"name": "image", "data_type": "TYPE_FP32", "format": "FORMAT_NONE", "dims": [6, 6, 1],
-                                "is_shape_tensor": False, "allow_ragged_batch": False, "optional": False}]
+    assert config["input"] == [
+        {
+            "name": "image",
+            "data_type": "TYPE_FP32",
+            "format": "FORMAT_NONE",
+            "dims": [6, 6, 1],
+            "is_shape_tensor": False,
+            "allow_ragged_batch": False,
+            "optional": False,
+        }
+    ]
     assert config["output"][0]["dims"] == [3] and "dynamic_batching" not in config  # LAT
     status, stats = client.get_json("/v2/models/tiny/stats")
     assert status == 200 and stats["model_stats"][0]["name"] == "tiny"
@@ -80,7 +92,12 @@ def test_health_and_metadata_endpoints(client):
     assert status == 200 and head["Content-Type"].startswith("text/plain")
     (info,) = [dict(labels) for (name, labels), value in metric_samples(text.decode()).items() if name == "tf2aif_model_info" and value == 1]
     assert {k: info[k] for k in ("model", "version", "variant", "platform", "mode")} == {
-        "model": "tiny", "version": "1", "variant": "tiny-cpu", "platform": "cpu", "mode": "LAT"}
+        "model": "tiny",
+        "version": "1",
+        "variant": "tiny-cpu",
+        "platform": "cpu",
+        "mode": "LAT",
+    }
 
 
 def test_json_and_binary_inference_match_the_runtime_adapter(client, reference):
@@ -122,8 +139,16 @@ def _json_input(**overrides):
     "doc, status, message",
     [
         (_json_input(name="pixels"), 400, "unknown input 'pixels'"),
-        ({"inputs": [{"name": "image", "shape": [1, 6, 6, 1], "datatype": "FP32", "data": [0.5] * 36},
-                     {"name": "extra", "shape": [1], "datatype": "FP32", "data": [1]}]}, 400, "unknown input 'extra'"),
+        (
+            {
+                "inputs": [
+                    {"name": "image", "shape": [1, 6, 6, 1], "datatype": "FP32", "data": [0.5] * 36},
+                    {"name": "extra", "shape": [1], "datatype": "FP32", "data": [1]},
+                ]
+            },
+            400,
+            "unknown input 'extra'",
+        ),
         ({"inputs": []}, 400, "non-empty list"),
         (_json_input(shape=[1, 6, 6], data=[0.5] * 36), 400, "expected shape [-1, 6, 6, 1] (-1: any size), got [1, 6, 6]"),
         (_json_input(shape=[1, 7, 6, 1], data=[0.5] * 42), 400, "expected shape [-1, 6, 6, 1]"),

@@ -1,6 +1,7 @@
 """The model-level shared steps, through the real steps: an export is converted once and each variant's convert
 links it (no second copy); the reference step runs the original once and verify takes its outputs where its
 samples are the same, and runs the original itself where they are not."""
+
 import json
 import os
 
@@ -17,8 +18,17 @@ CALIBRATION = {"random": True, "samples": 16, "batchSize": 8}
 
 def variant(name: str, platform: str, runtime: str, **extra) -> dict:
     return {
-        "model": "tiny", "variant": f"tiny-{name}", "platform": platform, "runtime": runtime, "batchSize": 1, "task": "classification",
-        "trained": False, "modelPath": "dist/models/tiny", "calibration": CALIBRATION, "verify": VERIFY, **extra,
+        "model": "tiny",
+        "variant": f"tiny-{name}",
+        "platform": platform,
+        "runtime": runtime,
+        "batchSize": 1,
+        "task": "classification",
+        "trained": False,
+        "modelPath": "dist/models/tiny",
+        "calibration": CALIBRATION,
+        "verify": VERIFY,
+        **extra,
     }
 
 
@@ -27,7 +37,9 @@ def ws(tmp_path_factory):
     ws = tmp_path_factory.mktemp("ws")
     build_tiny_model(ws)
     run_step("export", ws, ws / "dist/shared/tiny/tflite-batch1", INPUTS, model="tiny", converter="tflite", batchSize=1, modelPath="dist/models/tiny")
-    run_step("reference", ws, ws / "dist/shared/tiny/reference", INPUTS, model="tiny", modelPath="dist/models/tiny", calibration=CALIBRATION, verify=VERIFY)
+    run_step(
+        "reference", ws, ws / "dist/shared/tiny/reference", INPUTS, model="tiny", modelPath="dist/models/tiny", calibration=CALIBRATION, verify=VERIFY
+    )
     return ws
 
 
@@ -36,7 +48,16 @@ EXPORTS = [{"runtime": "tflite", "converter": "tflite", "path": "dist/shared/tin
 
 def test_two_variants_link_one_export(ws):
     for name, platform in (("cpu", "cpu"), ("arm", "arm")):
-        run_step("convert", ws, ws / f"v/{name}/convert", INPUTS, precision="fp32", converter="tflite", exports=EXPORTS, **variant(name, platform, "tflite"))
+        run_step(
+            "convert",
+            ws,
+            ws / f"v/{name}/convert",
+            INPUTS,
+            precision="fp32",
+            converter="tflite",
+            exports=EXPORTS,
+            **variant(name, platform, "tflite"),
+        )
     shared = ws / "dist/shared/tiny/tflite-batch1/model.tflite"
     for name in ("cpu", "arm"):
         model = ws / f"v/{name}/convert/model.tflite"
@@ -49,7 +70,14 @@ def test_two_variants_link_one_export(ws):
 
 def test_a_fallback_runtimes_export_converts_only_where_the_export_it_stands_in_for_refused(ws):
     run_step(
-        "export", ws, ws / "dist/shared/tiny/onnx-fallback", INPUTS, model="tiny", converter="onnx", batchSize=1, modelPath="dist/models/tiny",
+        "export",
+        ws,
+        ws / "dist/shared/tiny/onnx-fallback",
+        INPUTS,
+        model="tiny",
+        converter="onnx",
+        batchSize=1,
+        modelPath="dist/models/tiny",
         onlyIfRefused=["dist/shared/tiny/tflite-batch1"],
     )
     meta = json.loads((ws / "dist/shared/tiny/onnx-fallback/artifact.json").read_text())
@@ -64,12 +92,30 @@ def test_a_refused_export_is_recorded_and_a_variant_without_a_fallback_fails_nam
     (refused / "artifact.json").write_text(json.dumps({"converter": "tflite", "refused": {"reason": reason, "ops": ["Betainc"]}}))
     exports = [{"runtime": "tflite", "converter": "tflite", "path": "dist/shared/tiny/refused"}]
     with pytest.raises(ToolchainError, match=r"^platform cpu: TFLite FP32 conversion for model tiny: the model uses op\(s\) Betainc"):
-        run_step("convert", ws, ws / "v/refused/convert", INPUTS, precision="fp32", converter="tflite", exports=exports, **variant("refused", "cpu", "tflite"))
+        run_step(
+            "convert",
+            ws,
+            ws / "v/refused/convert",
+            INPUTS,
+            precision="fp32",
+            converter="tflite",
+            exports=exports,
+            **variant("refused", "cpu", "tflite"),
+        )
 
 
 def verify_log(ws, capsys, name: str, **extra) -> tuple[dict, str]:
     capsys.readouterr()
-    run_step("verify", ws, ws / f"v/{name}/verify", INPUTS, precision="fp32", executor="tflite", artifactPath="v/cpu/convert", **{**variant("cpu", "cpu", "tflite"), **extra})
+    run_step(
+        "verify",
+        ws,
+        ws / f"v/{name}/verify",
+        INPUTS,
+        precision="fp32",
+        executor="tflite",
+        artifactPath="v/cpu/convert",
+        **{**variant("cpu", "cpu", "tflite"), **extra},
+    )
     return json.loads((ws / f"v/{name}/verify/verify.json").read_text()), capsys.readouterr().err
 
 
@@ -81,7 +127,9 @@ def test_verify_takes_the_stored_outputs_of_the_same_samples_only(ws, capsys):
     assert stored["passed"] and stored["outputs"] == ran["outputs"]
     # another draw (verify.seed changed, so the plugin's verification seed; the reference not rerun yet): never
     # another draw's outputs
-    _, log = verify_log(ws, capsys, "other", referencePath="dist/shared/tiny/reference", seeds={"calibration": 0, "verification": 1001, "check": 2000})
+    _, log = verify_log(
+        ws, capsys, "other", referencePath="dist/shared/tiny/reference", seeds={"calibration": 0, "verification": 1001, "check": 2000}
+    )
     assert "running the TensorFlow SavedModel" in log
 
 
@@ -89,10 +137,29 @@ def test_gpu_and_agx_share_one_tensorrt_calibration_with_an_emulation_per_batch(
     """TensorRT's ranges do not depend on the batch size: calibrated once, the table linked by both variants, each
     with the CPU emulation at its own batch size (the same model a variant's own calibration writes)."""
     for batch in (1, 2):
-        run_step("export", ws, ws / f"dist/shared/tiny/onnx-batch{batch}", INPUTS, model="tiny", converter="onnx", batchSize=batch, modelPath="dist/models/tiny")
+        run_step(
+            "export",
+            ws,
+            ws / f"dist/shared/tiny/onnx-batch{batch}",
+            INPUTS,
+            model="tiny",
+            converter="onnx",
+            batchSize=batch,
+            modelPath="dist/models/tiny",
+        )
     shared = "dist/shared/tiny/calibrate-tensorrt_calibration"
     exports = [{"batchSize": b, "path": f"dist/shared/tiny/onnx-batch{b}"} for b in (2, 1)]
-    run_step("calibrate", ws, ws / shared, INPUTS, model="tiny", quantizer="tensorrt_calibration", calibration={**CALIBRATION, "method": "minmax"}, exports=exports, modelPath="dist/models/tiny")
+    run_step(
+        "calibrate",
+        ws,
+        ws / shared,
+        INPUTS,
+        model="tiny",
+        quantizer="tensorrt_calibration",
+        calibration={**CALIBRATION, "method": "minmax"},
+        exports=exports,
+        modelPath="dist/models/tiny",
+    )
     meta = json.loads((ws / shared / "calibration-meta.json").read_text())
     # tf2onnx names this model's tensors otherwise at batch 2: a table of its own there (one where they match)
     tables = {b: meta["batches"][b]["table"] for b in ("1", "2")}
@@ -103,8 +170,16 @@ def test_gpu_and_agx_share_one_tensorrt_calibration_with_an_emulation_per_batch(
         ex = [{"runtime": "onnxruntime-tensorrt", "converter": "onnx", "path": f"dist/shared/tiny/onnx-batch{batch}"}]
         run_step("convert", ws, ws / f"v/{name}/convert", INPUTS, precision="fp32", converter="onnx", exports=ex, **options)
         run_step(
-            "quantize", ws, ws / f"v/{name}/quantize", INPUTS, precision="int8", quantizer="tensorrt_calibration", executor="onnxruntime",
-            convertPath=f"v/{name}/convert", **({"sharedCalibrationPath": shared} if with_shared else {}), **options,
+            "quantize",
+            ws,
+            ws / f"v/{name}/quantize",
+            INPUTS,
+            precision="int8",
+            quantizer="tensorrt_calibration",
+            executor="onnxruntime",
+            convertPath=f"v/{name}/convert",
+            **({"sharedCalibrationPath": shared} if with_shared else {}),
+            **options,
         )
         metas[name] = json.loads((ws / f"v/{name}/quantize/artifact.json").read_text())
     for name, batch in (("gpu", "2"), ("agx", "1")):
@@ -124,10 +199,20 @@ def test_arm_and_cpu_tflite_int8_share_one_tflite_calibration_and_quantize_it_as
     same quantization of every tensor, the same outputs; the converter adds 96 bytes of conversion metadata)."""
     shared = "dist/shared/tiny/calibrate-tflite_int8"
     run_step(
-        "calibrate", ws, ws / shared, INPUTS, model="tiny", quantizer="tflite_int8", calibration=CALIBRATION,
-        exports=[{"batchSize": 1, "path": "dist/shared/tiny/tflite-batch1"}], modelPath="dist/models/tiny",
+        "calibrate",
+        ws,
+        ws / shared,
+        INPUTS,
+        model="tiny",
+        quantizer="tflite_int8",
+        calibration=CALIBRATION,
+        exports=[{"batchSize": 1, "path": "dist/shared/tiny/tflite-batch1"}],
+        modelPath="dist/models/tiny",
     )
-    assert json.loads((ws / shared / "calibration-meta.json").read_text())["batches"]["1"] == {"scheme": "full-integer", "calibrated": "batch1/calibrated.tflite"}
+    assert json.loads((ws / shared / "calibration-meta.json").read_text())["batches"]["1"] == {
+        "scheme": "full-integer",
+        "calibrated": "batch1/calibrated.tflite",
+    }
     for io_type in ("uint8", "float32"):
         models = {}
         for how, extra in (("shared", {"sharedCalibrationPath": shared}), ("own", {})):
@@ -135,8 +220,17 @@ def test_arm_and_cpu_tflite_int8_share_one_tflite_calibration_and_quantize_it_as
             options = variant(name, "arm", "tflite")
             run_step("convert", ws, ws / f"v/{name}/convert", INPUTS, precision="fp32", converter="tflite", exports=EXPORTS, **options)
             run_step(
-                "quantize", ws, ws / f"v/{name}/quantize", INPUTS, precision="int8", quantizer="tflite_int8", executor="tflite", ioType=io_type,
-                convertPath=f"v/{name}/convert", **extra, **options,
+                "quantize",
+                ws,
+                ws / f"v/{name}/quantize",
+                INPUTS,
+                precision="int8",
+                quantizer="tflite_int8",
+                executor="tflite",
+                ioType=io_type,
+                convertPath=f"v/{name}/convert",
+                **extra,
+                **options,
             )
             models[how] = ws / f"v/{name}/quantize/model.tflite"
             meta = json.loads((ws / f"v/{name}/quantize/artifact.json").read_text())
@@ -159,6 +253,8 @@ def outputs(model, io_type: str) -> list:
     runner = Interpreter(model_path=str(model)).get_signature_runner("serving_default")
     rng = np.random.default_rng(0)
     return [
-        runner(image=rng.integers(0, 255, (1, 8, 8, 1)).astype(np.uint8) if io_type == "uint8" else rng.random((1, 8, 8, 1), dtype=np.float32))["output_0"]
+        runner(image=rng.integers(0, 255, (1, 8, 8, 1)).astype(np.uint8) if io_type == "uint8" else rng.random((1, 8, 8, 1), dtype=np.float32))[
+            "output_0"
+        ]
         for _ in range(8)
     ]

@@ -1,6 +1,7 @@
 """Recurrent and integer-input models on TFLite: the static-batch signature (FP32) and the INT8 schemes.
 Keras 3 LSTM/GRU need static TensorList shapes in TFLite; TFLite's calibrator crashes on their WHILE loops, so
 INT8 is dynamic-range for them; integer inputs calibrate in their own dtype."""
+
 import json
 
 import pytest
@@ -25,7 +26,9 @@ def run(step, ws, out, **options):
 
 
 def verify(ws, model_path, platform, artifact, precision):
-    out = run("verify", ws, ws / platform / "verify", **variant_options(model_path, platform, precision=precision, executor="tflite", artifactPath=artifact))
+    out = run(
+        "verify", ws, ws / platform / "verify", **variant_options(model_path, platform, precision=precision, executor="tflite", artifactPath=artifact)
+    )
     return json.loads((out / "verify.json").read_text())
 
 

@@ -1,12 +1,13 @@
 """build-model -> convert (TFLite FP32) -> quantize (TFLite INT8) -> verify, on a tiny model, through the steps."""
+
 import json
 import textwrap
 
 import numpy as np
 import pytest
 
-from tf2aif_toolchain.errors import ToolchainError
 from job_support import make_job
+from tf2aif_toolchain.errors import ToolchainError
 from tf2aif_toolchain.steps import STEPS
 from tiny_models import build_tiny_model, input_specs, run_step, tiny_arm_variant
 
@@ -82,7 +83,12 @@ def test_not_a_saved_model_and_wrong_declared_inputs(workspace, tmp_path):
     wrong = [{"name": "pixels", "shape": [None, 6, 6, 1], "dtype": "float32"}]
     with pytest.raises(ToolchainError, match=r"inputs\[0\]\.name: the model has no input 'pixels'"):
         STEPS["build-model"](
-            make_job("build-model", ws, tmp_path / "b", {"inputs": wrong, "model": "tiny", "modelDir": "models/tiny", "source": {"format": "script", "path": "build.py"}})
+            make_job(
+                "build-model",
+                ws,
+                tmp_path / "b",
+                {"inputs": wrong, "model": "tiny", "modelDir": "models/tiny", "source": {"format": "script", "path": "build.py"}},
+            )
         )
 
 

@@ -1,4 +1,5 @@
 """Vitis AI (power-of-two INT8, .xmodel compile) and OpenVINO adapters, on a tiny two-output Keras model."""
+
 from __future__ import annotations
 
 import http.server
@@ -309,9 +310,9 @@ def test_compile_runs_the_compiler_in_the_image_and_collects_the_xmodel(built, t
     meta = vitis_ai.compile(_job(tmp_path, out, platform="versal", variant="tiny-versal"), built["quantize"], built["meta"], out)
     assert meta["artifact"] == "tiny_versal.xmodel" and (out / "tiny_versal.xmodel").read_bytes() == b"xmodel"
     assert meta["dpu"]["dpu"] == "DPUCVDX8G" and (out / "compile.log").read_text() == "compiling for the DPU\n"
-    env = dict(e.split("=", 1) for e in engine.created["Env"])
-    assert env["TF2AIF_ARCH"] == "/opt/vitis_ai/compiler/arch/DPUCVDX8G/VCK190/arch.json"
-    assert env["TF2AIF_COMMAND"].startswith("vai_c_xir ") and engine.created["HostConfig"]["NetworkMode"] == "none"
+    container_env = dict(e.split("=", 1) for e in engine.created["Env"])
+    assert container_env["TF2AIF_ARCH"] == "/opt/vitis_ai/compiler/arch/DPUCVDX8G/VCK190/arch.json"
+    assert container_env["TF2AIF_COMMAND"].startswith("vai_c_xir ") and engine.created["HostConfig"]["NetworkMode"] == "none"
     with tarfile.open(fileobj=io.BytesIO(engine.files)) as tar:
         sent = tar.extractfile("tf2aif/in/model.onnx").read()
         assert tar.getmember("tf2aif/compile.sh").mode & 0o111
@@ -334,7 +335,7 @@ def _run_compile_sh(tmp_path: Path, arch: Path) -> subprocess.CompletedProcess:
     fake.chmod(0o755)
     script = tmp_path / "compile.sh"
     script.write_text(vitis_ai.COMPILE_SH)
-    env = {
+    script_env = {
         "PATH": f"{bin_dir}:/usr/bin:/bin",
         "TF2AIF_MODEL": "in/model.onnx",
         "TF2AIF_ARCH": str(arch),
@@ -342,7 +343,7 @@ def _run_compile_sh(tmp_path: Path, arch: Path) -> subprocess.CompletedProcess:
         "TF2AIF_NET": "net",
         "TF2AIF_COMMAND": vitis_ai.DEFAULT_COMMAND,
     }
-    return subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=30)
+    return subprocess.run(["bash", str(script)], env=script_env, capture_output=True, text=True, timeout=30)
 
 
 def test_compile_script_runs_vai_c_xir_with_the_arch(tmp_path):

@@ -1,4 +1,5 @@
 """A tiny Keras classifier built through the toolchain's own steps (tf2aif_toolchain.testing): the fixture adapter tests share."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -23,8 +24,15 @@ def tiny_arm_variant(ws: Path, filters: int = 4) -> dict:
     INT8, uint8 I/O) into ws/q. Returns the variant's step options (verify's, minus precision and paths)."""
     build_tiny_model(ws, filters=filters)
     options = dict(
-        model="tiny", variant="tiny-arm", platform="arm", runtime="tflite", batchSize=1, task="classification", trained=False,
-        modelPath="dist/models/tiny", calibration={"random": True, "samples": 16, "batchSize": 8},
+        model="tiny",
+        variant="tiny-arm",
+        platform="arm",
+        runtime="tflite",
+        batchSize=1,
+        task="classification",
+        trained=False,
+        modelPath="dist/models/tiny",
+        calibration={"random": True, "samples": 16, "batchSize": 8},
         verify={"samples": 16, "seed": 0, "tolerances": {}},
     )
     run_step("convert", ws, ws / "c", input_specs((8, 8, 1)), precision="fp32", converter="tflite", **options)

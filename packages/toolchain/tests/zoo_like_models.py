@@ -1,5 +1,6 @@
 """Tiny versions of the zoo's harder models (recurrent, integer tokens, preprocessing constants, exact GELU),
 built through the toolchain's build-model step from a build.py written into the test workspace."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -82,8 +83,13 @@ def build_model(ws: Path, name: str, source: str, inputs: list[dict], seed: int 
     (ws / "models" / name).mkdir(parents=True, exist_ok=True)
     (ws / "models" / name / "build.py").write_text(source)
     run_step(
-        "build-model", ws, ws / "dist/models" / name, inputs,
-        model=name, modelDir=f"models/{name}", source={"format": "script", "path": "build.py", "seed": seed},
+        "build-model",
+        ws,
+        ws / "dist/models" / name,
+        inputs,
+        model=name,
+        modelDir=f"models/{name}",
+        source={"format": "script", "path": "build.py", "seed": seed},
     )
     return f"dist/models/{name}"
 

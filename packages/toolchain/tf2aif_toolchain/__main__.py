@@ -1,5 +1,6 @@
 """python -m tf2aif_toolchain <step> --job JOB.json --out DIR
 python -m tf2aif_toolchain inspect --format savedmodel|keras --path PATH   (prints input/output specs as JSON)"""
+
 from __future__ import annotations
 
 import argparse

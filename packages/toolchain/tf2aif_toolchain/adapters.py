@@ -4,6 +4,7 @@ Each kind is a Protocol below; a module is checked against its kind's when it is
 function (or with the wrong parameters) fails with one line naming the file and the function, not with an
 AttributeError halfway through a step.
 """
+
 from __future__ import annotations
 
 import importlib

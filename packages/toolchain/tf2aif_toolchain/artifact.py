@@ -1,4 +1,5 @@
 """artifact.json: what an artifact folder holds and how it was made."""
+
 from __future__ import annotations
 
 import platform

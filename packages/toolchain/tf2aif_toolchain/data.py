@@ -1,10 +1,12 @@
 """Calibration and verification inputs: from the user's get_dataloader (TF2AIF's contract) or seeded random data."""
+
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -85,8 +87,7 @@ def _check_and_cast(arrays: Batch, specs: list[TensorSpec], where: str) -> Batch
         a = arrays[spec.name]
         if a.ndim != len(spec.shape) or any(d is not None and d != s for d, s in zip(spec.shape[1:], a.shape[1:])):
             raise ToolchainError(
-                f"{where}: input {spec.name!r} has shape {list(a.shape)}, the model takes {list(spec.shape)} "
-                "(batch dimension first)"
+                f"{where}: input {spec.name!r} has shape {list(a.shape)}, the model takes {list(spec.shape)} (batch dimension first)"
             )
         if _outside_shape_range(spec, a.shape[1:]):
             r = spec.shape_range
@@ -109,7 +110,12 @@ def _accepts(fn, name: str) -> bool:
 
 
 def from_loader(
-    loader: Path, dataset: Path | None, specs: list[TensorSpec], samples: int, batch_size: int, split: str,
+    loader: Path,
+    dataset: Path | None,
+    specs: list[TensorSpec],
+    samples: int,
+    batch_size: int,
+    split: str,
     ranges: dict[str, ValidRange] | None = None,
 ) -> list[Samples]:
     where = f"get_dataloader in {loader}"
@@ -220,9 +226,7 @@ def check_ranges(arrays: Batch, specs: list[TensorSpec], ranges: dict[str, Valid
             )
 
 
-def random_samples(
-    specs: list[TensorSpec], samples: int, seed: int, ranges: dict[str, ValidRange], which: str = "opt"
-) -> Samples:
+def random_samples(specs: list[TensorSpec], samples: int, seed: int, ranges: dict[str, ValidRange], which: str = "opt") -> Samples:
     """`which`: for inputs with unknown dimensions, the shape range's "min", "opt" or "max" shape; `ranges`: every
     input's (valid_ranges)."""
     rng = np.random.default_rng(seed)

@@ -1,4 +1,5 @@
 """Process settings that must be in place before TensorFlow is imported."""
+
 import os
 import warnings
 

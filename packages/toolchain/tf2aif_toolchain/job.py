@@ -2,6 +2,7 @@
 
 The schema is generated from the plugin's zod schemas (plugins/nx/src/settings/job-schemas.ts, `npm run schema`), so
 both sides of the seam check one contract. Every setting arrives resolved: the toolchain applies no defaults."""
+
 from __future__ import annotations
 
 import json
@@ -41,7 +42,7 @@ class TensorSpec:
         return tuple(self.shape[1:])
 
     @staticmethod
-    def parse(raw: Any, where: str) -> "TensorSpec":
+    def parse(raw: Any, where: str) -> TensorSpec:
         if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
             raise ToolchainError(f"{where}: expected {{name, shape, dtype}}, got {raw!r}")
         shape = raw.get("shape")
@@ -67,8 +68,7 @@ def _parse_shape_range(raw: Any, rank: int, where: str) -> dict[str, tuple[int, 
     if raw is None:
         return None
     ok = isinstance(raw, dict) and all(
-        isinstance(raw.get(k), list) and len(raw[k]) == rank and all(isinstance(d, int) and d > 0 for d in raw[k])
-        for k in ("min", "opt", "max")
+        isinstance(raw.get(k), list) and len(raw[k]) == rank and all(isinstance(d, int) and d > 0 for d in raw[k]) for k in ("min", "opt", "max")
     )
     if not ok:
         raise ToolchainError(f"{where}: expected {{min, opt, max}}, each {rank} positive int(s), got {raw!r}")
@@ -78,12 +78,7 @@ def _parse_shape_range(raw: Any, rank: int, where: str) -> dict[str, tuple[int, 
 def _parse_range(raw: Any, where: str) -> tuple[float, float] | None:
     if raw is None:
         return None
-    if (
-        not isinstance(raw, list)
-        or len(raw) != 2
-        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in raw)
-        or raw[0] > raw[1]
-    ):
+    if not isinstance(raw, list) or len(raw) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in raw) or raw[0] > raw[1]:
         raise ToolchainError(f"{where}: expected [min, max] with min <= max, got {raw!r}")
     return raw[0], raw[1]
 

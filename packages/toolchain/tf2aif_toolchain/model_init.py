@@ -1,4 +1,5 @@
 """Helpers for build scripts of untrained (seeded random-weight) models."""
+
 from __future__ import annotations
 
 import numpy as np

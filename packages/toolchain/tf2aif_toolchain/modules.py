@@ -1,4 +1,5 @@
 """Loading user Python files (build scripts, loaders, hooks); the toolchain's own adapters load through adapters.py."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -32,4 +33,3 @@ def user_function(module: ModuleType, name: str, path: Path, what: str):
     if not callable(fn):
         raise ToolchainError(f"{what} {path} must define a function {name}()")
     return fn
-

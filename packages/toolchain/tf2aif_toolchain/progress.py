@@ -1,4 +1,5 @@
 """Progress lines on stderr, flushed at once so Nx shows them while a long step runs."""
+
 import sys
 import time
 

@@ -1,6 +1,7 @@
 """Test support that ships with the toolchain: a tiny Keras classifier run through the toolchain's own steps, with
 jobs completed from the job contract's defaults as an executor resolves them. The tests that `nx g @tf2aif/nx:platform`
 scaffolds for a workspace's own platform use it, and so do the toolchain's own tests."""
+
 from __future__ import annotations
 
 import json
@@ -86,7 +87,7 @@ def run_step(step: str, ws: Path, out: Path, inputs: list[dict], **options) -> P
     """One toolchain step as an executor runs it: a Job with the workspace and the model's inputs. A variant's
     convert without `exports` first runs the model-level exports it starts from, as the plugin's graph does
     (beside `out`: <out>.export-<runtime>)."""
-    from .steps import STEPS  # TensorFlow loads with the steps, not with this module
+    from .steps import STEPS  # noqa: PLC0415 (TensorFlow loads with the steps, not with this module)
 
     if step == "convert" and "exports" not in options:
         options = {**options, "exports": run_exports(ws, out, inputs, options)}
@@ -102,8 +103,14 @@ def run_exports(ws: Path, out: Path, inputs: list[dict], variant: dict[str, Any]
     for c in candidates:
         folder = out.parent / f"{out.name}.export-{c['runtime']}"
         run_step(
-            "export", ws, folder, inputs,
-            model=variant.get("model") or Path(str(variant.get("modelPath"))).name, converter=c["converter"], batchSize=variant.get("batchSize"), modelPath=variant.get("modelPath"),
+            "export",
+            ws,
+            folder,
+            inputs,
+            model=variant.get("model") or Path(str(variant.get("modelPath"))).name,
+            converter=c["converter"],
+            batchSize=variant.get("batchSize"),
+            modelPath=variant.get("modelPath"),
         )
         exports.append({"runtime": c["runtime"], "converter": c["converter"], "path": str(folder.relative_to(ws))})
     return exports
@@ -114,6 +121,11 @@ def build_tiny_model(ws: Path, shape: tuple[int, ...] = (8, 8, 1), classes: int 
     (ws / "models/tiny").mkdir(parents=True, exist_ok=True)
     (ws / "models/tiny/build.py").write_text(build_source(shape, classes, filters))
     return run_step(
-        "build-model", ws, ws / "dist/models/tiny", input_specs(shape),
-        model="tiny", modelDir="models/tiny", source={"format": "script", "path": "build.py", "seed": seed},
+        "build-model",
+        ws,
+        ws / "dist/models/tiny",
+        input_specs(shape),
+        model="tiny",
+        modelDir="models/tiny",
+        source={"format": "script", "path": "build.py", "seed": seed},
     )

@@ -5,6 +5,7 @@ kernels beat its GEMM, and an OpenVINO INT8 ResNet50 outran a GEMM-only ceiling)
 kernel on this machine (which one wins differs between machines), named in the result; variants' achieved FLOP/s
 are reported as a share of it. Beside it, the ISA's theoretical figure (logical cores x clock x operations per
 cycle from the CPU's flags), an upper bound no kernel reaches."""
+
 from __future__ import annotations
 
 import contextlib
@@ -62,7 +63,11 @@ def tflite_gops(m: int, k: int, n: int, int8: bool) -> float:
     interpreter = Interpreter(model_content=_tflite_gemm(m, k, n, int8), num_threads=os.cpu_count())
     interpreter.allocate_tensors()
     detail = interpreter.get_input_details()[0]
-    data = np.random.default_rng(1).integers(-100, 100, (m, k)).astype(detail["dtype"]) if int8 else np.random.default_rng(1).random((m, k), dtype=np.float32)
+    data = (
+        np.random.default_rng(1).integers(-100, 100, (m, k)).astype(detail["dtype"])
+        if int8
+        else np.random.default_rng(1).random((m, k), dtype=np.float32)
+    )
     interpreter.set_tensor(detail["index"], data)
     return 2 * m * k * n / _best_seconds(interpreter.invoke, repeats=10) / 1e9
 
@@ -189,7 +194,7 @@ def _cpuinfo() -> list[str]:
 
 
 def _cpu_flags() -> set[str]:
-    line = next((l for l in _cpuinfo() if l.startswith("flags")), "")
+    line = next((row for row in _cpuinfo() if row.startswith("flags")), "")
     return set(line.split(":", 1)[1].split()) if ":" in line else set()
 
 
@@ -199,10 +204,10 @@ def _clock_ghz() -> float | None:
     found = re.search(r"@\s*([0-9.]+)\s*GHz", name)
     if found:
         return float(found.group(1))
-    mhz = next((l.split(":", 1)[1] for l in _cpuinfo() if l.startswith("cpu MHz")), None)
+    mhz = next((row.split(":", 1)[1] for row in _cpuinfo() if row.startswith("cpu MHz")), None)
     return round(float(mhz) / 1000, 2) if mhz else None
 
 
 def _cpu_name() -> str:
-    line = next((l for l in _cpuinfo() if l.startswith("model name")), None)
+    line = next((row for row in _cpuinfo() if row.startswith("model name")), None)
     return line.split(":", 1)[1].strip() if line else platform.processor() or "unknown"

@@ -5,6 +5,7 @@ TensorFlow user serves) and one of Keras model.predict (how TF2AIF serves its na
 speedup is a ratio of windows measured moments apart on the same machine; rounds go on until the
 variant's window medians and both ratios are stable.
 """
+
 from __future__ import annotations
 
 import math
@@ -14,14 +15,14 @@ from pathlib import Path
 import numpy as np
 
 from ..artifact import read_model_meta
+from ..client.inputs import random_inputs
 from ..env import import_tensorflow
 from ..job import Job
 from ..jsonio import write_json
 from ..progress import log
 from ..runtimes.tensorflow import TensorFlowRunner
-from ..serve.service import open_service
-from ..client.inputs import random_inputs
 from ..serve.metadata import model_metadata
+from ..serve.service import open_service
 from .stability import percentiles_ms, within
 
 RESULT_FILE = "inprocess.json"
@@ -93,8 +94,10 @@ def interleaved(
             medians[s.name].append(s.window())
         for s in series[1:]:
             ratios[s.name].append(medians[s.name][-1] / medians[series[0].name][-1])
-        stable = rounds >= max(consecutive, min_rounds) and within(medians[series[0].name][-consecutive:], tolerance) and all(
-            within(ratios[s.name][-consecutive:], tolerance) for s in series[1:required]
+        stable = (
+            rounds >= max(consecutive, min_rounds)
+            and within(medians[series[0].name][-consecutive:], tolerance)
+            and all(within(ratios[s.name][-consecutive:], tolerance) for s in series[1:required])
         )
         log(f"round {rounds}: " + ", ".join(f"{s.name} {medians[s.name][-1] * 1000:.2f} ms" for s in series) + (" (stable)" if stable else ""))
     keep = min(consecutive, rounds)
@@ -149,7 +152,8 @@ def run(job: Job) -> None:
             "speedupVsTfSignature": lat["ratios"]["tfSignature"],
             "speedupVsKerasPredict": lat["ratios"].get("kerasPredict"),
             "stable": lat["ratiosStable"],
-            "note": "ratios of the fastest window medians (first round left out), measured round by round in one process" + ("" if predict else "; no Keras model, so no model.predict baseline"),
+            "note": "ratios of the fastest window medians (first round left out), measured round by round in one process"
+            + ("" if predict else "; no Keras model, so no model.predict baseline"),
         },
         "throughput": {
             "batch": batch,

@@ -1,4 +1,5 @@
 """The rules the in-process bench stops and reports by: windows agreeing within a tolerance, percentiles in ms."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,4 +13,9 @@ def within(values: list[float], tolerance: float) -> bool:
 
 def percentiles_ms(seconds: np.ndarray) -> dict[str, float]:
     ms = np.asarray(seconds) * 1000
-    return {"p50": round(float(np.percentile(ms, 50)), 4), "p90": round(float(np.percentile(ms, 90)), 4), "p99": round(float(np.percentile(ms, 99)), 4), "mean": round(float(ms.mean()), 4)}
+    return {
+        "p50": round(float(np.percentile(ms, 50)), 4),
+        "p90": round(float(np.percentile(ms, 90)), 4),
+        "p99": round(float(np.percentile(ms, 99)), 4),
+        "mean": round(float(ms.mean()), 4),
+    }

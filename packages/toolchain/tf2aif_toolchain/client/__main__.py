@@ -1,4 +1,6 @@
-"""python -m tf2aif_toolchain.client (tritonclient over HTTP) [--url http://host:port] [--config variant.json | --model NAME] --requests N --concurrency C"""
+"""python -m tf2aif_toolchain.client (tritonclient over HTTP) [--url http://host:port] [--config variant.json | --model NAME]
+--requests N --concurrency C"""
+
 from __future__ import annotations
 
 import argparse

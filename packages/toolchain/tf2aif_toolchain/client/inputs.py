@@ -1,5 +1,6 @@
 """Request data for a served model, from its v2 metadata (numpy and tritonclient's light utils only: the in-process
 bench imports it without the HTTP client)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,7 +22,9 @@ def random_inputs(metadata: dict, batch: int, seed: int = 0) -> dict[str, np.nda
             inputs[spec["name"]] = rng.random(shape) < 0.5
             continue
         if "range" not in spec:
-            raise ValueError(f"input {spec['name']!r}: the server's metadata gives no value range (a tf2aif server does: variant.json inputs[].range)")
+            raise ValueError(
+                f"input {spec['name']!r}: the server's metadata gives no value range (a tf2aif server does: variant.json inputs[].range)"
+            )
         low, high = spec["range"]
         if dtype.kind == "f":
             inputs[spec["name"]] = (low + rng.random(shape) * (high - low)).astype(dtype)

@@ -1,5 +1,6 @@
 """Closed-loop load through Triton's KServe v2 client (tritonclient.http): C threads, each sending requests
 back to back on its own client (one keep-alive connection), with binary tensors both ways."""
+
 from __future__ import annotations
 
 import threading

@@ -15,6 +15,7 @@ Settings (environment):
 - TF2AIF_VITIS_AI_COMPILE: another compile command (bash, with $TF2AIF_MODEL, $TF2AIF_ARCH, $TF2AIF_OUT, $TF2AIF_NET),
   for images whose compiler takes the QDQ ONNX model another way than `vai_c_xir -x`.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -254,13 +255,15 @@ def compile(job: Job, artifact_dir: Path, meta: dict, out_dir: Path) -> dict:  #
         "TF2AIF_COMMAND": command or DEFAULT_COMMAND,
         **({"TF2AIF_COMMAND_SET": "1"} if command else {}),
     }
-    files = _tar({
-        "tf2aif": (None, 0o777),
-        "tf2aif/compile.sh": (COMPILE_SH.encode(), 0o755),
-        "tf2aif/in": (None, 0o755),
-        f"tf2aif/in/{model.name}": (model.read_bytes(), 0o644),
-        "tf2aif/out": (None, 0o777),  # writable whatever user the image runs as
-    })
+    files = _tar(
+        {
+            "tf2aif": (None, 0o777),
+            "tf2aif/compile.sh": (COMPILE_SH.encode(), 0o755),
+            "tf2aif/in": (None, 0o755),
+            f"tf2aif/in/{model.name}": (model.read_bytes(), 0o644),
+            "tf2aif/out": (None, 0o777),  # writable whatever user the image runs as
+        }
+    )
     log(f"compiling for {target['dpu']} ({target['board']}) with {arch} in {image}")
     code, logs, archive = engine.run(image, files, env, f"{WORK}/out")
     (out_dir / LOG_FILE).write_text(logs)

@@ -4,6 +4,7 @@ A fixed batch lets TensorRT (GPU, Jetson) and the Vitis AI DPU compilers build s
 tf2onnx converts the frozen static-batch graph of graph/static_signature.py: a function that captures tensors (the
 constants of a Keras Normalization or Rescaling layer) would get them as extra ONNX inputs.
 """
+
 from __future__ import annotations
 
 import re

@@ -3,6 +3,7 @@
 The IR keeps the model's batch dimension as it is (dynamic for Keras models): the CPU plugin runs any batch size.
 Weights stay FP32 (save_model would otherwise compress them to FP16).
 """
+
 from __future__ import annotations
 
 import re

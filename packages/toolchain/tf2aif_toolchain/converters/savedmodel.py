@@ -1,4 +1,5 @@
 """Native TensorFlow baseline: the SavedModel itself, served through its signature."""
+
 from __future__ import annotations
 
 from pathlib import Path

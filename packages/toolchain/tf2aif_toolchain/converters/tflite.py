@@ -5,6 +5,7 @@ and TFLite requires it static. Those models are converted again from graph/stati
 size. Keras 3 does not mark its LSTM with tf.api_implements, so TFLite cannot fuse it into
 UNIDIRECTIONAL_SEQUENCE_LSTM: the result runs the layer as a WHILE loop of builtin ops.
 """
+
 from __future__ import annotations
 
 import re
@@ -35,7 +36,7 @@ def needs_static_batch(message: str) -> bool:
 
 def op_nodes(message: str, ops: list[str]) -> list[str]:
     """The graph nodes of those ops, from the converter's locations (fused["MaxPool3D:", "model/layer/MaxPool3D@..."])."""
-    found = re.findall(r'fused\["(%s):", "([^"@]+)' % "|".join(map(re.escape, ops)), message) if ops else []
+    found = re.findall(r'fused\["(' + "|".join(map(re.escape, ops)) + r'):", "([^"@]+)', message) if ops else []
     return sorted({node for _, node in found})
 
 

@@ -8,6 +8,7 @@ the batch, and a node's loss is the SQNR of its worst activation input minus tha
 tells apart a model where one layer breaks (a single large loss) from one whose error grows a little in every
 block (MobileNetV3Small on alveo: 45 dB after the first layer, 5 dB at the logits, no layer over 9 dB).
 """
+
 from __future__ import annotations
 
 import math

@@ -7,6 +7,7 @@ names an op's output after the TF ops it fused, alike in both models). Weights a
 inputs and op outputs. Keeping every tensor makes LiteRT drop its default XNNPACK delegate, so the profile runs
 the built-in kernels, not the ones verify measured with: it says where the error arises, verify says how much.
 """
+
 from __future__ import annotations
 
 import os
@@ -44,9 +45,15 @@ def run_all_tensors(model: Path, batches: list[dict[str, np.ndarray]]) -> tuple[
             value = interpreter.get_tensor(index)
             seen.setdefault(details[index]["name"], []).append(dequantize_output(np.array(value), details[index]).reshape(-1))
     nodes = [
-        Node(layer_name(details[int(op["outputs"][0])]["name"]), op["op_name"], [details[int(i)]["name"] for i in op["inputs"] if i >= 0],
-             [details[int(o)]["name"] for o in op["outputs"] if o >= 0], details[int(op["outputs"][0])]["name"])
-        for op in ops if len(op["outputs"])
+        Node(
+            layer_name(details[int(op["outputs"][0])]["name"]),
+            op["op_name"],
+            [details[int(i)]["name"] for i in op["inputs"] if i >= 0],
+            [details[int(o)]["name"] for o in op["outputs"] if o >= 0],
+            details[int(op["outputs"][0])]["name"],
+        )
+        for op in ops
+        if len(op["outputs"])
     ]
     return {name: np.concatenate(values) for name, values in seen.items()}, nodes, inputs, outputs
 

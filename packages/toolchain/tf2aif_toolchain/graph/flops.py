@@ -1,4 +1,5 @@
 """Floating-point operations of one inference at batch 1 (TensorFlow's profiler on the frozen signature)."""
+
 from __future__ import annotations
 
 from ..env import import_tensorflow

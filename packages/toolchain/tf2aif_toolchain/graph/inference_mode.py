@@ -6,6 +6,7 @@ inference, its outputs change from call to call, and its random ops and seed-sta
 Keras model (a .keras file or a build script) is therefore exported calling `model(x, training=False)` when one
 of its layers is active by default; a SavedModel whose outputs still change from call to call is refused with the fix.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -84,7 +85,9 @@ def check_deterministic(signature, declared: list[TensorSpec], source: str) -> N
     for name, spec in kwargs.items():
         shape = (1, *by_name[name].sample_shape("opt")) if name in by_name else (1, *[d or 1 for d in spec.shape[1:]])
         dtype = spec.dtype.as_numpy_dtype
-        feed[name] = (rng.random(shape) < 0.5) if dtype == np.bool_ else (rng.random(shape) * (1 if np.issubdtype(dtype, np.floating) else 2)).astype(dtype)
+        feed[name] = (
+            (rng.random(shape) < 0.5) if dtype == np.bool_ else (rng.random(shape) * (1 if np.issubdtype(dtype, np.floating) else 2)).astype(dtype)
+        )
     tf = import_tensorflow()
     try:
         first, second = signature(**feed), signature(**feed)

@@ -5,6 +5,7 @@
   means, takes pixel values in [0, 255] (keras.applications' EfficientNet, MobileNetV3, ConvNeXt carry that
   preprocessing inside the model); random values in [0, 1) would reach the network as a near-constant image,
   whose INT8 quantization then measures nothing but noise."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -13,6 +13,7 @@ The serving signature is frozen (variables become constants), every node the out
 SavedModel of its own beside the original; converters start from it, while verify compares every variant against
 the original. A model that needs none of this is left as it is (no prepared copy): its conversions do not change.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -102,9 +103,7 @@ def _half_to_float(graph_def) -> int:
 
 def _uses_half(graph_def) -> bool:
     return any(
-        value.type == HALF or (value.HasField("list") and HALF in value.list.type)
-        for node in _all_nodes(graph_def)
-        for value in node.attr.values()
+        value.type == HALF or (value.HasField("list") and HALF in value.list.type) for node in _all_nodes(graph_def) for value in node.attr.values()
     )
 
 

@@ -1,4 +1,5 @@
 """Reading a SavedModel's serving signature and checking it against the declared inputs."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -55,9 +56,7 @@ def check_declared_inputs(declared: list[TensorSpec], actual: list[TensorSpec], 
             continue
         if want.dtype != have.dtype:
             problems.append(f"{where}.dtype: {want.dtype} declared, the model takes {have.dtype}")
-        if len(want.shape) != len(have.shape) or any(
-            w is not None and h is not None and w != h for w, h in zip(want.shape, have.shape)
-        ):
+        if len(want.shape) != len(have.shape) or any(w is not None and h is not None and w != h for w, h in zip(want.shape, have.shape)):
             problems.append(f"{where}.shape: {list(want.shape)} declared, the model takes {list(have.shape)}")
     missing = set(by_name) - {d.name for d in declared}
     if missing:

@@ -11,6 +11,7 @@ The signature is frozen (variables become constants, control flow kept as While 
 the inputs and of the TensorList element shapes is pinned to the variant's batch size; for TFLite the graph is
 re-imported into a tf.function whose inputs and outputs carry the signature's names.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -117,7 +118,7 @@ def _pin_batch(nodes, batch: int) -> int:
             copy.name = name
             copy.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(shape))
             by_name[name] = copy
-        node.input[index] = name + ref[len(source.name):]
+        node.input[index] = name + ref[len(source.name) :]
         pinned += 1
     return pinned
 
@@ -201,10 +202,7 @@ def static_graph(saved_model: Path, batch: int, declared: list[TensorSpec] = ())
     pinned = _pin_batch(graph_def.node, batch)
     for function in graph_def.library.function:
         pinned += _pin_batch(function.node_def, batch)
-    specs = [
-        tf.TensorSpec(_static_shape(spec.shape, batch, hints.get(name)), spec.dtype, name=name)
-        for name, spec in frozen.inputs.items()
-    ]
+    specs = [tf.TensorSpec(_static_shape(spec.shape, batch, hints.get(name)), spec.dtype, name=name) for name, spec in frozen.inputs.items()]
     _set_placeholder_shapes(graph_def, frozen, specs)
     _allow_inlining(graph_def)
     return StaticGraph(graph_def, specs, frozen.input_tensors, frozen.output_tensors, pinned)

@@ -7,6 +7,7 @@ and resource the options' demand fits n_p nodes; the objective is the nodes' cos
 broken in stages, each keeping the previous optimum: first the other objective, then the plugin's ranking of the
 options (lower p99, then name).
 """
+
 from __future__ import annotations
 
 import numpy as np

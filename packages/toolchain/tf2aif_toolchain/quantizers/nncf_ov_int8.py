@@ -18,6 +18,7 @@ Overflow fix on every layer (7-bit weights): a CPU without VNNI multiplies u8 x 
 EPYC, no VNNI) on an LSTM text classifier: min cosine 0.54 with the default, 0.99 with every layer fixed. The IR is
 built once and may run on any x86 CPU, so it is made safe for all of them (costs about one bit of weight precision).
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -3,6 +3,7 @@
 Inputs and outputs stay float32 (Cast nodes at the edges) so clients, verify and the server feed the same
 arrays as for FP32; only weights and activations inside the graph are halved.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

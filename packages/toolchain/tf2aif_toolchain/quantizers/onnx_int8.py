@@ -7,6 +7,7 @@ symmetric weights, uint8 activations (ONNX Runtime's documented default for CPUs
 schemes is not measured here). ONNX Runtime fuses Q/DQ pairs around a Conv/MatMul into integer kernels when the
 session loads the model.
 """
+
 from __future__ import annotations
 
 import tempfile
@@ -41,7 +42,9 @@ class _OrtInt8:
             # shape inference and BatchNorm folding first, as ORT's quantization guide asks
             quant_pre_process(str(fp32), str(self.prepared), skip_symbolic_shape=True)
             log(f"calibrating {fp32.name} for INT8 QDQ with ONNX Runtime ({self.method}) on {calibration.count} samples")
-            self.cache = ranges_cache(self.prepared, INT8_OPS, self.calibrate_method, extra, calibration_batches(fp32, calibration, job.batch_size), work)
+            self.cache = ranges_cache(
+                self.prepared, INT8_OPS, self.calibrate_method, extra, calibration_batches(fp32, calibration, job.batch_size), work
+            )
 
     def write(self, excluded: list[str], out_dir: Path) -> dict:
         from onnxruntime.quantization import QuantFormat, QuantType, quantize_static  # noqa: PLC0415

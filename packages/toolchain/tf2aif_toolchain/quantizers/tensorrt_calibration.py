@@ -8,6 +8,7 @@ ranges also go into an INT8 QDQ model that any CPU can execute: that is how veri
 Options (tf2aif.json `calibration`): `method` = minmax (TF2AIF's default), entropy or percentile. ORT's entropy
 search is pure Python, about 1 s per tensor on 2 cores (ResNet50: ~2 min), so it is opt-in.
 """
+
 from __future__ import annotations
 
 import logging
@@ -102,9 +103,7 @@ def calibrate(model: Path, calibration: Samples, batch_size: int, method: str, w
     for name, data in ranges.items():
         low, high = (float(np.max(np.abs(v))) for v in data.range_value)
         if not np.isfinite(low) or not np.isfinite(high):
-            raise ToolchainError(
-                f"calibration saw non-finite values in tensor {name!r}; check the calibration data (NaN or inf inputs?)"
-            )
+            raise ToolchainError(f"calibration saw non-finite values in tensor {name!r}; check the calibration data (NaN or inf inputs?)")
         amax[name] = max(low, high, MIN_RANGE)
     return amax
 
@@ -113,9 +112,7 @@ def tensors_data(amax: dict[str, float], method: str):
     """The ranges as ORT's TensorsData, symmetric around zero."""
     from onnxruntime.quantization.calibrate import CalibrationMethod, TensorData, TensorsData  # noqa: PLC0415
 
-    data = {
-        name: TensorData(lowest=np.float32(-value), highest=np.float32(value)) for name, value in sorted(amax.items())
-    }
+    data = {name: TensorData(lowest=np.float32(-value), highest=np.float32(value)) for name, value in sorted(amax.items())}
     return TensorsData(getattr(CalibrationMethod, METHODS[method][0]), data)
 
 
@@ -159,8 +156,6 @@ def write_emulation(model: Path, ranges, out_path: Path, work_dir: Path, exclude
     )
 
 
-
-
 def _tensor_names(model: Path) -> set[str]:
     """The names a calibration table keys its ranges by: the graph's inputs and every node's outputs."""
     import onnx  # noqa: PLC0415
@@ -191,7 +186,10 @@ def calibrate_shared(job: Job, saved_model: Path, exports: list[dict], calibrati
             names = _tensor_names(model)
             same = next((t for t in tables if t[0] == names), None)
             if same is None:
-                log(f"calibrating {job.require('model', str)} ({method}) on {calibration.count} samples at batch {batch}, once for the variants at batch {batch}")
+                log(
+                    f"calibrating {job.require('model', str)} ({method}) on {calibration.count} samples at batch {batch}, "
+                    f"once for the variants at batch {batch}"
+                )
                 watch = Stopwatch()
                 same = (names, folder, _calibrate_checked(model, calibration, batch, method, work))
                 calibration_seconds += watch.seconds

@@ -4,6 +4,7 @@ a WHILE loop (recurrent layers).
 TFLite's calibrator crashes the process (SIGSEGV in calibrator._feed_tensors, measured with TF 2.21 on LSTMs with
 int and float inputs) on models with WHILE, which would end the step with no message; so those are not calibrated.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -120,7 +121,13 @@ def _from_shared(job: Job, shared: Path, converted: dict, calibration: Samples) 
     static_batch = converted.get("staticBatch")
     if static_batch is not None:
         meta = {**meta, "staticBatch": static_batch, "staticBatchReason": converted.get("staticBatchReason")}
-    return {"artifact": ARTIFACT, "format": "tflite", **meta, "sharedCalibration": str(shared.relative_to(job.workspace)), "toolchain": {"tensorflow": import_tensorflow().__version__}}
+    return {
+        "artifact": ARTIFACT,
+        "format": "tflite",
+        **meta,
+        "sharedCalibration": str(shared.relative_to(job.workspace)),
+        "toolchain": {"tensorflow": import_tensorflow().__version__},
+    }
 
 
 def quantize(job: Job, saved_model: Path, convert_dir: Path, calibration: Samples, out_dir: Path) -> dict:

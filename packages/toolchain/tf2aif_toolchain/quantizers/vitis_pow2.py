@@ -23,6 +23,7 @@ on the CPU (Quark's XINT8 default also quantizes a Softmax output, which zeroes 
 untrained model). The result runs on ONNX Runtime's CPU EP, so verify checks it here; compilers/vitis_ai.py
 compiles it to an .xmodel.
 """
+
 from __future__ import annotations
 
 import copy
@@ -45,9 +46,28 @@ METHOD_ORT = "onnxruntime QDQ, power-of-two scales"
 # Ops the DPUs execute (convolutions, fully connected, eltwise, pooling, concat, resize and the layout ops
 # around them); anything else stays float, as it runs on the host CPU under Vitis AI.
 DPU_OPS = [
-    "Conv", "ConvTranspose", "Gemm", "MatMul", "Add", "Mul", "MaxPool", "AveragePool", "GlobalAveragePool",
-    "Concat", "Relu", "Clip", "LeakyRelu", "Resize", "Pad", "Reshape", "Flatten", "Transpose", "Squeeze",
-    "Unsqueeze", "Split", "Slice",
+    "Conv",
+    "ConvTranspose",
+    "Gemm",
+    "MatMul",
+    "Add",
+    "Mul",
+    "MaxPool",
+    "AveragePool",
+    "GlobalAveragePool",
+    "Concat",
+    "Relu",
+    "Clip",
+    "LeakyRelu",
+    "Resize",
+    "Pad",
+    "Reshape",
+    "Flatten",
+    "Transpose",
+    "Squeeze",
+    "Unsqueeze",
+    "Split",
+    "Slice",
 ]
 INT8_MIN, INT8_MAX = -128, 127
 HISTOGRAM_BINS = 2048
@@ -112,9 +132,7 @@ def input_names(model_path: Path, calibration: Samples) -> dict[str, str]:
             continue
         key = inp.name if inp.name in calibration.arrays else inp.name.split(":")[0]
         if key not in calibration.arrays:
-            raise ToolchainError(
-                f"the ONNX model takes input {inp.name!r}, the calibration data has {sorted(calibration.arrays)}"
-            )
+            raise ToolchainError(f"the ONNX model takes input {inp.name!r}, the calibration data has {sorted(calibration.arrays)}")
         names[key] = inp.name
     return names
 
@@ -246,7 +264,11 @@ class _OrtPow2:
         self.cache = work / "ranges.json"
         save_tensors_data(ranges, self.cache)
         activations = {
-            name: [_override(histogram_scale(*self.histograms[name][:2]) if name in self.histograms else activation_scale(_absmax(ranges[name].range_value)))]
+            name: [
+                _override(
+                    histogram_scale(*self.histograms[name][:2]) if name in self.histograms else activation_scale(_absmax(ranges[name].range_value))
+                )
+            ]
             for name in ranges
         }
         weights = {name: [_override(weight_scale(w))] for name, w in _weights(model).items()}
@@ -304,6 +326,7 @@ def requantizer(job: Job, saved_model: Path, convert_dir: Path, calibration: Sam
     batches = calibration_batches(fp32, calibration, job.batch_size)
 
     if meta.get("method") == METHOD_QUARK:
+
         def write_quark(excluded: list[str], out_dir: Path) -> dict:
             _quantize_quark(fp32, batches, out_dir / ARTIFACT, excluded)
             return {}
@@ -328,7 +351,9 @@ def _calibrate(prepared: Path, work: Path, batches: list[dict[str, np.ndarray]])
     from onnxruntime.quantization import CalibrationMethod, create_calibrator  # noqa: PLC0415
 
     def calibrate(method: CalibrationMethod, extra: dict):
-        calibrator = create_calibrator(prepared, DPU_OPS, augmented_model_path=str(work / "augmented.onnx"), calibrate_method=method, extra_options=extra)
+        calibrator = create_calibrator(
+            prepared, DPU_OPS, augmented_model_path=str(work / "augmented.onnx"), calibrate_method=method, extra_options=extra
+        )
         calibrator.collect_data(_reader(batches))
         return calibrator
 
@@ -360,9 +385,7 @@ def _weights(model) -> dict[str, np.ndarray]:
 
     biases = {n.input[2] for n in model.graph.node if n.op_type in ("Conv", "ConvTranspose", "Gemm") and len(n.input) > 2}
     return {
-        init.name: numpy_helper.to_array(init)
-        for init in model.graph.initializer
-        if init.data_type == TensorProto.FLOAT and init.name not in biases
+        init.name: numpy_helper.to_array(init) for init in model.graph.initializer if init.data_type == TensorProto.FLOAT and init.name not in biases
     }
 
 

@@ -5,6 +5,7 @@ against the float IR's, per calibration-kind sample, with verify's minCosine as 
 NNCF leaves without FakeQuantize run on OpenVINO's float kernels. The budget (quantize.maxFloatShare) is checked
 on the result; quantize.maxAttempts bounds NNCF's iterations (one layer reverted per iteration).
 """
+
 from __future__ import annotations
 
 import math
@@ -33,6 +34,7 @@ def quantized_layers(model) -> set[str]:
 
 def layer_macs(model) -> dict[str, int]:
     """Multiply-accumulates per sample of each conv/matmul layer, from the IR's shapes (an unknown dimension is 1)."""
+
     def dims(shape) -> list[int]:
         return [d.get_length() if d.is_static else 1 for d in shape] if shape.rank.is_static else []
 
@@ -117,15 +119,33 @@ class NncfRequantizer:
             (attempt / ARTIFACT).mkdir()
             ov.save_model(quantized, str(attempt / ARTIFACT / XML), compress_to_fp16=False)
             check = checker(attempt, meta, mixed=True)
-            log(f"NNCF kept {len(reverted)} layer(s) float ({share:.1%} of MACs): min cosine {check.min_cosine:.4f}, {'passed' if check.passed else 'not enough'}")
-            base = {"fullInt8": full.as_json(), "attempts": [{"floatLayers": len(reverted), "floatShare": round(share, 4), **check.as_json()}], "seconds": watch.seconds}
+            log(
+                f"NNCF kept {len(reverted)} layer(s) float ({share:.1%} of MACs): min cosine {check.min_cosine:.4f}, "
+                f"{'passed' if check.passed else 'not enough'}"
+            )
+            base = {
+                "fullInt8": full.as_json(),
+                "attempts": [{"floatLayers": len(reverted), "floatShare": round(share, 4), **check.as_json()}],
+                "seconds": watch.seconds,
+            }
             if not reverted or not check.passed:
                 return {"found": False, "reason": "NNCF's accuracy control found no model that passes the check", **base}, {}
             if share > policy.max_float_share:
-                return {"found": False, "reason": f"NNCF's model keeps {share:.1%} of MACs float, over quantize.maxFloatShare ({policy.max_float_share:.0%})", **base}, {}
+                return {
+                    "found": False,
+                    "reason": f"NNCF's model keeps {share:.1%} of MACs float, over quantize.maxFloatShare ({policy.max_float_share:.0%})",
+                    **base,
+                }, {}
             adopt(attempt, out_dir)
         kinds = {op.get_friendly_name(): op.get_type_name() for op in model.get_ops()}
-        record = {"found": True, "floatLayers": [{"node": k, "op": kinds.get(k), "key": k} for k in reverted], "floatShare": round(share, 4),
-                  "shareOf": "multiply-accumulates", "runsFloatLayers": policy.float_layers, "by": "NNCF quantize_with_accuracy_control", **base}
+        record = {
+            "found": True,
+            "floatLayers": [{"node": k, "op": kinds.get(k), "key": k} for k in reverted],
+            "floatShare": round(share, 4),
+            "shareOf": "multiply-accumulates",
+            "runsFloatLayers": policy.float_layers,
+            "by": "NNCF quantize_with_accuracy_control",
+            **base,
+        }
         log(f"{summary(record)}: {', '.join(reverted)}")
         return {**record, "summary": summary(record)}, {}

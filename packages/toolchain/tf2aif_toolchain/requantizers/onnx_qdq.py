@@ -3,6 +3,7 @@ quantization with ONNX Runtime's `nodes_to_exclude`, the layers ranked by int8_e
 drives the search). Nodes are named as in the float model the QDQ model was made from, which the profile also
 reads, so a profile's keys are what `nodes_to_exclude` takes.
 """
+
 from __future__ import annotations
 
 import math
@@ -45,7 +46,9 @@ def node_macs(model_path: Path) -> dict[str, int]:
             continue
         trans_b = any(a.name == "transB" and a.i for a in node.attribute)
         # weights per output value: Conv [Cout, Cin/g, kh, kw]; MatMul [K, N]; Gemm [K, N] or, transposed, [N, K]
-        per_output = math.prod(w) // max(1, w[1] if node.op_type == "ConvTranspose" else w[0] if node.op_type == "Conv" or (node.op_type == "Gemm" and trans_b) else w[-1])
+        per_output = math.prod(w) // max(
+            1, w[1] if node.op_type == "ConvTranspose" else w[0] if node.op_type == "Conv" or (node.op_type == "Gemm" and trans_b) else w[-1]
+        )
         macs[node.name] = int(math.prod(out[1:]) * per_output)
     return macs
 
@@ -66,7 +69,9 @@ def ranges_cache(prepared: Path, op_types: list[str] | None, method, extra: dict
 
     from ..quantizers.vitis_pow2 import _reader  # noqa: PLC0415
 
-    calibrator = create_calibrator(prepared, op_types, augmented_model_path=str(work / "augmented.onnx"), calibrate_method=method, extra_options=extra)
+    calibrator = create_calibrator(
+        prepared, op_types, augmented_model_path=str(work / "augmented.onnx"), calibrate_method=method, extra_options=extra
+    )
     calibrator.collect_data(_reader(batches))
     cache = work / "ranges.json"
     save_tensors_data(calibrator.compute_data(), cache)

@@ -7,6 +7,7 @@ the search; int8_error_profile_tflite ranks the ops. An op is named by its first
 Where an op kept float writes a model output (a softmax head whose probabilities an 8-bit output zeroes), that
 output stays float32 too: requantized to the uint8/int8 I/O type it would lose what the float op kept.
 """
+
 from __future__ import annotations
 
 import math
@@ -91,7 +92,11 @@ class TfliteRequantizer:
             denylisted_nodes=excluded,
         )
         (out_dir / ARTIFACT).write_bytes(model)
-        return {"floatOutputs": float_outputs, "floatOutputsReason": "an op kept float writes them: an 8-bit output would lose what it kept"} if float_outputs else {}
+        return (
+            {"floatOutputs": float_outputs, "floatOutputsReason": "an op kept float writes them: an 8-bit output would lose what it kept"}
+            if float_outputs
+            else {}
+        )
 
     def profile(self, artifact_dir: Path, meta: dict, batches: list[dict[str, np.ndarray]]) -> ErrorProfile | None:
         return int8_error_profile_tflite.profile(self.float_model, artifact_dir / meta["artifact"], batches)

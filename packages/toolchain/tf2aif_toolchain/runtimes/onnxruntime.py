@@ -4,9 +4,11 @@ On a machine without an NVIDIA provider an INT8 variant runs its QDQ emulation (
 CPU, and the runner's description says so. An INT8 QDQ model on the CPU stands in for another device's integer
 math (TensorRT, a Vitis AI DPU), so ORT runs it unfused (session.disable_quant_qdq): its fused x86 int8 kernels
 (u8s8) saturate on CPUs without VNNI, measured here on an AVX2 EPYC: a 16x5 per-channel QDQ MatMul off by up to
-0.31 on outputs of 0.63, so verify would have measured this CPU's overflow instead of the variant. TF2AIF_REQUIRE_GPU=1 turns that fallback into an error, for runs that
-must measure the real GPU path. TF2AIF_TRT_CACHE_DIR keeps TensorRT engines between runs (default: a temp dir).
+0.31 on outputs of 0.63, so verify would have measured this CPU's overflow instead of the variant. TF2AIF_REQUIRE_GPU=1
+turns that fallback into an error, for runs that must measure the real GPU path. TF2AIF_TRT_CACHE_DIR keeps TensorRT
+engines between runs (default: a temp dir).
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """OpenVINO Runtime, CPU plugin, FP32 (the IR made by converters/openvino.py)."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Native TensorFlow: the SavedModel's serving signature (the reference, and the -tf baselines)."""
+
 from __future__ import annotations
 
 from pathlib import Path

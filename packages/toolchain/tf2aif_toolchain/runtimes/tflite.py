@@ -1,4 +1,5 @@
 """TFLite / LiteRT interpreter (XNNPACK on CPU), through the model's serving signature."""
+
 from __future__ import annotations
 
 import os

@@ -6,6 +6,7 @@ outputs come back dequantized with each tensor's fix point, in the order of the 
 Ops the DPU does not run (e.g. a final Softmax left on the CPU) belong in the model's postprocess hook.
 Not exercised on this machine (no DPU).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,10 +32,7 @@ class VartRunner:
     def __init__(self, xmodel: Path, output_names: list[str]) -> None:
         vart, xir = _import_vart()
         graph = xir.Graph.deserialize(str(xmodel))
-        dpu = [
-            s for s in graph.get_root_subgraph().toposort_child_subgraph()
-            if s.has_attr("device") and s.get_attr("device").upper() == "DPU"
-        ]
+        dpu = [s for s in graph.get_root_subgraph().toposort_child_subgraph() if s.has_attr("device") and s.get_attr("device").upper() == "DPU"]
         if len(dpu) != 1:
             raise ToolchainError(f"{xmodel}: expected one DPU subgraph, found {len(dpu)}; recompile the model for the DPU")
         try:
@@ -57,10 +55,7 @@ class VartRunner:
         results = [np.empty(tuple(t.dims), dtype=np.int8, order="C") for t in self._outputs]
         job = self._runner.execute_async(feeds, results)
         self._runner.wait(job)
-        return {
-            name: r.astype(np.float32) * (2.0 ** -t.get_attr("fix_point"))
-            for name, r, t in zip(self._names, results, self._outputs)
-        }
+        return {name: r.astype(np.float32) * (2.0 ** -t.get_attr("fix_point")) for name, r, t in zip(self._names, results, self._outputs)}
 
 
 def load(artifact_dir: Path, meta: dict) -> VartRunner:

@@ -3,11 +3,12 @@
 In-process use (no HTTP), e.g. to measure what the server adds:
     service = open_service("variant.json"); outputs = service.infer({"image": batch})
 """
+
 from .. import env  # noqa: F401 (TF_ENABLE_ONEDNN_OPTS before any runtime imports TensorFlow)
 from .config import ConfigError, VariantConfig, load_config, parse_config
-from .variant_config import variant_config
 from .server import RunningServer, start_server
 from .service import InferenceService, open_service
+from .variant_config import variant_config
 
 __all__ = [
     "ConfigError",

@@ -3,6 +3,7 @@
 Requests wait in a bounded queue; one thread takes the oldest, gathers more until the batch is full or the oldest
 has waited maxQueueDelayMs, runs the runtime once on the concatenation and hands each request its rows back.
 """
+
 from __future__ import annotations
 
 import queue
@@ -54,7 +55,9 @@ class DynamicBatcher:
         try:
             self._queue.put_nowait(item)
         except queue.Full:
-            raise RequestError(503, f"the request queue is full ({self._max_queue} waiting): retry later, or raise maxQueueSize in variant.json") from None
+            raise RequestError(
+                503, f"the request queue is full ({self._max_queue} waiting): retry later, or raise maxQueueSize in variant.json"
+            ) from None
         while True:
             try:
                 outputs = item.future.result(timeout=1.0)  # re-raises the batch's InferenceFailed

@@ -4,6 +4,7 @@ Binary extension: the body is a JSON header of Inference-Header-Content-Length b
 parameters.binary_data_size, in order, as raw little-endian bytes. Responses use it for outputs asked for with
 parameters.binary_data (per output) or binary_data_output (per request).
 """
+
 from __future__ import annotations
 
 import json
@@ -78,7 +79,7 @@ def decode_infer_request(body: bytes, header_length: str | None, config: Variant
     json_size = _header_length(header_length, len(body))
     view = memoryview(body)
     doc = _parse_json(view if json_size is None else view[:json_size])
-    binary = view[len(view):] if json_size is None else view[json_size:]
+    binary = view[len(view) :] if json_size is None else view[json_size:]
     if not isinstance(doc, dict):
         raise bad_request(f"the request body must be a JSON object with 'inputs', got {type(doc).__name__}")
     entries = doc.get("inputs")

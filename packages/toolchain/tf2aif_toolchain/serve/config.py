@@ -1,4 +1,5 @@
 """variant.json: what one server serves, checked once at start-up so a bad file fails with the field's name."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,24 @@ MODES = ("LAT", "THR")
 # Every field is required: make-config writes them all, from the plugin's settings (tf2aif.json's `serving`, whose
 # zod schema holds their defaults); the server decides none. `processing` may be null (no hooks).
 REQUIRED = (
-    "name", "model", "version", "platform", "runtime", "executor", "precision", "batchSize", "fixedBatch", "mode", "port",
-    "maxQueueDelayMs", "maxQueueSize", "maxBodyBytes", "inputs", "outputs", "artifactDir", "processing",
+    "name",
+    "model",
+    "version",
+    "platform",
+    "runtime",
+    "executor",
+    "precision",
+    "batchSize",
+    "fixedBatch",
+    "mode",
+    "port",
+    "maxQueueDelayMs",
+    "maxQueueSize",
+    "maxBodyBytes",
+    "inputs",
+    "outputs",
+    "artifactDir",
+    "processing",
 )
 IGNORED = ("$schema", "description")  # allowed, carry no meaning for the server
 URL_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # model names and versions appear in URL paths
@@ -147,14 +164,23 @@ class _Fields:
         if dtype not in V2_BY_DTYPE:
             raise self.fail(f"{where}.dtype", f"{dtype!r} is not one of {sorted(V2_BY_DTYPE)}")
         dims = tuple(-1 if d is None else d for d in shape)
-        return TensorSpec(item["name"], dims, dtype, self._shape_range(f"{where}.shapeRange", item.get("shapeRange"), dims),
-                          self._value_range(f"{where}.range", item.get("range")))
+        return TensorSpec(
+            item["name"],
+            dims,
+            dtype,
+            self._shape_range(f"{where}.shapeRange", item.get("shapeRange"), dims),
+            self._value_range(f"{where}.range", item.get("range")),
+        )
 
     def _value_range(self, where: str, value: Any) -> tuple[float, float] | None:
         if value is None:
             return None
-        if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
-                and value[0] <= value[1]):
+        if not (
+            isinstance(value, list)
+            and len(value) == 2
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+            and value[0] <= value[1]
+        ):
             raise self.fail(where, f"expected [min, max] with min <= max, got {value!r}")
         return float(value[0]), float(value[1])
 
@@ -163,12 +189,15 @@ class _Fields:
             return None
         inner = dims[1:]
         ok = isinstance(value, dict) and all(
-            isinstance(value.get(k), list) and len(value[k]) == len(inner)
+            isinstance(value.get(k), list)
+            and len(value[k]) == len(inner)
             and all(isinstance(d, int) and not isinstance(d, bool) and d > 0 and w in (-1, d) for d, w in zip(value[k], inner))
             for k in ("min", "opt", "max")
         )
         if not ok or not all(lo <= o <= hi for lo, o, hi in zip(value["min"], value["opt"], value["max"])):
-            raise self.fail(where, f"expected {{min, opt, max}}: shapes of {len(inner)} dimension(s) matching {list(inner)}, min <= opt <= max; got {value!r}")
+            raise self.fail(
+                where, f"expected {{min, opt, max}}: shapes of {len(inner)} dimension(s) matching {list(inner)}, min <= opt <= max; got {value!r}"
+            )
         return {k: tuple(value[k]) for k in ("min", "opt", "max")}
 
     def path(self, field: str, base: Path, optional: bool = False) -> Path | None:

@@ -1,4 +1,5 @@
 """Open Inference Protocol datatypes and the numpy dtypes they travel as (binary data is little-endian)."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """LAT mode: each request runs as it comes, with the batch the client sent (TF2AIF's latency server)."""
+
 from __future__ import annotations
 
 from .model import ServedModel, Tensors

@@ -1,4 +1,5 @@
 """Errors a request can end in: each carries the HTTP status and a message for the client."""
+
 from __future__ import annotations
 
 

@@ -1,6 +1,7 @@
 """python -m tf2aif_toolchain.serve.healthcheck: exit 0 when the local server is ready, 1 otherwise.
 
 For Docker's HEALTHCHECK (the image has no curl): asks GET /v2/health/ready on 127.0.0.1 at TF2AIF_PORT (the image sets it to variant.json's port)."""
+
 from __future__ import annotations
 
 import http.client

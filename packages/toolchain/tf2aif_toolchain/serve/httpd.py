@@ -1,4 +1,5 @@
 """The HTTP/1.1 transport (standard library only): keep-alive, body limits, JSON errors, one thread per connection."""
+
 from __future__ import annotations
 
 import socket
@@ -45,7 +46,7 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "tf2aif-serve"
     timeout = IDLE_TIMEOUT_S
     disable_nagle_algorithm = True  # headers and body go out as two writes; Nagle would hold the second back
-    server: "VariantHTTPServer"
+    server: VariantHTTPServer
 
     _body_pending = False  # the request has a body we have not read
 
@@ -91,7 +92,9 @@ class Handler(BaseHTTPRequestHandler):
         length = int(raw)
         if length > limit:
             # answered from the header alone: the body is never read into memory
-            raise RequestError(413, f"the request body is {length} bytes; this server accepts at most {limit} (maxBodyBytes in variant.json)", close=True)
+            raise RequestError(
+                413, f"the request body is {length} bytes; this server accepts at most {limit} (maxBodyBytes in variant.json)", close=True
+            )
         data = self.rfile.read(length)
         if len(data) < length:
             raise ConnectionAbortedError("the client closed the connection mid-body")

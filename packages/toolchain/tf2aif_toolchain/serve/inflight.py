@@ -1,9 +1,10 @@
 """Counts requests being handled, so SIGTERM can wait for them; once draining, new ones get 503."""
+
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from .errors import RequestError
 

@@ -1,5 +1,6 @@
 """Metadata documents: KServe v2 server/model metadata, and Triton's model config and statistics, which
 tritonclient and perf_analyzer read (max_batch_size, dims, data_type, dynamic_batching, inference_stats)."""
+
 from __future__ import annotations
 
 from .config import VariantConfig
@@ -46,8 +47,15 @@ def model_config(config: VariantConfig, description: str) -> dict:
         "version_policy": {"latest": {"num_versions": 1}},
         "max_batch_size": config.batch_size,
         "input": [
-            {"name": t.name, "data_type": triton_type(t.dtype), "format": "FORMAT_NONE", "dims": list(t.shape[1:]),
-             "is_shape_tensor": False, "allow_ragged_batch": False, "optional": False}
+            {
+                "name": t.name,
+                "data_type": triton_type(t.dtype),
+                "format": "FORMAT_NONE",
+                "dims": list(t.shape[1:]),
+                "is_shape_tensor": False,
+                "allow_ragged_batch": False,
+                "optional": False,
+            }
             for t in config.inputs
         ],
         "output": [
@@ -58,8 +66,12 @@ def model_config(config: VariantConfig, description: str) -> dict:
         "parameters": {
             key: {"string_value": str(value).lower() if isinstance(value, bool) else str(value)}
             for key, value in {
-                "variant": config.name, "hardware_platform": config.platform, "runtime": config.runtime,
-                "precision": config.precision, "mode": config.mode, "fixed_batch": config.fixed_batch,
+                "variant": config.name,
+                "hardware_platform": config.platform,
+                "runtime": config.runtime,
+                "precision": config.precision,
+                "mode": config.mode,
+                "fixed_batch": config.fixed_batch,
                 "executed_with": description,
             }.items()
         },

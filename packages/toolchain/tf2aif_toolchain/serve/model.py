@@ -1,4 +1,5 @@
 """The runtime adapter behind the server: one call at a time, fixed-batch padding and slicing, timing."""
+
 from __future__ import annotations
 
 import threading
@@ -7,9 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..adapters import load_runtime
 from ..artifact import read_meta
 from ..errors import ToolchainError
-from ..adapters import load_runtime
 from .config import VariantConfig
 from .errors import InferenceFailed
 
@@ -20,7 +21,9 @@ def _load_runner(config: VariantConfig):
     meta = read_meta(config.artifact_dir)
     artifact = config.artifact_dir / str(meta.get("artifact", ""))
     if not meta.get("artifact") or not artifact.exists():
-        raise ToolchainError(f"{artifact} is missing (named by {config.artifact_dir / 'artifact.json'}): build the variant again (nx run {config.name}:convert)")
+        raise ToolchainError(
+            f"{artifact} is missing (named by {config.artifact_dir / 'artifact.json'}): build the variant again (nx run {config.name}:convert)"
+        )
     adapter = load_runtime(config.executor)
     try:
         return adapter.load(config.artifact_dir, meta)

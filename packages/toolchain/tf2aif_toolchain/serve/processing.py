@@ -4,6 +4,7 @@ TF2AIF had users write a whole "experiment server" per pair; here one Python fil
 the same for every variant. Hooks run per request, in the request's thread, and must keep the batch (first)
 dimension, because the THR batcher concatenates preprocessed requests and splits results before postprocess.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -55,8 +56,7 @@ class Processing:
             value = np.asarray(value)
             if value.ndim == 0 or value.shape[0] != batch:
                 raise InferenceFailed(
-                    f"{name} hook in {self.path.name}: tensor {key!r} has shape {list(value.shape)}; "
-                    f"hooks must keep the batch dimension ({batch})"
+                    f"{name} hook in {self.path.name}: tensor {key!r} has shape {list(value.shape)}; hooks must keep the batch dimension ({batch})"
                 )
             out[key] = value
         return out

@@ -1,4 +1,5 @@
 """The Open Inference Protocol endpoints (plus Triton's config/stats and /metrics), independent of the socket code."""
+
 from __future__ import annotations
 
 import json
@@ -87,8 +88,9 @@ class App:
         return json_response(metadata.model_statistics(self.config, self.service.stats))
 
     def metrics(self, req: Request) -> Response:
-        text = prometheus.render(self.config, self.service.stats, self.service.description,
-                                 self.service.scheduler.queue_depth(), self.in_flight.count)
+        text = prometheus.render(
+            self.config, self.service.stats, self.service.description, self.service.scheduler.queue_depth(), self.in_flight.count
+        )
         return Response(200, text.encode(), prometheus.CONTENT_TYPE)
 
     def infer(self, req: Request, model: str, version: str | None) -> Response:

@@ -1,5 +1,6 @@
 """Starting and stopping the HTTP server around an InferenceService: in a thread for tests and benchmarks, and
 the graceful stop the CLI runs on SIGTERM (no new connections, in-flight requests finish, bounded wait)."""
+
 from __future__ import annotations
 
 import threading

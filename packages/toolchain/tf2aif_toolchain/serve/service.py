@@ -3,6 +3,7 @@
 The HTTP handler calls infer() between decoding and encoding; a benchmark can call it directly to measure
 what the HTTP layer adds.
 """
+
 from __future__ import annotations
 
 import time

@@ -2,6 +2,7 @@
 
 One lock guards it all; each update is a few additions, so contention is negligible next to an inference.
 """
+
 from __future__ import annotations
 
 import bisect

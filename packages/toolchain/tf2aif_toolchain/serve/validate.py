@@ -1,4 +1,5 @@
 """Checks request tensors against variant.json's inputs, for HTTP and in-process calls alike."""
+
 from __future__ import annotations
 
 import numpy as np

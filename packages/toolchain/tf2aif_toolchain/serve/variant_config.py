@@ -3,6 +3,7 @@
 The caller says which artifact is deployed and which runtime module runs it (the plugin decides both, in
 plugins/nx/src/settings/step-settings.ts); nothing here guesses them from dist/ or from the artifact's format.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,5 +1,6 @@
 """The toolchain steps an executor can run (`python -m tf2aif_toolchain <step>`): each reads a Job and writes into
 job.out_dir. STEPS is the table the command line dispatches on."""
+
 from __future__ import annotations
 
 from ..job import Job

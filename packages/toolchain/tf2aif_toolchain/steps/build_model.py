@@ -1,4 +1,5 @@
 """build-model: make the model's SavedModel (from a build script, a SavedModel or a Keras file) and check it."""
+
 from __future__ import annotations
 
 import functools
@@ -104,8 +105,10 @@ def _log_ranges(ranges: dict[str, input_ranges.InputRange], declared: list[Tenso
         i, spec = by_name.get(name, (None, None))
         if spec is not None and spec.range is not None and (spec.range[0] < found.low or spec.range[1] > found.high):
             # tf2aif.json wins (the model may guard its lookups); say what will likely fail
-            log(f"note: tf2aif.json inputs[{i}].range {list(spec.range)} goes beyond [{found.low}, {found.high}]; "
-                "TensorFlow rejects ids outside the table")
+            log(
+                f"note: tf2aif.json inputs[{i}].range {list(spec.range)} goes beyond [{found.low}, {found.high}]; "
+                "TensorFlow rejects ids outside the table"
+            )
 
 
 def _at_opt_shapes(inputs: list[TensorSpec], declared: list[TensorSpec]) -> list[TensorSpec]:

@@ -1,4 +1,5 @@
 """The compile step: a hardware-specific compile of the verified artifact (e.g. a Vitis AI .xmodel for a DPU)."""
+
 from __future__ import annotations
 
 from ..adapters import load_compiler

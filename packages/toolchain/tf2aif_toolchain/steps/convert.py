@@ -1,6 +1,7 @@
 """The model-level export step (a converter's output, once per batch size) and each variant's convert step (the
 export it takes, or its platform's fallback runtime's where the converter refused an op); the metadata the
 artifact steps share."""
+
 from __future__ import annotations
 
 import shutil
@@ -66,7 +67,9 @@ def export(job: Job) -> None:
     stand_in_for = job.optional("onlyIfRefused")
     if stand_in_for and not any("refused" in read_meta(job.workspace / path) for path in stand_in_for):
         # only a fallback runtime starts from this export, and every export it stands in for converted the model
-        write_json(job.out_dir / META_FILE, {**base, "skipped": f"not needed: {', '.join(stand_in_for)} converted the model", "seconds": watch.seconds})
+        write_json(
+            job.out_dir / META_FILE, {**base, "skipped": f"not needed: {', '.join(stand_in_for)} converted the model", "seconds": watch.seconds}
+        )
         log(f"{name}: not needed (only a fallback runtime starts from it, and {', '.join(stand_in_for)} converted the model)")
         return
     log(f"exporting {job.require('model', str)} with {name} (batch {job.batch_size})")
@@ -96,7 +99,10 @@ def convert(job: Job) -> None:
         export_dir = job.workspace / paths[candidate["runtime"]]
         exported = read_meta(export_dir)
         if "skipped" in exported:
-            raise ToolchainError(f"{paths[candidate['runtime']]} was not converted ({exported['skipped']}), yet {refused[-1][0]['runtime'] if refused else 'the runtime'} refused: run the model's exports again")
+            raise ToolchainError(
+                f"{paths[candidate['runtime']]} was not converted ({exported['skipped']}), "
+                f"yet {refused[-1][0]['runtime'] if refused else 'the runtime'} refused: run the model's exports again"
+            )
         if "refused" not in exported:
             break
         refused.append((candidate, exported["refused"]))
@@ -128,4 +134,7 @@ def convert(job: Job) -> None:
             **({"fallback": fallback} if fallback else {}),
         },
     )
-    log(f"{meta['artifact']} ({meta['sizeBytes'] / 1e6:.2f} MB) from the shared export {paths[candidate['runtime']]}, converted in {meta['seconds']:.1f}s")
+    log(
+        f"{meta['artifact']} ({meta['sizeBytes'] / 1e6:.2f} MB) from the shared export {paths[candidate['runtime']]}, "
+        f"converted in {meta['seconds']:.1f}s"
+    )

@@ -8,6 +8,7 @@ the signature outputs that come from the NMS op (the role is the op's output ind
 verify matches each variant detection to the reference one of the same class with the highest IoU before it
 compares, and reports the share of reference detections found (detectionAgreement).
 """
+
 from __future__ import annotations
 
 import numpy as np

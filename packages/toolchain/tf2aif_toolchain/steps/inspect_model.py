@@ -1,4 +1,5 @@
 """inspect: the input/output specs of a SavedModel or Keras file, for scaffolding tf2aif.json."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Verification math: how far a variant's outputs are from the TensorFlow original's. Pure numpy."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -104,7 +105,12 @@ def output_failures(name: str, out: dict, tolerance: dict[str, float], task: str
         failures.append(f"output {name}: min cosine similarity {out['minCosine']:.6f} < {tolerance['minCosine']}")
     if "maxAbsError" in tolerance and out["maxAbsError"] > tolerance["maxAbsError"]:
         failures.append(f"output {name}: max abs error {out['maxAbsError']:.3g} > {tolerance['maxAbsError']}")
-    if task == "classification" and "top1Agreement" in out and "minTop1Agreement" in tolerance and out["top1Agreement"] < tolerance["minTop1Agreement"]:
+    if (
+        task == "classification"
+        and "top1Agreement" in out
+        and "minTop1Agreement" in tolerance
+        and out["top1Agreement"] < tolerance["minTop1Agreement"]
+    ):
         failures.append(f"output {name}: top-1 agreement {out['top1Agreement']:.4f} < {tolerance['minTop1Agreement']}")
     if task == "segmentation" and "iouAgreement" in out and "minIouAgreement" in tolerance and out["iouAgreement"] < tolerance["minIouAgreement"]:
         failures.append(f"output {name}: mean IoU agreement {out['iouAgreement']:.4f} < {tolerance['minIouAgreement']}")
@@ -119,7 +125,10 @@ def check(result: dict, tolerance: dict[str, float], task: str) -> list[str]:
         failures.append(f"top-1 accuracy dropped {-accuracy['deltaPoints']:.2f} points (> {tolerance['maxAccuracyDropPoints']})")
     detected = result.get("detectionAgreement")
     if detected is not None and "minDetectionAgreement" in tolerance and detected < tolerance["minDetectionAgreement"]:
-        failures.append(f"detection agreement {detected:.4f} < {tolerance['minDetectionAgreement']} (reference detections the variant found, same class and IoU >= 0.5)")
+        failures.append(
+            f"detection agreement {detected:.4f} < {tolerance['minDetectionAgreement']} "
+            "(reference detections the variant found, same class and IoU >= 0.5)"
+        )
     for name, out in result["outputs"].items():
         failures.extend(output_failures(name, out, tolerance, task))
     return failures

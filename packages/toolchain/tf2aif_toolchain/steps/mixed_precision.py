@@ -14,6 +14,7 @@ layer that produces a saturated softmax output goes first. Where nothing passes,
 fails with the profile's line, as without this module. NNCF's quantize_with_accuracy_control, ONNX Runtime's
 nodes_to_exclude and TFLite's denylisted nodes are the mechanisms; each quantizer's `requantizer()` wires one in.
 """
+
 from __future__ import annotations
 
 import os
@@ -55,7 +56,7 @@ class Policy:
     float_layers: str | None  # how the runtime runs float layers in an INT8 model (descriptor); None: it cannot
 
     @staticmethod
-    def of(job: Job, runtime: str) -> "Policy":
+    def of(job: Job, runtime: str) -> Policy:
         settings = job.require("mixedPrecision", dict)
         return Policy(
             str(settings["fallback"]),
@@ -97,7 +98,12 @@ class Check:
     samples: int
 
     def as_json(self) -> dict:
-        return {"passed": self.passed, "minCosine": round(self.min_cosine, 6), "samples": self.samples, **({"failures": self.failures} if self.failures else {})}
+        return {
+            "passed": self.passed,
+            "minCosine": round(self.min_cosine, 6),
+            "samples": self.samples,
+            **({"failures": self.failures} if self.failures else {}),
+        }
 
 
 class Checker:
@@ -130,7 +136,7 @@ class Checker:
         # 0.9504 on the check, 0.9442 in verify)
         self.margin = float(job.require("mixedPrecision", dict)["margin"])
 
-    def _look(self, got: "_Outputs", count: int, required: float | None) -> Check:
+    def _look(self, got: _Outputs, count: int, required: float | None) -> Check:
         samples = _slice(self.wide, 0, count)
         verdict = verify.judge(self.job, self.model, self._refs.first(count), got.first(count), [samples])
         cosines = [o["minCosine"] for o in verdict.outputs.values() if "minCosine" in o]
@@ -207,9 +213,9 @@ def _ranked(profile: ErrorProfile, first: list[str], macs: dict[str, int]) -> li
     """Layers to keep float, most useful first: `first` (saturated outputs' layers), then by the profile's loss,
     each followed by the layers that read its output (a layer whose output needs a range INT8 cannot hold is only
     float once its readers take it as float too)."""
-    by_key = {l.key: l for l in profile.ranked}
+    by_key = {layer.key: layer for layer in profile.ranked}
     order: list[str] = []
-    for key in [*first, *(k for l in profile.ranked if l.loss_db > 0 for k in _keepable(l, macs))]:
+    for key in [*first, *(k for layer in profile.ranked if layer.loss_db > 0 for k in _keepable(layer, macs))]:
         readers = [r for r in (by_key[key].readers if key in by_key else ()) if r in macs]
         order.extend([key, *readers])
     return list(dict.fromkeys(order))
@@ -233,8 +239,9 @@ def _keepable(loss, macs: dict[str, int]) -> list[str]:
 
 
 def summary(record: dict) -> str:
-    """"mixed INT8 (k layers float, x% of MACs)", as the zoo, the report and the logs say it."""
-    return f"mixed INT8 ({len(record['floatLayers'])} layer{'s' if len(record['floatLayers']) != 1 else ''} float, {record['floatShare'] * 100:.1f}% of MACs)"
+    """ "mixed INT8 (k layers float, x% of MACs)", as the zoo, the report and the logs say it."""
+    count = len(record["floatLayers"])
+    return f"mixed INT8 ({count} layer{'s' if count != 1 else ''} float, {record['floatShare'] * 100:.1f}% of MACs)"
 
 
 def ensure(job: Job, quantizer, meta: dict, saved_model: Path, convert_dir: Path, calibration: Samples, out_dir: Path) -> dict:
@@ -249,15 +256,21 @@ def ensure(job: Job, quantizer, meta: dict, saved_model: Path, convert_dir: Path
     checker = Checker(job, convert_dir, converted, executor)
     artifact_meta = {**meta, "precision": "int8", "runtime": runtime}
     full = checker(out_dir, artifact_meta)
-    log(f"accuracy check of the full-INT8 model against {converted['artifact']} on {full.samples} samples: "
-        f"{'passed' if full.passed else 'missed the tolerance'} (min cosine {full.min_cosine:.4f}, {watch.seconds:.1f}s)")
+    log(
+        f"accuracy check of the full-INT8 model against {converted['artifact']} on {full.samples} samples: "
+        f"{'passed' if full.passed else 'missed the tolerance'} (min cosine {full.min_cosine:.4f}, {watch.seconds:.1f}s)"
+    )
     result = {**meta, "accuracyCheck": {**full.as_json(), "against": f"convert/{converted['artifact']}", "seconds": watch.seconds}}
     if full.passed:
         return result
     why_not = (
-        "tf2aif.json quantize.fallback is \"none\"" if policy.mode == "none"
-        else "the platform's runtime cannot run float layers in an INT8 model (its descriptor has no floatLayers)" if not policy.float_layers
-        else None if hasattr(quantizer, "requantizer") else f"quantizer {quantizer.__name__.rsplit('.', 1)[-1]} offers no mixed precision"
+        'tf2aif.json quantize.fallback is "none"'
+        if policy.mode == "none"
+        else "the platform's runtime cannot run float layers in an INT8 model (its descriptor has no floatLayers)"
+        if not policy.float_layers
+        else None
+        if hasattr(quantizer, "requantizer")
+        else f"quantizer {quantizer.__name__.rsplit('.', 1)[-1]} offers no mixed precision"
     )
     if why_not:
         log(f"no mixed precision: {why_not}")
@@ -294,8 +307,10 @@ def _search(requant: Requantizer, checker: Checker, full: Check, meta: dict, pol
         check = checker(folder, {**meta, **changed}, mixed=True)
         share = _share(excluded, macs)
         attempts.append({"floatLayers": len(excluded), "floatShare": round(share, 4), **check.as_json()})
-        log(f"mixed precision attempt {len(attempts)}: {len(excluded)} layer(s) float ({share:.1%} of MACs): "
-            f"min cosine {check.min_cosine:.4f}, {'passed' if check.passed else 'not yet'}")
+        log(
+            f"mixed precision attempt {len(attempts)}: {len(excluded)} layer(s) float ({share:.1%} of MACs): "
+            f"min cosine {check.min_cosine:.4f}, {'passed' if check.passed else 'not yet'}"
+        )
         return check, folder, changed
 
     try:
@@ -307,12 +322,16 @@ def _search(requant: Requantizer, checker: Checker, full: Check, meta: dict, pol
             if profile is None:
                 reason = "the INT8 error profile matched no layer to the float model's"
                 break
-            losses.update({l.key: l for l in profile.ranked if l.key not in losses})
+            losses.update({layer.key: layer for layer in profile.ranked if layer.key not in losses})
             ranked = _ranked(profile, first, macs)
             grown = _grow(ranked, excluded, macs, policy.max_float_share)
             if grown == excluded:
                 left = [k for k in ranked if k not in excluded]
-                reason = f"keeping another layer float would exceed quantize.maxFloatShare ({policy.max_float_share:.0%} of MACs)" if left else "no layer left that loses accuracy"
+                reason = (
+                    f"keeping another layer float would exceed quantize.maxFloatShare ({policy.max_float_share:.0%} of MACs)"
+                    if left
+                    else "no layer left that loses accuracy"
+                )
                 break
             excluded = grown
             check, folder, changed = attempt(excluded)
@@ -331,7 +350,7 @@ def _search(requant: Requantizer, checker: Checker, full: Check, meta: dict, pol
             if start >= len(order):
                 chunk, start = chunk // 2, 0
                 continue
-            given = set(order[start:start + chunk])
+            given = set(order[start : start + chunk])
             fewer = [k for k in passing[0] if k not in given]
             if not fewer:
                 start += chunk
@@ -348,7 +367,16 @@ def _search(requant: Requantizer, checker: Checker, full: Check, meta: dict, pol
         work.cleanup()
     share = _share(excluded, macs)
     layers = [{**requant.describe(key), "key": key} for key in excluded]
-    record = {"found": True, "floatLayers": layers, "floatShare": round(share, 4), "shareOf": "multiply-accumulates", "targetMinCosine": checker.target(),
-              "fullInt8": full.as_json(), "attempts": attempts, "runsFloatLayers": policy.float_layers, "seconds": watch.seconds}
-    log(f"{summary(record)}: {', '.join(l['node'] for l in layers)}")
+    record = {
+        "found": True,
+        "floatLayers": layers,
+        "floatShare": round(share, 4),
+        "shareOf": "multiply-accumulates",
+        "targetMinCosine": checker.target(),
+        "fullInt8": full.as_json(),
+        "attempts": attempts,
+        "runsFloatLayers": policy.float_layers,
+        "seconds": watch.seconds,
+    }
+    log(f"{summary(record)}: {', '.join(layer['node'] for layer in layers)}")
     return {**record, "summary": summary(record)}, changed

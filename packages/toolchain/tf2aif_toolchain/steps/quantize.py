@@ -1,5 +1,6 @@
 """The variant's quantize step (its runtime's quantizer, checked and made mixed precision where INT8 misses the
 tolerance) and the model-level calibrate step (a quantizer's calibration shared by every variant)."""
+
 from __future__ import annotations
 
 from ..adapters import load_quantizer

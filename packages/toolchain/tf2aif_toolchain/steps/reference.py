@@ -6,6 +6,7 @@ the opt shape alone for an artifact that fixed them) and stores the outputs with
 from. verify draws its samples as before and takes the stored outputs only where the digest matches (a loader whose
 data changed from one run to the next gets the original run again, never another draw's outputs).
 """
+
 from __future__ import annotations
 
 import hashlib

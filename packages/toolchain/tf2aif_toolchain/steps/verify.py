@@ -1,4 +1,5 @@
 """verify: run the variant and the TensorFlow original on the same inputs and compare their outputs."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -214,7 +215,10 @@ def run(job: Job) -> None:
 
     log(f"verifying {job.require('variant', str)} ({meta['artifact']}, runtime {meta['runtime']}) on {count} samples{shapes}")
     stored = reference.stored_outputs(job.optional_path(job.optional("referencePath")), points, groups)
-    log("the original's outputs: " + ("the model's reference step's" if stored else "running the TensorFlow SavedModel (no stored reference for these samples)"))
+    log(
+        "the original's outputs: "
+        + ("the model's reference step's" if stored else "running the TensorFlow SavedModel (no stored reference for these samples)")
+    )
     original = lazy(lambda: TensorFlowRunner(model_dir / model["savedModel"]))
     executor = job.runtime_entry(meta["runtime"])["executor"]  # a fallback runtime's artifact: its executor
     variant = load_runtime(executor).load(artifact_dir, meta)
@@ -263,5 +267,8 @@ def run(job: Job) -> None:
         )
     accuracy = verdict.accuracy
     if accuracy:
-        log(f"top-1 accuracy on {accuracy['samples']} labelled samples: TensorFlow {accuracy['reference']:.4f}, variant {accuracy['variant']:.4f} ({accuracy['deltaPoints']:+.2f} points)")
+        log(
+            f"top-1 accuracy on {accuracy['samples']} labelled samples: TensorFlow {accuracy['reference']:.4f}, "
+            f"variant {accuracy['variant']:.4f} ({accuracy['deltaPoints']:+.2f} points)"
+        )
     log("verified: within tolerance")

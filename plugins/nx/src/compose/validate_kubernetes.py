@@ -10,6 +10,7 @@ KServe's CRD (a fragment kept as a test fixture), made strict the same way (addi
 object schema with properties, except where the CRD preserves unknown fields), and its metadata against
 Kubernetes' ObjectMeta schema. Prints one JSON line per document; exit status 1 if any is invalid.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,7 +47,10 @@ def object_meta_schema(version: str):
 
 
 def error_list(validator, doc):
-    return [f"{'.'.join(str(p) for p in e.absolute_path) or '<root>'}: {e.message}" for e in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))]
+    return [
+        f"{'.'.join(str(p) for p in e.absolute_path) or '<root>'}: {e.message}"
+        for e in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
+    ]
 
 
 def check_kserve(doc, kserve_schema, versions):
@@ -85,7 +89,11 @@ def main(argv=None) -> int:
             docs = [d for d in yaml.safe_load_all(f) if d is not None]
         for doc in docs:
             kind = (doc.get("apiVersion"), doc.get("kind"))
-            errors = check_kserve(doc, kserve["openAPIV3Schema"], args.kubernetes_version) if kind == KSERVE_KIND else check_builtin(doc, args.kubernetes_version)
+            errors = (
+                check_kserve(doc, kserve["openAPIV3Schema"], args.kubernetes_version)
+                if kind == KSERVE_KIND
+                else check_builtin(doc, args.kubernetes_version)
+            )
             invalid += bool(errors)
             line = {
                 "file": path,
@@ -93,7 +101,9 @@ def main(argv=None) -> int:
                 "name": doc.get("metadata", {}).get("name"),
                 "valid": not errors,
                 "errors": errors,
-                "validator": "kserve-crd-schema" if kind == KSERVE_KIND else f"kubernetes-validate {importlib.metadata.version('kubernetes-validate')}",
+                "validator": "kserve-crd-schema"
+                if kind == KSERVE_KIND
+                else f"kubernetes-validate {importlib.metadata.version('kubernetes-validate')}",
                 "kubernetesVersions": args.kubernetes_version,
             }
             if args.documents:

@@ -3,6 +3,7 @@
 Each entry is tf2onnx's custom-op form, {tf op: (handler, [])}, called as handler(ctx, node, name, args) with
 ctx the tf2onnx graph and node the TensorFlow node, which the handler turns into ONNX ops in place.
 """
+
 from __future__ import annotations
 
 import numpy as np
