@@ -93,7 +93,7 @@ describe('incremental builds in a fresh git workspace', () => {
     expect(verify.samples).toBe(4);
   });
 
-  it("reruns only the TFLite INT8 calibration and the arm variants' quantize and verify when a plugin release changes only that quantizer", async () => {
+  it("reruns only the TFLite INT8 calibration and arm variants' quantize and verify when a plugin release changes only that quantizer", async () => {
     // a new release of the package whose one change is that module (as the wheel's manifest records it): tasks
     // hash the installed plugin by what they run of it (graph/plugin-fingerprint.ts), so only the steps that run it rerun
     ws.usePlugin(releaseChanging('quantizers/tflite_int8.py'));

@@ -145,12 +145,14 @@ async function main() {
   const log = (s = '') => console.log(s);
   const variants = opts.models.length * opts.platforms.length;
   log(
-    `tf2aif incremental benchmark: ${opts.models.length} models (${opts.models.join(', ')}) x ${opts.platforms.length} platforms (${opts.platforms.join(', ')}) = ${variants} variants, target \`${target}\``,
+    `tf2aif incremental benchmark: ${opts.models.length} models (${opts.models.join(', ')}) x ` +
+      `${opts.platforms.length} platforms (${opts.platforms.join(', ')}) = ${variants} variants, target \`${target}\``,
   );
   log(`  (the chain stops at verify: \`image\` needs a Docker engine and \`compile\` for alveo needs the Vitis AI image,`);
   log(`   so neither is timed here; both are cached Nx targets like the others)`);
   log(
-    `machine: ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; parallelism ${opts.parallel} (tools/parallelism.sh: one per core, at most one per 4 GiB)`,
+    `machine: ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ` +
+      `parallelism ${opts.parallel} (tools/parallelism.sh: one per core, at most one per 4 GiB)`,
   );
   log();
 
@@ -296,7 +298,8 @@ async function main() {
     log(`  ${pad('run', 40)}${lpad('wall', 10)}${lpad('tasks', 7)}${lpad('ran', 6)}${lpad('cached', 8)}`);
     const row = (name: string, r: RunResult) =>
       log(
-        `  ${pad(name, 40)}${lpad(fmt(r.wallSeconds), 10)}${lpad(r.tasks.length, 7)}${lpad(ran(r).length, 6)}${lpad(r.tasks.length - ran(r).length, 8)}`,
+        `  ${pad(name, 40)}${lpad(fmt(r.wallSeconds), 10)}${lpad(r.tasks.length, 7)}` +
+          `${lpad(ran(r).length, 6)}${lpad(r.tasks.length - ran(r).length, 8)}`,
       );
     row(`cold, parallel ${opts.parallel}`, cold);
     row('warm rerun', warm);

@@ -23,7 +23,8 @@ function option(name: string): string | undefined {
 async function main() {
   if (process.argv.includes('--help')) {
     console.log(
-      'usage: bash tools/sharded-pipeline.sh [--models=a,b] [--parallel=N] [--no-bench] [--keep]\n  --no-bench  A and C skip bench (verify, the report and the refused upload only)',
+      'usage: bash tools/sharded-pipeline.sh [--models=a,b] [--parallel=N] [--no-bench] [--keep]\n' +
+        '  --no-bench  A and C skip bench (verify, the report and the refused upload only)',
     );
     return;
   }
@@ -53,7 +54,8 @@ async function main() {
       `verify cold, A (x86 shard) + B (accelerator shard): ${s(run.a.verify).toFixed(1)} s + ${s(run.b.verify).toFixed(1)} s = ${cold.toFixed(1)} s`,
     );
     console.log(
-      `verify in C from the remote cache:                 ${s(run.c.verify).toFixed(1)} s (${hits(run.c.verify)}), ${(cold / s(run.c.verify)).toFixed(1)}x faster`,
+      `verify in C from the remote cache:                 ${s(run.c.verify).toFixed(1)} s (${hits(run.c.verify)}), ` +
+        `${(cold / s(run.c.verify)).toFixed(1)}x faster`,
     );
     if (run.a.bench && run.c.bench) {
       console.log(`bench in A: ${s(run.a.bench).toFixed(1)} s; in C from the cache: ${s(run.c.bench).toFixed(1)} s (${hits(run.c.bench)})`);

@@ -143,7 +143,8 @@ function buildToolchain() {
     rmSync(target, { recursive: true, force: true });
     renameSync(staged, target);
     log(
-      `toolchain/${wheel} (${(statSync(join(target, wheel)).size / 1024).toFixed(0)} KiB) with requirements.lock and ${readdirSync(join(target, 'serve-requirements')).length} image locks`,
+      `toolchain/${wheel} (${(statSync(join(target, wheel)).size / 1024).toFixed(0)} KiB) with requirements.lock and ` +
+        `${readdirSync(join(target, 'serve-requirements')).length} image locks`,
     );
   } finally {
     rmSync(staged, { recursive: true, force: true });

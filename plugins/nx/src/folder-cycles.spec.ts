@@ -11,7 +11,10 @@ import { describe, expect, it } from 'vitest';
  */
 const src = __dirname;
 
-/** Every relative module specifier in a file, with its line: imports (`import type` too), `export ... from`, `import()`, `require()`, `import('x').T`. */
+/**
+ * Every relative module specifier in a file, with its line: imports (`import type` too), `export ... from`, `import()`,
+ * `require()`, `import('x').T`.
+ */
 function relativeImports(text: string, fileName = 'file.ts'): Array<{ specifier: string; line: number }> {
   const file = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true);
   const found: Array<{ specifier: string; line: number }> = [];

@@ -141,7 +141,8 @@ const homeEnv = { name: 'HOME', value: '/tmp' };
 export function renderKubernetesManifests(f: ManifestFacts, descriptor: PlatformDescriptor, options: RenderOptions = {}): KubernetesManifests {
   if (!DNS_LABEL.test(f.variant) || f.variant.length > 63) {
     throw new Error(
-      `variant name "${f.variant}" cannot name Kubernetes objects: it must be at most 63 lowercase letters, digits and dashes, starting with a letter`,
+      `variant name "${f.variant}" cannot name Kubernetes objects: ` +
+        'it must be at most 63 lowercase letters, digits and dashes, starting with a letter',
     );
   }
   if (descriptor.name !== f.platform) throw new Error(`renderKubernetesManifests: descriptor "${descriptor.name}" given for a ${f.platform} variant`);

@@ -15,9 +15,10 @@ export interface LabelFacts {
 }
 
 export function ociLabels(f: LabelFacts): Record<string, string> {
+  const description = `${f.model} on ${f.title}: ${f.runtime} ${f.precision.toUpperCase()}, batch ${f.batchSize}, ${f.mode} mode`;
   return {
     'org.opencontainers.image.title': f.variant,
-    'org.opencontainers.image.description': `${f.model} on ${f.title}: ${f.runtime} ${f.precision.toUpperCase()}, batch ${f.batchSize}, ${f.mode} mode`,
+    'org.opencontainers.image.description': description,
     'org.opencontainers.image.version': f.modelSha256.slice(0, 12),
     'org.opencontainers.image.vendor': 'tf2aif',
     'ai.tf2aif.model': f.model,

@@ -135,7 +135,10 @@ describe('resolveModelConfig', () => {
     });
     expect(problems(dynamic())).toEqual([
       expect.stringMatching(
-        /^inputs\[0\]\.shapeRange: required: shape \[null,null,null,3\] has unknown dimensions .* e\.g\. \{"min":\[64,64,3\],"opt":\[224,224,3\],"max":\[512,512,3\]\}/,
+        new RegExp(
+          String.raw`^inputs\[0\]\.shapeRange: required: shape \[null,null,null,3\] has unknown dimensions .* ` +
+            String.raw`e\.g\. \{"min":\[64,64,3\],"opt":\[224,224,3\],"max":\[512,512,3\]\}`,
+        ),
       ),
     ]);
     expect(problems(dynamic({ min: [8, 8, 3], opt: [4, 16, 3], max: [32, 32, 1] }))).toEqual([

@@ -69,7 +69,10 @@ function resolveVariant(model: string, key: string, options: ModelConfig['platfo
   const precision = options.precision ?? (offered.includes(platform.defaults.precision) ? platform.defaults.precision : offered[0]);
   const quantizer = runtimeDescriptor.precisions[precision];
   if (!quantizer) {
-    return `${field}.precision: ${platformName} with runtime ${runtime} supports ${Object.keys(runtimeDescriptor.precisions).join(', ')}, not "${precision}"`;
+    return (
+      `${field}.precision: ${platformName} with runtime ${runtime} supports ` +
+      `${Object.keys(runtimeDescriptor.precisions).join(', ')}, not "${precision}"`
+    );
   }
   return {
     key,

@@ -34,7 +34,9 @@ function checkShapeRange(spec: { shape: (number | null)[]; shapeRange?: ShapeRan
       ctx.addIssue({
         code: 'custom',
         path: ['shapeRange'],
-        message: `required: shape ${JSON.stringify(spec.shape)} has unknown dimensions besides the batch; give the shapes to accept without the batch dimension, e.g. ${example}`,
+        message:
+          `required: shape ${JSON.stringify(spec.shape)} has unknown dimensions besides the batch; ` +
+          `give the shapes to accept without the batch dimension, e.g. ${example}`,
       });
     }
     return;
@@ -87,7 +89,8 @@ export const tensorSpecSchema = z
       .describe(
         'valid [min, max] of the values, for random calibration/verification data and to check loader data: ' +
           'integer inputs get integers in [min, max] inclusive, float inputs uniform in [min, max). ' +
-          "Default: read from the model (e.g. [0, rows - 1] for an embedding index), else valueRanges (by the dtype's kind, within what the dtype holds)",
+          'Default: read from the model (e.g. [0, rows - 1] for an embedding index), ' +
+          "else valueRanges (by the dtype's kind, within what the dtype holds)",
       ),
   })
   .superRefine((spec, ctx) => {
@@ -133,7 +136,8 @@ const quantizeFields = {
   fallback: z
     .enum(['mixed', 'none'])
     .describe(
-      'where full INT8 misses the verify tolerance: "mixed" keeps the layers that lose most in float until it holds; "none" keeps full INT8 (verify then fails with the INT8 error profile)',
+      'where full INT8 misses the verify tolerance: "mixed" keeps the layers that lose most in float until it holds; ' +
+        '"none" keeps full INT8 (verify then fails with the INT8 error profile)',
     ),
   maxFloatShare: z.number().min(0).max(1).describe("the largest share of the model's multiply-accumulates mixed precision may keep in float"),
   margin: z
@@ -141,7 +145,8 @@ const quantizeFields = {
     .min(0)
     .max(1)
     .describe(
-      "how far past the tolerance a mixed model must be on the check's samples (up to four times verify.samples, its own draw), as a share of the way from minCosine to 1: the search picks one of many candidates on them",
+      "how far past the tolerance a mixed model must be on the check's samples (up to four times verify.samples, its own draw), " +
+        'as a share of the way from minCosine to 1: the search picks one of many candidates on them',
     ),
   maxAttempts: z
     .number()
@@ -149,7 +154,8 @@ const quantizeFields = {
     .min(1)
     .max(50)
     .describe(
-      'quantizations mixed precision may try: the float set grows 1, 2, 4, ... layers until the check passes, then gives back to INT8 the layers it does not need',
+      'quantizations mixed precision may try: the float set grows 1, 2, 4, ... layers until the check passes, ' +
+        'then gives back to INT8 the layers it does not need',
     ),
 };
 

@@ -11,7 +11,8 @@ export async function connectEngine(timeoutMs = 5000): Promise<{ docker: Docker;
   const docker = new Docker({ timeout: 0 });
   const fail = (why: string) =>
     new EngineUnavailableError(
-      `No Docker engine answers at ${engineAddress()} (${why}): start one (\`bash tools/docker-engine.sh start\` prints a DOCKER_HOST to export) or set DOCKER_HOST to a running engine.`,
+      `No Docker engine answers at ${engineAddress()} (${why}): ` +
+        'start one (`bash tools/docker-engine.sh start` prints a DOCKER_HOST to export) or set DOCKER_HOST to a running engine.',
     );
   try {
     const info = await Promise.race([

@@ -45,10 +45,17 @@ export function infeasibleLine(model: string, slo: Slo, excluded: Exclusion[]): 
   const of = (kind: Exclusion['kind']) => excluded.filter((e) => e.kind === kind);
   const tooFew = of('pool-too-small');
   if (tooFew.length > 0)
-    return `${model}: ${tooFew[0].variant} meets the targets but ${tooFew[0].reason}; add nodes to ${tooFew[0].pool} or lower slo.ratePerSecond (${slo.ratePerSecond})`;
+    return (
+      `${model}: ${tooFew[0].variant} meets the targets but ${tooFew[0].reason}; ` +
+      `add nodes to ${tooFew[0].pool} or lower slo.ratePerSecond (${slo.ratePerSecond})`
+    );
   const slow = of('latency').sort((a, b) => a.value! - b.value!);
   if (slow.length > 0) {
-    return `${model}: no variant keeps slo.p99Ms ${slo.p99Ms} on any pool; nearest: ${slow[0].variant} on ${slow[0].pool}, ${slow[0].reason.replace(/ > slo.*/, '')}; relax slo.p99Ms to ${num(slow[0].value!)} or profile faster hardware`;
+    return (
+      `${model}: no variant keeps slo.p99Ms ${slo.p99Ms} on any pool; ` +
+      `nearest: ${slow[0].variant} on ${slow[0].pool}, ${slow[0].reason.replace(/ > slo.*/, '')}; ` +
+      `relax slo.p99Ms to ${num(slow[0].value!)} or profile faster hardware`
+    );
   }
   for (const kind of ['accuracy', 'agreement'] as const) {
     const low = of(kind)
@@ -56,10 +63,17 @@ export function infeasibleLine(model: string, slo: Slo, excluded: Exclusion[]): 
       .sort((a, b) => b.value! - a.value!);
     if (low.length > 0) {
       const field = kind === 'accuracy' ? 'slo.minAccuracy' : 'slo.minAgreement';
-      return `${model}: no variant reaches ${field} ${kind === 'accuracy' ? slo.minAccuracy : slo.minAgreement}; nearest: ${low[0].variant} at ${num(low[0].value!, 4)}; lower ${field} to ${num(low[0].value!, 4)} or deploy a more precise variant (fp32)`;
+      return (
+        `${model}: no variant reaches ${field} ${kind === 'accuracy' ? slo.minAccuracy : slo.minAgreement}; ` +
+        `nearest: ${low[0].variant} at ${num(low[0].value!, 4)}; ` +
+        `lower ${field} to ${num(low[0].value!, 4)} or deploy a more precise variant (fp32)`
+      );
     }
     if (of(kind).length > 0)
-      return `${model}: ${of(kind)[0].reason}: remove ${kind === 'accuracy' ? 'slo.minAccuracy' : 'slo.minAgreement'} or verify with a labelled dataset`;
+      return (
+        `${model}: ${of(kind)[0].reason}: ` +
+        `remove ${kind === 'accuracy' ? 'slo.minAccuracy' : 'slo.minAgreement'} or verify with a labelled dataset`
+      );
   }
   const big = of('node-too-small');
   if (big.length > 0) return `${model}: ${big[0].variant} on ${big[0].pool}: ${big[0].reason}; use larger nodes`;
@@ -80,17 +94,22 @@ function why(
   const runnerUp = solution.runnerUp[option.model];
   if (options.length === 1) return `the only option that meets the targets${left}`;
   if (!runnerUp)
-    return `lowest ${objective} of ${options.length} options that meet the targets${left}; the other${options.length > 2 ? 's do' : ' does'} not fit beside the rest of the plan`;
+    return (
+      `lowest ${objective} of ${options.length} options that meet the targets${left}; ` +
+      `the other${options.length > 2 ? 's do' : ' does'} not fit beside the rest of the plan`
+    );
   const delta = runnerUp[field] - solution[field];
   return (
     `lowest ${objective} of ${options.length} options that meet the targets${left}; ` +
-    `next best: ${runnerUp.option} (the plan then costs ${delta >= 0 ? '+' : ''}${num(delta)}${unit[objective]}${delta === 0 ? ', a tie broken by the other objective, then by lower p99' : ''})`
+    `next best: ${runnerUp.option} (the plan then costs ${delta >= 0 ? '+' : ''}${num(delta)}${unit[objective]}` +
+    `${delta === 0 ? ', a tie broken by the other objective, then by lower p99' : ''})`
   );
 }
 
 function wouldChange(option: PlanOption, slo: Slo, excluded: Exclusion[]): string[] {
   const out = [
-    `a p99 target below ${num(option.expectedP99Ms)} ms rules it out${option.p99Estimated ? ' (THR p99 estimated from the THR run, see README)' : ''}`,
+    `a p99 target below ${num(option.expectedP99Ms)} ms rules it out` +
+      `${option.p99Estimated ? ' (THR p99 estimated from the THR run, see README)' : ''}`,
     `above ${num(option.replicas * option.ratePerReplica, 1)} requests/s (now ${slo.ratePerSecond}) it needs replica ${option.replicas + 1}`,
   ];
   const floors = excluded.filter((e) => e.kind === 'accuracy' || e.kind === 'agreement' || e.kind === 'latency');
@@ -159,7 +178,9 @@ export function explainPlan(
   const emptyNodes = Object.fromEntries(instance.pools.map((p) => [p.name, { used: 0, of: p.nodes }]));
   if (solution.status === 'infeasible') {
     const placeable = instance.models.filter((m) => m.options.length > 0);
-    const line = `${placeable.map((m) => m.model).join(', ')}: each fits the fleet alone but not all together; add nodes to ${instance.pools.map((p) => p.name).join(' or ')}, or lower slo.ratePerSecond`;
+    const line =
+      `${placeable.map((m) => m.model).join(', ')}: each fits the fleet alone but not all together; ` +
+      `add nodes to ${instance.pools.map((p) => p.name).join(' or ')}, or lower slo.ratePerSecond`;
     return {
       ...base,
       status: 'infeasible',

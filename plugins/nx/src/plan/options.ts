@@ -209,7 +209,9 @@ export function buildInstance(
             variant,
             pool: pool.name,
             kind: 'node-too-small',
-            reason: `one replica needs ${one.cores} cores, ${one.memoryMiB} MiB, ${one.accelerators} accelerators; a node of ${pool.name} offers ${pool.capacity.cores}, ${pool.capacity.memoryMiB}, ${pool.capacity.accelerators}`,
+            reason:
+              `one replica needs ${one.cores} cores, ${one.memoryMiB} MiB, ${one.accelerators} accelerators; ` +
+              `a node of ${pool.name} offers ${pool.capacity.cores}, ${pool.capacity.memoryMiB}, ${pool.capacity.accelerators}`,
           });
           continue;
         }

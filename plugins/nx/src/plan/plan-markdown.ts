@@ -8,7 +8,8 @@ export function planMarkdown(plan: Plan): string {
   const lines = [
     '# Deployment plan',
     '',
-    `${plan.status}: ${plan.models.length} model(s) placed on fleet ${plan.fleet}, minimizing ${unit}; total ${plan.totals.costPerHour}/h, ${plan.totals.watts} W (${plan.generatedAt}).`,
+    `${plan.status}: ${plan.models.length} model(s) placed on fleet ${plan.fleet}, minimizing ${unit}; ` +
+      `total ${plan.totals.costPerHour}/h, ${plan.totals.watts} W (${plan.generatedAt}).`,
     '',
   ];
   if (plan.models.length > 0) {
@@ -18,7 +19,9 @@ export function planMarkdown(plan: Plan): string {
     );
     for (const m of plan.models) {
       lines.push(
-        `| ${m.model} | ${m.variant} | ${m.pool} | ${m.replicas} | ${m.point} | ${m.expectedP99Ms}${m.p99Estimated ? ' (est.)' : ''} (target ${m.slo.p99Ms}) | ${(m.headroom * 100).toFixed(0)}% | ${cell(m.measuredOn)} | ${cell(m.why)} |`,
+        `| ${m.model} | ${m.variant} | ${m.pool} | ${m.replicas} | ${m.point} | ` +
+          `${m.expectedP99Ms}${m.p99Estimated ? ' (est.)' : ''} (target ${m.slo.p99Ms}) | ` +
+          `${(m.headroom * 100).toFixed(0)}% | ${cell(m.measuredOn)} | ${cell(m.why)} |`,
       );
     }
     lines.push('', 'What would change it:', '');

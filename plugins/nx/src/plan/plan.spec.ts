@@ -155,7 +155,9 @@ describe('infeasible plans say what blocks them and the nearest alternative', ()
     expect(p.infeasible).toEqual([
       {
         model: 'a',
-        line: 'a: no variant keeps slo.p99Ms 5 on any pool; nearest: a-cpu on x86, p99 7.5 ms (measured on test machine); relax slo.p99Ms to 7.5 or profile faster hardware',
+        line:
+          'a: no variant keeps slo.p99Ms 5 on any pool; ' +
+          'nearest: a-cpu on x86, p99 7.5 ms (measured on test machine); relax slo.p99Ms to 7.5 or profile faster hardware',
       },
     ]);
   });

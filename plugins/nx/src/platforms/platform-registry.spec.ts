@@ -70,7 +70,10 @@ describe('platform registry', () => {
       }),
     );
     expect(() => loadPlatformRegistry(dir)).toThrow(
-      /runtimes\.tflite\.fallback\[0\]: "tflite" is not another runtime of this platform \(runtimes: tflite\)\n {2}- runtimes\.tflite\.fallback\[1\]: "onnx"/,
+      new RegExp(
+        String.raw`runtimes\.tflite\.fallback\[0\]: "tflite" is not another runtime of this platform \(runtimes: tflite\)\n {2}- ` +
+          String.raw`runtimes\.tflite\.fallback\[1\]: "onnx"`,
+      ),
     );
   });
 

@@ -28,7 +28,8 @@ function readFolder(dir: string, builtIn: boolean, into: Map<string, RegisteredP
     const existing = into.get(descriptor.name);
     if (existing)
       throw new Error(
-        `${file}: platform "${descriptor.name}" is already ${existing.builtIn ? 'a built-in platform' : `defined in ${existing.dir}`}; pick another name`,
+        `${file}: platform "${descriptor.name}" is already ` +
+          `${existing.builtIn ? 'a built-in platform' : `defined in ${existing.dir}`}; pick another name`,
       );
     into.set(descriptor.name, { ...descriptor, dir: join(dir, entry.name), builtIn });
   }

@@ -57,7 +57,8 @@ describe('report', () => {
       machine: { ...onAvx2.machine!, theoretical: { fp32Gflops: 179.2, int8Gops: 358.4, basis: '2 logical cores x 2.8 GHz' } },
     });
     expect(md).toContain(
-      'measured ceiling 235 GFLOP/s FP32 (XNNPACK via LiteRT), 878 GOP/s INT8; theoretical 179.2 GFLOP/s FP32, 358.4 GOP/s INT8 (2 logical cores x 2.8 GHz)',
+      'measured ceiling 235 GFLOP/s FP32 (XNNPACK via LiteRT), 878 GOP/s INT8; ' +
+        'theoretical 179.2 GFLOP/s FP32, 358.4 GOP/s INT8 (2 logical cores x 2.8 GHz)',
     );
   });
 

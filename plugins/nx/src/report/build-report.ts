@@ -113,7 +113,8 @@ function profile(f: VariantFacts, r: VariantResult | undefined, ceiling: Ceiling
     // the ceiling is a measurement of the fastest kernel found: a variant above it means a faster kernel exists
     const kernel = f.precision === 'int8' ? (ceiling!.int8Kernel ?? 'unnamed') : ceiling!.fp32Kernel;
     notes.push(
-      `achieves ${pct(gflops / peak)} of the measured ceiling (${peak} G${f.precision === 'int8' ? 'OP' : 'FLOP'}/s, ${kernel}): the ceiling is wrong, not the variant (a faster kernel than tf2aif:ceiling measures exists)`,
+      `achieves ${pct(gflops / peak)} of the measured ceiling (${peak} G${f.precision === 'int8' ? 'OP' : 'FLOP'}/s, ${kernel}): ` +
+        'the ceiling is wrong, not the variant (a faster kernel than tf2aif:ceiling measures exists)',
     );
   }
   return {

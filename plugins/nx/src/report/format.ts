@@ -19,7 +19,8 @@ export function accuracyCell(
 
 /** What the overhead column means, for both the Markdown and the HTML report. */
 export const OVERHEAD_NOTE =
-  "Overhead is what the HTTP path adds in LAT mode: the HTTP p50 over the p50 of the runtime's own time on the same requests, as the server reports it (Server-Timing).";
+  'Overhead is what the HTTP path adds in LAT mode: ' +
+  "the HTTP p50 over the p50 of the runtime's own time on the same requests, as the server reports it (Server-Timing).";
 
 /** The machine's line: CPU, ISA, the measured ceilings with the kernel that set each, the ISA's theoretical figures. */
 export function machineLine(m: Ceiling): string {

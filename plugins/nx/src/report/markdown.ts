@@ -18,10 +18,12 @@ export function markdownReport(report: Report, plan?: PlanShown): string {
     '',
     '## Variants',
     '',
-    'Latency is batch 1 over HTTP with binary tensors (LAT mode); throughput is THR mode at the batch size shown; speedups are ratios to the native TensorFlow baselines measured side by side in the same process. ' +
+    'Latency is batch 1 over HTTP with binary tensors (LAT mode); throughput is THR mode at the batch size shown; ' +
+      'speedups are ratios to the native TensorFlow baselines measured side by side in the same process. ' +
       OVERHEAD_NOTE,
     '',
-    '| variant | platform | runtime | precision | size MB | accuracy | LAT p50 ms | p99 ms | overhead | THR /s (batch) | vs tf.function | vs model.predict | % of peak | notes |',
+    '| variant | platform | runtime | precision | size MB | accuracy | LAT p50 ms | ' +
+      'p99 ms | overhead | THR /s (batch) | vs tf.function | vs model.predict | % of peak | notes |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const v of report.variants) {

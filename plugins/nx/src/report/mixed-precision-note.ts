@@ -1,4 +1,7 @@
-/** What an artifact's mixed precision record (artifact.json `mixedPrecision`, tf2aif_toolchain/steps/mixed_precision.py) says, for the zoo and the report. */
+/**
+ * What an artifact's mixed precision record (artifact.json `mixedPrecision`, tf2aif_toolchain/steps/mixed_precision.py) says,
+ * for the zoo and the report.
+ */
 
 import { z } from 'zod';
 

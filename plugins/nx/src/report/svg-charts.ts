@@ -25,7 +25,8 @@ export function speedupChart(variants: VariantProfile[]): string {
   const parts: string[] = [];
   for (let tick = 0; tick <= max; tick += step) {
     parts.push(
-      `<line x1="${left}" x2="${width}" y1="${y(tick)}" y2="${y(tick)}" class="grid"/><text x="${left - 8}" y="${y(tick) + 4}" class="axis" text-anchor="end">×${tick}</text>`,
+      `<line x1="${left}" x2="${width}" y1="${y(tick)}" y2="${y(tick)}" class="grid"/>` +
+        `<text x="${left - 8}" y="${y(tick) + 4}" class="axis" text-anchor="end">×${tick}</text>`,
     );
   }
   parts.push(`<line x1="${left}" x2="${width}" y1="${y(1)}" y2="${y(1)}" class="parity"/>`);
@@ -36,13 +37,19 @@ export function speedupChart(variants: VariantProfile[]): string {
       if (!v) return;
       const s = v.speedup!.vsTfFunction;
       parts.push(
-        `<rect class="bar" x="${x0 + j * bar}" y="${y(s)}" width="${bar - 4}" height="${Math.max(1, y(0) - y(s))}" fill="${palette[j % palette.length]}"><title>${esc(v.variant)}: ×${s.toFixed(2)} vs tf.function</title></rect>`,
+        `<rect class="bar" x="${x0 + j * bar}" y="${y(s)}" width="${bar - 4}" ` +
+          `height="${Math.max(1, y(0) - y(s))}" fill="${palette[j % palette.length]}">` +
+          `<title>${esc(v.variant)}: ×${s.toFixed(2)} vs tf.function</title></rect>`,
       );
     });
     parts.push(`<text x="${x0 + (platforms.length * bar) / 2}" y="${height + 4}" class="axis" text-anchor="middle">${esc(model)}</text>`);
   });
   const legend = platforms.map((p, j) => `<span><i style="background:${palette[j % palette.length]}"></i>${esc(p)}</span>`).join('');
-  return `<svg class="chart" id="speedup-chart" viewBox="0 0 ${width} ${height + 20}" width="${width}" height="${height + 20}" role="img" aria-label="Speedup over native TensorFlow per platform and model">${parts.join('')}</svg><div class="legend">${legend}</div>`;
+  return (
+    `<svg class="chart" id="speedup-chart" viewBox="0 0 ${width} ${height + 20}" width="${width}" height="${height + 20}" ` +
+    `role="img" aria-label="Speedup over native TensorFlow per platform and model">` +
+    `${parts.join('')}</svg><div class="legend">${legend}</div>`
+  );
 }
 
 /** Latency (log scale) against accuracy: labelled accuracy when the data has labels, else top-1/IoU agreement. */
@@ -72,7 +79,8 @@ export function latencyAccuracyChart(variants: VariantProfile[]): string {
       if (Math.log10(x) < xmin || Math.log10(x) > xmax) continue;
       const text = x >= 1 ? String(x) : x.toFixed(-e);
       parts.push(
-        `<line x1="${px(x)}" x2="${px(x)}" y1="15" y2="${height - bottom}" class="${m === 1 ? 'grid' : 'grid minor'}"/><text x="${px(x)}" y="${height - bottom + 16}" class="axis" text-anchor="middle">${text} ms</text>`,
+        `<line x1="${px(x)}" x2="${px(x)}" y1="15" y2="${height - bottom}" class="${m === 1 ? 'grid' : 'grid minor'}"/>` +
+          `<text x="${px(x)}" y="${height - bottom + 16}" class="axis" text-anchor="middle">${text} ms</text>`,
       );
     }
   }
@@ -87,10 +95,15 @@ export function latencyAccuracyChart(variants: VariantProfile[]): string {
   points.forEach((p, i) => {
     const color = palette[models.indexOf(p.v.model) % palette.length];
     parts.push(
-      `<circle class="point" cx="${px(p.x)}" cy="${py(p.y)}" r="6" fill="${color}"><title>${esc(p.v.variant)}: ${p.x.toFixed(2)} ms, ${(p.y * 100).toFixed(1)}%</title></circle><text x="${labels[i].x}" y="${labels[i].y}" class="label" style="fill:${color}">${esc(names[i])}</text>`,
+      `<circle class="point" cx="${px(p.x)}" cy="${py(p.y)}" r="6" fill="${color}">` +
+        `<title>${esc(p.v.variant)}: ${p.x.toFixed(2)} ms, ${(p.y * 100).toFixed(1)}%</title></circle>` +
+        `<text x="${labels[i].x}" y="${labels[i].y}" class="label" style="fill:${color}">${esc(names[i])}</text>`,
     );
   });
   parts.push(`<text x="${width / 2}" y="${height - 6}" class="axis" text-anchor="middle">LAT p50 over HTTP (log scale)</text>`);
   const legend = models.map((m, i) => `<span><i style="background:${palette[i % palette.length]}"></i>${esc(m)}</span>`).join('');
-  return `<svg class="chart" id="latency-accuracy-chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="Latency against accuracy">${parts.join('')}</svg><div class="legend">${legend}</div>`;
+  return (
+    `<svg class="chart" id="latency-accuracy-chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" ` +
+    `role="img" aria-label="Latency against accuracy">${parts.join('')}</svg><div class="legend">${legend}</div>`
+  );
 }

@@ -63,7 +63,7 @@ describe('the settings resolver', () => {
     expect(resolve('serve', 'alveo')).toMatchObject({ artifactPath: 'dist/variants/tiny-alveo/quantize', modelPath: 'dist/models/tiny' });
   });
 
-  it("gives the quantize step verify's settings, the model's quantize settings under its platform entry's, and how its runtime runs float layers", () => {
+  it("gives the quantize step verify's settings, the model's quantize settings under its platform entry's, and how float layers run", () => {
     expect(resolve('quantize', 'alveo')).toMatchObject({
       executor: 'onnxruntime',
       verify: { samples: 32, seed: 0 },

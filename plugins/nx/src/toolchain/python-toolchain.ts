@@ -90,7 +90,8 @@ function install(workspaceRoot: string, m: Manifest, log: (line: string) => void
   const shown = relative(workspaceRoot, venv) || venv;
   const started = Date.now();
   log(
-    `installing the Python toolchain ${m.version} (TensorFlow, LiteRT, tf2onnx, ONNX Runtime, OpenVINO; about 1.5 GB, a minute or two the first time) into ${shown}`,
+    `installing the Python toolchain ${m.version} (TensorFlow, LiteRT, tf2onnx, ONNX Runtime, OpenVINO; ` +
+      `about 1.5 GB, a minute or two the first time) into ${shown}`,
   );
   const uv = ensureUv(home(workspaceRoot), log);
   rmSync(stampOf(workspaceRoot), { force: true });
@@ -99,7 +100,8 @@ function install(workspaceRoot: string, m: Manifest, log: (line: string) => void
   const requirements = join(home(workspaceRoot), 'toolchain-requirements.txt');
   writeFileSync(
     requirements,
-    `${readFileSync(join(toolchainPackageDir, m.lock.file), 'utf8')}\n# the toolchain itself, shipped in @tf2aif/nx\ntf2aif-toolchain @ file://${wheel} \\\n    --hash=sha256:${m.wheel.sha256}\n`,
+    `${readFileSync(join(toolchainPackageDir, m.lock.file), 'utf8')}\n# the toolchain itself, shipped in @tf2aif/nx\n` +
+      `tf2aif-toolchain @ file://${wheel} \\\n    --hash=sha256:${m.wheel.sha256}\n`,
   );
   // bytecode compiled at install: importing TensorFlow then takes ~3.5 s instead of ~9 s
   run(

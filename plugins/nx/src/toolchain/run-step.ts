@@ -59,7 +59,9 @@ export async function runPythonStep(
       const why = result.exitCode === USER_ERROR ? 'see the tf2aif error above' : record.message;
       const output = typeof options.outputPath === 'string' ? options.outputPath : outDir;
       const env = toolchain.adaptersDir ? `TF2AIF_ADAPTERS=${toolchain.adaptersDir} ` : '';
-      const replay = `TF_ENABLE_ONEDNN_OPTS=0 ${env}${toolchain.python} -m tf2aif_toolchain ${step} --job ${jobCopyFile(workspaceRoot, project, step)} --out <empty dir>`;
+      const replay =
+        `TF_ENABLE_ONEDNN_OPTS=0 ${env}${toolchain.python} -m tf2aif_toolchain ${step} ` +
+        `--job ${jobCopyFile(workspaceRoot, project, step)} --out <empty dir>`;
       throw new StepFailedError(`${step} of ${project} failed (${why}); nothing was written to ${output}\n  replay this step alone: ${replay}`);
     }
     clearFailure(workspaceRoot, project, step);

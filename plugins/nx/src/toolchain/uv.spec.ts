@@ -3,7 +3,9 @@ import { findPython, run, ToolchainMissingError } from './uv';
 
 describe('installing the toolchain says in one line what went wrong', () => {
   it('names the failing step and its error, and hints at the package index when it cannot be reached', () => {
-    const failing = `echo 'Resolving...'; echo 'error: Failed to fetch: https://pypi.org/simple/tensorflow/' >&2; echo '  Caused by: dns error: failed to lookup address' >&2; exit 2`;
+    const failing =
+      `echo 'Resolving...'; echo 'error: Failed to fetch: https://pypi.org/simple/tensorflow/' >&2; ` +
+      `echo '  Caused by: dns error: failed to lookup address' >&2; exit 2`;
     let message = '';
     try {
       run('sh', ['-c', failing], 'installing the toolchain into .tf2aif/venv');

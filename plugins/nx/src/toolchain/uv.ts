@@ -32,7 +32,8 @@ export function findPython(): string {
   if (given) {
     if (!executable(given))
       throw new ToolchainMissingError(
-        `TF2AIF_PYTHON=${given} is not an executable file: point it at Python ${pythonVersion}, or unset it to use python${pythonVersion} from the PATH`,
+        `TF2AIF_PYTHON=${given} is not an executable file: ` +
+          `point it at Python ${pythonVersion}, or unset it to use python${pythonVersion} from the PATH`,
       );
     return given;
   }

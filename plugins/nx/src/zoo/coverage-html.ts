@@ -15,7 +15,9 @@ export function coverageHtml(c: Coverage): string {
           const x = cellAt(c, m.name, p);
           if (!x) return '<td></td>';
           if (x.status === 'verified') {
-            const tip = `${x.executedWith ?? ''}; max abs error ${x.figures?.maxAbsError.toPrecision(3) ?? '?'}; ${x.seconds ?? '?'} s${x.notes.length ? `; ${x.notes.join('; ')}` : ''}`;
+            const tip =
+              `${x.executedWith ?? ''}; max abs error ${x.figures?.maxAbsError.toPrecision(3) ?? '?'}; ` +
+              `${x.seconds ?? '?'} s${x.notes.length ? `; ${x.notes.join('; ')}` : ''}`;
             return `<td class="cell ok" title="${esc(tip)}">✔ ${x.figures ? x.figures.minCosine.toFixed(3) : ''}${x.notes.length ? '*' : ''}</td>`;
           }
           return `<td class="cell bad" title="${esc(x.reason ?? '')}">✖ ${esc(x.stage ?? '')}</td>`;
@@ -35,14 +37,18 @@ export function coverageHtml(c: Coverage): string {
   const models = c.models
     .map((m) => `<tr><td>${esc(m.name)}</td><td>${esc(m.export)}</td><td>zoo/builders/${esc(m.builder)}.py</td><td>${esc(m.about)}</td></tr>`)
     .join('\n');
-  return `<!doctype html>
+  return (
+    `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>tf2aif model zoo coverage</title><style>${style}${extra}</style></head>
 <body>
 <h1>tf2aif model zoo: coverage</h1>
-<p>${esc(totalsLine(c))}: ${c.models.length} models × ${c.platforms.length} platforms, each added as a user adds a model and verified against its TensorFlow original.</p>
-<p class="muted">${c.wallSeconds} s on ${esc(c.machine.cpu)} (${c.machine.cores} cores). Generated ${esc(c.generatedAt)}. <a href="../report/report.html">The report</a>.</p>
+<p>${esc(totalsLine(c))}: ${c.models.length} models × ${c.platforms.length} platforms, ` +
+    `each added as a user adds a model and verified against its TensorFlow original.</p>
+<p class="muted">${c.wallSeconds} s on ${esc(c.machine.cpu)} (${c.machine.cores} cores). ` +
+    `Generated ${esc(c.generatedAt)}. <a href="../report/report.html">The report</a>.</p>
 <h2>Matrix</h2>
-<p class="muted">✔ verified, with the lowest cosine similarity to the original over the verification samples (* made another way than usual, see below); ✖ the stage that failed. Hover a cell for details.</p>
+<p class="muted">✔ verified, with the lowest cosine similarity to the original over the verification samples ` +
+    `(* made another way than usual, see below); ✖ the stage that failed. Hover a cell for details.</p>
 <table><tr><th>model</th>${header}</tr>
 ${rows}
 </table>
@@ -52,5 +58,6 @@ ${noted ? `<h2>Variants made another way than their platform usually does</h2><t
 <h2>Models</h2>
 <table><tr><th>model</th><th>handed over as</th><th>builder</th><th>what</th></tr>${models}</table>
 </body></html>
-`;
+`
+  );
 }

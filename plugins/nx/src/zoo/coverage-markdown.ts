@@ -7,7 +7,8 @@ export function coverageMarkdown(c: Coverage): string {
   const lines = [
     '# tf2aif model zoo: coverage',
     '',
-    `${totalsLine(c)}; ${c.models.length} models × ${c.platforms.length} platforms, ${c.wallSeconds} s on ${c.machine.cpu} (${c.machine.cores} cores). Generated ${c.generatedAt}.`,
+    `${totalsLine(c)}; ${c.models.length} models × ${c.platforms.length} platforms, ` +
+      `${c.wallSeconds} s on ${c.machine.cpu} (${c.machine.cores} cores). Generated ${c.generatedAt}.`,
     '',
     `| model | ${c.platforms.join(' | ')} |`,
     `|---|${c.platforms.map(() => '---').join('|')}|`,

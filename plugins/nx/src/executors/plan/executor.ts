@@ -34,7 +34,8 @@ function insidePlanDir(option: string, value: string): string {
   const path = normalize(value);
   if (path !== planInputsDir && !path.startsWith(`${planInputsDir}${sep}`)) {
     throw new ConfigFileError(`--${option}`, [
-      `"${value}" is outside ${planInputsDir}/: put it under ${planInputsDir}/ (the plan's cache hashes that folder, so a file elsewhere could leave a stale plan)`,
+      `"${value}" is outside ${planInputsDir}/: put it under ${planInputsDir}/ ` +
+        "(the plan's cache hashes that folder, so a file elsewhere could leave a stale plan)",
     ]);
   }
   return path;
@@ -108,7 +109,8 @@ export default async function planExecutor(raw: unknown, context: ExecutorContex
     });
     for (const m of plan.models) {
       console.log(
-        `  ✔ ${m.model}: ${m.variant} on ${m.pool} x${m.replicas} (${m.point}, p99 ${m.expectedP99Ms} ms${m.p99Estimated ? ' est.' : ''} <= ${m.slo.p99Ms}, headroom ${(m.headroom * 100).toFixed(0)}%)`,
+        `  ✔ ${m.model}: ${m.variant} on ${m.pool} x${m.replicas} (${m.point}, ` +
+          `p99 ${m.expectedP99Ms} ms${m.p99Estimated ? ' est.' : ''} <= ${m.slo.p99Ms}, headroom ${(m.headroom * 100).toFixed(0)}%)`,
       );
     }
     for (const i of plan.infeasible) console.log(`  ✖ ${i.line}`);

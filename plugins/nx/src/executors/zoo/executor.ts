@@ -65,7 +65,8 @@ export default async function zooExecutor(raw: unknown, context: ExecutorContext
     writeFileSync(logFile, `tf2aif zoo run ${since.toISOString()}\n`);
     const log = (line: string) => console.log(`[zoo ${elapsed(started)}] ${line}`);
     log(
-      `${models.length} models x ${platforms.length} platforms = ${total} cells, ${parallel} at a time; workspace ${o.workspace}, full log ${o.workspace}/zoo.log`,
+      `${models.length} models x ${platforms.length} platforms = ${total} cells, ${parallel} at a time; ` +
+        `workspace ${o.workspace}, full log ${o.workspace}/zoo.log`,
     );
 
     const exports = await exportModels({ workspaceRoot: context.root, scratchRoot, parallel, log, logFile }, models);
@@ -81,7 +82,8 @@ export default async function zooExecutor(raw: unknown, context: ExecutorContext
         added,
         onCell: (cell, cached) =>
           log(
-            `${String(++finished).padStart(String(total).length)}/${total} ${cell.model} x ${cell.platform}: ${describeCell(cell)}${cached ? ' [cache]' : ''}`,
+            `${String(++finished).padStart(String(total).length)}/${total} ${cell.model} x ${cell.platform}: ` +
+              `${describeCell(cell)}${cached ? ' [cache]' : ''}`,
           ),
       },
       models.flatMap((m) => platforms.map((p) => ({ model: m.name, platform: p }))),
