@@ -47,23 +47,20 @@ class _OrtInt8:
             )
 
     def write(self, excluded: list[str], out_dir: Path) -> dict:
-        from onnxruntime.quantization import QuantFormat, QuantType, quantize_static  # noqa: PLC0415
+        from ..requantizers.onnx_qdq import quantize_from_ranges  # noqa: PLC0415
 
         try:
             with _quiet_ort_quantization():
-                quantize_static(
-                    str(self.prepared),
-                    str(out_dir / ARTIFACT),
-                    calibration_data_reader=None,
-                    calibration_cache_path=self.cache,  # the ranges from above: no second calibration pass
-                    quant_format=QuantFormat.QDQ,
-                    op_types_to_quantize=INT8_OPS,
-                    nodes_to_exclude=excluded,
+                quantize_from_ranges(
+                    self.prepared,
+                    out_dir / ARTIFACT,
+                    self.cache,  # the ranges from above: no second calibration pass
+                    ops=INT8_OPS,
+                    excluded=excluded,
                     per_channel=True,
-                    activation_type=QuantType.QUInt8,
-                    weight_type=QuantType.QInt8,
-                    calibrate_method=self.calibrate_method,
-                    extra_options={"WeightSymmetric": True},
+                    signed_activations=False,
+                    method=self.calibrate_method,
+                    extra={"WeightSymmetric": True},
                 )
         except Exception as e:  # noqa: BLE001 (ORT raises plain RuntimeErrors for graphs it cannot quantize)
             raise ToolchainError(f"ONNX Runtime INT8 quantization failed: {type(e).__name__}: {str(e).strip().splitlines()[-1]}") from e

@@ -128,24 +128,22 @@ def write_table(ranges, out_dir: Path) -> None:
 
 def write_emulation(model: Path, ranges, out_path: Path, work_dir: Path, excluded: list[str] | None = None) -> None:
     """INT8 QDQ model from the same ranges: int8 symmetric per-tensor activations, int8 symmetric per-channel weights."""
-    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static  # noqa: PLC0415
     from onnxruntime.quantization.calibrate import save_tensors_data  # noqa: PLC0415
+
+    from ..requantizers.onnx_qdq import quantize_from_ranges  # noqa: PLC0415
 
     cache = work_dir / "ranges.json"
     save_tensors_data(ranges, cache)  # lets quantize_static reuse our ranges instead of calibrating again
-    quantize_static(
-        str(model),
-        str(out_path),
-        calibration_data_reader=None,
-        quant_format=QuantFormat.QDQ,
-        op_types_to_quantize=INT8_OPS,
-        nodes_to_exclude=list(excluded or []),
+    quantize_from_ranges(
+        model,
+        out_path,
+        cache,
+        ops=INT8_OPS,
+        excluded=excluded,
         per_channel=True,
-        activation_type=QuantType.QInt8,
-        weight_type=QuantType.QInt8,
-        calibrate_method=ranges.calibration_method,
-        calibration_cache_path=str(cache),
-        extra_options={
+        signed_activations=True,
+        method=ranges.calibration_method,
+        extra={
             "ActivationSymmetric": True,
             "WeightSymmetric": True,
             "OpTypesToExcludeOutputQuantization": NO_OUTPUT_QDQ,

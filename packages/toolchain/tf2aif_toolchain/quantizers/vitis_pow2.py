@@ -276,22 +276,19 @@ class _OrtPow2:
         log(f"power-of-two scales for {len(activations)} activations and {len(weights)} weights")
 
     def write(self, out: Path, excluded: list[str] | None = None) -> None:
-        from onnxruntime.quantization import QuantFormat, QuantType, quantize_static  # noqa: PLC0415
+        from ..requantizers.onnx_qdq import quantize_from_ranges  # noqa: PLC0415
 
         try:
-            quantize_static(
-                str(self.prepared),
-                str(out),
-                calibration_data_reader=None,
-                calibration_cache_path=self.cache,  # ranges from above: no second calibration pass
-                quant_format=QuantFormat.QDQ,
-                op_types_to_quantize=DPU_OPS,
-                nodes_to_exclude=list(excluded or []),
+            quantize_from_ranges(
+                self.prepared,
+                out,
+                self.cache,  # ranges from above: no second calibration pass
+                ops=DPU_OPS,
+                excluded=excluded,
                 per_channel=False,
-                activation_type=QuantType.QInt8,
-                weight_type=QuantType.QInt8,
-                calibrate_method=_ranges_method(self.histograms),  # as the cache says; every scale is overridden anyway
-                extra_options={
+                signed_activations=True,
+                method=_ranges_method(self.histograms),  # as the cache says; every scale is overridden anyway
+                extra={
                     "ActivationSymmetric": True,
                     "WeightSymmetric": True,
                     "TensorQuantOverrides": self.overrides,

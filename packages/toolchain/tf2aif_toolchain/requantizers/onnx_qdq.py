@@ -78,6 +78,38 @@ def ranges_cache(prepared: Path, op_types: list[str] | None, method, extra: dict
     return cache
 
 
+def quantize_from_ranges(
+    model: Path,
+    out: Path,
+    cache: Path,
+    *,
+    ops: list[str],
+    excluded: list[str] | None,
+    per_channel: bool,
+    signed_activations: bool,
+    method,
+    extra: dict,
+) -> None:
+    """ONNX Runtime's static QDQ quantization on ranges calibrated before (ranges_cache, or save_tensors_data of
+    ranges of one's own): no second calibration pass; INT8 weights, activations INT8 or UINT8."""
+    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static  # noqa: PLC0415
+
+    quantize_static(
+        str(model),
+        str(out),
+        calibration_data_reader=None,
+        calibration_cache_path=str(cache),
+        quant_format=QuantFormat.QDQ,
+        op_types_to_quantize=ops,
+        nodes_to_exclude=list(excluded or []),
+        per_channel=per_channel,
+        activation_type=QuantType.QInt8 if signed_activations else QuantType.QUInt8,
+        weight_type=QuantType.QInt8,
+        calibrate_method=method,
+        extra_options=extra,
+    )
+
+
 class OnnxRequantizer:
     """mixed_precision.Requantizer for a QDQ model made from `float_model` by `write_qdq(excluded, out_dir)`."""
 
