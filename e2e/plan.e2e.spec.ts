@@ -2,33 +2,33 @@ import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTempWorkspace, type TempWorkspace } from './support/temp-workspace';
 
+/**
+ * A tiny-<platform> TFLite variant as a report.json in plan/profiles/ lists it, with made-up figures: LAT p50/p99 (ms),
+ * THR (inferences/s, 2 clients), agreement (min cosine, top-1) and artifact size (bytes).
+ */
+function tinyVariant(
+  platform: string,
+  o: { precision: string; runsOn: string; p50: number; p99: number; thr: number; cosine: number; top1: number; bytes: number },
+) {
+  return {
+    variant: `tiny-${platform}`,
+    model: 'tiny',
+    platform,
+    runtime: 'tflite',
+    precision: o.precision,
+    runsOn: o.runsOn,
+    latencyMs: { p50: o.p50, p99: o.p99 },
+    throughput: { perSecond: o.thr, concurrency: 2 },
+    accuracy: { minCosine: o.cosine, top1Agreement: o.top1 },
+    artifact: { sizeBytes: o.bytes },
+  };
+}
+
 const fixtureProfiles = {
   fixture: 'e2e, not measured',
   variants: [
-    {
-      variant: 'tiny-cpu',
-      model: 'tiny',
-      platform: 'cpu',
-      runtime: 'tflite',
-      precision: 'fp32',
-      runsOn: 'x86_64',
-      latencyMs: { p50: 0.2, p99: 0.5 },
-      throughput: { perSecond: 5000, concurrency: 2 },
-      accuracy: { minCosine: 1, top1Agreement: 1 },
-      artifact: { sizeBytes: 4000 },
-    },
-    {
-      variant: 'tiny-arm',
-      model: 'tiny',
-      platform: 'arm',
-      runtime: 'tflite',
-      precision: 'int8',
-      runsOn: 'aarch64',
-      latencyMs: { p50: 0.4, p99: 0.9 },
-      throughput: { perSecond: 2000, concurrency: 2 },
-      accuracy: { minCosine: 0.99, top1Agreement: 0.97 },
-      artifact: { sizeBytes: 2000 },
-    },
+    tinyVariant('cpu', { precision: 'fp32', runsOn: 'x86_64', p50: 0.2, p99: 0.5, thr: 5000, cosine: 1, top1: 1, bytes: 4000 }),
+    tinyVariant('arm', { precision: 'int8', runsOn: 'aarch64', p50: 0.4, p99: 0.9, thr: 2000, cosine: 0.99, top1: 0.97, bytes: 2000 }),
   ],
 };
 const fleet = (edgeCost: number) => ({

@@ -106,6 +106,11 @@ const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 const fmt = (s: number) => `${s.toFixed(1)} s`;
 const pad = (s: string | number, n: number) => String(s).padEnd(n);
 const lpad = (s: string | number, n: number) => String(s).padStart(n);
+/** The ids of the tasks a run ran (not from the cache), or `none`. */
+const ranIds = (r: RunResult, none: string) =>
+  ran(r)
+    .map((t) => t.id)
+    .join(', ') || none;
 
 function perTarget(tasks: TaskTiming[]) {
   const order = ['build-model', 'convert', 'quantize', 'verify', 'compile'];
@@ -138,6 +143,14 @@ function checkOk(r: RunResult) {
     console.error(r.output.slice(-6000));
     throw new Error(`${r.command} failed (exit ${r.exitCode}); the output above says why`);
   }
+}
+
+/** Runs nx in the scratch workspace, prints the run's summary, and stops the bench where it failed. */
+async function runChecked(ws: TempWorkspace, label: string, args: string[], log: (s?: string) => void): Promise<RunResult> {
+  const r = await runNx(ws, label, args);
+  printRun(r, log);
+  checkOk(r);
+  return r;
 }
 
 async function main() {
@@ -194,9 +207,7 @@ async function main() {
 
     // a. cold, at the default parallelism
     log(`a. cold run (empty cache, no outputs), parallel ${opts.parallel}`);
-    const cold = await runNx(ws, `cold-p${opts.parallel}`, runMany(opts.parallel));
-    printRun(cold, log);
-    checkOk(cold);
+    const cold = await runChecked(ws, `cold-p${opts.parallel}`, runMany(opts.parallel), log);
 
     const variantsDir = ws.path('dist', 'variants');
     const sizes = readdirSync(variantsDir)
@@ -212,9 +223,7 @@ async function main() {
 
     // b. warm rerun
     log(`b. warm rerun`);
-    const warm = await runNx(ws, 'warm', runMany(opts.parallel));
-    printRun(warm, log);
-    checkOk(warm);
+    const warm = await runChecked(ws, 'warm', runMany(opts.parallel), log);
 
     // commit the edit, list what Nx calls affected, and run the chain on it
     const commitAndRunAffected = async (message: string, what: string, label: string) => {
@@ -222,16 +231,8 @@ async function main() {
       log(`${what}, committed; nx affected --base=HEAD~1`);
       const projects = await nxJson<string[]>(ws, ['show', 'projects', '--affected', '--base=HEAD~1', '--head=HEAD', ...excludeArg, '--json']);
       log(`  affected projects: ${projects.join(', ') || '(none)'}`);
-      const run = await runNx(ws, label, affected());
-      printRun(run, log);
-      checkOk(run);
-      log(
-        `  ran: ${
-          ran(run)
-            .map((t) => t.id)
-            .join(', ') || '(nothing)'
-        }`,
-      );
+      const run = await runChecked(ws, label, affected(), log);
+      log(`  ran: ${ranIds(run, '(nothing)')}`);
       return { projects, run };
     };
 
@@ -257,16 +258,8 @@ async function main() {
         writeFileSync(join(dir, 'toolchain', 'manifest.json'), JSON.stringify(manifest));
       }),
     );
-    const touch = await runNx(ws, 'new-quantizer', runMany(opts.parallel));
-    printRun(touch, log);
-    checkOk(touch);
-    log(
-      `  ran: ${
-        ran(touch)
-          .map((t) => t.id)
-          .join(', ') || '(nothing)'
-      }`,
-    );
+    const touch = await runChecked(ws, 'new-quantizer', runMany(opts.parallel), log);
+    log(`  ran: ${ranIds(touch, '(nothing)')}`);
     const touchAffected = [...new Set(ran(touch).map((t) => t.project))];
 
     // e. cold again at other parallelism levels: outputs removed, the cache skipped
@@ -274,9 +267,7 @@ async function main() {
     for (const p of opts.compare) {
       log(`e. cold run at parallel ${p} (dist/ removed, --skip-nx-cache)`);
       rmSync(ws.path('dist'), { recursive: true, force: true });
-      const r = await runNx(ws, `cold-p${p}`, runMany(p, ['--skip-nx-cache']));
-      printRun(r, log);
-      checkOk(r);
+      const r = await runChecked(ws, `cold-p${p}`, runMany(p, ['--skip-nx-cache']), log);
       compared.push(r);
     }
 
@@ -309,21 +300,9 @@ async function main() {
     log();
     log(`warm rerun: ${warmHits} of ${warm.tasks.length} tasks from the cache${warmHits === warm.tasks.length ? ' (all hits)' : ' (NOT all hits)'}`);
     log(`config edit (${configFile}): affected projects ${editAffected.length}: ${editAffected.join(', ')}`);
-    log(
-      `  tasks that ran: ${
-        ran(edit)
-          .map((t) => t.id)
-          .join(', ') || '(none)'
-      }`,
-    );
+    log(`  tasks that ran: ${ranIds(edit, '(none)')}`);
     log(`plugin release changing ${touchedModule}: projects with tasks that ran ${touchAffected.length}: ${touchAffected.join(', ')}`);
-    log(
-      `  tasks that ran: ${
-        ran(touch)
-          .map((t) => t.id)
-          .join(', ') || '(none)'
-      }`,
-    );
+    log(`  tasks that ran: ${ranIds(touch, '(none)')}`);
     for (const r of compared) {
       const sums = perTarget(r.tasks)
         .map(([name, e]) => `${name} ${fmt(e.sum)}`)

@@ -57,6 +57,26 @@ function preparedInfer(connection: RawConnection, model: string, request: { body
   return connection.prepare('POST', `/v2/models/${model}/infer`, request.body, headers);
 }
 
+/**
+ * What both benches send: batch-1 random inputs from the model's metadata, encoded once as a binary infer request, and
+ * `count` raw connections to the server, each sending the same prepared bytes (same host and port for all).
+ */
+async function preparedBench(url: string, model: string, count: number): Promise<{ connections: RawConnection[]; prepared: Buffer }> {
+  const client = new V2Client(url);
+  try {
+    const meta = await client.metadata(model);
+    const request = encodeBinaryRequest(
+      randomInputs(meta, 1),
+      meta.outputs.map((o) => o.name),
+    );
+    const { hostname, port } = new URL(url);
+    const connections = Array.from({ length: count }, () => new RawConnection(hostname, Number(port)));
+    return { connections, prepared: preparedInfer(connections[0], model, request) };
+  } finally {
+    client.close();
+  }
+}
+
 /** Sends a prepared infer request; throws on a non-200. */
 async function inferOver(connection: RawConnection, prepared: Buffer) {
   const res = await connection.send(prepared);
@@ -66,56 +86,45 @@ async function inferOver(connection: RawConnection, prepared: Buffer) {
 
 /** LAT: one client, batch 1, requests back to back; windows of ~0.5 s until their medians agree. */
 export async function latencyBench(url: string, model: string, maxSeconds: number, progress: Progress): Promise<LatencyResult> {
-  const client = new V2Client(url);
-  try {
-    const meta = await client.metadata(model);
-    const request = encodeBinaryRequest(
-      randomInputs(meta, 1),
-      meta.outputs.map((o) => o.name),
-    );
-    const { hostname, port } = new URL(url);
-    const connection = new RawConnection(hostname, Number(port));
-    const prepared = preparedInfer(connection, model, request);
-    const runtimes: (number | null)[][] = []; // per window, per request: the runtime's ms inside the server
-    const once = async (runtime?: (number | null)[]) => {
-      const start = process.hrtime.bigint();
-      const res = await inferOver(connection, prepared);
-      const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      runtime?.push(runtimeMs(parseServerTiming(res.headers['server-timing'])));
-      return ms;
-    };
-    for (let i = 0; i < 5; i++) await once(); // warm-up: connection, caches, lazy init
-    const first = await once();
-    const perWindow = Math.max(5, Math.min(500, Math.ceil(500 / Math.max(first, 0.01))));
-    const windows: number[][] = [];
-    const result = await untilStable(
-      async () => {
-        const samples: number[] = [];
-        const runtime: (number | null)[] = [];
-        for (let i = 0; i < perWindow; i++) samples.push(await once(runtime));
-        windows.push(samples);
-        runtimes.push(runtime);
-        return median(samples);
-      },
-      { maxSeconds, onWindow: (n, v, ok) => progress(`LAT window ${n}: p50 ${v.toFixed(3)} ms${ok ? ' (stable)' : ''}`) },
-    );
-    connection.close();
-    const kept = windows.slice(-3).flat();
-    const keptRuntimes = runtimes.slice(-3).flat();
-    const runtimeP50 = keptRuntimes.every((v) => v !== null) ? percentile(keptRuntimes as number[], 50) : null;
-    return {
-      runtimeP50,
-      p50: percentile(kept, 50),
-      p90: percentile(kept, 90),
-      p99: percentile(kept, 99),
-      mean: kept.reduce((a, b) => a + b, 0) / kept.length,
-      requests: windows.flat().length,
-      stable: result.stable,
-      windows: windows.length,
-    };
-  } finally {
-    client.close();
-  }
+  const { connections, prepared } = await preparedBench(url, model, 1);
+  const [connection] = connections;
+  const runtimes: (number | null)[][] = []; // per window, per request: the runtime's ms inside the server
+  const once = async (runtime?: (number | null)[]) => {
+    const start = process.hrtime.bigint();
+    const res = await inferOver(connection, prepared);
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    runtime?.push(runtimeMs(parseServerTiming(res.headers['server-timing'])));
+    return ms;
+  };
+  for (let i = 0; i < 5; i++) await once(); // warm-up: connection, caches, lazy init
+  const first = await once();
+  const perWindow = Math.max(5, Math.min(500, Math.ceil(500 / Math.max(first, 0.01))));
+  const windows: number[][] = [];
+  const result = await untilStable(
+    async () => {
+      const samples: number[] = [];
+      const runtime: (number | null)[] = [];
+      for (let i = 0; i < perWindow; i++) samples.push(await once(runtime));
+      windows.push(samples);
+      runtimes.push(runtime);
+      return median(samples);
+    },
+    { maxSeconds, onWindow: (n, v, ok) => progress(`LAT window ${n}: p50 ${v.toFixed(3)} ms${ok ? ' (stable)' : ''}`) },
+  );
+  connection.close();
+  const kept = windows.slice(-3).flat();
+  const keptRuntimes = runtimes.slice(-3).flat();
+  const runtimeP50 = keptRuntimes.every((v) => v !== null) ? percentile(keptRuntimes as number[], 50) : null;
+  return {
+    runtimeP50,
+    p50: percentile(kept, 50),
+    p90: percentile(kept, 90),
+    p99: percentile(kept, 99),
+    mean: kept.reduce((a, b) => a + b, 0) / kept.length,
+    requests: windows.flat().length,
+    stable: result.stable,
+    windows: windows.length,
+  };
 }
 
 export interface ThroughputResult {
@@ -135,44 +144,32 @@ export async function throughputBench(
   maxSeconds: number,
   progress: Progress,
 ): Promise<ThroughputResult> {
-  const client = new V2Client(url);
-  try {
-    const meta = await client.metadata(model);
-    const request = encodeBinaryRequest(
-      randomInputs(meta, 1),
-      meta.outputs.map((o) => o.name),
-    );
-    const { hostname, port } = new URL(url);
-    const connections = Array.from({ length: concurrency }, () => new RawConnection(hostname, Number(port)));
-    const prepared = preparedInfer(connections[0], model, request); // same host and port: the same bytes for all
-    let errors = 0;
-    const window = async (ms: number) => {
-      let done = 0;
-      const end = Date.now() + ms;
-      await Promise.all(
-        connections.map(async (connection) => {
-          while (Date.now() < end) {
-            try {
-              await inferOver(connection, prepared);
-              done++;
-            } catch {
-              errors++;
-            }
+  const { connections, prepared } = await preparedBench(url, model, concurrency);
+  let errors = 0;
+  const window = async (ms: number) => {
+    let done = 0;
+    const end = Date.now() + ms;
+    await Promise.all(
+      connections.map(async (connection) => {
+        while (Date.now() < end) {
+          try {
+            await inferOver(connection, prepared);
+            done++;
+          } catch {
+            errors++;
           }
-        }),
-      );
-      return (done * 1000) / ms;
-    };
-    await window(2000); // warm-up: a fresh server's first second runs slow (allocator, runtime thread pools)
-    const result = await untilStable(() => window(1500), {
-      maxSeconds,
-      tolerance: 0.05, // shares of in-process throughput are compared against a 10% goal: windows must agree tighter
-      minWindows: 4,
-      onWindow: (n, v, ok) => progress(`THR window ${n}: ${v.toFixed(1)} inferences/s with ${concurrency} clients${ok ? ' (stable)' : ''}`),
-    });
-    for (const c of connections) c.close();
-    return { perSecond: median(result.values.slice(-3)), concurrency, requestBatch: 1, stable: result.stable, windows: result.values.length, errors };
-  } finally {
-    client.close();
-  }
+        }
+      }),
+    );
+    return (done * 1000) / ms;
+  };
+  await window(2000); // warm-up: a fresh server's first second runs slow (allocator, runtime thread pools)
+  const result = await untilStable(() => window(1500), {
+    maxSeconds,
+    tolerance: 0.05, // shares of in-process throughput are compared against a 10% goal: windows must agree tighter
+    minWindows: 4,
+    onWindow: (n, v, ok) => progress(`THR window ${n}: ${v.toFixed(1)} inferences/s with ${concurrency} clients${ok ? ' (stable)' : ''}`),
+  });
+  for (const c of connections) c.close();
+  return { perSecond: median(result.values.slice(-3)), concurrency, requestBatch: 1, stable: result.stable, windows: result.values.length, errors };
 }

@@ -14,6 +14,7 @@ import {
 } from './kubernetes-manifests';
 import { resourcesFromArtifact, resourcesFromProfile } from './kubernetes-resources';
 import { ensurePythonToolchain } from '../toolchain/python-toolchain';
+import { minimalDescriptor } from '../../test-support/platform-fixtures';
 import { ociLabels } from './oci-labels';
 import { quoteString, toYaml } from './yaml-writer';
 
@@ -229,17 +230,8 @@ describe('Kubernetes manifests', () => {
     const d = registry.get('cpu')!;
     expect(() => renderKubernetesManifests({ ...factsFor(d), variant: `m-${'x'.repeat(70)}` }, d)).toThrow(/at most 63/);
     expect(() => renderKubernetesManifests(factsFor(d), registry.get('arm')!)).toThrow(/descriptor "arm" given for a cpu variant/);
-    const base = {
-      name: 'p',
-      title: 'P',
-      arch: 'amd64',
-      hardware: 'x',
-      image: { base: 'python:3.11-slim-bookworm' },
-      runtimes: { tflite: { converter: 'tflite', precisions: { fp32: 'none' }, executor: 'tflite', serve: { requirements: 'tflite' } } },
-      defaults: { runtime: 'tflite', precision: 'fp32', batchSize: 1 },
-    };
     const issues = (kubernetes: unknown) =>
-      platformDescriptorSchema.safeParse({ ...base, kubernetes }).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
+      platformDescriptorSchema.safeParse({ ...minimalDescriptor, kubernetes }).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
     expect(issues({ nodeSelector: { 'kubernetes.io/arch': 'arm64' } })).toEqual([
       'kubernetes.nodeSelector.kubernetes.io/arch: "arm64" contradicts arch "amd64"',
     ]);
@@ -250,7 +242,7 @@ describe('Kubernetes manifests', () => {
     expect(issues({ nodeSelector: { 'bad key!': 'x' } })).toEqual(['kubernetes.nodeSelector.bad key!: Invalid key in record']);
     expect(issues({ nodeSelector: { 'kubernetes.io/hostname': 'not a value' } })[0]).toMatch(/label value/);
     expect(issues({})).toEqual([]);
-    expect(platformDescriptorSchema.safeParse(base).success).toBe(true);
+    expect(platformDescriptorSchema.safeParse(minimalDescriptor).success).toBe(true);
   });
 
   it('a privileged platform gets a privileged container and no allowPrivilegeEscalation: false (Kubernetes rejects the pair)', () => {

@@ -5,16 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { builtInPlatformsDir, toolchainPackageDir } from '../plugin/plugin-package';
 import { toolchainManifest } from '../toolchain/python-toolchain';
 import { loadPlatformRegistry } from './platform-registry';
+import { minimalDescriptor } from '../../test-support/platform-fixtures';
 
-const badDescriptor = {
-  name: 'bad',
-  title: 'Bad',
-  arch: 'amd64',
-  hardware: 'none',
-  image: { base: 'python:3.11-slim-bookworm' },
-  runtimes: { tflite: { converter: 'tflite', precisions: { fp32: 'none' }, executor: 'tflite', serve: { requirements: 'tflite' } } },
-  defaults: { runtime: 'onnx', precision: 'fp32', batchSize: 1 },
-};
+/** a descriptor whose default runtime is not one it offers */
+const badDescriptor = { ...minimalDescriptor, name: 'bad', defaults: { ...minimalDescriptor.defaults, runtime: 'onnx' } };
 
 describe('platform registry', () => {
   const registry = loadPlatformRegistry();
@@ -60,14 +54,10 @@ describe('platform registry', () => {
   it('refuses a fallback that is not another runtime of the platform', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tf2aif-platforms-'));
     mkdirSync(join(dir, 'bad'));
-    const runtime = badDescriptor.runtimes.tflite;
+    const runtime = minimalDescriptor.runtimes.tflite;
     writeFileSync(
       join(dir, 'bad', 'platform.json'),
-      JSON.stringify({
-        ...badDescriptor,
-        defaults: { ...badDescriptor.defaults, runtime: 'tflite' },
-        runtimes: { tflite: { ...runtime, fallback: ['tflite', 'onnx'] } },
-      }),
+      JSON.stringify({ ...minimalDescriptor, name: 'bad', runtimes: { tflite: { ...runtime, fallback: ['tflite', 'onnx'] } } }),
     );
     expect(() => loadPlatformRegistry(dir)).toThrow(
       new RegExp(
@@ -80,10 +70,7 @@ describe('platform registry', () => {
   it("reads the workspace's own platforms beside the built-in ones, and refuses one that takes a built-in's name", () => {
     const dir = mkdtempSync(join(tmpdir(), 'tf2aif-platforms-'));
     mkdirSync(join(dir, 'mine'));
-    writeFileSync(
-      join(dir, 'mine', 'platform.json'),
-      JSON.stringify({ ...badDescriptor, name: 'mine', defaults: { ...badDescriptor.defaults, runtime: 'tflite' } }),
-    );
+    writeFileSync(join(dir, 'mine', 'platform.json'), JSON.stringify({ ...minimalDescriptor, name: 'mine' }));
     const withMine = loadPlatformRegistry(dir);
     expect(withMine.get('mine')).toMatchObject({ builtIn: false, dir: join(dir, 'mine') });
     expect(withMine.get('cpu')).toMatchObject({ builtIn: true, dir: join(builtInPlatformsDir, 'cpu') });

@@ -42,6 +42,13 @@ describe('platform generator', () => {
     await platformGenerator(tree, { ...options, skipFormat: true }, locations);
     return readJson(tree, `${platforms}/${options.name}/platform.json`);
   };
+  /** runs the generator, then writes its files into a fresh temp workspace as `nx g` would, and returns that folder */
+  const scaffold = async (options: PlatformGeneratorOptions) => {
+    await generate(options);
+    const ws = temp();
+    flush(tree, ws);
+    return ws;
+  };
 
   it('scaffolds a descriptor the registry loads, and a stub and a test only for the new quantizer', async () => {
     const before = new Set(tree.listChanges().map((c) => c.path));
@@ -196,13 +203,7 @@ describe('platform generator', () => {
   });
 
   it('writes Python stubs that import and fail with "not implemented yet: fill in <file>"', async () => {
-    await platformGenerator(
-      tree,
-      { name: 'npu', converter: 'npu_convert', quantizer: 'npu_int8', executor: 'npu_runtime', compiler: 'npu_compile', skipFormat: true },
-      locations,
-    );
-    const ws = temp();
-    flush(tree, ws);
+    const ws = await scaffold({ name: 'npu', converter: 'npu_convert', quantizer: 'npu_int8', executor: 'npu_runtime', compiler: 'npu_compile' });
     const script = `
 from pathlib import Path
 from tf2aif_toolchain.errors import ToolchainError
@@ -236,13 +237,7 @@ for call in calls:
   });
 
   it("scaffolds a test that passes once the workspace's module is filled in (the package's toolchain loads it by name)", async () => {
-    await platformGenerator(
-      tree,
-      { name: 'my-int8', converter: 'openvino', quantizer: 'my_int8', runtime: 'openvino', requirements: 'openvino', skipFormat: true },
-      locations,
-    );
-    const ws = temp();
-    flush(tree, ws);
+    const ws = await scaffold({ name: 'my-int8', converter: 'openvino', quantizer: 'my_int8', runtime: 'openvino', requirements: 'openvino' });
     // filled in: the workspace's quantizer delegates to one the package ships
     writeFileSync(join(ws, adapters, 'quantizers', 'my_int8.py'), 'from tf2aif_toolchain.quantizers.nncf_ov_int8 import quantize  # noqa: F401\n');
     const toolchain = ensurePythonToolchain(repoRoot);
