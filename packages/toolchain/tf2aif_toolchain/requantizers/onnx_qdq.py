@@ -15,6 +15,7 @@ import numpy as np
 
 from ..diagnostics import int8_error_profile
 from ..diagnostics.int8_error_profile import ErrorProfile
+from .float_model import FloatModelRequantizer
 
 # ops whose weights make them the model's multiply-accumulates (the budget's measure)
 MAC_OPS = ("Conv", "ConvTranspose", "Gemm", "MatMul")
@@ -60,6 +61,14 @@ def output_producers(model_path: Path) -> dict[str, str]:
     graph = onnx.load(str(model_path), load_external_data=False).graph
     writers = {out: node.name for node in graph.node for out in node.output}
     return {o.name: writers[o.name] for o in graph.output if o.name in writers}
+
+
+def node_layers(model_path: Path) -> dict[str, tuple[str, str]]:
+    """Node name -> the node as the user's layer path, and its op type."""
+    import onnx  # noqa: PLC0415
+
+    graph = onnx.load(str(model_path), load_external_data=False).graph
+    return {node.name: (int8_error_profile.layer_name(node), node.op_type) for node in graph.node}
 
 
 def ranges_cache(prepared: Path, op_types: list[str] | None, method, extra: dict, batches: list[dict[str, np.ndarray]], work: Path) -> Path:
@@ -110,14 +119,13 @@ def quantize_from_ranges(
     )
 
 
-class OnnxRequantizer:
+class OnnxRequantizer(FloatModelRequantizer):
     """mixed_precision.Requantizer for a QDQ model made from `float_model` by `write_qdq(excluded, out_dir)`."""
 
     def __init__(self, float_model: Path, write_qdq: Callable[[list[str], Path], dict], work: tempfile.TemporaryDirectory | None = None) -> None:
-        self.float_model = float_model
+        super().__init__(float_model, macs=node_macs, outputs=output_producers, layers=node_layers)
         self._write = write_qdq
         self._work = work  # held while the search runs: the prepared model and the ranges live there
-        self._nodes = None
 
     def write(self, excluded: list[str], out_dir: Path) -> dict:
         return self._write(excluded, out_dir)
@@ -126,17 +134,3 @@ class OnnxRequantizer:
         # a TensorRT variant's artifact is the float model; its INT8 emulation is what the check ran
         qdq = artifact_dir / (meta.get("cpuEmulation") or meta["artifact"])
         return int8_error_profile.profile(self.float_model, qdq, batches[0])
-
-    def macs(self) -> dict[str, int]:
-        return node_macs(self.float_model)
-
-    def output_layers(self) -> dict[str, str]:
-        return output_producers(self.float_model)
-
-    def describe(self, key: str) -> dict:
-        import onnx  # noqa: PLC0415
-
-        if self._nodes is None:
-            self._nodes = {n.name: n for n in onnx.load(str(self.float_model), load_external_data=False).graph.node}
-        node = self._nodes.get(key)
-        return {"node": int8_error_profile.layer_name(node), "op": node.op_type} if node else {"node": key, "op": None}

@@ -23,6 +23,7 @@ from ..diagnostics import int8_error_profile_tflite
 from ..diagnostics.int8_error_profile import ErrorProfile
 from ..env import import_tensorflow
 from ..job import Job
+from .float_model import FloatModelRequantizer
 
 # ops with weights: the model's multiply-accumulates (the budget's measure); the output channels' axis of their weights
 MAC_OPS = {"CONV_2D": 0, "FULLY_CONNECTED": 0, "TRANSPOSE_CONV": 0, "CONV_3D": -1, "DEPTHWISE_CONV_2D": -1}
@@ -63,12 +64,24 @@ def output_tensors(model: Path) -> dict[str, str]:
     return {name: details[d["index"]]["name"] for name, d in runner.get_output_details().items()}
 
 
-class TfliteRequantizer:
+def op_layers(model: Path) -> dict[str, tuple[str, str]]:
+    """An op's first output tensor -> its layer as the user knows it, and its op type."""
+    _, details, ops = _graph(model)
+    layers: dict[str, tuple[str, str]] = {}
+    for op in ops:
+        if len(op["outputs"]):
+            key = details[int(op["outputs"][0])]["name"]
+            layers[key] = (int8_error_profile_tflite.layer_name(key), op["op_name"])
+    return layers
+
+
+class TfliteRequantizer(FloatModelRequantizer):
     """mixed_precision.Requantizer for tflite_int8's full-integer scheme."""
 
     def __init__(self, job: Job, saved_model: Path, convert_dir: Path, calibration: Samples, io_type: str, configure) -> None:
         tf = import_tensorflow()
-        converted, self.float_model = converted_artifact(job, convert_dir, "tflite", "a TFLite model")
+        converted, float_model = converted_artifact(job, convert_dir, "tflite", "a TFLite model")
+        super().__init__(float_model, macs=op_macs, outputs=output_tensors, layers=op_layers, label=int8_error_profile_tflite.layer_name)
         static_batch = converted.get("staticBatch")
         converter = converter_for(job, saved_model, static_batch)
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
@@ -76,15 +89,13 @@ class TfliteRequantizer:
         converter._experimental_calibrate_only = True  # noqa: SLF001 (TFLite's quantization debugger does the same)
         self.calibrated = run_converter(converter, job, "TFLite calibration for mixed precision")
         self.io_type = io_type
-        self.outputs = output_tensors(self.float_model)
-        self._ops: dict[str, str] | None = None
 
     def write(self, excluded: list[str], out_dir: Path) -> dict:
         tf = import_tensorflow()
         from tensorflow.lite.python import convert  # noqa: PLC0415
 
         io = getattr(tf, self.io_type)
-        float_outputs = sorted(name for name, tensor in self.outputs.items() if tensor in excluded)
+        float_outputs = sorted(name for name, tensor in self.output_layers().items() if tensor in excluded)
         model = convert.mlir_quantize(
             self.calibrated,
             input_data_type=io,
@@ -100,15 +111,3 @@ class TfliteRequantizer:
 
     def profile(self, artifact_dir: Path, meta: dict, batches: list[dict[str, np.ndarray]]) -> ErrorProfile | None:
         return int8_error_profile_tflite.profile(self.float_model, artifact_dir / meta["artifact"], batches)
-
-    def macs(self) -> dict[str, int]:
-        return op_macs(self.float_model)
-
-    def output_layers(self) -> dict[str, str]:
-        return dict(self.outputs)
-
-    def describe(self, key: str) -> dict:
-        if self._ops is None:
-            _, details, ops = _graph(self.float_model)
-            self._ops = {details[int(op["outputs"][0])]["name"]: op["op_name"] for op in ops if len(op["outputs"])}
-        return {"node": int8_error_profile_tflite.layer_name(key), "op": self._ops.get(key)}
