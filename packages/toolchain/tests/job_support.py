@@ -82,3 +82,21 @@ def random_draw(specs: list, samples: int, seed: int, which: str = "opt"):
 
 def make_job(step: str, workspace: Path, out: Path, options: dict[str, Any]) -> Job:
     return Job(step, workspace, out, resolved({"workspaceRoot": str(workspace), **options}, step))
+
+
+def variant_options(model_path: str, platform: str, **extra) -> dict:
+    """The settings every step of a variant of the model at `model_path` carries (the model named by its folder,
+    variant <model>-<platform>, a TFLite classifier, untrained, few samples), `extra` over them."""
+    return {
+        "model": Path(model_path).name,
+        "variant": f"{Path(model_path).name}-{platform}",
+        "platform": platform,
+        "runtime": "tflite",
+        "batchSize": 1,
+        "task": "classification",
+        "trained": False,
+        "modelPath": model_path,
+        "calibration": {"random": True, "samples": 8, "batchSize": 4},
+        "verify": {"samples": 8, "seed": 0, "tolerances": {}},
+        **extra,
+    }

@@ -32,29 +32,40 @@ class Runner:
         return {"y": np.array(rows, dtype=np.float32)}
 
 
-@pytest.fixture
-def checker(tmp_path, monkeypatch):
+INPUTS = [{"name": "x", "shape": [None, 4], "dtype": "float32"}]
+
+
+def make_checker(tmp_path, monkeypatch, runner_for, **settings) -> mixed_precision.Checker:
+    """The quantize step's accuracy check of a model with one input x (its model.json in tmp_path/m), the runtime
+    faked: `runner_for(meta)` runs the reference ({"which": "reference"}) and each candidate. `settings`: the
+    job's calibration and trained."""
     (tmp_path / "m").mkdir()
-    (tmp_path / "m/model.json").write_text(json.dumps({"inputs": [{"name": "x", "shape": [None, 4], "dtype": "float32"}]}))
+    (tmp_path / "m/model.json").write_text(json.dumps({"inputs": INPUTS}))
     options = {
-        "inputs": [{"name": "x", "shape": [None, 4], "dtype": "float32"}],
+        "inputs": INPUTS,
         "modelPath": "m",
         "batchSize": 4,
         "precision": "int8",
         "task": "regression",
-        "trained": False,
-        "calibration": {"random": True, "samples": 8, "batchSize": 4},
         "verify": {"samples": COUNT, "seed": 0, "tolerances": {}},
         "mixedPrecision": {"fallback": "mixed", "maxFloatShare": 0.25, "maxAttempts": 4, "margin": 0.2},
+        **settings,
     }
-    runners = {"reference": Runner(None)}
 
     class Loader:
         def load(self, folder, meta):
-            return runners[meta["which"]]
+            return runner_for(meta)
 
     monkeypatch.setattr(mixed_precision, "load_runtime", lambda executor: Loader())
-    made = mixed_precision.Checker(Job("quantize", tmp_path, tmp_path, resolved(options)), tmp_path, {"which": "reference"}, "fake")
+    return mixed_precision.Checker(Job("quantize", tmp_path, tmp_path, resolved(options)), tmp_path, {"which": "reference"}, "fake")
+
+
+@pytest.fixture
+def checker(tmp_path, monkeypatch):
+    runners = {"reference": Runner(None)}
+    made = make_checker(
+        tmp_path, monkeypatch, lambda meta: runners[meta["which"]], trained=False, calibration={"random": True, "samples": 8, "batchSize": 4}
+    )
     keys = [float(k) for k in made.wide.arrays["x"][:, 0]]
 
     def check(cosines_by_index: dict[int, float], mixed: bool = False):
@@ -109,27 +120,14 @@ def get_dataloader(path, batch_size, samples, split="calibration"):
 
 def test_a_loader_gives_the_check_verify_count_not_more(tmp_path, monkeypatch):
     # a user's verification split holds what they gave: the check reads verify's count (16 of 20), no wide draw
-    (tmp_path / "m").mkdir()
-    (tmp_path / "m/model.json").write_text(json.dumps({"inputs": [{"name": "x", "shape": [None, 4], "dtype": "float32"}]}))
     (tmp_path / "data.py").write_text(LOADER)
-    options = {
-        "inputs": [{"name": "x", "shape": [None, 4], "dtype": "float32"}],
-        "modelPath": "m",
-        "batchSize": 4,
-        "precision": "int8",
-        "task": "regression",
-        "trained": True,
-        "calibration": {"random": False, "loader": "data.py", "samples": 8, "batchSize": 4},
-        "verify": {"samples": COUNT, "seed": 0, "tolerances": {}},
-        "mixedPrecision": {"fallback": "mixed", "maxFloatShare": 0.25, "maxAttempts": 4, "margin": 0.2},
-    }
-
-    class Loader:
-        def load(self, folder, meta):
-            return Runner(None if meta["which"] == "reference" else {})
-
-    monkeypatch.setattr(mixed_precision, "load_runtime", lambda executor: Loader())
-    made = mixed_precision.Checker(Job("quantize", tmp_path, tmp_path, resolved(options)), tmp_path, {"which": "reference"}, "fake")
+    made = make_checker(
+        tmp_path,
+        monkeypatch,
+        lambda meta: Runner(None if meta["which"] == "reference" else {}),
+        trained=True,
+        calibration={"random": False, "loader": "data.py", "samples": 8, "batchSize": 4},
+    )
     assert made.wide.count == COUNT and made.counts == [8, COUNT]
     check = made(tmp_path, {"which": "candidate"})
     assert check.passed and check.samples == 8

@@ -6,8 +6,8 @@ import shutil
 import numpy as np
 
 from tf2aif_toolchain.steps.detections import match
-from tiny_models import run_step
-from zoo_like_models import variant_options
+from tiny_models import convert_and_verify
+from zoo_like_models import run_build_model
 
 ROLES = {"boxes": "b", "scores": "s", "classes": "c", "count": "n"}
 
@@ -71,20 +71,9 @@ def test_a_detector_with_nms_in_its_signature_verifies_on_onnx_runtime(tmp_path)
     (tmp_path / "export.py").write_text(DETECTOR)
     subprocess.run([sys.executable, str(tmp_path / "export.py"), str(tmp_path / "models/det/saved_model")], check=True, capture_output=True)
     inputs = [{"name": "image", "shape": [None, 16, 16, 3], "dtype": "float32"}]
-    run_step(
-        "build-model",
-        tmp_path,
-        tmp_path / "dist/models/det",
-        inputs,
-        model="det",
-        modelDir="models/det",
-        source={"format": "savedmodel", "path": "saved_model", "seed": 0},
-    )
-    model = json.loads((tmp_path / "dist/models/det/model.json").read_text())
+    model_path = run_build_model(tmp_path, "det", inputs, {"format": "savedmodel", "path": "saved_model", "seed": 0})
+    model = json.loads((tmp_path / model_path / "model.json").read_text())
     assert model["nmsOutputs"] == {"boxes": "boxes", "scores": "scores", "classes": "classes", "count": "count"}
-    options = variant_options("dist/models/det", "cpu-ort", runtime="onnxruntime", task="other")
-    run_step("convert", tmp_path, tmp_path / "c", inputs, precision="fp32", converter="onnx", **options)
-    run_step("verify", tmp_path, tmp_path / "v", inputs, precision="fp32", executor="onnxruntime", artifactPath="c", **options)
-    result = json.loads((tmp_path / "v/verify.json").read_text())
+    result = convert_and_verify(tmp_path, model_path, inputs, "cpu-ort", "onnx", "onnxruntime", task="other")
     assert result["passed"] and result["detectionAgreement"] == 1.0
     shutil.rmtree(tmp_path / "models")

@@ -5,9 +5,10 @@ import json
 
 import pytest
 
+from job_support import variant_options
 from tf2aif_toolchain.errors import UnsupportedOps
 from tiny_models import run_step
-from zoo_like_models import build_model, variant_options
+from zoo_like_models import build_model
 
 VOLUME = """
 import tensorflow as tf

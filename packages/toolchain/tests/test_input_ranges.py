@@ -10,7 +10,8 @@ from job_support import make_job, random_draw
 from tf2aif_toolchain.data import samples_for
 from tf2aif_toolchain.errors import ToolchainError
 from tf2aif_toolchain.job import Job, TensorSpec
-from tiny_models import run_step
+from tiny_models import convert_and_verify, run_step
+from zoo_like_models import build_model
 
 # "ids" feeds two tables (30 and 50 rows) through a Cast and a Reshape; "features" is a plain float input
 BUILD = """
@@ -35,9 +36,7 @@ INPUTS = [
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
     ws = tmp_path_factory.mktemp("ws")
-    (ws / "models/emb").mkdir(parents=True)
-    (ws / "models/emb/build.py").write_text(BUILD)
-    run_step("build-model", ws, ws / "dist/models/emb", INPUTS, model="emb", modelDir="models/emb", source={"format": "script", "path": "build.py"})
+    build_model(ws, "emb", BUILD, INPUTS, seed=0)
     return ws
 
 
@@ -69,38 +68,8 @@ def test_random_data_stays_inside_the_inferred_range(workspace):
 
 
 def test_the_model_runs_on_that_data(workspace):
-    run_step(
-        "convert",
-        workspace,
-        workspace / "v/convert",
-        INPUTS,
-        variant="emb-cpu-tf",
-        platform="cpu",
-        runtime="tensorflow",
-        precision="fp32",
-        batchSize=1,
-        modelPath="dist/models/emb",
-        converter="savedmodel",
-    )
-    run_step(
-        "verify",
-        workspace,
-        workspace / "v/verify",
-        INPUTS,
-        variant="emb-cpu-tf",
-        platform="cpu",
-        runtime="tensorflow",
-        precision="fp32",
-        batchSize=4,
-        task="other",
-        trained=False,
-        modelPath="dist/models/emb",
-        executor="tensorflow",
-        artifactPath="v/convert",
-        calibration={"random": True, "samples": 8, "batchSize": 4},
-        verify={"samples": 8, "tolerances": {}},
-    )
-    assert json.loads((workspace / "v/verify/verify.json").read_text())["passed"]
+    result = convert_and_verify(workspace, "dist/models/emb", INPUTS, "cpu-tf", "savedmodel", "tensorflow", batchSize=4, task="other")
+    assert result["passed"]
 
 
 def test_the_tf2aif_json_range_wins(workspace):

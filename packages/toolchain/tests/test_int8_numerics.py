@@ -6,9 +6,10 @@ import json
 import numpy as np
 import pytest
 
+from job_support import variant_options
 from tf2aif_toolchain.runtimes.onnxruntime import OnnxRuntimeRunner
 from tiny_models import run_step
-from zoo_like_models import TOKENS, build_model, rnn_source, variant_options
+from zoo_like_models import TOKENS, build_model, rnn_source
 
 
 def qdq_matmul(tmp_path, weights: np.ndarray, x_scale: float):

@@ -7,9 +7,10 @@ import json
 
 import pytest
 
+from job_support import variant_options
 from tf2aif_toolchain.errors import ToolchainError
 from tiny_models import run_step
-from zoo_like_models import build_model, variant_options
+from zoo_like_models import build_model
 
 # Convolutions carry most of the multiply-accumulates; the Dense "spread" writes one channel 1000x larger than the
 # rest, and the head reads it with that channel's weights 1000x smaller: a float model's output is balanced

@@ -6,9 +6,10 @@ import json
 
 import pytest
 
+from job_support import variant_options
 from tf2aif_toolchain.errors import ToolchainError
 from tiny_models import run_step
-from zoo_like_models import GELU_SOURCE, GROUPED_CONV_SOURCE, IMAGE, PREPROCESSING_SOURCE, build_model, variant_options
+from zoo_like_models import GELU_SOURCE, GROUPED_CONV_SOURCE, IMAGE, PREPROCESSING_SOURCE, build_model
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,10 @@ import shutil
 import numpy as np
 import pytest
 
+from job_support import variant_options
 from tf2aif_toolchain.errors import ToolchainError
-from tiny_models import run_step
-from zoo_like_models import IMAGE, build_model, variant_options
+from tiny_models import convert_and_verify, run_step
+from zoo_like_models import IMAGE, build_model, run_build_model
 
 AUGMENTED = """
 import tensorflow as tf
@@ -56,19 +57,12 @@ def model_json(ws, model_path: str) -> dict:
     return json.loads((ws / model_path / "model.json").read_text())
 
 
-def convert_and_verify(ws, model_path: str, platform: str, converter: str, runtime: str, inputs=IMAGE, task="classification"):
-    options = variant_options(model_path, platform, runtime=runtime, task=task)
-    run_step("convert", ws, ws / f"c-{platform}", inputs, precision="fp32", converter=converter, **options)
-    run_step("verify", ws, ws / f"v-{platform}", inputs, precision="fp32", executor=runtime, artifactPath=f"c-{platform}", **options)
-    return json.loads((ws / f"v-{platform}" / "verify.json").read_text())
-
-
 def test_augmentation_layers_are_exported_in_inference_mode_and_convert(tmp_path):
     path = build_model(tmp_path, "augmented", AUGMENTED, IMAGE)
     meta = model_json(tmp_path, path)
     assert meta["preparation"]["inferenceModeLayers"] == ["random_flip", "random_rotation"]
     for platform, converter, runtime in (("cpu", "tflite", "tflite"), ("cpu-ort", "onnx", "onnxruntime")):
-        result = convert_and_verify(tmp_path, path, platform, converter, runtime)
+        result = convert_and_verify(tmp_path, path, IMAGE, platform, converter, runtime)
         assert result["passed"] and result["outputs"]["output_0"]["minCosine"] > 0.9999
 
 
@@ -83,22 +77,14 @@ def test_a_saved_model_that_still_augments_is_refused_with_the_fix(tmp_path):
     shutil.copytree(tmp_path / "exported", tmp_path / "models/aug/saved_model")
     del tf
     with pytest.raises(ToolchainError, match=r"change from call to call .*random_flip.*training=False"):
-        run_step(
-            "build-model",
-            tmp_path,
-            tmp_path / "dist/models/aug",
-            IMAGE,
-            model="aug",
-            modelDir="models/aug",
-            source={"format": "savedmodel", "path": "saved_model", "seed": 0},
-        )
+        run_build_model(tmp_path, "aug", IMAGE, {"format": "savedmodel", "path": "saved_model", "seed": 0})
 
 
 def test_a_mixed_float16_model_converts_from_its_float32_preparation(tmp_path):
     path = build_model(tmp_path, "mixed", MIXED_FLOAT16, IMAGE)
     meta = model_json(tmp_path, path)
     assert meta["convertFrom"] == "prepared_model" and meta["preparation"]["float16NodesToFloat32"] > 0
-    result = convert_and_verify(tmp_path, path, "cpu", "tflite", "tflite")
+    result = convert_and_verify(tmp_path, path, IMAGE, "cpu", "tflite", "tflite")
     assert result["passed"]  # against the float16 original: the float32 compute is at least as exact
 
 
@@ -116,7 +102,7 @@ def test_a_plain_model_is_not_prepared(tmp_path):
 def test_unknown_height_and_width_verify_at_min_opt_and_max(tmp_path, platform, converter, runtime):
     path = build_model(tmp_path, "fcn", DYNAMIC, DYNAMIC_INPUTS)
     assert model_json(tmp_path, path)["flopsPerSample"] > 0  # counted at the opt shape
-    result = convert_and_verify(tmp_path, path, platform, converter, runtime, inputs=DYNAMIC_INPUTS, task="segmentation")
+    result = convert_and_verify(tmp_path, path, DYNAMIC_INPUTS, platform, converter, runtime, task="segmentation")
     assert result["passed"]
     assert [g["image"] for g in result["inputShapes"]] == [[8, 6, 3], [4, 4, 3], [12, 12, 3]]
     assert result["samples"] == 8

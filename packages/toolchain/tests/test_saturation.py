@@ -7,7 +7,8 @@ import pytest
 
 from tf2aif_toolchain.errors import ToolchainError
 from tf2aif_toolchain.steps import metrics
-from tiny_models import run_step
+from tiny_models import arm_variant, run_step
+from zoo_like_models import build_model
 
 INPUTS = [{"name": "x", "shape": [None, 16], "dtype": "float32"}]
 
@@ -25,26 +26,8 @@ def build():
 
 def quantized_variant(ws, activation: str | None, **settings) -> dict:
     """build-model -> convert (TFLite) -> quantize (TFLite INT8, uint8 I/O); the verify options of variant "arm"."""
-    (ws / "models/head").mkdir(parents=True)
-    (ws / "models/head/build.py").write_text(build_source(activation))
-    run_step(
-        "build-model", ws, ws / "dist/models/head", INPUTS, model="head", modelDir="models/head", source={"format": "script", "path": "build.py"}
-    )
-    options = dict(
-        model="head",
-        variant="head-arm",
-        platform="arm",
-        runtime="tflite",
-        batchSize=1,
-        task="classification",
-        trained=False,
-        modelPath="dist/models/head",
-        calibration={"random": True, "samples": 16, "batchSize": 8},
-        verify={"samples": 16, "seed": 0, "tolerances": {}},
-        **settings,
-    )
-    run_step("convert", ws, ws / "c", INPUTS, precision="fp32", converter="tflite", **options)
-    run_step("quantize", ws, ws / "q", INPUTS, precision="int8", quantizer="tflite_int8", convertPath="c", **options)
+    model_path = build_model(ws, "head", build_source(activation), INPUTS, seed=0)
+    options = arm_variant(ws, model_path, INPUTS, **settings)
     return {**options, "precision": "int8", "executor": "tflite", "artifactPath": "q"}
 
 

@@ -3,14 +3,14 @@
 import numpy as np
 import pytest
 
-from job_support import serving, value_ranges
+from job_support import serving, value_ranges, variant_options
 from serve_support import Client, binary_request, parse_binary_response
 from test_prepare import DYNAMIC, DYNAMIC_INPUTS
 from tf2aif_toolchain.artifact import read_meta
 from tf2aif_toolchain.runtimes import tflite
 from tf2aif_toolchain.serve import InferenceService, parse_config, start_server, variant_config
 from tiny_models import run_step
-from zoo_like_models import build_model, variant_options
+from zoo_like_models import build_model
 
 INFER = "/v2/models/fcn/infer"
 

@@ -46,6 +46,32 @@ def ws(tmp_path_factory):
 EXPORTS = [{"runtime": "tflite", "converter": "tflite", "path": "dist/shared/tiny/tflite-batch1"}]
 
 
+def calibrate(ws, quantizer: str, exports: list[dict], calibration: dict) -> str:
+    """The model-level calibrate step for `quantizer` over the exports; returns its folder."""
+    shared = f"dist/shared/tiny/calibrate-{quantizer}"
+    options = {"model": "tiny", "modelPath": "dist/models/tiny", "calibration": calibration, "exports": exports}
+    run_step("calibrate", ws, ws / shared, INPUTS, quantizer=quantizer, **options)
+    return shared
+
+
+def convert_and_quantize(ws, name: str, options: dict, *, converter: str, exports: list[dict], quantizer: str, executor: str, **extra) -> dict:
+    """Variant `name`'s convert (from the exports) and quantize into ws/v/<name>; returns the quantize's artifact.json."""
+    run_step("convert", ws, ws / f"v/{name}/convert", INPUTS, precision="fp32", converter=converter, exports=exports, **options)
+    out = run_step(
+        "quantize",
+        ws,
+        ws / f"v/{name}/quantize",
+        INPUTS,
+        precision="int8",
+        quantizer=quantizer,
+        executor=executor,
+        convertPath=f"v/{name}/convert",
+        **extra,
+        **options,
+    )
+    return json.loads((out / "artifact.json").read_text())
+
+
 def test_two_variants_link_one_export(ws):
     for name, platform in (("cpu", "cpu"), ("arm", "arm")):
         run_step(
@@ -147,19 +173,8 @@ def test_gpu_and_agx_share_one_tensorrt_calibration_with_an_emulation_per_batch(
             batchSize=batch,
             modelPath="dist/models/tiny",
         )
-    shared = "dist/shared/tiny/calibrate-tensorrt_calibration"
     exports = [{"batchSize": b, "path": f"dist/shared/tiny/onnx-batch{b}"} for b in (2, 1)]
-    run_step(
-        "calibrate",
-        ws,
-        ws / shared,
-        INPUTS,
-        model="tiny",
-        quantizer="tensorrt_calibration",
-        calibration={**CALIBRATION, "method": "minmax"},
-        exports=exports,
-        modelPath="dist/models/tiny",
-    )
+    shared = calibrate(ws, "tensorrt_calibration", exports, {**CALIBRATION, "method": "minmax"})
     meta = json.loads((ws / shared / "calibration-meta.json").read_text())
     # tf2onnx names this model's tensors otherwise at batch 2: a table of its own there (one where they match)
     tables = {b: meta["batches"][b]["table"] for b in ("1", "2")}
@@ -168,20 +183,16 @@ def test_gpu_and_agx_share_one_tensorrt_calibration_with_an_emulation_per_batch(
     for name, batch, with_shared in (("gpu", 2, True), ("agx", 1, True), ("agx-own", 1, False)):
         options = variant(name, "gpu", "onnxruntime-tensorrt", batchSize=batch)
         ex = [{"runtime": "onnxruntime-tensorrt", "converter": "onnx", "path": f"dist/shared/tiny/onnx-batch{batch}"}]
-        run_step("convert", ws, ws / f"v/{name}/convert", INPUTS, precision="fp32", converter="onnx", exports=ex, **options)
-        run_step(
-            "quantize",
+        metas[name] = convert_and_quantize(
             ws,
-            ws / f"v/{name}/quantize",
-            INPUTS,
-            precision="int8",
+            name,
+            options,
+            converter="onnx",
+            exports=ex,
             quantizer="tensorrt_calibration",
             executor="onnxruntime",
-            convertPath=f"v/{name}/convert",
             **({"sharedCalibrationPath": shared} if with_shared else {}),
-            **options,
         )
-        metas[name] = json.loads((ws / f"v/{name}/quantize/artifact.json").read_text())
     for name, batch in (("gpu", "2"), ("agx", "1")):
         table = ws / f"v/{name}/quantize/calibration.flatbuffers"
         assert table.is_symlink() and os.path.samefile(table, ws / shared / tables[batch] / "calibration.flatbuffers")
@@ -197,18 +208,7 @@ def test_arm_and_cpu_tflite_int8_share_one_tflite_calibration_and_quantize_it_as
     """TFLite calibrates once (calibrate-only); each variant quantizes the calibrated model with its own I/O type,
     which is what the converter does after calibrating: the same model as the variant's own full conversion (the
     same quantization of every tensor, the same outputs; the converter adds 96 bytes of conversion metadata)."""
-    shared = "dist/shared/tiny/calibrate-tflite_int8"
-    run_step(
-        "calibrate",
-        ws,
-        ws / shared,
-        INPUTS,
-        model="tiny",
-        quantizer="tflite_int8",
-        calibration=CALIBRATION,
-        exports=[{"batchSize": 1, "path": "dist/shared/tiny/tflite-batch1"}],
-        modelPath="dist/models/tiny",
-    )
+    shared = calibrate(ws, "tflite_int8", [{"batchSize": 1, "path": "dist/shared/tiny/tflite-batch1"}], CALIBRATION)
     assert json.loads((ws / shared / "calibration-meta.json").read_text())["batches"]["1"] == {
         "scheme": "full-integer",
         "calibrated": "batch1/calibrated.tflite",
@@ -218,22 +218,10 @@ def test_arm_and_cpu_tflite_int8_share_one_tflite_calibration_and_quantize_it_as
         for how, extra in (("shared", {"sharedCalibrationPath": shared}), ("own", {})):
             name = f"q-{io_type}-{how}"
             options = variant(name, "arm", "tflite")
-            run_step("convert", ws, ws / f"v/{name}/convert", INPUTS, precision="fp32", converter="tflite", exports=EXPORTS, **options)
-            run_step(
-                "quantize",
-                ws,
-                ws / f"v/{name}/quantize",
-                INPUTS,
-                precision="int8",
-                quantizer="tflite_int8",
-                executor="tflite",
-                ioType=io_type,
-                convertPath=f"v/{name}/convert",
-                **extra,
-                **options,
+            meta = convert_and_quantize(
+                ws, name, options, converter="tflite", exports=EXPORTS, quantizer="tflite_int8", executor="tflite", ioType=io_type, **extra
             )
             models[how] = ws / f"v/{name}/quantize/model.tflite"
-            meta = json.loads((ws / f"v/{name}/quantize/artifact.json").read_text())
             assert meta["ioType"] == io_type and meta["accuracyCheck"]["passed"]
             assert ("sharedCalibration" in meta) == (how == "shared")
         assert tensors(models["shared"]) == tensors(models["own"]), io_type

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
+from job_support import variant_options
 from tiny_models import run_step
-from zoo_like_models import EMBEDDING_SOURCE, TOKENS, build_model, rnn_source, variant_options
+from zoo_like_models import EMBEDDING_SOURCE, TOKENS, build_model, rnn_source
 
 RNNS = {
     "lstm": rnn_source("LSTM"),

@@ -82,28 +82,11 @@ def build_model(ws: Path, name: str, source: str, inputs: list[dict], seed: int 
     """models/<name>/build.py -> dist/models/<name>; returns the modelPath a variant job names."""
     (ws / "models" / name).mkdir(parents=True, exist_ok=True)
     (ws / "models" / name / "build.py").write_text(source)
-    run_step(
-        "build-model",
-        ws,
-        ws / "dist/models" / name,
-        inputs,
-        model=name,
-        modelDir=f"models/{name}",
-        source={"format": "script", "path": "build.py", "seed": seed},
-    )
+    return run_build_model(ws, name, inputs, {"format": "script", "path": "build.py", "seed": seed})
+
+
+def run_build_model(ws: Path, name: str, inputs: list[dict], source: dict) -> str:
+    """The build-model step over models/<name> (`source`: tf2aif.json's, relative to that folder) into
+    dist/models/<name>; returns the modelPath a variant job names."""
+    run_step("build-model", ws, ws / "dist/models" / name, inputs, model=name, modelDir=f"models/{name}", source=source)
     return f"dist/models/{name}"
-
-
-def variant_options(model_path: str, platform: str, **extra) -> dict:
-    return {
-        "variant": f"{Path(model_path).name}-{platform}",
-        "platform": platform,
-        "runtime": "tflite",
-        "batchSize": 1,
-        "task": "classification",
-        "trained": False,
-        "modelPath": model_path,
-        "calibration": {"random": True, "samples": 8, "batchSize": 4},
-        "verify": {"samples": 8, "seed": 0, "tolerances": {}},
-        **extra,
-    }
