@@ -218,6 +218,19 @@ describe('createNodes', () => {
     expect(fields('convert')).not.toContain('verify');
     // the quantize step's accuracy check reads verify's settings, its mixed precision tf2aif.json's quantize
     expect(fields('quantize')).toEqual(expect.arrayContaining(['verify', 'quantize', 'calibration']));
+    // a setting a target's settings carry is a field its hash reads (a valueRanges edit reruns what draws or serves)
+    const readBy: Record<string, string[]> = {
+      valueRanges: ['valueRanges'],
+      serving: ['serving'],
+      tolerance: ['verify', 'trained'],
+      seeds: ['verify'],
+    };
+    for (const [name, target] of Object.entries(arm)) {
+      const settings = (target.metadata?.settings ?? {}) as Record<string, unknown>;
+      for (const [key, needed] of Object.entries(readBy)) {
+        if (key in settings) expect(fields(name), `${name} carries ${key}`).toEqual(expect.arrayContaining(needed));
+      }
+    }
     // settings are not in the graph (Nx would hash them into every target): a reference, resolved when it runs
     expect(arm.serve.options).toEqual({ tf2aif: { config: 'models/resnet50/tf2aif.json', variant: 'arm', target: 'serve' } });
     // shown by `nx show project`, from the same resolver the executor calls; metadata is not part of Nx's hash

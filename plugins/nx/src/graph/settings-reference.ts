@@ -16,17 +16,19 @@ const fieldsByStep: Record<string, string[]> = {
   'build-model': ['name', 'source', 'inputs'],
   // an export's converter and batch size are in its reference (the export's key)
   export: ['name', 'inputs'],
-  reference: ['name', 'inputs', 'calibration', 'verify'],
-  calibrate: ['name', 'inputs', 'calibration'],
+  // a step that draws samples reads valueRanges (an input without a range of its own) and verify.seed (the draws' seeds)
+  reference: ['name', 'inputs', 'calibration', 'verify', 'valueRanges'],
+  calibrate: ['name', 'inputs', 'calibration', 'valueRanges'],
   convert: ['name', 'task', 'trained', 'inputs'],
   // the quantize step's accuracy check compares as verify does (verify's samples, seed, tolerances); quantize: mixed precision
-  quantize: ['name', 'task', 'trained', 'inputs', 'calibration', 'verify', 'quantize'],
-  verify: ['name', 'task', 'trained', 'inputs', 'calibration', 'verify'],
+  quantize: ['name', 'task', 'trained', 'inputs', 'calibration', 'verify', 'valueRanges', 'quantize'],
+  verify: ['name', 'task', 'trained', 'inputs', 'calibration', 'verify', 'valueRanges'],
   compile: ['name', 'task', 'trained', 'inputs'],
-  compose: ['name', 'task', 'trained', 'inputs', 'serving', 'image', 'processing'],
+  // the server's variant.json: serving settings and each input's value range (inputs[].range, else valueRanges)
+  compose: ['name', 'task', 'trained', 'inputs', 'serving', 'valueRanges', 'image', 'processing'],
   image: ['name', 'image'],
-  serve: ['name', 'inputs', 'serving', 'processing'],
-  bench: ['name', 'image', 'serving', 'processing'],
+  serve: ['name', 'inputs', 'serving', 'valueRanges', 'processing'],
+  bench: ['name', 'inputs', 'image', 'serving', 'valueRanges', 'processing'],
 };
 
 function settingsInputs(model: ResolvedModel, step: string, v?: ResolvedVariant) {
