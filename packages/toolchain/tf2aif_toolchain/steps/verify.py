@@ -34,12 +34,6 @@ def lazy(make):
     return get
 
 
-def tolerance_for(job: Job) -> dict[str, float]:
-    """The variant's tolerance as the plugin resolved it (tf2aif.json's verify.tolerances over the defaults the
-    plugin's schema holds: model-config.schema.ts DEFAULT_TOLERANCES)."""
-    return job.require("tolerance", dict)
-
-
 def compare_outputs(ref: dict[str, list[np.ndarray]], got: dict[str, list[np.ndarray]], task: str) -> dict[str, dict]:
     """Per output: the variant against the reference, over one group of outputs per input shape."""
     missing = set(ref) - set(got)
@@ -183,7 +177,8 @@ def judge(job: Job, model: dict, refs: dict, gots: dict, groups: list) -> Judgem
     ref_all = {k: np.concatenate(v) for k, v in refs.items() if len(v) == 1}  # one shape: diagnoses read them
     got_all = {k: np.concatenate(v) for k, v in gots.items() if len(v) == 1}
     outputs = compare_outputs(refs, gots, task)
-    tolerance = tolerance_for(job)
+    # resolved by the plugin (settings/draw-settings.ts: tf2aif.json's verify.tolerances over DEFAULT_TOLERANCES)
+    tolerance = job.require("tolerance", dict)
     diagnoses = diagnose(job, outputs, ref_all, got_all, tolerance, task)
     accuracy = None
     if task == "classification" and len(groups) == 1 and groups[0].labels is not None:
