@@ -9,7 +9,7 @@ export type InspectResult = z.infer<typeof inspectResultSchema>;
 /** Reads a SavedModel's or Keras file's serving signature with the managed toolchain. */
 export function inspectModel(workspaceRoot: string, format: 'savedmodel' | 'keras', path: string): InspectResult {
   const toolchain = ensurePythonToolchain(workspaceRoot);
-  const result = spawnSync(toolchain.python, ['-m', 'tf2aif_toolchain', 'inspect', '--format', format, '--path', path], {
+  const result = spawnSync(toolchain.python, ['-m', 'tf2aif_toolchain.warm', 'inspect', '--format', format, '--path', path], {
     cwd: workspaceRoot,
     env: { ...process.env, ...toolchainEnv(toolchain) },
     encoding: 'utf8',
