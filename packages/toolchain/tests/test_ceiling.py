@@ -12,6 +12,12 @@ def test_an_avx512_vnni_cpu_and_an_avx2_one():
     assert "4 logical cores x 3.0 GHz" in avx2["basis"]
 
 
+def test_zen4_runs_avx512_at_avx2s_width():
+    zen4 = theoretical({"sse2", "avx2", "avx512f", "avx512bw", "avx512_vnni"}, 2.6, 2, half_width_avx512=True)
+    assert zen4["isa"] == "AVX-512 VNNI" and zen4["fp32Gflops"] == 166.4 and zen4["int8Gops"] == 665.6
+    assert "256-bit units" in zen4["basis"]
+
+
 def test_an_unknown_clock_gives_no_figure_rather_than_a_guess():
     assert theoretical({"avx2"}, None, 2)["fp32Gflops"] is None
 

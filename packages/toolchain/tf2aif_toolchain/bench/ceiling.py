@@ -142,7 +142,7 @@ def run(job: Job) -> None:
         log(f"INT8 {name}: {value:.1f} GOP/s")
     fp32_kernel = max(fp32_kernels, key=fp32_kernels.get)
     int8_kernel = max(int8_kernels, key=int8_kernels.get)
-    theory = theoretical(_cpu_flags(), _clock_ghz(), os.cpu_count() or 1)
+    theory = theoretical(_cpu_flags(), _clock_ghz(), os.cpu_count() or 1, _half_width_avx512())
     log(f"ISA {theory['isa']}: theoretical {theory['fp32Gflops']} GFLOP/s FP32, {theory['int8Gops']} GOP/s INT8 ({theory['basis']})")
     write_json(
         job.out_dir / RESULT_FILE,
@@ -168,10 +168,15 @@ _FP32_PER_CYCLE = (("avx512f", "AVX-512", 64), ("avx2", "AVX2", 32), ("sse2", "S
 _INT8_PER_CYCLE = (("avx512_vnni", "AVX-512 VNNI", 256), ("avx_vnni", "AVX-VNNI", 128), ("avx512bw", "AVX-512BW", 128), ("avx2", "AVX2", 64))
 
 
-def theoretical(flags: set[str], ghz: float | None, cores: int) -> dict:
-    """The ISA's figures: logical cores x clock x operations per cycle (None where the clock is unknown)."""
-    fp32 = next(((name, ops) for flag, name, ops in _FP32_PER_CYCLE if flag in flags), None)
-    int8 = next(((name, ops) for flag, name, ops in _INT8_PER_CYCLE if flag in flags), None)
+def theoretical(flags: set[str], ghz: float | None, cores: int, half_width_avx512: bool = False) -> dict:
+    """The ISA's figures: logical cores x clock x operations per cycle (None where the clock is unknown). A CPU that
+    runs AVX-512 on 256-bit units (half_width_avx512) does an AVX-512 instruction's work in two passes: AVX2's rate."""
+
+    def rate(table):
+        found = next(((name, ops) for flag, name, ops in table if flag in flags), None)
+        return (found[0], found[1] // 2) if found and half_width_avx512 and found[0].startswith("AVX-512") else found
+
+    fp32, int8 = rate(_FP32_PER_CYCLE), rate(_INT8_PER_CYCLE)
     isa = int8[0] if int8 and int8[0] != "AVX2" else (fp32[0] if fp32 else platform.machine())
 
     def figure(entry):
@@ -181,8 +186,19 @@ def theoretical(flags: set[str], ghz: float | None, cores: int) -> dict:
         "isa": isa,
         "fp32Gflops": figure(fp32),
         "int8Gops": figure(int8),
-        "basis": f"{cores} logical cores x {ghz or '?'} GHz x {fp32[1] if fp32 else '?'} FP32 / {int8[1] if int8 else '?'} INT8 operations per cycle",
+        "basis": (
+            f"{cores} logical cores x {ghz or '?'} GHz x {fp32[1] if fp32 else '?'} FP32 / {int8[1] if int8 else '?'} INT8 operations per cycle"
+            + (" (AVX-512 on 256-bit units)" if half_width_avx512 else "")
+        ),
     }
+
+
+def _half_width_avx512() -> bool:
+    """AMD's Zen 4 (family 25 with AVX-512) splits each 512-bit instruction over its 256-bit units; Zen 5 (family 26)
+    and Intel's AVX-512 cores have full-width units."""
+    rows = {key.strip(): value.strip() for key, value in (row.split(":", 1) for row in _cpuinfo()[:30] if ":" in row)}
+    vendor, family = rows.get("vendor_id"), rows.get("cpu family")
+    return vendor == "AuthenticAMD" and family == "25"
 
 
 def _cpuinfo() -> list[str]:
