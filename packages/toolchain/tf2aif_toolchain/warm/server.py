@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import gc
 import os
 import runpy
 import selectors
@@ -32,6 +33,9 @@ def preload() -> None:
     from .. import env  # noqa: PLC0415 (sets the process settings TensorFlow reads at import)
 
     env.import_tensorflow()
+    # what is loaded now lives as long as the server: out of the collector's sight, so that no child's collections
+    # walk (and copy-on-write touch) TensorFlow's objects
+    gc.freeze()
 
 
 class Child:
