@@ -20,9 +20,9 @@ export interface CellRunContext {
 }
 
 /**
- * Verifies the runnable cells with `nx run-many -t verify` in the scratch workspace, a model at a time (Nx
- * schedules, parallelizes and caches the steps), and reports each cell as it finishes, from the files the
- * steps leave: Nx's piped output is kept in the log only (it can drop lines of parallel tasks).
+ * Verifies the runnable cells with one `nx run-many -t verify` in the scratch workspace (Nx schedules, parallelizes
+ * and caches the steps), and reports each cell as it finishes, from the files the steps leave: Nx's piped output is
+ * kept in the log only (it can drop lines of parallel tasks).
  */
 export async function runCells(ctx: CellRunContext, cells: Array<{ model: string; platform: string }>): Promise<Cell[]> {
   const done = new Map<string, Cell>();
@@ -48,35 +48,33 @@ export async function runCells(ctx: CellRunContext, cells: Array<{ model: string
 
   const runnable = cells.filter((c) => ctx.exports.get(c.model)?.ok && ctx.added.get(c.model)?.ok);
   for (const c of cells.filter((c) => !runnable.includes(c))) report(c, collect(c));
-  // one model at a time (its cells in parallel): cells finish steadily, in catalog order, and an interrupted
-  // zoo has whole models done; one run-many over every cell would convert everything before verifying any
-  for (const model of [...new Set(runnable.map((c) => c.model))]) {
-    const ofModel = runnable.filter((c) => c.model === model);
-    const timer = setInterval(() => poll(ofModel), 2000);
-    try {
-      const args = ['run-many', '-t', 'verify', `--projects=${ofModel.map(key).join(',')}`, `--parallel=${ctx.parallel}`, '--output-style=static'];
-      writeFileSync(ctx.logFile, `\n== nx ${args.slice(0, 3).join(' ')} (${model}: ${ofModel.length} cells)\n`, { flag: 'a' });
-      const run = await runScratchNx(ctx.scratchRoot, args, (line) => {
-        writeFileSync(ctx.logFile, `${line}\n`, { flag: 'a' });
-        const hit = /nx run ([^\s:]+):verify\s+\[(local cache|remote cache|existing outputs match the cache)/.exec(line);
-        if (hit) cached.add(hit[1]);
-      });
-      // Nx itself failed (a broken graph, a missing package): its error is the reason of every cell it left
-      const nxError =
-        run.exitCode !== 0
-          ? run.output
-              .split('\n')
-              .map((l) => l.trim())
-              .find((l) => /^NX\s+\S/.test(l) && !/Running target|Ran target/.test(l))
-          : undefined;
-      for (const c of ofModel) {
-        if (done.has(key(c))) continue;
-        const cell = collect(c);
-        report(c, nxError && cell.reason === notRun ? { ...cell, reason: `nx run-many failed: ${nxError.replace(/^NX\s+/, '')}` } : cell);
-      }
-    } finally {
-      clearInterval(timer);
+  if (runnable.length === 0) return cells.map((c) => done.get(key(c))!);
+  // every cell in one run-many: Nx keeps every core busy across models (one model at a time left cores idle while
+  // a model's slowest cell, an INT8 search of many minutes, ran alone); cells are reported as they finish
+  const timer = setInterval(() => poll(runnable), 2000);
+  try {
+    const args = ['run-many', '-t', 'verify', `--projects=${runnable.map(key).join(',')}`, `--parallel=${ctx.parallel}`, '--output-style=static'];
+    writeFileSync(ctx.logFile, `\n== nx ${args.slice(0, 3).join(' ')} (${runnable.length} cells)\n`, { flag: 'a' });
+    const run = await runScratchNx(ctx.scratchRoot, args, (line) => {
+      writeFileSync(ctx.logFile, `${line}\n`, { flag: 'a' });
+      const hit = /nx run ([^\s:]+):verify\s+\[(local cache|remote cache|existing outputs match the cache)/.exec(line);
+      if (hit) cached.add(hit[1]);
+    });
+    // Nx itself failed (a broken graph, a missing package): its error is the reason of every cell it left
+    const nxError =
+      run.exitCode !== 0
+        ? run.output
+            .split('\n')
+            .map((l) => l.trim())
+            .find((l) => /^NX\s+\S/.test(l) && !/Running target|Ran target/.test(l))
+        : undefined;
+    for (const c of runnable) {
+      if (done.has(key(c))) continue;
+      const cell = collect(c);
+      report(c, nxError && cell.reason === notRun ? { ...cell, reason: `nx run-many failed: ${nxError.replace(/^NX\s+/, '')}` } : cell);
     }
+  } finally {
+    clearInterval(timer);
   }
   return cells.map((c) => done.get(key(c))!);
 }
