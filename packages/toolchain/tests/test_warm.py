@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -61,10 +62,18 @@ def _alive(pid: int) -> bool:
     return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
 
 
+@pytest.fixture
+def short_tmp():
+    """A folder with a short path: pytest's tmp paths grow with its run count, and a socket path holds 107 bytes."""
+    with tempfile.TemporaryDirectory(prefix="w", dir="/tmp") as folder:
+        yield Path(folder)
+
+
 @pytest.fixture(scope="module")
-def warm(tmp_path_factory):
+def warm():
     """A runtime folder with a warm server up, started the way a step starts one (the first step runs cold)."""
-    runtime = tmp_path_factory.mktemp("runtime")
+    holder = tempfile.TemporaryDirectory(prefix="w", dir="/tmp")
+    runtime = Path(holder.name)
     env = _env(runtime)
     first = _probe(env, "--exit", "0")
     assert first.returncode == 0, first.stderr
@@ -75,6 +84,7 @@ def warm(tmp_path_factory):
     pid = _server_pid(folder)
     os.kill(pid, signal.SIGTERM)
     _wait(lambda: not _alive(pid), 10)
+    holder.cleanup()
 
 
 def test_a_warm_step_gets_the_callers_stdio_cwd_env_argv_umask_and_exit_code(warm, tmp_path):
@@ -153,7 +163,16 @@ def test_no_server_where_the_socket_folder_is_not_private(tmp_path):
     assert list(folder.iterdir()) == []
 
 
-def test_off_with_TF2AIF_WARM_0_and_an_idle_server_goes_away(tmp_path):
+def test_a_socket_path_too_long_for_linux_runs_cold(tmp_path):
+    deep = tmp_path / ("d" * 100)
+    deep.mkdir()
+    run = _probe(_env(deep))
+    assert run.returncode == 0 and _facts(run)["tensorflowLoaded"] is False
+    assert not any((deep / f"tf2aif-warm-{os.getuid()}").glob("*.starting"))
+
+
+def test_off_with_TF2AIF_WARM_0_and_an_idle_server_goes_away(short_tmp):
+    tmp_path = short_tmp
     env = _env(tmp_path, TF2AIF_WARM="0")
     assert _probe(env).returncode == 0
     assert not (tmp_path / f"tf2aif-warm-{os.getuid()}").exists()

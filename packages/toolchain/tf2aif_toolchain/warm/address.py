@@ -38,5 +38,11 @@ def server_key(env: dict[str, str]) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:20]
 
 
-def socket_path(folder: Path, env: dict[str, str]) -> Path:
-    return folder / f"{server_key(env)}.sock"
+# a Unix socket's path holds at most 107 bytes on Linux; the server first binds `.<name>.<pid>` beside it
+MAX_SOCKET_PATH = 107 - len(".") - len(".4194304")
+
+
+def socket_path(folder: Path, env: dict[str, str]) -> Path | None:
+    """The server's socket; None where the folder's path is too long for one (then steps run cold)."""
+    path = folder / f"{server_key(env)}.sock"
+    return path if len(os.fsencode(path)) <= MAX_SOCKET_PATH else None

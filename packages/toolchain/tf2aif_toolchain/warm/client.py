@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from . import address
+from .run_module import run_module
 from .wire import read_events, send_request
 
 STARTING_STALE_S = 120.0  # a server that has not come up by then failed to (its log says why); try again
@@ -102,17 +103,8 @@ def run_warm(conn: socket.socket, path: Path, module: str, argv: list[str]) -> i
 
 
 def run_cold(module: str, argv: list[str]) -> int:
-    import runpy  # noqa: PLC0415
-
     sys.argv = [module, *argv]
-    try:
-        runpy.run_module(module, run_name="__main__", alter_sys=True)
-    except SystemExit as e:
-        if e.code is None or isinstance(e.code, int):
-            return e.code or 0
-        print(e.code, file=sys.stderr)
-        return 1
-    return 0
+    return run_module(module)
 
 
 def main(module: str, argv: list[str]) -> int:
@@ -120,7 +112,9 @@ def main(module: str, argv: list[str]) -> int:
     if folder is None:
         return run_cold(module, argv)
     path = address.socket_path(folder, dict(os.environ))
-    conn = connect(path)
+    conn = connect(path) if path else None
+    if path is None:
+        return run_cold(module, argv)
     if conn is None:
         start_server(path)
         return run_cold(module, argv)

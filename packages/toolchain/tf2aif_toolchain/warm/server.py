@@ -1,4 +1,4 @@
-"""python -m tf2aif_toolchain.warm.server --socket PATH [--idle SECONDS]
+"""python -m tf2aif_toolchain.warm.server --socket PATH --idle SECONDS
 
 Imports TensorFlow once, then serves step requests (wire.py) by forking a child per request: the child takes the
 caller's stdio, cwd, environment and umask, forgets tf2aif's own modules (they load fresh from disk, so an edited
@@ -9,10 +9,8 @@ work. It never runs TensorFlow itself: a process that ran ops cannot be forked s
 from __future__ import annotations
 
 import argparse
-import atexit
 import gc
 import os
-import runpy
 import selectors
 import signal
 import socket
@@ -22,6 +20,7 @@ import time
 import traceback
 from pathlib import Path
 
+from .run_module import run_module
 from .wire import recv_request, send_event
 
 # what a request may run: the toolchain's entry point, and the probe the tests and `--check` use
@@ -164,7 +163,7 @@ class Server:
                 del sys.modules[name]
             sys.path[0] = request["cwd"]
             sys.argv = [request["module"], *request["argv"]]
-            code = _run_module(request["module"])
+            code = run_module(request["module"])
         except BaseException:  # noqa: BLE001 (the child must never return into the server's loop)
             traceback.print_exc()
         finally:
@@ -216,39 +215,10 @@ def _signal(pid: int, sig: int) -> None:
         pass
 
 
-def _run_module(module: str) -> int:
-    """The module as `python -m` runs it, its SystemExit turned into an exit code, atexit handlers run."""
-    code = 0
-    try:
-        runpy.run_module(module, run_name="__main__", alter_sys=True)
-    except SystemExit as e:
-        if e.code is None:
-            code = 0
-        elif isinstance(e.code, int):
-            code = e.code
-        else:
-            print(e.code, file=sys.stderr)
-            code = 1
-    except KeyboardInterrupt:
-        code = 130
-    except BaseException:  # noqa: BLE001 (as the interpreter would: the traceback, exit code 1)
-        traceback.print_exc()
-        code = 1
-    try:
-        atexit._run_exitfuncs()  # noqa: SLF001 (what the interpreter runs at exit; os._exit skips it)
-    finally:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError):
-                pass
-    return code
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(prog="tf2aif_toolchain.warm.server")
     parser.add_argument("--socket", type=Path, required=True)
-    parser.add_argument("--idle", type=float, default=60.0, help="seconds without work before it exits")
+    parser.add_argument("--idle", type=float, required=True, help="seconds without work before it exits (the client decides)")
     args = parser.parse_args()
     starting = args.socket.with_name(args.socket.name + ".starting")
     preload()
