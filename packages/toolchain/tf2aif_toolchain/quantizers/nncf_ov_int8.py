@@ -21,6 +21,7 @@ built once and may run on any x86 CPU, so it is made safe for all of them (costs
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from ..artifact import converted_artifact
@@ -78,29 +79,34 @@ def int8_kernels(xml: Path) -> dict:
     return {"int8": len(int8), "computeLayers": len(compute)}
 
 
-def quantize(job: Job, saved_model: Path, convert_dir: Path, calibration: Samples, out_dir: Path) -> dict:
+def nncf_quantize(job: Job, model, items: list[dict], preset: str, float_layers: list[str] | None = None):
+    """NNCF's post-training quantization of `model` as this quantizer runs it; the ops named in float_layers (their
+    friendly names: NNCF's ignored scope) keep float inputs and weights (mixed precision)."""
     nncf = import_nncf()
-    import openvino as ov  # noqa: PLC0415
     from nncf.quantization.advanced_parameters import AdvancedQuantizationParameters, OverflowFix  # noqa: PLC0415
 
-    if job.precision != "int8":
-        raise ToolchainError(f"quantizer nncf_ov_int8 makes INT8 models, not {job.precision}")
-    converted, source = converted_artifact(job, convert_dir, "openvino-ir", "an OpenVINO IR", inside=XML)
-    model = ov.Core().read_model(str(source))
-    preset, reason = choose_preset(model)
-    items, batch = calibration_items(model, calibration)
-    log(f"NNCF: quantizing {source.parent.name} to INT8 ({preset} preset: {reason}) on {len(items) * batch} samples")
+    # validate=False: a reader the search keeps float beside a layer may be an op NNCF never quantizes
+    ignored = {"ignored_scope": nncf.IgnoredScope(names=float_layers, validate=False)} if float_layers else {}
+    # NNCF logs a line per input it leaves float (a hundred per attempt on NASNetMobile): the search says what it kept
+    nncf.set_log_level(logging.WARNING)
     try:
-        quantized = nncf.quantize(
+        return nncf.quantize(
             model,
             nncf.Dataset(items),
             preset=nncf.QuantizationPreset(preset),
             target_device=nncf.TargetDevice.CPU,
             subset_size=len(items),
             advanced_parameters=AdvancedQuantizationParameters(overflow_fix=OverflowFix.ENABLE),
+            **ignored,
         )
     except Exception as e:  # noqa: BLE001 (NNCF raises its own errors and plain ones alike)
         raise ToolchainError(f"NNCF quantization of {job.require('variant', str)} failed: {type(e).__name__}: {str(e).strip()[:500]}") from e
+
+
+def save(job: Job, quantized, out_dir: Path) -> dict:
+    """Writes the INT8 IR into out_dir; the meta fields that say what it holds."""
+    import openvino as ov  # noqa: PLC0415
+
     summary = int8_summary(quantized)
     if summary["fakeQuantize"] == 0:
         raise ToolchainError(
@@ -115,6 +121,21 @@ def quantize(job: Job, saved_model: Path, convert_dir: Path, calibration: Sample
         f"{summary['fakeQuantize']} quantizers, {summary['int8WeightConstants']} INT8 weight tensors; "
         f"the CPU plugin runs {kernels['int8']} of {kernels['computeLayers']} conv/matmul layers in INT8 here"
     )
+    return {"quantized": summary, "int8Kernels": kernels}
+
+
+def quantize(job: Job, saved_model: Path, convert_dir: Path, calibration: Samples, out_dir: Path) -> dict:
+    nncf = import_nncf()
+    import openvino as ov  # noqa: PLC0415
+
+    if job.precision != "int8":
+        raise ToolchainError(f"quantizer nncf_ov_int8 makes INT8 models, not {job.precision}")
+    converted, source = converted_artifact(job, convert_dir, "openvino-ir", "an OpenVINO IR", inside=XML)
+    model = ov.Core().read_model(str(source))
+    preset, reason = choose_preset(model)
+    items, batch = calibration_items(model, calibration)
+    log(f"NNCF: quantizing {source.parent.name} to INT8 ({preset} preset: {reason}) on {len(items) * batch} samples")
+    written = save(job, nncf_quantize(job, model, items, preset), out_dir)
     return {
         "artifact": ARTIFACT,
         "format": "openvino-ir",
@@ -127,19 +148,22 @@ def quantize(job: Job, saved_model: Path, convert_dir: Path, calibration: Sample
         "weightsDtype": "int8",
         "overflowFix": "every layer (7-bit weights): exact on CPUs without VNNI too",
         "ioDtype": "float32",
-        "quantized": summary,
-        "int8Kernels": kernels,
+        **written,
         "toolchain": {"nncf": nncf.__version__, "openvino": ov.__version__.split("-")[0]},
     }
 
 
 def requantizer(job: Job, saved_model: Path, convert_dir: Path, calibration: Samples, meta: dict):
-    """Mixed precision (steps/mixed_precision.py) by NNCF's accuracy control (requantizers/nncf_accuracy_control.py)."""
+    """Mixed precision (steps/mixed_precision.py): the same quantization with NNCF's ignored scope
+    (requantizers/openvino_ir.py)."""
     import openvino as ov  # noqa: PLC0415
-    from nncf.quantization.advanced_parameters import AdvancedQuantizationParameters, OverflowFix  # noqa: PLC0415
 
-    from ..requantizers.nncf_accuracy_control import NncfRequantizer  # noqa: PLC0415
+    from ..requantizers.openvino_ir import OpenVinoRequantizer  # noqa: PLC0415
 
     _, source = converted_artifact(job, convert_dir, "openvino-ir", "an OpenVINO IR", inside=XML)
     items, _ = calibration_items(ov.Core().read_model(str(source)), calibration)
-    return NncfRequantizer(job, source, items, meta["preset"], AdvancedQuantizationParameters(overflow_fix=OverflowFix.ENABLE))
+
+    def write(float_layers: list[str], out_dir: Path) -> dict:
+        return save(job, nncf_quantize(job, ov.Core().read_model(str(source)), items, meta["preset"], float_layers), out_dir)
+
+    return OpenVinoRequantizer(source, write)

@@ -11,8 +11,8 @@ layers inside an INT8 model (the platform descriptor's `floatLayers`), it ranks 
 many again as are already float (1, 2, 4, ...), the profile taken again on each attempt, until the check passes, the
 float layers would exceed `maxFloatShare` of the model's multiply-accumulates, or `maxAttempts` attempts are spent. A
 layer that produces a saturated softmax output goes first. Where nothing passes, the full-INT8 model stays and verify
-fails with the profile's line, as without this module. NNCF's quantize_with_accuracy_control, ONNX Runtime's
-nodes_to_exclude and TFLite's denylisted nodes are the mechanisms; each quantizer's `requantizer()` wires one in.
+fails with the profile's line, as without this module. NNCF's ignored scope, ONNX Runtime's nodes_to_exclude and
+TFLite's denylisted nodes are the mechanisms; each quantizer's `requantizer()` wires one in.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Protocol
 
@@ -280,9 +279,7 @@ def ensure(job: Job, quantizer, meta: dict, saved_model: Path, convert_dir: Path
         why_not = f"quantizer {quantizer.__name__.rsplit('.', 1)[-1]} has no mixed precision for its {meta.get('scheme', 'scheme')} scheme"
         log(f"no mixed precision: {why_not}")
         return {**result, "mixedPrecision": {"found": False, "reason": why_not}}
-    # a quantizer with an accuracy-aware search of its own (NNCF) runs it; the others are driven from here
-    search = getattr(requant, "search", None) or partial(_search, requant)
-    record, changed = search(checker, full, artifact_meta, policy, out_dir)
+    record, changed = _search(requant, checker, full, artifact_meta, policy, out_dir)
     return {**result, **changed, "mixedPrecision": record}
 
 

@@ -11,11 +11,12 @@ import numpy as np
 from ..adapters import load_runtime
 from ..artifact import read_meta, read_model_meta
 from ..data import shape_points
-from ..diagnostics import int8_error_profile, int8_error_profile_tflite
+from ..diagnostics import int8_error_profile, int8_error_profile_openvino, int8_error_profile_tflite
 from ..errors import ToolchainError
 from ..job import Job
 from ..jsonio import write_json
 from ..progress import Stopwatch, log
+from ..runtimes.openvino import XML as OPENVINO_XML
 from ..runtimes.tensorflow import TensorFlowRunner
 from . import detections, metrics, reference
 
@@ -132,7 +133,7 @@ PROFILE_SAMPLES = 8
 
 def int8_profile(job: Job, model_file: Path, batches: list[dict[str, np.ndarray]]) -> int8_error_profile.ErrorProfile | None:
     """Where an INT8 variant loses accuracy, against the float model its quantizer started from (convertPath:
-    the convert step's output), for ONNX and TFLite artifacts; None for other formats (OpenVINO's keeps no twin)."""
+    the convert step's output), for ONNX, TFLite and OpenVINO IR artifacts; None for other formats."""
     convert_dir = job.optional("convertPath")
     if job.precision != "int8" or not isinstance(convert_dir, str) or not batches:
         return None
@@ -144,6 +145,8 @@ def int8_profile(job: Job, model_file: Path, batches: list[dict[str, np.ndarray]
         run_profile = partial(int8_error_profile.profile, converted, model_file, batches[0])
     elif model_file.suffix == ".tflite":
         run_profile = partial(int8_error_profile_tflite.profile, converted, model_file, batches)
+    elif (model_file / OPENVINO_XML).is_file() and (converted / OPENVINO_XML).is_file():
+        run_profile = partial(int8_error_profile_openvino.profile, converted / OPENVINO_XML, model_file / OPENVINO_XML, batches)
     else:
         return None
     log(f"profiling the INT8 error layer by layer against {converted.name}")
