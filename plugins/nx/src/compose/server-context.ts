@@ -1,5 +1,4 @@
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
-import { render } from 'ejs';
 import { join } from 'path';
 import { makeVariantConfig } from './make-variant-config';
 import type { RegisteredPlatform } from '../platforms/platform-registry';
@@ -8,6 +7,7 @@ import { templatesDir, toolchainPackageDir } from '../plugin/plugin-package';
 import { copySources } from './copy-tree';
 import type { ComposeOptions } from './compose-options';
 import { ociLabels } from './oci-labels';
+import { renderTemplate } from './render-template';
 
 /** What compose reads besides its options: the platform (where its own template may be) and the workspace's adapters. */
 export interface ComposeContext {
@@ -91,7 +91,7 @@ export async function writeServerContext(c: ComposeContext, o: ComposeOptions, d
     toolchain: artifact.toolchain ?? {},
   });
   const env = { ...o.env, ...(adapters ? { TF2AIF_ADAPTERS: adapters } : {}) };
-  const dockerfile = render(readFileSync(templateFor(c.platform, 'server'), 'utf8'), { ...o, labels, env, wheel, adapters });
+  const dockerfile = renderTemplate(templateFor(c.platform, 'server'), { ...o, labels, env, wheel, adapters });
   writeFileSync(join(dir, 'Dockerfile'), dockerfile);
   writeFileSync(join(dir, '.dockerignore'), '**/__pycache__\n**/*.pyc\n');
   return { labels };
@@ -105,5 +105,5 @@ export function writeClientContext(c: ComposeContext, o: ComposeOptions, dir: st
   copyFileSync(requirementsLock(c.adaptersDir, 'client', o.arch), join(dir, 'requirements.txt'));
   copyFileSync(join(dir, '..', 'server', 'variant', 'variant.json'), join(dir, 'variant.json'));
   const labels = { ...server.labels, 'org.opencontainers.image.title': `${o.variant}-client` };
-  writeFileSync(join(dir, 'Dockerfile'), render(readFileSync(templateFor(c.platform, 'client'), 'utf8'), { ...o, labels, wheel }));
+  writeFileSync(join(dir, 'Dockerfile'), renderTemplate(templateFor(c.platform, 'client'), { ...o, labels, wheel }));
 }
