@@ -12,6 +12,8 @@ from ..errors import ToolchainError
 from .datatypes import V2_BY_DTYPE
 
 MODES = ("LAT", "THR")
+# tf2aif.json's `serving` settings, as variant.json carries them (variant_config.py copies them in)
+SERVING_FIELDS = ("mode", "port", "maxQueueDelayMs", "maxQueueSize", "maxBodyBytes")
 # Every field is required: make-config writes them all, from the plugin's settings (tf2aif.json's `serving`, whose
 # zod schema holds their defaults); the server decides none. `processing` may be null (no hooks).
 REQUIRED = (
@@ -24,11 +26,7 @@ REQUIRED = (
     "precision",
     "batchSize",
     "fixedBatch",
-    "mode",
-    "port",
-    "maxQueueDelayMs",
-    "maxQueueSize",
-    "maxBodyBytes",
+    *SERVING_FIELDS,
     "inputs",
     "outputs",
     "artifactDir",

@@ -11,9 +11,7 @@ from pathlib import Path
 from ..artifact import read_meta, read_model_meta
 from ..data import kind_range
 from ..errors import ToolchainError
-
-# tf2aif.json's `serving` settings, written into variant.json as they come (the plugin resolved them)
-SERVING_FIELDS = ("mode", "port", "maxQueueDelayMs", "maxQueueSize", "maxBodyBytes")
+from .config import SERVING_FIELDS  # written into variant.json as they come (the plugin resolved them)
 
 
 def deployed_inputs(inputs: list[dict], fixed: dict[str, list[int]]) -> list[dict]:
