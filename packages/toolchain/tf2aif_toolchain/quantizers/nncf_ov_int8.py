@@ -103,12 +103,13 @@ def nncf_quantize(job: Job, model, items: list[dict], preset: str, float_layers:
         raise ToolchainError(f"NNCF quantization of {job.require('variant', str)} failed: {type(e).__name__}: {str(e).strip()[:500]}") from e
 
 
-def save(job: Job, quantized, out_dir: Path) -> dict:
-    """Writes the INT8 IR into out_dir; the meta fields that say what it holds."""
+def save(job: Job, quantized, out_dir: Path, mixed: bool = False) -> dict:
+    """Writes the INT8 IR into out_dir; the meta fields that say what it holds. A mixed-precision attempt may keep
+    every quantizable layer float (a budget that allows it): an attempt, not an error."""
     import openvino as ov  # noqa: PLC0415
 
     summary = int8_summary(quantized)
-    if summary["fakeQuantize"] == 0:
+    if summary["fakeQuantize"] == 0 and not mixed:
         raise ToolchainError(
             f"NNCF found nothing to quantize in {job.require('variant', str)} (no convolution or matmul it can run in INT8): "
             "an INT8 variant of it would be FP32; use the cpu platform"
@@ -164,6 +165,6 @@ def requantizer(job: Job, saved_model: Path, convert_dir: Path, calibration: Sam
     items, _ = calibration_items(ov.Core().read_model(str(source)), calibration)
 
     def write(float_layers: list[str], out_dir: Path) -> dict:
-        return save(job, nncf_quantize(job, ov.Core().read_model(str(source)), items, meta["preset"], float_layers), out_dir)
+        return save(job, nncf_quantize(job, ov.Core().read_model(str(source)), items, meta["preset"], float_layers), out_dir, mixed=True)
 
     return OpenVinoRequantizer(source, write)
