@@ -45,51 +45,57 @@ export function generatorCommands(m: ZooModel, source: string, platforms: ZooCat
 }
 
 /**
- * Adds each exported model to the scratch workspace with the plugin's own generators, through the Nx CLI,
- * one at a time (generators of one workspace must not race). Kept while its export and the columns are unchanged.
+ * Adds each exported model to the scratch workspace with the plugin's own generators, through the Nx CLI, as its
+ * export finishes: `add` queues one, the adds run one at a time (generators of one workspace must not race) while
+ * the other exports go on, and `done` waits for them all. Kept while its export and the columns are unchanged.
  */
-export async function addModels(
+export function addQueue(ctx: { scratchRoot: string; log: (line: string) => void; logFile: string }, catalog: ZooCatalog) {
+  const results = new Map<string, AddResult>();
+  let queue = Promise.resolve();
+  return {
+    add(m: ZooModel, exported: ExportResult) {
+      if (!exported.ok) return;
+      queue = queue.then(async () => {
+        results.set(m.name, await addModel(ctx, catalog, m, exported));
+      });
+    },
+    async done(): Promise<Map<string, AddResult>> {
+      await queue;
+      return results;
+    },
+  };
+}
+
+async function addModel(
   ctx: { scratchRoot: string; log: (line: string) => void; logFile: string },
   catalog: ZooCatalog,
-  models: ZooModel[],
-  exports: Map<string, ExportResult>,
-): Promise<Map<string, AddResult>> {
-  const results = new Map<string, AddResult>();
-  for (const m of models) {
-    const exported = exports.get(m.name);
-    if (!exported?.ok) continue;
-    const key = createHash('sha256')
-      .update(JSON.stringify([exported.key, catalog.platforms, m.task]))
-      .digest('hex');
-    const stamp = join(exportsDir(ctx.scratchRoot, m.name), 'added');
-    const config = join(ctx.scratchRoot, 'models', m.name, 'tf2aif.json');
-    if (existsSync(config) && existsSync(stamp) && readFileSync(stamp, 'utf8') === key) {
-      results.set(m.name, { ok: true, cached: true });
-      continue;
+  m: ZooModel,
+  exported: Extract<ExportResult, { ok: true }>,
+): Promise<AddResult> {
+  const key = createHash('sha256')
+    .update(JSON.stringify([exported.key, catalog.platforms, m.task]))
+    .digest('hex');
+  const stamp = join(exportsDir(ctx.scratchRoot, m.name), 'added');
+  const config = join(ctx.scratchRoot, 'models', m.name, 'tf2aif.json');
+  if (existsSync(config) && existsSync(stamp) && readFileSync(stamp, 'utf8') === key) return { ok: true, cached: true };
+  ctx.log(`adding ${m.name}: nx g @tf2aif/nx:model, then a variant per platform column`);
+  rmSync(join(ctx.scratchRoot, 'models', m.name), { recursive: true, force: true });
+  rmSync(stamp, { force: true });
+  const source = relative(ctx.scratchRoot, join(exportsDir(ctx.scratchRoot, m.name), exported.artifact));
+  for (const command of generatorCommands(m, source, catalog.platforms)) {
+    const run = await runScratchNx(ctx.scratchRoot, [...command, '--no-interactive']);
+    writeFileSync(ctx.logFile, `\n== nx ${command.join(' ')}\n${run.output}\n`, { flag: 'a' });
+    if (run.exitCode !== 0) {
+      const lines = run.output
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('NX ') && l !== 'NX');
+      return {
+        ok: false,
+        message: `nx ${command.slice(0, 2).join(' ')} failed: ${lines.find((l) => /error|fail|must|not/i.test(l)) ?? lines.at(-1) ?? ''}`,
+      };
     }
-    ctx.log(`adding ${m.name}: nx g @tf2aif/nx:model, then a variant per platform column`);
-    rmSync(join(ctx.scratchRoot, 'models', m.name), { recursive: true, force: true });
-    rmSync(stamp, { force: true });
-    const source = relative(ctx.scratchRoot, join(exportsDir(ctx.scratchRoot, m.name), exported.artifact));
-    let failure: string | null = null;
-    for (const command of generatorCommands(m, source, catalog.platforms)) {
-      const run = await runScratchNx(ctx.scratchRoot, [...command, '--no-interactive']);
-      writeFileSync(ctx.logFile, `\n== nx ${command.join(' ')}\n${run.output}\n`, { flag: 'a' });
-      if (run.exitCode !== 0) {
-        const lines = run.output
-          .split('\n')
-          .map((l) => l.trim())
-          .filter((l) => l && !l.startsWith('NX ') && l !== 'NX');
-        failure = `nx ${command.slice(0, 2).join(' ')} failed: ${lines.find((l) => /error|fail|must|not/i.test(l)) ?? lines.at(-1) ?? ''}`;
-        break;
-      }
-    }
-    if (failure) {
-      results.set(m.name, { ok: false, message: failure });
-      continue;
-    }
-    writeFileSync(stamp, key);
-    results.set(m.name, { ok: true, cached: false });
   }
-  return results;
+  writeFileSync(stamp, key);
+  return { ok: true, cached: false };
 }

@@ -32,57 +32,67 @@ export function exportKey(workspaceRoot: string, m: ZooModel): string {
 export async function exportModels(
   ctx: { workspaceRoot: string; scratchRoot: string; parallel: number; log: (line: string) => void; logFile: string },
   models: ZooModel[],
+  onExported: (m: ZooModel, result: ExportResult) => void = () => undefined,
 ): Promise<Map<string, ExportResult>> {
-  const toolchain = ensurePythonToolchain(ctx.workspaceRoot);
-  const { execa } = await import('execa');
-  const results = await mapLimit(models, ctx.parallel, async (m): Promise<ExportResult> => {
-    const key = exportKey(ctx.workspaceRoot, m);
-    const dir = exportsDir(ctx.scratchRoot, m.name);
-    const stampFile = join(dir, 'export.json');
-    if (existsSync(stampFile)) {
-      const stamp = stampSchema.safeParse(JSON.parse(readFileSync(stampFile, 'utf8')));
-      if (stamp.success && stamp.data.key === key && existsSync(join(dir, stamp.data.artifact))) {
-        return { ok: true, key, artifact: stamp.data.artifact, seconds: stamp.data.seconds, cached: true };
-      }
-    }
-    ctx.log(`exporting ${m.name} (${m.builder}${Object.keys(m.args).length ? ` ${JSON.stringify(m.args)}` : ''}, ${m.export})`);
-    const tmp = `${dir}.tmp-${process.pid}`;
-    rmSync(tmp, { recursive: true, force: true });
-    mkdirSync(tmp, { recursive: true });
-    const started = Date.now();
-    const run = await execa(
-      toolchain.python,
-      [
-        join('zoo', 'export.py'),
-        '--builder',
-        join('zoo', 'builders', `${m.builder}.py`),
-        '--args',
-        JSON.stringify(m.args),
-        '--format',
-        m.export,
-        '--seed',
-        String(m.seed),
-        '--out',
-        tmp,
-      ],
-      { cwd: ctx.workspaceRoot, env: toolchainEnv(toolchain), reject: false, all: true, stdin: 'ignore' },
-    );
-    writeFileSync(ctx.logFile, `\n== export ${m.name}\n${run.all ?? ''}\n`, { flag: 'a' });
-    if (run.exitCode !== 0) {
-      rmSync(tmp, { recursive: true, force: true });
-      const lines = (run.all ?? '')
-        .split('\n')
-        .map((l) => l.trim())
-        .filter(Boolean);
-      const message = lines.at(-1) ?? `exit code ${run.exitCode ?? run.signal}`;
-      return { ok: false, key, message: `export failed: ${message}` };
-    }
-    const artifact = z.object({ artifact: z.string() }).parse(JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}')).artifact;
-    const seconds = Math.round((Date.now() - started) / 100) / 10;
-    writeFileSync(join(tmp, 'export.json'), JSON.stringify({ key, artifact, seconds }, null, 2) + '\n');
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(tmp, dir);
-    return { ok: true, key, artifact, seconds, cached: false };
+  const results = await mapLimit(models, ctx.parallel, async (m) => {
+    const result = await exportModel(ctx, m);
+    onExported(m, result);
+    return result;
   });
   return new Map(models.map((m, i) => [m.name, results[i]]));
+}
+
+async function exportModel(
+  ctx: { workspaceRoot: string; scratchRoot: string; logFile: string; log: (line: string) => void },
+  m: ZooModel,
+): Promise<ExportResult> {
+  const toolchain = ensurePythonToolchain(ctx.workspaceRoot);
+  const { execa } = await import('execa');
+  const key = exportKey(ctx.workspaceRoot, m);
+  const dir = exportsDir(ctx.scratchRoot, m.name);
+  const stampFile = join(dir, 'export.json');
+  if (existsSync(stampFile)) {
+    const stamp = stampSchema.safeParse(JSON.parse(readFileSync(stampFile, 'utf8')));
+    if (stamp.success && stamp.data.key === key && existsSync(join(dir, stamp.data.artifact))) {
+      return { ok: true, key, artifact: stamp.data.artifact, seconds: stamp.data.seconds, cached: true };
+    }
+  }
+  ctx.log(`exporting ${m.name} (${m.builder}${Object.keys(m.args).length ? ` ${JSON.stringify(m.args)}` : ''}, ${m.export})`);
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const started = Date.now();
+  const run = await execa(
+    toolchain.python,
+    [
+      join('zoo', 'export.py'),
+      '--builder',
+      join('zoo', 'builders', `${m.builder}.py`),
+      '--args',
+      JSON.stringify(m.args),
+      '--format',
+      m.export,
+      '--seed',
+      String(m.seed),
+      '--out',
+      tmp,
+    ],
+    { cwd: ctx.workspaceRoot, env: toolchainEnv(toolchain), reject: false, all: true, stdin: 'ignore' },
+  );
+  writeFileSync(ctx.logFile, `\n== export ${m.name}\n${run.all ?? ''}\n`, { flag: 'a' });
+  if (run.exitCode !== 0) {
+    rmSync(tmp, { recursive: true, force: true });
+    const lines = (run.all ?? '')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
+    const message = lines.at(-1) ?? `exit code ${run.exitCode ?? run.signal}`;
+    return { ok: false, key, message: `export failed: ${message}` };
+  }
+  const artifact = z.object({ artifact: z.string() }).parse(JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}')).artifact;
+  const seconds = Math.round((Date.now() - started) / 100) / 10;
+  writeFileSync(join(tmp, 'export.json'), JSON.stringify({ key, artifact, seconds }, null, 2) + '\n');
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+  return { ok: true, key, artifact, seconds, cached: false };
 }
