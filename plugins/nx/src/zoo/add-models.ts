@@ -55,8 +55,10 @@ export function addQueue(ctx: { scratchRoot: string; log: (line: string) => void
   return {
     add(m: ZooModel, exported: ExportResult) {
       if (!exported.ok) return;
+      // a throw (nx could not be started) is that model's failed add: a rejected queue would skip the adds after it
+      // and, unawaited until done(), end the process as an unhandled rejection
       queue = queue.then(async () => {
-        results.set(m.name, await addModel(ctx, catalog, m, exported));
+        results.set(m.name, await addModel(ctx, catalog, m, exported).catch((e: unknown) => ({ ok: false as const, message: String(e) })));
       });
     },
     async done(): Promise<Map<string, AddResult>> {

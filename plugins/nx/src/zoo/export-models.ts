@@ -34,8 +34,10 @@ export async function exportModels(
   models: ZooModel[],
   onExported: (m: ZooModel, result: ExportResult) => void = () => undefined,
 ): Promise<Map<string, ExportResult>> {
+  const toolchain = ensurePythonToolchain(ctx.workspaceRoot);
+  const { execa } = await import('execa');
   const results = await mapLimit(models, ctx.parallel, async (m) => {
-    const result = await exportModel(ctx, m);
+    const result = await exportModel(ctx, m, toolchain, execa);
     onExported(m, result);
     return result;
   });
@@ -45,9 +47,9 @@ export async function exportModels(
 async function exportModel(
   ctx: { workspaceRoot: string; scratchRoot: string; logFile: string; log: (line: string) => void },
   m: ZooModel,
+  toolchain: ReturnType<typeof ensurePythonToolchain>,
+  execa: typeof import('execa').execa,
 ): Promise<ExportResult> {
-  const toolchain = ensurePythonToolchain(ctx.workspaceRoot);
-  const { execa } = await import('execa');
   const key = exportKey(ctx.workspaceRoot, m);
   const dir = exportsDir(ctx.scratchRoot, m.name);
   const stampFile = join(dir, 'export.json');
