@@ -42,3 +42,6 @@ class FloatModelRequantizer:
             self._layers = self._read_layers(self.float_model)
         node, op = self._layers.get(key, (self._label(key), None))
         return {"node": node, "op": op}
+
+    def adopted(self, out_dir: Path) -> dict:
+        return {}

@@ -67,14 +67,18 @@ def op_layers(xml: Path) -> dict[str, tuple[str, str]]:
 
 
 class OpenVinoRequantizer(FloatModelRequantizer):
-    """mixed_precision.Requantizer for the INT8 IR that `write_ir(float_layers, out_dir)` quantizes from `float_xml`."""
+    """mixed_precision.Requantizer for the INT8 IR that `write_ir(float_layers, out_dir)` quantizes from `float_xml`;
+    `finish(out_dir)` adds what only the adopted IR needs (its kernel count)."""
 
-    def __init__(self, float_xml: Path, write_ir: Callable[[list[str], Path], dict]) -> None:
+    def __init__(self, float_xml: Path, write_ir: Callable[[list[str], Path], dict], finish: Callable[[Path], dict]) -> None:
         super().__init__(float_xml, macs=layer_macs, outputs=output_producers, layers=op_layers)
-        self._write = write_ir
+        self._write, self._finish = write_ir, finish
 
     def write(self, excluded: list[str], out_dir: Path) -> dict:
         return self._write(excluded, out_dir)
+
+    def adopted(self, out_dir: Path) -> dict:
+        return self._finish(out_dir)
 
     def profile(self, artifact_dir: Path, meta: dict, batches: list[dict[str, np.ndarray]]) -> ErrorProfile | None:
         return int8_error_profile_openvino.profile(self.float_model, artifact_dir / meta["model"], batches)

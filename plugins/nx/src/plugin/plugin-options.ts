@@ -1,7 +1,6 @@
-import { existsSync, readdirSync } from 'fs';
+import { existsSync, readdirSync, readFileSync } from 'fs';
 import { join, relative } from 'path';
 import { z } from 'zod';
-import { readJsonFile } from '@nx/devkit';
 import { ConfigFileError, parseOrThrow } from '../utils/format-issues';
 import { packageDir, packageName } from './plugin-package';
 
@@ -111,8 +110,19 @@ export function pluginOptionsOf(nxJson: { plugins?: Array<string | { plugin: str
 /** The options as the workspace's nx.json has them now (executors and generators, outside createNodes). */
 export function readPluginOptions(workspaceRoot: string): ResolvedOptions {
   const file = join(workspaceRoot, 'nx.json');
-  const nxJson = existsSync(file) ? readJsonFile(file) : {};
-  return resolvePluginOptions(pluginOptionsOf(nxJson));
+  return resolvePluginOptions(pluginOptionsOf(existsSync(file) ? readNxJsonFile(file) : {}));
+}
+
+/** nx.json as JSON, or, where it has comments or trailing commas, as Nx reads it: @nx/devkit is required only then,
+ * as every step's task process reads this file and loading devkit costs it about 70 ms (over 1000 tasks in the zoo). */
+function readNxJsonFile(file: string): unknown {
+  const text = readFileSync(file, 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('@nx/devkit') as typeof import('@nx/devkit')).readJsonFile(file);
+  }
 }
 
 const adapterKinds = ['converters', 'quantizers', 'runtimes', 'compilers'];
