@@ -102,7 +102,9 @@ export function resolvePluginOptions(raw: unknown, where = 'nx.json: plugins[@tf
 }
 
 /** The raw options of this plugin's entry in nx.json (an entry may be the bare name). */
-export function pluginOptionsOf(nxJson: { plugins?: Array<string | { plugin: string; options?: unknown }> } | null | undefined): unknown {
+type NxJsonPlugins = { plugins?: Array<string | { plugin: string; options?: unknown }> } | null | undefined;
+
+export function pluginOptionsOf(nxJson: NxJsonPlugins): unknown {
   const entry = (nxJson?.plugins ?? []).find((p) => (typeof p === 'string' ? p : p.plugin) === packageName);
   return entry && typeof entry !== 'string' ? (entry.options ?? {}) : {};
 }
@@ -115,13 +117,13 @@ export function readPluginOptions(workspaceRoot: string): ResolvedOptions {
 
 /** nx.json as JSON, or, where it has comments or trailing commas, as Nx reads it: @nx/devkit is required only then,
  * as every step's task process reads this file and loading devkit costs it about 70 ms (over 1000 tasks in the zoo). */
-function readNxJsonFile(file: string): unknown {
+function readNxJsonFile(file: string): NxJsonPlugins {
   const text = readFileSync(file, 'utf8');
   try {
-    return JSON.parse(text);
+    return JSON.parse(text) as NxJsonPlugins;
   } catch {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require('@nx/devkit') as typeof import('@nx/devkit')).readJsonFile(file);
+    return (require('@nx/devkit') as typeof import('@nx/devkit')).readJsonFile<NonNullable<NxJsonPlugins>>(file);
   }
 }
 
