@@ -142,10 +142,9 @@ def run(job: Job) -> None:
         log(f"INT8 {name}: {value:.1f} GOP/s")
     fp32_kernel = max(fp32_kernels, key=fp32_kernels.get)
     int8_kernel = max(int8_kernels, key=int8_kernels.get)
+    ghz = _clock_ghz()
     theory = held_to(
-        theoretical(_cpu_flags(), _clock_ghz(), os.cpu_count() or 1, _half_width_avx512()),
-        fp32_kernels[fp32_kernel],
-        int8_kernels[int8_kernel],
+        theoretical(_cpu_flags(), ghz, os.cpu_count() or 1, _half_width_avx512()), ghz, fp32_kernels[fp32_kernel], int8_kernels[int8_kernel]
     )
     log(f"ISA {theory['isa']}: theoretical {theory['fp32Gflops']} GFLOP/s FP32, {theory['int8Gops']} GOP/s INT8 ({theory['basis']})")
     write_json(
@@ -197,19 +196,18 @@ def theoretical(flags: set[str], ghz: float | None, cores: int, half_width_avx51
     }
 
 
-def held_to(theory: dict, fp32: float, int8: float) -> dict:
+def held_to(theory: dict, ghz: float | None, fp32: float, int8: float) -> dict:
     """The theoretical figures, said to be no upper bound where a kernel measured more: the clock read (a VM's
     /proc/cpuinfo gives the nominal one) is below the one the cores ran at (2-core Zen 4: 2.6 GHz read, XNNPACK's
     GEMM 216.5 GFLOP/s against 166.4 at that clock)."""
     over = [(measured / figure) for measured, figure in ((fp32, theory["fp32Gflops"]), (int8, theory["int8Gops"])) if figure and measured > figure]
-    if not over:
+    if not over or not ghz:
         return theory
-    ghz = float(re.search(r"x ([0-9.]+) GHz", theory["basis"]).group(1)) * max(over)
     return {
         **theory,
         "upperBound": False,
-        "basis": theory["basis"]
-        + f"; a kernel measured more: the cores ran at {ghz:.2f} GHz or more, above the clock read, so these figures are no upper bound here",
+        "basis": theory["basis"] + f"; a kernel measured more: the cores ran at {ghz * max(over):.2f} GHz or more, above the clock read, "
+        "so these figures are no upper bound here",
     }
 
 

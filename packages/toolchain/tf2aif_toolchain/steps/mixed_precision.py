@@ -375,7 +375,8 @@ def _search(requant: Requantizer, checker: Checker, full: Check, meta: dict, pol
                 start += chunk
         excluded, folder, changed = passing
         adopt(folder, out_dir)
-        changed = {**changed, **requant.adopted(out_dir)}
+        # a workspace's own requantizer may predate adopted(): it then writes everything in write()
+        changed = {**changed, **(requant.adopted(out_dir) if hasattr(requant, "adopted") else {})}
     finally:
         work.cleanup()
     share = _share(excluded, macs)
