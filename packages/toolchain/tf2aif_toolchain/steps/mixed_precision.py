@@ -46,7 +46,8 @@ WIDE_FACTOR = 4
 # the minimum down a little); below it, the check looks at more samples
 CLEAR_MARGIN = 0.5
 # the least share of the model's multiply-accumulates a give-back to INT8 must make to be worth an attempt (a
-# quantization and a check, 2-30 s): less changes the speed by about 1% or less, within what bench tells apart. Of
+# quantization and a check, 2-30 s): less moves the speed by about 1% (estimated from INT8 being 2-4x faster per
+# MAC than FP32, not measured per model), within bench's 5% window agreement. Of
 # 64 give-backs seven zoo searches tried, 14 made none (layers without weights: activations, adds, concats) and 25
 # less than this
 MIN_GAIN = 0.005
