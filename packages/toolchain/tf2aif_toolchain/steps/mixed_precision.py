@@ -218,26 +218,39 @@ def adopt(attempt: Path, out_dir: Path) -> None:
         os.replace(entry, target)
 
 
-def _ranked(profile: ErrorProfile, first: list[str], macs: dict[str, int]) -> list[str]:
-    """Layers to keep float, most useful first: `first` (saturated outputs' layers), then by the profile's loss,
-    each followed by the layers that read its output (a layer whose output needs a range INT8 cannot hold is only
-    float once its readers take it as float too)."""
+def _ranked(profile: ErrorProfile, first: list[str], macs: dict[str, int]) -> list[tuple[str, ...]]:
+    """Units of layers to keep float, most useful first: `first` (saturated outputs' layers), then by the profile's
+    loss, each followed by the layers that read its output (a layer whose output needs a range INT8 cannot hold is
+    only float once its readers take it as float too). A unit is a layer and its readers without multiply-
+    accumulates (an activation, an add): alone it changes nothing (InceptionV3's conv then its Relu, EfficientNet's
+    stem conv then its sigmoid and mul gave the same check one, two and three attempts running); readers with MACs
+    are units of their own."""
     by_key = {layer.key: layer for layer in profile.ranked}
-    order: list[str] = []
+    weighed = any(macs.values())  # else every layer counts as one (see _share)
+    units: list[tuple[str, ...]] = []
+    seen: set[str] = set()
     for key in [*first, *(k for layer in profile.ranked if layer.loss_db > 0 for k in _keepable(layer, macs))]:
         readers = [r for r in (by_key[key].readers if key in by_key else ()) if r in macs]
-        order.extend([key, *readers])
-    return list(dict.fromkeys(order))
+        riders = [r for r in readers if weighed and not macs[r]]
+        # a head already in an earlier unit: its riders go one by one, as any other layer
+        groups = [[key, *riders]] if key not in seen else [[r] for r in riders]
+        for group in [*groups, *([r] for r in readers if r not in riders)]:
+            unit = tuple(k for k in dict.fromkeys(group) if k not in seen)
+            if unit:
+                units.append(unit)
+                seen.update(unit)
+    return units
 
 
-def _grow(ranked: list[str], excluded: list[str], macs: dict[str, int], budget: float) -> list[str]:
-    """`excluded` and as many layers again (at least one) from `ranked`, each within the budget."""
+def _grow(units: list[tuple[str, ...]], excluded: list[str], macs: dict[str, int], budget: float) -> list[str]:
+    """`excluded` and as many layers again (at least one), whole units from `units`, each layer within the budget."""
     grown = list(excluded)
-    for key in ranked:
+    for unit in units:
         if len(grown) >= max(1, 2 * len(excluded)):
             break
-        if key not in grown and _share([*grown, key], macs) <= budget:
-            grown.append(key)
+        for key in unit:
+            if key not in grown and _share([*grown, key], macs) <= budget:
+                grown.append(key)
     return grown
 
 
@@ -336,7 +349,7 @@ def _search(requant: Requantizer, checker: Checker, full: Check, meta: dict, pol
             ranked = _ranked(profile, first, macs)
             grown = _grow(ranked, excluded, macs, policy.max_float_share)
             if grown == excluded:
-                left = [k for k in ranked if k not in excluded]
+                left = [k for unit in ranked for k in unit if k not in excluded]
                 reason = (
                     f"keeping another layer float would exceed quantize.maxFloatShare ({policy.max_float_share:.0%} of MACs)"
                     if left
