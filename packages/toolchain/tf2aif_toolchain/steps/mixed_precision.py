@@ -4,15 +4,16 @@ most stay in float until it holds, within a budget.
 The quantize step checks every INT8 artifact it writes against the float model it was quantized from (the convert
 step's artifact, run by the same runtime) on samples of the kind verify uses, drawn with another seed, and with
 verify's own comparison (verify.judge: detections matched, tolerances, the saturated-softmax diagnosis): on 8, on
-verify's count, then on four times that, stopping where the minimum is well clear of the tolerance. Where the
-check fails and tf2aif.json allows it (`quantize.fallback: "mixed"`, the default) on a runtime that can run float
-layers inside an INT8 model (the platform descriptor's `floatLayers`), it ranks the layers by the INT8 error profile
-(int8_error_profile*: the SQNR each layer loses), keeps the worst in float and quantizes again: one layer, then as
-many again as are already float (1, 2, 4, ...), the profile taken again on each attempt, until the check passes, the
-float layers would exceed `maxFloatShare` of the model's multiply-accumulates, or `maxAttempts` attempts are spent. A
-layer that produces a saturated softmax output goes first. Where nothing passes, the full-INT8 model stays and verify
-fails with the profile's line, as without this module. NNCF's ignored scope, ONNX Runtime's nodes_to_exclude and
-TFLite's denylisted nodes are the mechanisms; each quantizer's `requantizer()` wires one in.
+verify's count, then on four times that, stopping where the minimum is well clear of the tolerance. Where the check
+fails and tf2aif.json allows it (`quantize.fallback: "mixed"`, the default) on a runtime that can run float layers
+inside an INT8 model (the platform descriptor's `floatLayers`), it ranks the layers by the INT8 error profile
+(int8_error_profile*: the SQNR each layer loses), keeps the worst in float and quantizes again: one layer (with the
+readers of its output that have no multiply-accumulates), then as many again as are already float (1, 2, 4, ...),
+the profile taken again on each attempt, until the check passes, the float layers would exceed `maxFloatShare` of
+the model's multiply-accumulates, or `maxAttempts` attempts are spent. A layer that produces a saturated softmax
+output goes first. Where nothing passes, the full-INT8 model stays and verify fails with the profile's line, as
+without this module. NNCF's ignored scope, ONNX Runtime's nodes_to_exclude and TFLite's denylisted nodes are the
+mechanisms; each quantizer's `requantizer()` wires one in.
 """
 
 from __future__ import annotations
@@ -260,6 +261,14 @@ def _keepable(loss, macs: dict[str, int]) -> list[str]:
     return [loss.key] if loss.key in macs else [r for r in loss.readers if r in macs]
 
 
+def _known_miss(excluded: list[str], missed: list[frozenset[str]]) -> bool:
+    """Whether `excluded` is a float set that missed already, or part of one: fewer float layers lose at least as
+    much (after a give-back passed, the halving offers again the union of one that missed: EfficientNetV2B0's alveo
+    search tried the same 49 layers twice, InceptionV3's gpu search the same 48)."""
+    kept = frozenset(excluded)
+    return any(kept <= miss for miss in missed)
+
+
 def summary(record: dict) -> str:
     """ "mixed INT8 (k layers float, x% of MACs)", as the zoo, the report and the logs say it."""
     count = len(record["floatLayers"])
@@ -310,16 +319,17 @@ def _search(requant: Requantizer, checker: Checker, full: Check, meta: dict, pol
     """(the record, the meta fields the adopted attempt changed). Grows the float set along the profile's ranking
     (1, 2, 4, ... layers, the profile taken again on each attempt) until the check passes, then gives back to INT8
     the float layers the check does not need (the least lossy first, halves, quarters, ... then single layers; each
-    give-back worth MIN_GAIN of the MACs) in at most as many attempts as the growth took: layers interact (a tensor
-    is only float once its writer and its readers are), so single-layer rankings alone are not enough, and the
-    give-backs refine what the growth found rather than search again (seven zoo searches spent 602 s of their
-    1302 s on give-backs, most for 1% of the MACs or less)."""
+    give-back worth MIN_GAIN of the MACs, none that repeats or extends one that missed) in at most as many attempts
+    as the growth took: layers interact (a tensor is only float once its writer and its readers are), so
+    single-layer rankings alone are not enough, and the give-backs refine what the growth found rather than search
+    again (seven zoo searches spent 602 s of their 1302 s on give-backs, most for 1% of the MACs or less)."""
     watch = Stopwatch()
     macs = requant.macs()
     outputs = requant.output_layers()
     first = [outputs[name] for name in full.saturated if name in outputs]
     losses: dict[str, object] = {}
     attempts: list[dict] = []
+    missed: list[frozenset[str]] = []  # float sets that missed the check
     work = tempfile.TemporaryDirectory(dir=out_dir, prefix=".mixed-")
 
     def attempt(excluded: list[str]):
@@ -330,6 +340,8 @@ def _search(requant: Requantizer, checker: Checker, full: Check, meta: dict, pol
         check = checker(folder, {**meta, **changed}, mixed=True)
         share = _share(excluded, macs)
         attempts.append({"floatLayers": len(excluded), "floatShare": round(share, 4), **check.as_json(), "seconds": took.seconds})
+        if not check.passed:
+            missed.append(frozenset(excluded))
         log(
             f"mixed precision attempt {len(attempts)}: {len(excluded)} layer(s) float ({share:.1%} of MACs): "
             f"min cosine {check.min_cosine:.4f}, {'passed' if check.passed else 'not yet'}"
@@ -367,7 +379,8 @@ def _search(requant: Requantizer, checker: Checker, full: Check, meta: dict, pol
             return {"found": False, "reason": reason, "fullInt8": full.as_json(), "attempts": attempts, "seconds": watch.seconds}, {}
         # give back to INT8 what the check does not need, the least lossy layers first, half of them at a time,
         # then a quarter, ... down to single layers (a set grown to 64 layers is not shrunk one by one); only a
-        # give-back worth a quantization (MIN_GAIN of the MACs or more), in at most as many attempts as the growth took
+        # give-back worth a quantization (MIN_GAIN of the MACs or more) and not known to miss, in at most as many
+        # attempts as the growth took
         order = sorted(passing[0], key=lambda k: getattr(losses.get(k), "loss_db", 0.0))
         chunk, start = max(1, len(order) // 2), 0
         growth, shrinks = len(attempts), 0
@@ -377,7 +390,7 @@ def _search(requant: Requantizer, checker: Checker, full: Check, meta: dict, pol
                 continue
             given = set(order[start : start + chunk])
             fewer = [k for k in passing[0] if k not in given]
-            if not fewer or _share(passing[0], macs) - _share(fewer, macs) < MIN_GAIN:
+            if not fewer or _share(passing[0], macs) - _share(fewer, macs) < MIN_GAIN or _known_miss(fewer, missed):
                 start += chunk
                 continue
             shrinks += 1
