@@ -223,9 +223,9 @@ def _ranked(profile: ErrorProfile, first: list[str], macs: dict[str, int]) -> li
     """Units of layers to keep float, most useful first: `first` (saturated outputs' layers), then by the profile's
     loss, each followed by the layers that read its output (a layer whose output needs a range INT8 cannot hold is
     only float once its readers take it as float too). A unit is a layer and its readers without multiply-
-    accumulates (an activation, an add): alone it changes nothing (InceptionV3's conv then its Relu, EfficientNet's
-    stem conv then its sigmoid and mul gave the same check one, two and three attempts running); readers with MACs
-    are units of their own."""
+    accumulates (an activation, an add), which alone change nothing (InceptionV3's conv, then with its Relu, gave
+    the same check twice running; EfficientNet's stem conv, sigmoid and mul three times); readers with MACs are
+    units of their own."""
     by_key = {layer.key: layer for layer in profile.ranked}
     weighed = any(macs.values())  # else every layer counts as one (see _share)
     units: list[tuple[str, ...]] = []
@@ -262,9 +262,10 @@ def _keepable(loss, macs: dict[str, int]) -> list[str]:
 
 
 def _known_miss(excluded: list[str], missed: list[frozenset[str]]) -> bool:
-    """Whether `excluded` is a float set that missed already, or part of one: fewer float layers lose at least as
-    much (after a give-back passed, the halving offers again the union of one that missed: EfficientNetV2B0's alveo
-    search tried the same 49 layers twice, InceptionV3's gpu search the same 48)."""
+    """Whether `excluded` is a float set that missed already, or part of one: fewer float layers lose, as a rule
+    (layers interact, so not always), at least as much. After a give-back passed, the halving offers again the
+    union of one that missed: EfficientNetV2B0's alveo search tried the same 49 layers twice, InceptionV3's gpu
+    search the same 48."""
     kept = frozenset(excluded)
     return any(kept <= miss for miss in missed)
 
