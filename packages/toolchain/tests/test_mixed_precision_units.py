@@ -43,6 +43,12 @@ def test_growth_keeps_to_the_budget():
     assert _grow(units, [], MACS, budget=0.5) == ["conv_a", "relu_a"]
 
 
+def test_a_layer_over_the_budget_brings_none_of_its_readers():
+    units = _ranked(profile("conv_b", "conv_a"), [], MACS)
+    # conv_b is 30% of the MACs: over a 20% budget its sigmoid and mul (no MACs) stay out with it
+    assert _grow(units, [], MACS, budget=0.2) == ["conv_a", "relu_a"]
+
+
 class FakeRequantizer:
     """Twelve convolutions of equal MACs, the profile ranking them in order; what a candidate keeps float is all the
     search can see of it."""

@@ -224,7 +224,7 @@ def _ranked(profile: ErrorProfile, first: list[str], macs: dict[str, int]) -> li
     loss, each followed by the layers that read its output (a layer whose output needs a range INT8 cannot hold is
     only float once its readers take it as float too). A unit is a layer and its readers without multiply-
     accumulates (an activation, an add), which alone change nothing (InceptionV3's conv, then with its Relu, gave
-    the same check twice running; EfficientNet's stem conv, sigmoid and mul three times); readers with MACs are
+    the same check twice running, EfficientNetB0's stem conv, then with its sigmoid, too); readers with MACs are
     units of their own."""
     by_key = {layer.key: layer for layer in profile.ranked}
     weighed = any(macs.values())  # else every layer counts as one (see _share)
@@ -244,14 +244,15 @@ def _ranked(profile: ErrorProfile, first: list[str], macs: dict[str, int]) -> li
 
 
 def _grow(units: list[tuple[str, ...]], excluded: list[str], macs: dict[str, int], budget: float) -> list[str]:
-    """`excluded` and as many layers again (at least one), whole units from `units`, each layer within the budget."""
+    """`excluded` and as many layers again (at least one), whole units from `units` within the budget: a unit whose
+    layer would pass it is left out with its readers (alone they would be float layers that buy nothing)."""
     grown = list(excluded)
     for unit in units:
         if len(grown) >= max(1, 2 * len(excluded)):
             break
-        for key in unit:
-            if key not in grown and _share([*grown, key], macs) <= budget:
-                grown.append(key)
+        fresh = [key for key in unit if key not in grown]
+        if fresh and _share([*grown, *fresh], macs) <= budget:
+            grown.extend(fresh)
     return grown
 
 
